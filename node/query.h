@@ -1,0 +1,55 @@
+// Queries over the current view (the latest revision of every origin and period): cells by any
+// dimension filter, and totals grouped by any dimensions, rendered as a table, CSV or JSON.
+#ifndef OTS_NODE_QUERY_H_
+#define OTS_NODE_QUERY_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "node/return_csv.h"
+#include "node/store.h"
+
+namespace ots {
+
+// Allowed codes per column of the cell line (index as in kCellColumns); an empty list allows
+// every code. OBS_VALUE cannot be filtered.
+struct CellFilter {
+  std::array<std::vector<std::string>, kCellColumnCount> allowed;
+};
+
+// Parses filters of the form "COLUMN=code[,code...]", e.g. "CITIZEN=UZ,KZ". INVALID_ARGUMENT
+// naming the spec on an unknown column, OBS_VALUE, or an empty code list.
+absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs);
+
+// Parses "COLUMN[,COLUMN...]" into column indexes. INVALID_ARGUMENT on an unknown column or
+// OBS_VALUE.
+absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec);
+
+// A rendered result: column names and rows of text fields.
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// Every current cell matching `filter`, one row of the ten cell columns each.
+absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);
+
+// Sums OBS_VALUE of the current cells matching `filter`, grouped by REF_AREA, TIME_PERIOD, the
+// columns in `group_by`, and STOCK_FLOW (stocks of different periods, and stocks and flows,
+// never add up). To never double count, each of CITIZEN, STAY_CAT, SEX and AGE that is neither
+// grouped by nor filtered counts only its `_T` cells.
+absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
+                                  const std::vector<int>& group_by);
+
+enum class TableFormat { kTable, kCsv, kJson };
+// "table", "csv" or "json"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name);
+// Renders `t`. JSON is an array of objects, OBS_VALUE as a number.
+std::string RenderTable(const Table& t, TableFormat format);
+
+}  // namespace ots
+
+#endif  // OTS_NODE_QUERY_H_

@@ -1,0 +1,355 @@
+#include "node/store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/bytes.h"
+#include "crypto/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_batch.h"
+
+namespace ots {
+namespace {
+
+enum Cf : int { kDefault = 0, kLogs, kCells, kCurrent, kCheckpoints, kEvidence, kMeta };
+
+// Converts at the RocksDB boundary; the message names the folder.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) {
+    return absl::OkStatus();
+  }
+  std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(message);
+  }
+  if (s.IsCorruption()) {
+    return absl::DataLossError(message);
+  }
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return absl::UnavailableError(message);
+  }
+  if (s.IsInvalidArgument()) {
+    return absl::InvalidArgumentError(message);
+  }
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, " (is another process using this data folder?)"));
+  }
+  return absl::InternalError(message);
+}
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+rocksdb::Slice Slice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+std::string OriginKey(absl::string_view origin, uint64_t n) {
+  std::string key = absl::StrCat(origin, "/");
+  PutBigEndian64(&key, n);
+  return key;
+}
+
+std::string CellPrefix(absl::string_view origin, absl::string_view period, uint64_t revision) {
+  std::string key = absl::StrCat(origin, "/", period, "/");
+  PutBigEndian64(&key, revision);
+  return key;
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseValue(absl::string_view value, absl::string_view what) {
+  Message m;
+  if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat(what, ": stored value does not parse"));
+  }
+  return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Store::ColumnFamilyNames() {
+  static const auto* kNames = new std::vector<std::string>{
+      rocksdb::kDefaultColumnFamilyName, "logs", "cells", "current", "checkpoints", "evidence",
+      "meta"};
+  return *kNames;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const Options& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  // A record that fails its checksum in the middle of the WAL is an error, not a silent end
+  // of the log; only a torn record at the very end (a write cut off by a crash before it was
+  // acknowledged) is dropped.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db_options.max_background_jobs = 2;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 64 << 20;
+  cf_options.compression = rocksdb::kLZ4Compression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : ColumnFamilyNames()) {
+    descriptors.emplace_back(name, cf_options);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && s.ToString().find("does not exist") != std::string::npos) {
+      return absl::NotFoundError(absl::StrCat(dir, ": no node data here (", s.ToString(), ")"));
+    }
+    if (s.IsIOError() && s.ToString().find("No such file") != std::string::npos) {
+      return absl::NotFoundError(absl::StrCat(dir, ": no node data here (", s.ToString(), ")"));
+    }
+    return FromRocks(s, dir);
+  }
+  return std::unique_ptr<Store>(new Store(dir, std::unique_ptr<rocksdb::DB>(raw), handles));
+}
+
+Store::Store(std::string dir, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : dir_(std::move(dir)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+Store::~Store() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  // A failed close leaves the WAL for the next open to replay; nothing acknowledged is lost.
+  db_->Close().PermitUncheckedError();
+}
+
+absl::Status Store::AppendReturn(const Append& a) {
+  absl::MutexLock lock(&append_mu_);
+  OTS_ASSIGN_OR_RETURN(uint64_t size, LogSize(a.origin));
+  if (size != a.log_index) {
+    return absl::FailedPreconditionError(absl::StrCat("log of ", a.origin, " has ", size,
+                                                      " entries, not ", a.log_index,
+                                                      ": it changed while signing"));
+  }
+  rocksdb::WriteBatch batch;
+  std::string value;
+  a.entry.SerializeToString(&value);
+  OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value),
+                                dir_));
+  if (a.cell_lines != nullptr) {
+    std::string key = CellPrefix(a.origin, a.period, a.revision);
+    const size_t prefix = key.size();
+    for (const std::string& line : *a.cell_lines) {
+      key.resize(prefix);
+      key.append(line);
+      OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCells), key, rocksdb::Slice()), dir_));
+    }
+  }
+  v1::CurrentEntry current;
+  current.set_revision(a.revision);
+  current.set_log_index(a.log_index);
+  current.SerializeToString(&value);
+  OTS_RETURN_IF_ERROR(
+      FromRocks(batch.Put(cf(kCurrent), absl::StrCat(a.origin, "/", a.period), value), dir_));
+  a.checkpoint.SerializeToString(&value);
+  OTS_RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf(kCheckpoints), OriginKey(a.origin, a.log_index + 1), value), dir_));
+
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocks(db_->Write(write_options, &batch), dir_);
+}
+
+absl::StatusOr<uint64_t> Store::LogSize(absl::string_view origin) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLogs)));
+  std::string last = OriginKey(origin, UINT64_MAX);
+  it->SeekForPrev(last);
+  std::string prefix = absl::StrCat(origin, "/");
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    OTS_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+    return 0;
+  }
+  absl::string_view key = View(it->key());
+  if (key.size() != prefix.size() + 8) {
+    return absl::DataLossError(absl::StrCat(dir_, ": malformed log key for ", origin));
+  }
+  return GetBigEndian64(key.substr(prefix.size())) + 1;
+}
+
+absl::StatusOr<v1::LogEntry> Store::GetLogEntry(absl::string_view origin, uint64_t index) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kLogs), OriginKey(origin, index),
+                               &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("log of ", origin, " has no entry ", index));
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
+  return ParseValue<v1::LogEntry>(value, absl::StrCat("log of ", origin, ", entry ", index));
+}
+
+absl::StatusOr<std::vector<v1::LogEntry>> Store::ReadLog(absl::string_view origin) {
+  std::vector<v1::LogEntry> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLogs)));
+  std::string prefix = absl::StrCat(origin, "/");
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    absl::string_view key = View(it->key());
+    uint64_t index = key.size() == prefix.size() + 8
+                         ? GetBigEndian64(key.substr(prefix.size()))
+                         : UINT64_MAX;
+    if (index != out.size()) {
+      return absl::DataLossError(absl::StrCat("log of ", origin, ": entry ", out.size(),
+                                              " is missing or its key is malformed"));
+    }
+    OTS_ASSIGN_OR_RETURN(
+        v1::LogEntry entry,
+        ParseValue<v1::LogEntry>(View(it->value()),
+                                 absl::StrCat("log of ", origin, ", entry ", index)));
+    out.push_back(std::move(entry));
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::CurrentEntry>> Store::GetCurrent(absl::string_view origin,
+                                                                  absl::string_view period) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCurrent),
+                               absl::StrCat(origin, "/", period), &value);
+  if (s.IsNotFound()) {
+    return std::optional<v1::CurrentEntry>();
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
+  OTS_ASSIGN_OR_RETURN(v1::CurrentEntry entry,
+                       ParseValue<v1::CurrentEntry>(
+                           value, absl::StrCat("current view of ", origin, " ", period)));
+  return std::optional<v1::CurrentEntry>(std::move(entry));
+}
+
+absl::Status Store::ForEachCurrent(
+    const std::function<absl::Status(absl::string_view, absl::string_view,
+                                     const v1::CurrentEntry&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kCurrent)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key = View(it->key());
+    size_t slash = key.find('/');
+    if (slash == absl::string_view::npos) {
+      return absl::DataLossError(absl::StrCat(dir_, ": malformed current-view key"));
+    }
+    OTS_ASSIGN_OR_RETURN(v1::CurrentEntry entry,
+                         ParseValue<v1::CurrentEntry>(View(it->value()),
+                                                      absl::StrCat("current view ", key)));
+    OTS_RETURN_IF_ERROR(fn(key.substr(0, slash), key.substr(slash + 1), entry));
+  }
+  return FromRocks(it->status(), dir_);
+}
+
+absl::Status Store::ForEachCell(absl::string_view origin, absl::string_view period,
+                                uint64_t revision,
+                                const std::function<absl::Status(absl::string_view)>& fn) {
+  std::string prefix = CellPrefix(origin, period, revision);
+  rocksdb::ReadOptions read_options;
+  std::string upper = prefix;
+  upper.push_back('\xff');
+  rocksdb::Slice upper_slice(upper);
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, cf(kCells)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    absl::string_view key = View(it->key());
+    OTS_RETURN_IF_ERROR(fn(key.substr(prefix.size())));
+  }
+  return FromRocks(it->status(), dir_);
+}
+
+absl::Status Store::ForEachStoredCell(
+    const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,
+                                     absl::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kCells)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key = View(it->key());
+    size_t s1 = key.find('/');
+    size_t s2 = s1 == absl::string_view::npos ? s1 : key.find('/', s1 + 1);
+    if (s2 == absl::string_view::npos || key.size() < s2 + 1 + 8) {
+      return absl::DataLossError(absl::StrCat(dir_, ": malformed cell key"));
+    }
+    OTS_RETURN_IF_ERROR(fn(key.substr(0, s1), key.substr(s1 + 1, s2 - s1 - 1),
+                           GetBigEndian64(key.substr(s2 + 1, 8)), key.substr(s2 + 9)));
+  }
+  return FromRocks(it->status(), dir_);
+}
+
+absl::Status Store::ForEachCheckpoint(
+    absl::string_view origin,
+    const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+  std::string prefix = absl::StrCat(origin, "/");
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    absl::string_view key = View(it->key());
+    if (key.size() != prefix.size() + 8) {
+      return absl::DataLossError(absl::StrCat(dir_, ": malformed checkpoint key for ", origin));
+    }
+    uint64_t size = GetBigEndian64(key.substr(prefix.size()));
+    OTS_ASSIGN_OR_RETURN(
+        v1::StoredCheckpoint cp,
+        ParseValue<v1::StoredCheckpoint>(
+            View(it->value()), absl::StrCat("checkpoint of ", origin, " size ", size)));
+    OTS_RETURN_IF_ERROR(fn(size, cp));
+  }
+  return FromRocks(it->status(), dir_);
+}
+
+absl::StatusOr<v1::StoredCheckpoint> Store::LatestCheckpoint(absl::string_view origin) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+  std::string prefix = absl::StrCat(origin, "/");
+  it->SeekForPrev(OriginKey(origin, UINT64_MAX));
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    OTS_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+    return absl::NotFoundError(absl::StrCat("no checkpoint of ", origin));
+  }
+  return ParseValue<v1::StoredCheckpoint>(View(it->value()),
+                                          absl::StrCat("latest checkpoint of ", origin));
+}
+
+absl::StatusOr<std::vector<std::string>> Store::Origins() {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLogs)));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    absl::string_view key = View(it->key());
+    size_t slash = key.find('/');
+    if (slash == absl::string_view::npos) {
+      return absl::DataLossError(absl::StrCat(dir_, ": malformed log key"));
+    }
+    out.emplace_back(key.substr(0, slash));
+    // Jump past every entry of this origin.
+    it->Seek(absl::StrCat(out.back(), "0"));  // '0' sorts right after '/'
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+  return out;
+}
+
+absl::StatusOr<std::string> Store::GetMeta(absl::string_view name) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), Slice(name), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no metadata \"", name, "\""));
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
+  return value;
+}
+
+absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocks(db_->Put(write_options, cf(kMeta), Slice(name), Slice(value)), dir_);
+}
+
+absl::Status Store::VerifyChecksums() {
+  return FromRocks(db_->VerifyChecksum(), dir_);
+}
+
+}  // namespace ots

@@ -1,0 +1,127 @@
+// The node's RocksDB (DESIGN §5). One database, column families:
+//   logs         origin/be64(index)            -> v1::LogEntry (signed header envelope)
+//   cells        origin/period/be64(rev)line   -> "" (the cell line is the key)
+//   current      origin/period                 -> v1::CurrentEntry (latest revision)
+//   checkpoints  origin/be64(size)             -> v1::StoredCheckpoint
+//   evidence     origin/...                    -> v1::Evidence (misbehaviour, issue 4)
+//   meta         name                          -> value (node metadata)
+// Every append is one WriteBatch written with a synced WAL: after a crash either all of it is
+// there or none of it.
+//
+// Thread-safety: all methods may be called concurrently; appends are serialized internally.
+#ifndef OTS_NODE_STORE_H_
+#define OTS_NODE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/data.pb.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace ots {
+
+class Store {
+ public:
+  struct Options {
+    // Open without writing anything (audit, query, prove). Default: false.
+    bool read_only = false;
+    // Create the database if the folder holds none. Default: false.
+    bool create_if_missing = false;
+  };
+
+  // Opens the store in `dir`. NOT_FOUND if there is none and !create_if_missing; DATA_LOSS or
+  // another error, naming the folder, if RocksDB refuses it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const Options& options);
+  // Closes RocksDB cleanly.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Everything one published return adds to the store.
+  struct Append {
+    std::string origin;
+    uint64_t log_index = 0;  // must equal the current log size of `origin`
+    v1::LogEntry entry;
+    std::string period;
+    uint64_t revision = 0;
+    const std::vector<std::string>* cell_lines = nullptr;
+    v1::StoredCheckpoint checkpoint;  // of size log_index + 1
+  };
+  // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log
+  // size (somebody else appended); nothing is written then.
+  absl::Status AppendReturn(const Append& a);
+
+  // Number of entries in `origin`'s log (0 if none).
+  absl::StatusOr<uint64_t> LogSize(absl::string_view origin);
+  // NOT_FOUND if there is no such entry; DATA_LOSS if it does not parse.
+  absl::StatusOr<v1::LogEntry> GetLogEntry(absl::string_view origin, uint64_t index);
+  // Every entry of `origin`'s log in order.
+  absl::StatusOr<std::vector<v1::LogEntry>> ReadLog(absl::string_view origin);
+
+  // The latest revision of (origin, period), or nullopt.
+  absl::StatusOr<std::optional<v1::CurrentEntry>> GetCurrent(absl::string_view origin,
+                                                             absl::string_view period);
+  // Calls `fn(origin, period, entry)` for every current entry, in key order. Stops at the
+  // first error `fn` returns and returns it.
+  absl::Status ForEachCurrent(
+      const std::function<absl::Status(absl::string_view, absl::string_view,
+                                       const v1::CurrentEntry&)>& fn);
+
+  // Calls `fn(line)` for each cell of a return in sorted line order.
+  absl::Status ForEachCell(absl::string_view origin, absl::string_view period, uint64_t revision,
+                           const std::function<absl::Status(absl::string_view)>& fn);
+  // Calls `fn(origin, period, revision, line)` for every cell of every stored return.
+  absl::Status ForEachStoredCell(
+      const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,
+                                       absl::string_view)>& fn);
+
+  // Every stored checkpoint of `origin`, in increasing size: `fn(size, checkpoint)`.
+  absl::Status ForEachCheckpoint(
+      absl::string_view origin,
+      const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn);
+  // The checkpoint of the largest size; NOT_FOUND if there is none.
+  absl::StatusOr<v1::StoredCheckpoint> LatestCheckpoint(absl::string_view origin);
+
+  // Origins with at least one log entry, sorted.
+  absl::StatusOr<std::vector<std::string>> Origins();
+
+  // Node metadata. GetMeta returns NOT_FOUND for an unknown name.
+  absl::StatusOr<std::string> GetMeta(absl::string_view name);
+  absl::Status PutMeta(absl::string_view name, absl::string_view value);
+
+  // Reads every block of every table file and checks its checksum. DATA_LOSS naming the file.
+  absl::Status VerifyChecksums();
+
+  // Column family names, for tools and tests that open the database directly.
+  static const std::vector<std::string>& ColumnFamilyNames();
+
+ private:
+  Store(std::string dir, std::unique_ptr<rocksdb::DB> db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  rocksdb::ColumnFamilyHandle* cf(int index) const { return handles_[index]; }
+
+  const std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  absl::Mutex append_mu_;
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_STORE_H_
