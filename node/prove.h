@@ -26,7 +26,7 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
                                           absl::string_view period, const CellFilter& selection,
                                           const PublicKey& origin_key);
 
-// The text of verify.sh (also reproduced in docs/audit.md).
+// The text of verify.sh (node/verify.sh, built in).
 absl::string_view VerifyScript();
 
 }  // namespace ots

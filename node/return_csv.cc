@@ -257,11 +257,13 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
       const CellInfo& c = cells[i];
       if (c.age.kind == AgeCode::kUnknown) {
         unknown = &c;
-      } else {
-        if (c.age.kind == AgeCode::kRange) {
-          ranges.push_back(&c);
-        }
+      } else if (c.age.kind == AgeCode::kTotal) {
         parents.push_back(&c);
+      } else {
+        ranges.push_back(&c);
+        if (c.age.hi - c.age.lo > 1) {
+          parents.push_back(&c);  // a single year contains no smaller interval
+        }
       }
     }
     std::sort(ranges.begin(), ranges.end(), [](const CellInfo* a, const CellInfo* b) {
@@ -272,9 +274,11 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
       uint16_t hi = p->age.kind == AgeCode::kTotal ? kAgeOpen : p->age.hi;
       // The cells strictly inside P, in order of their lower bound.
       std::vector<const CellInfo*> inside;
-      for (const CellInfo* c : ranges) {
-        if (c != p && c->age.lo >= lo && c->age.hi <= hi &&
-            !(c->age.lo == lo && c->age.hi == hi)) {
+      auto first = std::lower_bound(ranges.begin(), ranges.end(), lo,
+                                    [](const CellInfo* c, uint16_t v) { return c->age.lo < v; });
+      for (auto it = first; it != ranges.end() && (*it)->age.lo < hi; ++it) {
+        const CellInfo* c = *it;
+        if (c != p && c->age.hi <= hi && !(c->age.lo == lo && c->age.hi == hi)) {
           inside.push_back(c);
         }
       }

@@ -1,5 +1,6 @@
 #include "node/store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,34 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
 rocksdb::Slice Slice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+void PutBigEndian32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+uint32_t GetBigEndian32(absl::string_view in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    v = (v << 8) | static_cast<uint8_t>(in[i]);
+  }
+  return v;
+}
+
+// Calls `fn` on each '\n'-terminated line of a cell block.
+absl::Status ForEachLine(absl::string_view block,
+                         const std::function<absl::Status(absl::string_view)>& fn) {
+  while (!block.empty()) {
+    size_t end = block.find('\n');
+    if (end == absl::string_view::npos) {
+      return absl::DataLossError("cell block does not end with a newline");
+    }
+    OTS_RETURN_IF_ERROR(fn(block.substr(0, end)));
+    block.remove_prefix(end + 1);
+  }
+  return absl::OkStatus();
+}
 
 std::string OriginKey(absl::string_view origin, uint64_t n) {
   std::string key = absl::StrCat(origin, "/");
@@ -140,12 +169,21 @@ absl::Status Store::AppendReturn(const Append& a) {
   OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value),
                                 dir_));
   if (a.cell_lines != nullptr) {
+    // Cells go in blocks of kCellsPerBlock lines: one RocksDB entry per block, not per cell.
+    const std::vector<std::string>& lines = *a.cell_lines;
     std::string key = CellPrefix(a.origin, a.period, a.revision);
     const size_t prefix = key.size();
-    for (const std::string& line : *a.cell_lines) {
+    std::string block;
+    for (size_t start = 0; start < lines.size(); start += kCellsPerBlock) {
+      size_t end = std::min(lines.size(), start + kCellsPerBlock);
+      block.clear();
+      for (size_t i = start; i < end; ++i) {
+        block.append(lines[i]);
+        block.push_back('\n');
+      }
       key.resize(prefix);
-      key.append(line);
-      OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCells), key, rocksdb::Slice()), dir_));
+      PutBigEndian32(&key, static_cast<uint32_t>(start / kCellsPerBlock));
+      OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCells), key, block), dir_));
     }
   }
   v1::CurrentEntry current;
@@ -250,15 +288,16 @@ absl::Status Store::ForEachCell(absl::string_view origin, absl::string_view peri
                                 uint64_t revision,
                                 const std::function<absl::Status(absl::string_view)>& fn) {
   std::string prefix = CellPrefix(origin, period, revision);
-  rocksdb::ReadOptions read_options;
-  std::string upper = prefix;
-  upper.push_back('\xff');
-  rocksdb::Slice upper_slice(upper);
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, cf(kCells)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kCells)));
+  uint32_t want = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next(), ++want) {
     absl::string_view key = View(it->key());
-    OTS_RETURN_IF_ERROR(fn(key.substr(prefix.size())));
+    if (key.size() != prefix.size() + 4 || GetBigEndian32(key.substr(prefix.size())) != want) {
+      return absl::DataLossError(absl::StrCat("cells of ", origin, " ", period, " revision ",
+                                              revision, ": block ", want,
+                                              " is missing or its key is malformed"));
+    }
+    OTS_RETURN_IF_ERROR(ForEachLine(View(it->value()), fn));
   }
   return FromRocks(it->status(), dir_);
 }
@@ -271,11 +310,15 @@ absl::Status Store::ForEachStoredCell(
     absl::string_view key = View(it->key());
     size_t s1 = key.find('/');
     size_t s2 = s1 == absl::string_view::npos ? s1 : key.find('/', s1 + 1);
-    if (s2 == absl::string_view::npos || key.size() < s2 + 1 + 8) {
-      return absl::DataLossError(absl::StrCat(dir_, ": malformed cell key"));
+    if (s2 == absl::string_view::npos || key.size() != s2 + 1 + 8 + 4) {
+      return absl::DataLossError(absl::StrCat(dir_, ": malformed cell block key"));
     }
-    OTS_RETURN_IF_ERROR(fn(key.substr(0, s1), key.substr(s1 + 1, s2 - s1 - 1),
-                           GetBigEndian64(key.substr(s2 + 1, 8)), key.substr(s2 + 9)));
+    absl::string_view origin = key.substr(0, s1);
+    absl::string_view period = key.substr(s1 + 1, s2 - s1 - 1);
+    uint64_t revision = GetBigEndian64(key.substr(s2 + 1, 8));
+    OTS_RETURN_IF_ERROR(ForEachLine(View(it->value()), [&](absl::string_view line) {
+      return fn(origin, period, revision, line);
+    }));
   }
   return FromRocks(it->status(), dir_);
 }

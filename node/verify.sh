@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verifies one cell of an OTS Migration Exchange statistical return, offline, with openssl and
-# coreutils alone (written by `ots-ctl prove`; the same script is printed in docs/audit.md).
+# coreutils alone. `ots-ctl prove` writes it; its source is node/verify.sh in the repository,
+# and docs/audit.md walks through the same checks by hand.
 #
 # Files beside this script:
 #   cell.line         the cell's canonical line (no newline): the Merkle leaf
@@ -110,6 +111,8 @@ origin=$(field origin)
 # 2. The header is signed by the log key in log.pub.pem, and names that key.
 openssl pkey -pubin -in log.pub.pem -outform DER >"$tmp/pub.der" 2>/dev/null || fail "log.pub.pem: not a public key"
 [ "$(wc -c <"$tmp/pub.der")" -eq 44 ] || fail "log.pub.pem: not an Ed25519 public key"
+[ "$(openssl pkey -pubin -in log.pub.pem | sha256_hex)" = "$(sha256_hex <log.pub.pem)" ] ||
+  fail "log.pub.pem: not in canonical PEM form"
 tail -c 32 "$tmp/pub.der" >"$tmp/pub.raw"
 key_id=$(sha256_hex <"$tmp/pub.raw")
 [ "$key_id" = "$(field key_id)" ] || fail "header.txt names signer key $(field key_id), log.pub.pem is $key_id"

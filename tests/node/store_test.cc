@@ -1,4 +1,5 @@
 // Store, Publisher and AuditStore on a real RocksDB in a temporary folder.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -195,13 +196,31 @@ TEST_CASE("audit names a tampered header byte", "[audit][tamper]") {
   CHECK(absl::StrContains(s.message(), "AZ log index 2: header signature"));
 }
 
+// The key of block `n` of the cells of AZ `period` revision `revision`.
+std::string CellBlockKey(const std::string& period, uint64_t revision, uint32_t n = 0) {
+  std::string key = absl::StrCat("AZ/", period, "/");
+  PutBigEndian64(&key, revision);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((n >> shift) & 0xff));
+  }
+  return key;
+}
+
+// Replaces `from` by `to` in one stored cell block.
+void EditBlock(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cells, const std::string& key,
+               const std::string& from, const std::string& to) {
+  std::string block;
+  REQUIRE(db->Get({}, cells, key, &block).ok());
+  size_t pos = block.find(from);
+  REQUIRE(pos != std::string::npos);
+  block.replace(pos, from.size(), to);
+  REQUIRE(db->Put({}, cells, key, block).ok());
+}
+
 TEST_CASE("audit names a tampered cell", "[audit][tamper]") {
   Fixture f;
   f.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string prefix = "AZ/2020/";
-    PutBigEndian64(&prefix, 2);
-    REQUIRE(db->Delete({}, h[kCells], prefix + "AZ,2020,UZ,_T,F,_T,8400,A,F,STK").ok());
-    REQUIRE(db->Put({}, h[kCells], prefix + "AZ,2020,UZ,_T,F,_T,8401,A,F,STK", "").ok());
+    EditBlock(db, h[kCells], CellBlockKey("2020", 2), "UZ,_T,F,_T,8400,", "UZ,_T,F,_T,8401,");
   });
   absl::Status s = f.Audit();
   CHECK(s.code() == absl::StatusCode::kDataLoss);
@@ -211,18 +230,16 @@ TEST_CASE("audit names a tampered cell", "[audit][tamper]") {
 TEST_CASE("audit names a dropped or added cell", "[audit][tamper]") {
   Fixture f;
   f.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string prefix = "AZ/2010/";
-    PutBigEndian64(&prefix, 1);
-    REQUIRE(db->Delete({}, h[kCells], prefix + "AZ,2010,KG,_T,_T,_T,2438,A,F,STK").ok());
+    EditBlock(db, h[kCells], CellBlockKey("2010", 1), "AZ,2010,KG,_T,_T,_T,2438,A,F,STK\n", "");
   });
   absl::Status s = f.Audit();
   CHECK(absl::StrContains(s.message(), "AZ log index 3 (2010 revision 1): cell count"));
 
   Fixture g;
   g.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string prefix = "AZ/2010/";
-    PutBigEndian64(&prefix, 2);  // a revision nobody signed
-    REQUIRE(db->Put({}, h[kCells], prefix + "AZ,2010,KG,_T,_T,_T,1,A,F,STK", "").ok());
+    // A revision nobody signed.
+    REQUIRE(db->Put({}, h[kCells], CellBlockKey("2010", 2), "AZ,2010,KG,_T,_T,_T,1,A,F,STK\n")
+                .ok());
   });
   s = g.Audit();
   CHECK(absl::StrContains(s.message(), "AZ 2010 revision 2: cell"));
@@ -361,6 +378,46 @@ TEST_CASE("opening a folder without node data is NOT_FOUND", "[store]") {
   options.read_only = true;
   auto store = Store::Open(tmp.File("nothing"), options);
   CHECK(store.status().code() == absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("a return larger than one cell block is stored, read back and audited in order",
+          "[store]") {
+  TempDir tmp;
+  FakeClock clock;
+  PrivateKey key = *PrivateKey::Generate();
+  ParsedReturn r;
+  r.origin = "AZ";
+  r.period = "2024";
+  for (int age = 0; age < 150; ++age) {
+    for (const char* sex : {"F", "M"}) {
+      for (const char* citizen : {"KG", "KZ", "TM", "TR", "UZ", "HU", "RU", "CN"}) {
+        r.lines.push_back(absl::StrCat("AZ,2024,", citizen, ",_T,", sex, ",Y", age, ",", age,
+                                       ",A,F,STK"));
+        r.value_sum += age;
+      }
+    }
+  }
+  std::sort(r.lines.begin(), r.lines.end());
+  REQUIRE(r.lines.size() > 2 * kCellsPerBlock);
+  auto store = OpenStore(tmp.File("data"));
+  Publisher publisher(store.get(), &key, &clock);
+  REQUIRE(publisher.Publish(r).ok());
+  std::vector<std::string> back;
+  REQUIRE(store
+              ->ForEachCell("AZ", "2024", 1,
+                            [&](absl::string_view line) {
+                              back.emplace_back(line);
+                              return absl::OkStatus();
+                            })
+              .ok());
+  CHECK(back == r.lines);
+  CHECK(AuditStore(*store, {{"AZ", key.public_key()}}, nullptr).ok());
 }
 
 }  // namespace

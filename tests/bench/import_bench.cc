@@ -1,0 +1,170 @@
+// Benchmark: import of a synthetic 1,000,000-cell return (parse and validate, then sign and
+// append in one synced write) beside RocksDB's own batched write rate on this machine, measured
+// in the same run with `db_bench --benchmarks=fillseq --batch_size=1000`.
+//
+//   ots_import_bench [--cells N] [--dir DIR] [--db-bench PATH]
+//
+// Prints both rates and their ratio (aim: >= 0.5). Not a test: it asserts nothing about time.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "crypto/ed25519.h"
+#include "node/clock.h"
+#include "node/publisher.h"
+#include "node/return_csv.h"
+#include "node/store.h"
+
+namespace ots {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+// A valid return of `cells` cells for AZ, 2024: every citizenship, category of stay and sex,
+// by single year of age, each group closed by its AGE=_T total.
+std::string SyntheticReturn(size_t cells) {
+  static const char* kCitizens[] = {
+#include "node/iso3166_alpha2.inc"
+      "STLS", "_U"};
+  static const char* kStay[] = {"VISA",     "VISA_FREE", "RES_TEMP",    "RES_PERM",  "WORK_PERM",
+                                "STUDY",    "LAB_MIG",   "LAB_MIG_IRR", "STRANDED",  "TRANSIT",
+                                "OVERSTAY", "EXT_GRANTED", "LEGALISED", "_O"};
+  static const char* kSex[] = {"F", "M", "_U"};
+  constexpr size_t kPerGroup = 142;  // 141 single years and their total
+  std::string out =
+      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
+      "STOCK_FLOW\n";
+  out.reserve(cells * 48);
+  size_t made = 0;
+  uint64_t seed = 12345;
+  for (const char* citizen : kCitizens) {
+    for (const char* stay : kStay) {
+      for (const char* sex : kSex) {
+        if (made == cells) {
+          return out;
+        }
+        size_t n = std::min(kPerGroup, cells - made);
+        uint64_t sum = 0;
+        for (size_t age = 0; age + 1 < n; ++age) {
+          seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+          uint64_t v = (seed >> 33) % 5000;
+          sum += v;
+          absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",Y", age, ",", v,
+                          ",A,F,STK\n");
+        }
+        absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",_T,", sum,
+                        ",A,F,STK\n");
+        made += n;
+      }
+    }
+  }
+  std::cerr << "only " << made << " cells fit the code lists\n";
+  std::exit(2);
+}
+
+// Runs db_bench fillseq with batches of 1000 in `dir`; returns its ops/sec, or -1.
+double DbBenchFillseq(const std::string& db_bench, const std::string& dir, size_t num) {
+  std::string cmd = absl::StrCat(db_bench, " --benchmarks=fillseq --batch_size=1000 --num=", num,
+                                 " --db=", dir, " 2>&1");
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    return -1;
+  }
+  char buf[4096];
+  double ops = -1;
+  while (std::fgets(buf, sizeof(buf), p) != nullptr) {
+    std::string line(buf);
+    // "fillseq      :       1.234 micros/op 810372 ops/sec ..."
+    if (line.rfind("fillseq", 0) == 0) {
+      size_t end = line.find(" ops/sec");
+      size_t start = line.rfind(' ', end - 1);
+      if (end != std::string::npos && start != std::string::npos) {
+        absl::SimpleAtod(line.substr(start + 1, end - start - 1), &ops);
+      }
+    }
+  }
+  pclose(p);
+  return ops;
+}
+
+int Main(int argc, char** argv) {
+  size_t cells = 1000000;
+  std::string dir = "/tmp/ots-import-bench";
+  std::string db_bench = "db_bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--cells") {
+      cells = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--dir") {
+      dir = argv[i + 1];
+    } else if (flag == "--db-bench") {
+      db_bench = argv[i + 1];
+    }
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+
+  const std::string csv = SyntheticReturn(cells);
+  auto key = PrivateKey::Generate();
+  if (!key.ok()) {
+    std::cerr << key.status() << "\n";
+    return 1;
+  }
+  Store::Options options;
+  options.create_if_missing = true;
+  auto store = Store::Open(dir + "/node", options);
+  if (!store.ok()) {
+    std::cerr << store.status() << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  Publisher publisher(store->get(), &*key, &clock);
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto ret = ParseReturnCsv("synthetic.csv", csv, "AZ", nullptr);
+  auto t1 = std::chrono::steady_clock::now();
+  if (!ret.ok()) {
+    std::cerr << ret.status() << "\n";
+    return 1;
+  }
+  auto published = publisher.Publish(*ret);
+  auto t2 = std::chrono::steady_clock::now();
+  if (!published.ok()) {
+    std::cerr << published.status() << "\n";
+    return 1;
+  }
+  store->reset();
+
+  const double parse_s = Seconds(t1 - t0).count();
+  const double publish_s = Seconds(t2 - t1).count();
+  const double import_rate = cells / (parse_s + publish_s);
+  const double db_rate = DbBenchFillseq(db_bench, dir + "/db_bench", 1000000);
+
+  std::cout << absl::StrFormat("cells                       %d (%.1f MB of CSV)\n", cells,
+                               csv.size() / 1e6);
+  std::cout << absl::StrFormat("parse + validate            %.3f s\n", parse_s);
+  std::cout << absl::StrFormat("sign + append (synced)      %.3f s\n", publish_s);
+  std::cout << absl::StrFormat("import rate                 %.0f cells/s\n", import_rate);
+  if (db_rate > 0) {
+    std::cout << absl::StrFormat("db_bench fillseq batch 1000 %.0f ops/s\n", db_rate);
+    std::cout << absl::StrFormat("ratio                       %.2f (aim >= 0.50)\n",
+                                 import_rate / db_rate);
+  } else {
+    std::cout << "db_bench fillseq            not measured (is rocksdb-tools installed?)\n";
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace ots
+
+int main(int argc, char** argv) { return ots::Main(argc, argv); }
