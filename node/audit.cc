@@ -50,8 +50,7 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
     std::string where = absl::StrCat(origin, " log index ", i);
     absl::Status s = DsseVerify(ToDsse(env), kReturnHeaderPayloadType, key);
     if (!s.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(where, ": header signature: ", s.message()));
+      return absl::DataLossError(absl::StrCat(where, ": header signature: ", s.message()));
     }
     absl::StatusOr<v1::ReturnHeader> parsed = ParseReturnHeader(env.payload());
     if (!parsed.ok()) {
@@ -104,14 +103,13 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
           return absl::OkStatus();
         }));
     if (!bad_line.empty()) {
-      return absl::DataLossError(
-          absl::StrCat(where, ": stored cell is not a cell line of this return: \"",
-                       absl::CEscape(bad_line), "\""));
+      return absl::DataLossError(absl::StrCat(where,
+                                              ": stored cell is not a cell line of this return: \"",
+                                              absl::CEscape(bad_line), "\""));
     }
     if (cell_leaves.size() != h.cell_count()) {
-      return absl::DataLossError(absl::StrCat(where, ": cell count: header says ",
-                                              h.cell_count(), ", store holds ",
-                                              cell_leaves.size()));
+      return absl::DataLossError(absl::StrCat(where, ": cell count: header says ", h.cell_count(),
+                                              ", store holds ", cell_leaves.size()));
     }
     Hash root = MerkleRoot(cell_leaves);
     if (HashBytes(root) != h.cells_root()) {
@@ -151,29 +149,28 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
           return absl::DataLossError(absl::StrCat(where, ": ", cp.status().message()));
         }
         if (cp->origin != log_name || cp->size != size) {
-          return absl::DataLossError(absl::StrCat(where, ": names log \"", cp->origin,
-                                                  "\" size ", cp->size));
+          return absl::DataLossError(
+              absl::StrCat(where, ": names log \"", cp->origin, "\" size ", cp->size));
         }
         if (size > leaves.size()) {
-          return absl::DataLossError(absl::StrCat(where, ": the log holds only ", leaves.size(),
-                                                  " entries"));
+          return absl::DataLossError(
+              absl::StrCat(where, ": the log holds only ", leaves.size(), " entries"));
         }
         absl::Span<const Hash> prefix(leaves.data(), size);
         if (MerkleRoot(prefix) != cp->root) {
-          return absl::DataLossError(
-              absl::StrCat(where, ": root does not match the stored log's first ", size,
-                           " entries"));
+          return absl::DataLossError(absl::StrCat(
+              where, ": root does not match the stored log's first ", size, " entries"));
         }
         OTS_ASSIGN_OR_RETURN(std::vector<Hash> proof, MerkleConsistencyProof(prefix, prev_size));
         s = MerkleVerifyConsistency(prev_size, size, prev_root, cp->root, proof);
         if (!s.ok()) {
-          return absl::DataLossError(absl::StrCat(where, ": not consistent with size ",
-                                                  prev_size, ": ", s.message()));
+          return absl::DataLossError(
+              absl::StrCat(where, ": not consistent with size ", prev_size, ": ", s.message()));
         }
         prev_size = size;
         prev_root = cp->root;
-        latest_root_b64 = absl::Base64Escape(absl::string_view(
-            reinterpret_cast<const char*>(cp->root.data()), cp->root.size()));
+        latest_root_b64 = absl::Base64Escape(
+            absl::string_view(reinterpret_cast<const char*>(cp->root.data()), cp->root.size()));
         ++checkpoints;
         return absl::OkStatus();
       }));
@@ -185,25 +182,24 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
 
   // The current view must name the latest revision of every period, and nothing else.
   std::map<std::string, ReturnRef> seen;
-  OTS_RETURN_IF_ERROR(store.ForEachCurrent(
-      [&](absl::string_view o, absl::string_view period,
-          const v1::CurrentEntry& e) -> absl::Status {
-        if (o != origin) {
-          return absl::OkStatus();
-        }
-        auto it = latest.find(std::string(period));
-        if (it == latest.end() || it->second.revision != e.revision() ||
-            it->second.log_index != e.log_index()) {
-          return absl::DataLossError(absl::StrCat(
-              origin, " current view of ", period, ": names revision ", e.revision(),
-              " at log index ", e.log_index(), ", but the log's latest is ",
-              it == latest.end() ? std::string("none")
-                                 : absl::StrCat("revision ", it->second.revision,
-                                                " at log index ", it->second.log_index)));
-        }
-        seen[std::string(period)] = it->second;
-        return absl::OkStatus();
-      }));
+  OTS_RETURN_IF_ERROR(store.ForEachCurrent([&](absl::string_view o, absl::string_view period,
+                                               const v1::CurrentEntry& e) -> absl::Status {
+    if (o != origin) {
+      return absl::OkStatus();
+    }
+    auto it = latest.find(std::string(period));
+    if (it == latest.end() || it->second.revision != e.revision() ||
+        it->second.log_index != e.log_index()) {
+      return absl::DataLossError(
+          absl::StrCat(origin, " current view of ", period, ": names revision ", e.revision(),
+                       " at log index ", e.log_index(), ", but the log's latest is ",
+                       it == latest.end() ? std::string("none")
+                                          : absl::StrCat("revision ", it->second.revision,
+                                                         " at log index ", it->second.log_index)));
+    }
+    seen[std::string(period)] = it->second;
+    return absl::OkStatus();
+  }));
   for (const auto& [period, ref] : latest) {
     if (seen.find(period) == seen.end()) {
       return absl::DataLossError(absl::StrCat(origin, " current view: period ", period,
@@ -211,10 +207,10 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
     }
   }
 
-  *out_summary = absl::StrCat(origin, ": ", log.size(), " signed returns over ", latest.size(),
-                              " periods, ", cells_total, " cells, ", checkpoints,
-                              " checkpoints; latest checkpoint size ", prev_size, " root ",
-                              latest_root_b64);
+  *out_summary =
+      absl::StrCat(origin, ": ", log.size(), " signed returns over ", latest.size(), " periods, ",
+                   cells_total, " cells, ", checkpoints, " checkpoints; latest checkpoint size ",
+                   prev_size, " root ", latest_root_b64);
   return absl::OkStatus();
 }
 
@@ -241,9 +237,9 @@ absl::Status AuditStore(Store& store, const std::map<std::string, PublicKey>& tr
   }
   // Every stored cell must belong to a signed return.
   std::string stray;
-  OTS_RETURN_IF_ERROR(store.ForEachStoredCell(
-      [&](absl::string_view origin, absl::string_view period, uint64_t revision,
-          absl::string_view line) -> absl::Status {
+  OTS_RETURN_IF_ERROR(
+      store.ForEachStoredCell([&](absl::string_view origin, absl::string_view period,
+                                  uint64_t revision, absl::string_view line) -> absl::Status {
         if (referenced.count(absl::StrCat(origin, "/", period, "/", revision)) == 0) {
           stray = absl::StrCat(origin, " ", period, " revision ", revision, ": cell \"",
                                absl::CEscape(line), "\" belongs to no signed return");
@@ -252,16 +248,15 @@ absl::Status AuditStore(Store& store, const std::map<std::string, PublicKey>& tr
         return absl::OkStatus();
       }));
   // Every current-view entry must belong to an origin with a log.
-  OTS_RETURN_IF_ERROR(store.ForEachCurrent(
-      [&](absl::string_view origin, absl::string_view period,
-          const v1::CurrentEntry&) -> absl::Status {
-        if (trusted_keys.count(std::string(origin)) == 0 ||
-            std::find(origins.begin(), origins.end(), origin) == origins.end()) {
-          return absl::DataLossError(absl::StrCat("current view names ", origin, " ", period,
-                                                  ", but there is no log of ", origin));
-        }
-        return absl::OkStatus();
-      }));
+  OTS_RETURN_IF_ERROR(store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
+                                               const v1::CurrentEntry&) -> absl::Status {
+    if (trusted_keys.count(std::string(origin)) == 0 ||
+        std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+      return absl::DataLossError(absl::StrCat("current view names ", origin, " ", period,
+                                              ", but there is no log of ", origin));
+    }
+    return absl::OkStatus();
+  }));
   if (out_report != nullptr) {
     *out_report = std::move(report);
   }

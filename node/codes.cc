@@ -38,9 +38,9 @@ int FindLinear(const char* const (&list)[N], absl::string_view code) {
 }
 
 // `_T` first in each list so that its id is kTotalCodeId.
-constexpr const char* kStayCats[] = {"_T",        "VISA",     "VISA_FREE",   "RES_TEMP",
-                                     "RES_PERM",  "WORK_PERM", "STUDY",      "LAB_MIG",
-                                     "LAB_MIG_IRR", "STRANDED", "TRANSIT",   "OVERSTAY",
+constexpr const char* kStayCats[] = {"_T",          "VISA",      "VISA_FREE", "RES_TEMP",
+                                     "RES_PERM",    "WORK_PERM", "STUDY",     "LAB_MIG",
+                                     "LAB_MIG_IRR", "STRANDED",  "TRANSIT",   "OVERSTAY",
                                      "EXT_GRANTED", "LEGALISED", "_O"};
 constexpr const char* kSexes[] = {"_T", "F", "M", "_U"};
 constexpr const char* kStates[] = {"AZ", "KZ", "KG", "TR", "UZ", "HU", "TM"};

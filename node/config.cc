@@ -35,9 +35,8 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
   Collector errors(file_name);
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &config)) {
-    return absl::InvalidArgumentError(errors.first().empty()
-                                          ? absl::StrCat(file_name, ": not a NodeConfig")
-                                          : errors.first());
+    return absl::InvalidArgumentError(
+        errors.first().empty() ? absl::StrCat(file_name, ": not a NodeConfig") : errors.first());
   }
   if (!IsFederationState(config.origin())) {
     return absl::InvalidArgumentError(

@@ -13,8 +13,7 @@ namespace ots {
 // Parses `text` (read from `file_name`, named in every message) and validates it: origin a
 // federation state, data_dir and log_key_file set. INVALID_ARGUMENT, naming the file and line,
 // on an unknown field or a bad value.
-absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
-                                               absl::string_view text);
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name, absl::string_view text);
 
 }  // namespace ots
 

@@ -254,9 +254,9 @@ int Import(const Args& args) {
   }
   const v1::ReturnHeader& h = result->header;
   std::cout << "imported " << h.origin() << " " << h.period() << " revision " << h.revision()
-            << ": " << h.cell_count() << " cells, value sum " << h.value_sum()
-            << ", cells root " << HexEncode(h.cells_root()) << "; log entry "
-            << result->log_index << ", checkpoint size " << result->log_index + 1 << "\n";
+            << ": " << h.cell_count() << " cells, value sum " << h.value_sum() << ", cells root "
+            << HexEncode(h.cells_root()) << "; log entry " << result->log_index
+            << ", checkpoint size " << result->log_index + 1 << "\n";
   return kExitOk;
 }
 
@@ -274,8 +274,8 @@ int Query(const Args& args) {
   if (!filter.ok()) {
     return Usage(filter.status().message());
   }
-  absl::StatusOr<TableFormat> format = ParseTableFormat(args.Has("format") ? args.Get("format")
-                                                                            : "table");
+  absl::StatusOr<TableFormat> format =
+      ParseTableFormat(args.Has("format") ? args.Get("format") : "table");
   if (!format.ok()) {
     return Usage(format.status().message());
   }

@@ -31,8 +31,7 @@ std::string ProofText(uint64_t index, uint64_t size, const std::vector<Hash>& pa
 absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin,
                                           absl::string_view period, const CellFilter& selection,
                                           const PublicKey& origin_key) {
-  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
-                       store.GetCurrent(origin, period));
+  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current, store.GetCurrent(origin, period));
   if (!current.has_value()) {
     return absl::NotFoundError(absl::StrCat("no return of ", origin, " for ", period));
   }
@@ -51,8 +50,8 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
         bool match = f.size() == kCellColumnCount;
         for (size_t c = 0; match && c < kCellColumnCount; ++c) {
           const auto& allowed = filter.allowed[c];
-          match = allowed.empty() ||
-                  std::find(allowed.begin(), allowed.end(), f[c]) != allowed.end();
+          match =
+              allowed.empty() || std::find(allowed.begin(), allowed.end(), f[c]) != allowed.end();
         }
         if (match) {
           matches.push_back(lines.size());
@@ -66,9 +65,9 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
     for (size_t i = 0; i < matches.size() && i < 5; ++i) {
       absl::StrAppend(&listed, "\n  ", lines[matches[i]]);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the selection matches ", matches.size(), " cells of ", origin, " ", period,
-        "; name CITIZEN, STAY_CAT, SEX and AGE so that exactly one matches", listed));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the selection matches ", matches.size(), " cells of ", origin, " ", period,
+                     "; name CITIZEN, STAY_CAT, SEX and AGE so that exactly one matches", listed));
   }
   const size_t cell_index = matches[0];
   OTS_ASSIGN_OR_RETURN(std::vector<Hash> cell_path, MerkleInclusionProof(leaves, cell_index));
@@ -76,13 +75,14 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
   const uint64_t log_index = current->log_index();
   if (log_index >= log.size()) {
-    return absl::DataLossError(absl::StrCat("current view of ", origin, " ", period,
-                                            " points past the end of its log"));
+    return absl::DataLossError(
+        absl::StrCat("current view of ", origin, " ", period, " points past the end of its log"));
   }
   const v1::Envelope& env = log[log_index].header();
   OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, ParseReturnHeader(env.payload()));
   if (env.signatures_size() != 1) {
-    return absl::DataLossError(absl::StrCat(origin, " log index ", log_index, ": expected one "
+    return absl::DataLossError(absl::StrCat(origin, " log index ", log_index,
+                                            ": expected one "
                                             "header signature, found ",
                                             env.signatures_size()));
   }
@@ -96,14 +96,14 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   }
   std::vector<Hash> log_leaves = LogLeafHashes(log);
   log_leaves.resize(cp.size);
-  OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path,
-                       MerkleInclusionProof(log_leaves, log_index));
+  OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path, MerkleInclusionProof(log_leaves, log_index));
 
   // Check before handing out: a proof that does not verify here is a store problem.
-  OTS_RETURN_IF_ERROR(DsseVerify(
-      DsseEnvelope{env.payload_type(), env.payload(),
-                   {{env.signatures(0).keyid(), env.signatures(0).sig()}}},
-      kReturnHeaderPayloadType, origin_key));
+  OTS_RETURN_IF_ERROR(
+      DsseVerify(DsseEnvelope{env.payload_type(),
+                              env.payload(),
+                              {{env.signatures(0).keyid(), env.signatures(0).sig()}}},
+                 kReturnHeaderPayloadType, origin_key));
   OTS_RETURN_IF_ERROR(VerifyNote(note, LogName(origin), origin_key));
 
   ProofFiles files;
@@ -112,7 +112,8 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   files["header.txt"] = env.payload();
   files["header.sig"] = env.signatures(0).sig();
   files["header.dsse.json"] =
-      DsseToJson(DsseEnvelope{env.payload_type(), env.payload(),
+      DsseToJson(DsseEnvelope{env.payload_type(),
+                              env.payload(),
                               {{env.signatures(0).keyid(), env.signatures(0).sig()}}}) +
       "\n";
   files["header.proof"] = ProofText(log_index, cp.size, header_path);

@@ -69,10 +69,10 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
     OTS_ASSIGN_OR_RETURN(Note note, ParseNote(last.note()));
     OTS_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpoint(note.text));
     if (cp.size != log.size() || cp.root != MerkleRoot(log_leaves)) {
-      return absl::DataLossError(absl::StrCat(
-          "refusing to sign: the stored log of ", origin, " (", log.size(),
-          " entries) no longer matches its last signed checkpoint (size ", cp.size,
-          "); run ots-ctl audit"));
+      return absl::DataLossError(
+          absl::StrCat("refusing to sign: the stored log of ", origin, " (", log.size(),
+                       " entries) no longer matches its last signed checkpoint (size ", cp.size,
+                       "); run ots-ctl audit"));
     }
   }
 
@@ -94,13 +94,11 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
   header.set_cell_count(ret.lines.size());
   header.set_cells_root(HashBytes(MerkleRoot(CellLeafHashes(ret.lines))));
   header.set_value_sum(ret.value_sum);
-  header.set_created_at(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone()));
+  header.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone()));
   header.set_key_id(log_key_->public_key().KeyId());
   const std::string payload = FormatReturnHeader(header);
 
-  OTS_ASSIGN_OR_RETURN(DsseEnvelope env,
-                       DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
+  OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
   Store::Append append;
   append.origin = origin;
   append.log_index = log.size();

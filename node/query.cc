@@ -37,21 +37,20 @@ absl::Status ForEachMatchingCell(
     if (!Allowed(filter.allowed[0], origin) || !Allowed(filter.allowed[1], period)) {
       return absl::OkStatus();
     }
-    return store.ForEachCell(origin, period, entry.revision(),
-                             [&](absl::string_view line) -> absl::Status {
-                               std::vector<absl::string_view> f = absl::StrSplit(line, ',');
-                               if (f.size() != kCellColumnCount) {
-                                 return absl::DataLossError(
-                                     absl::StrCat("stored cell is malformed: ", line));
-                               }
-                               for (size_t c = 0; c < kCellColumnCount; ++c) {
-                                 if (!Allowed(filter.allowed[c], f[c])) {
-                                   return absl::OkStatus();
-                                 }
-                               }
-                               fn(f);
-                               return absl::OkStatus();
-                             });
+    return store.ForEachCell(
+        origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
+          std::vector<absl::string_view> f = absl::StrSplit(line, ',');
+          if (f.size() != kCellColumnCount) {
+            return absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
+          }
+          for (size_t c = 0; c < kCellColumnCount; ++c) {
+            if (!Allowed(filter.allowed[c], f[c])) {
+              return absl::OkStatus();
+            }
+          }
+          fn(f);
+          return absl::OkStatus();
+        });
   });
 }
 
@@ -84,8 +83,8 @@ absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs
           "REF_AREA TIME_PERIOD CITIZEN STAY_CAT SEX AGE OBS_STATUS CONF_STATUS STOCK_FLOW"));
     }
     std::vector<std::string> codes = absl::StrSplit(spec.substr(eq + 1), ',');
-    if (codes.empty() || std::any_of(codes.begin(), codes.end(),
-                                     [](const std::string& c) { return c.empty(); })) {
+    if (codes.empty() ||
+        std::any_of(codes.begin(), codes.end(), [](const std::string& c) { return c.empty(); })) {
       return absl::InvalidArgumentError(absl::StrCat("filter \"", spec, "\": empty code"));
     }
     auto& allowed = filter.allowed[column];
@@ -99,7 +98,8 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
   for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
     int column = ColumnIndex(name);
     if (column < 0 || column == kObsValueColumn) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is not a column to group "
+      return absl::InvalidArgumentError(absl::StrCat("\"", name,
+                                                     "\" is not a column to group "
                                                      "by (REF_AREA TIME_PERIOD CITIZEN STAY_CAT "
                                                      "SEX AGE OBS_STATUS CONF_STATUS "
                                                      "STOCK_FLOW)"));
@@ -114,10 +114,9 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
 absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter) {
   Table t;
   t.columns.assign(std::begin(kCellColumns), std::end(kCellColumns));
-  OTS_RETURN_IF_ERROR(
-      ForEachMatchingCell(store, filter, [&](const std::vector<absl::string_view>& f) {
-        t.rows.emplace_back(f.begin(), f.end());
-      }));
+  OTS_RETURN_IF_ERROR(ForEachMatchingCell(
+      store, filter,
+      [&](const std::vector<absl::string_view>& f) { t.rows.emplace_back(f.begin(), f.end()); }));
   return t;
 }
 
@@ -150,8 +149,8 @@ absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
         }
         uint64_t v = 0;
         if (!absl::SimpleAtoi(f[kObsValueColumn], &v) && bad.ok()) {
-          bad = absl::DataLossError(absl::StrCat("stored OBS_VALUE \"", f[kObsValueColumn],
-                                                 "\" is not a number"));
+          bad = absl::DataLossError(
+              absl::StrCat("stored OBS_VALUE \"", f[kObsValueColumn], "\" is not a number"));
         }
         sums[key] += v;
       }));
@@ -198,8 +197,7 @@ std::string RenderTable(const Table& t, TableFormat format) {
         out += r == 0 ? "\n  {" : ",\n  {";
         for (size_t c = 0; c < t.columns.size(); ++c) {
           absl::StrAppend(&out, c == 0 ? "" : ", ", JsonString(t.columns[c]), ": ",
-                          t.columns[c] == "OBS_VALUE" ? t.rows[r][c]
-                                                      : JsonString(t.rows[r][c]));
+                          t.columns[c] == "OBS_VALUE" ? t.rows[r][c] : JsonString(t.rows[r][c]));
         }
         out += "}";
       }

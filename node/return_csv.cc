@@ -4,8 +4,8 @@
 #include <array>
 #include <cstring>
 #include <deque>
-#include <tuple>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -177,8 +177,8 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
     const char* name;
     int shift;
   };
-  for (const Dim& dim : {Dim{"CITIZEN", kShiftCitizen}, Dim{"STAY_CAT", kShiftStayCat},
-                         Dim{"SEX", kShiftSex}}) {
+  for (const Dim& dim :
+       {Dim{"CITIZEN", kShiftCitizen}, Dim{"STAY_CAT", kShiftStayCat}, Dim{"SEX", kShiftSex}}) {
     absl::flat_hash_map<uint64_t, Group> groups;
     for (size_t i = 0; i < cells.size(); ++i) {
       uint64_t key = KeyOf(cells[i]);
@@ -208,10 +208,10 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
         // Categories of stay overlap (a labour migrant may hold a work permit), so only each
         // part is bounded by the total.
         if (g.max_value > total.value) {
-          found.emplace_back(
-              total.line, absl::StrFormat("STAY_CAT=_T total %d is less than one of its parts, "
-                                          "%d at line %d",
-                                          total.value, g.max_value, cells[g.max_index].line));
+          found.emplace_back(total.line,
+                             absl::StrFormat("STAY_CAT=_T total %d is less than one of its parts, "
+                                             "%d at line %d",
+                                             total.value, g.max_value, cells[g.max_index].line));
         }
         continue;
       }
@@ -301,10 +301,10 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
         uint64_t sum = from->second + c->value;
         auto [to, inserted] = reach.emplace(c->age.hi, sum);
         if (!inserted && to->second != sum && !reported) {
-          found.emplace_back(
-              p->line, absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
-                                       "(%d and %d persons)",
-                                       p->age_code, lo, c->age.hi - 1, to->second, sum));
+          found.emplace_back(p->line,
+                             absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
+                                             "(%d and %d persons)",
+                                             p->age_code, lo, c->age.hi - 1, to->second, sum));
           reported = true;
         }
       }
@@ -324,9 +324,8 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
       }
       // Disjoint parts never add up to more than their total: the heaviest set of disjoint
       // intervals inside P (weighted interval scheduling) must fit.
-      std::sort(inside.begin(), inside.end(), [](const CellInfo* x, const CellInfo* y) {
-        return x->age.hi < y->age.hi;
-      });
+      std::sort(inside.begin(), inside.end(),
+                [](const CellInfo* x, const CellInfo* y) { return x->age.hi < y->age.hi; });
       std::vector<uint64_t> best(inside.size() + 1, 0);
       for (size_t k = 0; k < inside.size(); ++k) {
         // The parts that end at or before this one starts.
@@ -351,8 +350,7 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
 
 }  // namespace
 
-absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name,
-                                            absl::string_view contents,
+absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
                                             absl::string_view expected_origin,
                                             std::vector<std::string>* out_problems) {
   Problems problems(file_name);
@@ -364,9 +362,10 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name,
     if (out_problems != nullptr) {
       *out_problems = std::move(list);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        file_name, ": ", n > kMaxProblems ? absl::StrCat("more than ", kMaxProblems) : absl::StrCat(n),
-        n == 1 ? " problem" : " problems", "; first: ", first));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": ",
+                     n > kMaxProblems ? absl::StrCat("more than ", kMaxProblems) : absl::StrCat(n),
+                     n == 1 ? " problem" : " problems", "; first: ", first));
   };
 
   if (absl::StartsWith(contents, "\xEF\xBB\xBF")) {
@@ -446,8 +445,8 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name,
     }
 
     if (fields.size() != expected_fields) {
-      problems.Add(line_no, absl::StrFormat("expected %d fields, found %d", expected_fields,
-                                            fields.size()));
+      problems.Add(line_no,
+                   absl::StrFormat("expected %d fields, found %d", expected_fields, fields.size()));
       continue;
     }
     auto field = [&](int column) { return fields[column_of[column]]; };
@@ -542,8 +541,8 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name,
                                             field(kConfStatus)));
     }
     if (!IsStockFlowCode(field(kStockFlow))) {
-      problems.Add(line_no, absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW",
-                                            field(kStockFlow)));
+      problems.Add(line_no,
+                   absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW", field(kStockFlow)));
     }
     if (problems.count() != before) {
       continue;

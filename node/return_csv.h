@@ -16,8 +16,8 @@
 namespace ots {
 
 // The columns of a return, in the order of the canonical cell line.
-constexpr const char* kCellColumns[] = {"REF_AREA",   "TIME_PERIOD", "CITIZEN",    "STAY_CAT",
-                                        "SEX",        "AGE",         "OBS_VALUE",  "OBS_STATUS",
+constexpr const char* kCellColumns[] = {"REF_AREA",    "TIME_PERIOD", "CITIZEN",   "STAY_CAT",
+                                        "SEX",         "AGE",         "OBS_VALUE", "OBS_STATUS",
                                         "CONF_STATUS", "STOCK_FLOW"};
 constexpr size_t kCellColumnCount = 10;
 
@@ -41,8 +41,7 @@ struct ParsedReturn {
 // On success returns the return. On failure returns INVALID_ARGUMENT and, if `out_problems`
 // is non-null, fills it with every problem found (at most kMaxProblems, the last one then
 // saying that more were not reported), each formatted "file:line: what is wrong".
-absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name,
-                                            absl::string_view contents,
+absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
                                             absl::string_view expected_origin,
                                             std::vector<std::string>* out_problems);
 

@@ -12,8 +12,8 @@
 namespace ots {
 namespace {
 
-constexpr const char* kFieldNames[] = {"origin",    "period",     "revision",
-                                       "cells",     "cells_root", "value_sum",
+constexpr const char* kFieldNames[] = {"origin",     "period",     "revision",
+                                       "cells",      "cells_root", "value_sum",
                                        "created_at", "supersedes", "key_id"};
 
 bool ParseDecimal(absl::string_view s, uint64_t* out) {
@@ -60,14 +60,14 @@ bool IsToken(absl::string_view s) {
 }  // namespace
 
 std::string FormatReturnHeader(const v1::ReturnHeader& h) {
-  return absl::StrCat(kReturnHeaderMagic, "\n",                                   //
-                      "origin ", h.origin(), "\n",                                //
-                      "period ", h.period(), "\n",                                //
-                      "revision ", h.revision(), "\n",                            //
-                      "cells ", h.cell_count(), "\n",                             //
-                      "cells_root ", HexEncode(h.cells_root()), "\n",             //
-                      "value_sum ", h.value_sum(), "\n",                          //
-                      "created_at ", h.created_at(), "\n",                        //
+  return absl::StrCat(kReturnHeaderMagic, "\n",                        //
+                      "origin ", h.origin(), "\n",                     //
+                      "period ", h.period(), "\n",                     //
+                      "revision ", h.revision(), "\n",                 //
+                      "cells ", h.cell_count(), "\n",                  //
+                      "cells_root ", HexEncode(h.cells_root()), "\n",  //
+                      "value_sum ", h.value_sum(), "\n",               //
+                      "created_at ", h.created_at(), "\n",             //
                       "supersedes ", h.supersedes().empty() ? "-" : HexEncode(h.supersedes()),
                       "\n",  //
                       "key_id ", h.key_id(), "\n");
@@ -81,8 +81,8 @@ absl::StatusOr<v1::ReturnHeader> ParseReturnHeader(absl::string_view text) {
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   constexpr size_t kFields = sizeof(kFieldNames) / sizeof(kFieldNames[0]);
   if (lines.size() != 1 + kFields) {
-    return absl::InvalidArgumentError(absl::StrCat("return header: expected ", 1 + kFields,
-                                                   " lines, found ", lines.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("return header: expected ", 1 + kFields, " lines, found ", lines.size()));
   }
   if (lines[0] != kReturnHeaderMagic) {
     return absl::InvalidArgumentError(

@@ -97,14 +97,17 @@ absl::StatusOr<Message> ParseValue(absl::string_view value, absl::string_view wh
 }  // namespace
 
 const std::vector<std::string>& Store::ColumnFamilyNames() {
-  static const auto* kNames = new std::vector<std::string>{
-      rocksdb::kDefaultColumnFamilyName, "logs", "cells", "current", "checkpoints", "evidence",
-      "meta"};
+  static const auto* kNames = new std::vector<std::string>{rocksdb::kDefaultColumnFamilyName,
+                                                           "logs",
+                                                           "cells",
+                                                           "current",
+                                                           "checkpoints",
+                                                           "evidence",
+                                                           "meta"};
   return *kNames;
 }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   const Options& options) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
@@ -166,8 +169,8 @@ absl::Status Store::AppendReturn(const Append& a) {
   rocksdb::WriteBatch batch;
   std::string value;
   a.entry.SerializeToString(&value);
-  OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value),
-                                dir_));
+  OTS_RETURN_IF_ERROR(
+      FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value), dir_));
   if (a.cell_lines != nullptr) {
     // Cells go in blocks of kCellsPerBlock lines: one RocksDB entry per block, not per cell.
     const std::vector<std::string>& lines = *a.cell_lines;
@@ -193,8 +196,8 @@ absl::Status Store::AppendReturn(const Append& a) {
   OTS_RETURN_IF_ERROR(
       FromRocks(batch.Put(cf(kCurrent), absl::StrCat(a.origin, "/", a.period), value), dir_));
   a.checkpoint.SerializeToString(&value);
-  OTS_RETURN_IF_ERROR(FromRocks(
-      batch.Put(cf(kCheckpoints), OriginKey(a.origin, a.log_index + 1), value), dir_));
+  OTS_RETURN_IF_ERROR(
+      FromRocks(batch.Put(cf(kCheckpoints), OriginKey(a.origin, a.log_index + 1), value), dir_));
 
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
@@ -219,8 +222,7 @@ absl::StatusOr<uint64_t> Store::LogSize(absl::string_view origin) {
 
 absl::StatusOr<v1::LogEntry> Store::GetLogEntry(absl::string_view origin, uint64_t index) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kLogs), OriginKey(origin, index),
-                               &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kLogs), OriginKey(origin, index), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("log of ", origin, " has no entry ", index));
   }
@@ -234,9 +236,8 @@ absl::StatusOr<std::vector<v1::LogEntry>> Store::ReadLog(absl::string_view origi
   std::string prefix = absl::StrCat(origin, "/");
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     absl::string_view key = View(it->key());
-    uint64_t index = key.size() == prefix.size() + 8
-                         ? GetBigEndian64(key.substr(prefix.size()))
-                         : UINT64_MAX;
+    uint64_t index =
+        key.size() == prefix.size() + 8 ? GetBigEndian64(key.substr(prefix.size())) : UINT64_MAX;
     if (index != out.size()) {
       return absl::DataLossError(absl::StrCat("log of ", origin, ": entry ", out.size(),
                                               " is missing or its key is malformed"));
@@ -254,15 +255,15 @@ absl::StatusOr<std::vector<v1::LogEntry>> Store::ReadLog(absl::string_view origi
 absl::StatusOr<std::optional<v1::CurrentEntry>> Store::GetCurrent(absl::string_view origin,
                                                                   absl::string_view period) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCurrent),
-                               absl::StrCat(origin, "/", period), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCurrent), absl::StrCat(origin, "/", period), &value);
   if (s.IsNotFound()) {
     return std::optional<v1::CurrentEntry>();
   }
   OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
-  OTS_ASSIGN_OR_RETURN(v1::CurrentEntry entry,
-                       ParseValue<v1::CurrentEntry>(
-                           value, absl::StrCat("current view of ", origin, " ", period)));
+  OTS_ASSIGN_OR_RETURN(
+      v1::CurrentEntry entry,
+      ParseValue<v1::CurrentEntry>(value, absl::StrCat("current view of ", origin, " ", period)));
   return std::optional<v1::CurrentEntry>(std::move(entry));
 }
 
@@ -276,9 +277,9 @@ absl::Status Store::ForEachCurrent(
     if (slash == absl::string_view::npos) {
       return absl::DataLossError(absl::StrCat(dir_, ": malformed current-view key"));
     }
-    OTS_ASSIGN_OR_RETURN(v1::CurrentEntry entry,
-                         ParseValue<v1::CurrentEntry>(View(it->value()),
-                                                      absl::StrCat("current view ", key)));
+    OTS_ASSIGN_OR_RETURN(
+        v1::CurrentEntry entry,
+        ParseValue<v1::CurrentEntry>(View(it->value()), absl::StrCat("current view ", key)));
     OTS_RETURN_IF_ERROR(fn(key.substr(0, slash), key.substr(slash + 1), entry));
   }
   return FromRocks(it->status(), dir_);
@@ -326,8 +327,7 @@ absl::Status Store::ForEachStoredCell(
 absl::Status Store::ForEachCheckpoint(
     absl::string_view origin,
     const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
   std::string prefix = absl::StrCat(origin, "/");
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     absl::string_view key = View(it->key());
@@ -337,16 +337,15 @@ absl::Status Store::ForEachCheckpoint(
     uint64_t size = GetBigEndian64(key.substr(prefix.size()));
     OTS_ASSIGN_OR_RETURN(
         v1::StoredCheckpoint cp,
-        ParseValue<v1::StoredCheckpoint>(
-            View(it->value()), absl::StrCat("checkpoint of ", origin, " size ", size)));
+        ParseValue<v1::StoredCheckpoint>(View(it->value()),
+                                         absl::StrCat("checkpoint of ", origin, " size ", size)));
     OTS_RETURN_IF_ERROR(fn(size, cp));
   }
   return FromRocks(it->status(), dir_);
 }
 
 absl::StatusOr<v1::StoredCheckpoint> Store::LatestCheckpoint(absl::string_view origin) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
   std::string prefix = absl::StrCat(origin, "/");
   it->SeekForPrev(OriginKey(origin, UINT64_MAX));
   if (!it->Valid() || !it->key().starts_with(prefix)) {
@@ -391,8 +390,6 @@ absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
   return FromRocks(db_->Put(write_options, cf(kMeta), Slice(name), Slice(value)), dir_);
 }
 
-absl::Status Store::VerifyChecksums() {
-  return FromRocks(db_->VerifyChecksum(), dir_);
-}
+absl::Status Store::VerifyChecksums() { return FromRocks(db_->VerifyChecksum(), dir_); }
 
 }  // namespace ots

@@ -83,9 +83,8 @@ class Store {
                                                              absl::string_view period);
   // Calls `fn(origin, period, entry)` for every current entry, in key order. Stops at the
   // first error `fn` returns and returns it.
-  absl::Status ForEachCurrent(
-      const std::function<absl::Status(absl::string_view, absl::string_view,
-                                       const v1::CurrentEntry&)>& fn);
+  absl::Status ForEachCurrent(const std::function<absl::Status(absl::string_view, absl::string_view,
+                                                               const v1::CurrentEntry&)>& fn);
 
   // Calls `fn(line)` for each cell of a return in sorted line order.
   absl::Status ForEachCell(absl::string_view origin, absl::string_view period, uint64_t revision,

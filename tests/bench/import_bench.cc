@@ -34,9 +34,9 @@ std::string SyntheticReturn(size_t cells) {
   static const char* kCitizens[] = {
 #include "node/iso3166_alpha2.inc"
       "STLS", "_U"};
-  static const char* kStay[] = {"VISA",     "VISA_FREE", "RES_TEMP",    "RES_PERM",  "WORK_PERM",
-                                "STUDY",    "LAB_MIG",   "LAB_MIG_IRR", "STRANDED",  "TRANSIT",
-                                "OVERSTAY", "EXT_GRANTED", "LEGALISED", "_O"};
+  static const char* kStay[] = {"VISA",     "VISA_FREE",   "RES_TEMP",    "RES_PERM", "WORK_PERM",
+                                "STUDY",    "LAB_MIG",     "LAB_MIG_IRR", "STRANDED", "TRANSIT",
+                                "OVERSTAY", "EXT_GRANTED", "LEGALISED",   "_O"};
   static const char* kSex[] = {"F", "M", "_U"};
   constexpr size_t kPerGroup = 142;  // 141 single years and their total
   std::string out =
@@ -60,8 +60,7 @@ std::string SyntheticReturn(size_t cells) {
           absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",Y", age, ",", v,
                           ",A,F,STK\n");
         }
-        absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",_T,", sum,
-                        ",A,F,STK\n");
+        absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",_T,", sum, ",A,F,STK\n");
         made += n;
       }
     }

@@ -26,9 +26,9 @@ TEST_CASE("CITIZEN accepts ISO 3166-1 alpha-2, STLS, _U and _T only", "[codes]")
 }
 
 TEST_CASE("STAY_CAT and SEX code lists", "[codes]") {
-  for (const char* c : {"VISA", "VISA_FREE", "RES_TEMP", "RES_PERM", "WORK_PERM", "STUDY",
-                        "LAB_MIG", "LAB_MIG_IRR", "STRANDED", "TRANSIT", "OVERSTAY",
-                        "EXT_GRANTED", "LEGALISED", "_O"}) {
+  for (const char* c :
+       {"VISA", "VISA_FREE", "RES_TEMP", "RES_PERM", "WORK_PERM", "STUDY", "LAB_MIG", "LAB_MIG_IRR",
+        "STRANDED", "TRANSIT", "OVERSTAY", "EXT_GRANTED", "LEGALISED", "_O"}) {
     CHECK(StayCatCodeId(c) > 0);
   }
   CHECK(StayCatCodeId("_T") == kTotalCodeId);
@@ -58,8 +58,8 @@ TEST_CASE("AGE codes parse to intervals of years", "[codes]") {
   CHECK(a.kind == AgeCode::kTotal);
   REQUIRE(ParseAgeCode("_U", &a));
   CHECK(a.kind == AgeCode::kUnknown);
-  for (const char* bad : {"Y4T0", "Y5T5", "Y05", "Y_LT0", "Y151", "YT4", "Y", "Y_GE", "15T64",
-                          "Y1T", "_Z", "Y-1"}) {
+  for (const char* bad :
+       {"Y4T0", "Y5T5", "Y05", "Y_LT0", "Y151", "YT4", "Y", "Y_GE", "15T64", "Y1T", "_Z", "Y-1"}) {
     INFO(bad);
     CHECK_FALSE(ParseAgeCode(bad, &a));
   }
@@ -70,8 +70,8 @@ TEST_CASE("TIME_PERIOD forms and real dates", "[codes]") {
     INFO(p);
     CHECK(IsTimePeriod(p));
   }
-  for (const char* p : {"20", "2020-Q5", "2020-13", "2020-00", "2023-02-29", "2020-04-31",
-                        "2020-5", "2020-05-1", "1899", "2020Q1", "2020-W05", "", "2020-05-14T"}) {
+  for (const char* p : {"20", "2020-Q5", "2020-13", "2020-00", "2023-02-29", "2020-04-31", "2020-5",
+                        "2020-05-1", "1899", "2020Q1", "2020-W05", "", "2020-05-14T"}) {
     INFO(p);
     CHECK_FALSE(IsTimePeriod(p));
   }

@@ -79,7 +79,8 @@ TEST_CASE("the worked example of docs/formats.md is what the code produces", "[f
   CheckStated(doc, "the header signature", HexEncode((*log)[0].header().signatures(0).sig()));
   CheckStated(doc, "the log leaf hash", HexEncode(HashBytes(MerkleLeafHash(header))));
   CheckStated(doc, "the DSSE JSON envelope",
-              DsseToJson(DsseEnvelope{kReturnHeaderPayloadType.data(), header,
+              DsseToJson(DsseEnvelope{kReturnHeaderPayloadType.data(),
+                                      header,
                                       {{(*log)[0].header().signatures(0).keyid(),
                                         (*log)[0].header().signatures(0).sig()}}}));
   CheckStated(doc, "the checkpoint note", result->checkpoint_note);

@@ -42,11 +42,11 @@ bool HasProblem(const std::vector<std::string>& problems, const std::string& nee
 
 TEST_CASE("plain CSV return is parsed, canonicalised and sorted", "[import]") {
   std::vector<std::string> problems;
-  auto r = ParseReturnCsv("r.csv",
-                          Csv({"AZ,2020,UZ,_T,_T,_T,16254,A,F,STK",
-                               "AZ,2020,UZ,_T,F,_T,8398,A,F,STK",
-                               "AZ,2020,UZ,_T,M,_T,7856,A,F,STK"}),
-                          "AZ", &problems);
+  auto r =
+      ParseReturnCsv("r.csv",
+                     Csv({"AZ,2020,UZ,_T,_T,_T,16254,A,F,STK", "AZ,2020,UZ,_T,F,_T,8398,A,F,STK",
+                          "AZ,2020,UZ,_T,M,_T,7856,A,F,STK"}),
+                     "AZ", &problems);
   REQUIRE(r.ok());
   CHECK(problems.empty());
   CHECK(r->origin == "AZ");
@@ -72,17 +72,17 @@ TEST_CASE("SDMX-CSV with DATAFLOW, reordered columns, quotes, CRLF and BOM", "[i
 
 TEST_CASE("every problem is reported as file:line: what", "[import]") {
   auto p = Problems(Csv({
-      "AZ,2020,XZ,_T,_T,_T,1,A,F,STK",      // line 2
-      "AZ,2020,UZ,TOURIST,_T,_T,1,A,F,STK", // line 3
-      "AZ,2020,UZ,_T,X,_T,1,A,F,STK",       // line 4
-      "AZ,2020,UZ,_T,F,Y5T1,1,A,F,STK",     // line 5
-      "AZ,2020,UZ,_T,M,_T,-5,A,F,STK",      // line 6
-      "AZ,2020,UZ,_T,M,_T,1.5,A,F,STK",     // line 7
-      "AZ,2020,UZ,_T,M,_T,007,A,F,STK",     // line 8
-      "AZ,2020,UZ,_T,M,_T,7,Q,F,STK",       // line 9
-      "AZ,2020,UZ,_T,M,_T,7,A,Z,STK",       // line 10
-      "AZ,2020,UZ,_T,M,_T,7,A,F,XXX",       // line 11
-      "AZ,2020,UZ,_T,M,_T,7,A,F",           // line 12
+      "AZ,2020,XZ,_T,_T,_T,1,A,F,STK",       // line 2
+      "AZ,2020,UZ,TOURIST,_T,_T,1,A,F,STK",  // line 3
+      "AZ,2020,UZ,_T,X,_T,1,A,F,STK",        // line 4
+      "AZ,2020,UZ,_T,F,Y5T1,1,A,F,STK",      // line 5
+      "AZ,2020,UZ,_T,M,_T,-5,A,F,STK",       // line 6
+      "AZ,2020,UZ,_T,M,_T,1.5,A,F,STK",      // line 7
+      "AZ,2020,UZ,_T,M,_T,007,A,F,STK",      // line 8
+      "AZ,2020,UZ,_T,M,_T,7,Q,F,STK",        // line 9
+      "AZ,2020,UZ,_T,M,_T,7,A,Z,STK",        // line 10
+      "AZ,2020,UZ,_T,M,_T,7,A,F,XXX",        // line 11
+      "AZ,2020,UZ,_T,M,_T,7,A,F",            // line 12
   }));
   CHECK(HasProblem(p, "r.csv:2: CITIZEN \"XZ\" is not an ISO 3166-1 alpha-2 code"));
   CHECK(HasProblem(p, "r.csv:3: STAY_CAT \"TOURIST\""));
@@ -114,13 +114,15 @@ TEST_CASE("one REF_AREA, the node's own, and one TIME_PERIOD per return", "[impo
 TEST_CASE("duplicate keys are rejected with both lines", "[import]") {
   auto p = Problems(Csv({"AZ,2020,UZ,_T,F,_T,1,A,F,STK", "AZ,2020,KG,_T,F,_T,1,A,F,STK",
                          "AZ,2020,UZ,_T,F,_T,2,E,F,STK"}));
-  CHECK(HasProblem(p, "r.csv:4: duplicate cell CITIZEN=UZ STAY_CAT=_T SEX=F AGE=_T (first at "
-                      "line 2)"));
+  CHECK(HasProblem(p,
+                   "r.csv:4: duplicate cell CITIZEN=UZ STAY_CAT=_T SEX=F AGE=_T (first at "
+                   "line 2)"));
 }
 
 TEST_CASE("header problems: unknown, missing and repeated columns", "[import]") {
-  auto p = Problems("REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,"
-                    "CONF_STATUS,REGION,SEX\nAZ,2020,UZ,_T,_T,_T,1,A,F,X,F\n");
+  auto p = Problems(
+      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,"
+      "CONF_STATUS,REGION,SEX\nAZ,2020,UZ,_T,_T,_T,1,A,F,X,F\n");
   CHECK(HasProblem(p, "r.csv:1: unknown column \"REGION\""));
   CHECK(HasProblem(p, "r.csv:1: column SEX appears twice"));
   CHECK(HasProblem(p, "r.csv:1: missing column STOCK_FLOW"));
@@ -163,27 +165,25 @@ TEST_CASE("CITIZEN totals may not be less than their parts", "[import][totals]")
 
 TEST_CASE("STAY_CAT categories overlap: each part at most the total", "[import][totals]") {
   // Work permits and documented labour migrants overlap; their sum may exceed the total.
-  CHECK(ParseReturnCsv("r.csv",
-                       Csv({"AZ,2020,UZ,_T,_T,_T,100,A,F,STK",
-                            "AZ,2020,UZ,WORK_PERM,_T,_T,80,A,F,STK",
-                            "AZ,2020,UZ,LAB_MIG,_T,_T,70,A,F,STK"}),
-                       "AZ", nullptr)
+  CHECK(ParseReturnCsv(
+            "r.csv",
+            Csv({"AZ,2020,UZ,_T,_T,_T,100,A,F,STK", "AZ,2020,UZ,WORK_PERM,_T,_T,80,A,F,STK",
+                 "AZ,2020,UZ,LAB_MIG,_T,_T,70,A,F,STK"}),
+            "AZ", nullptr)
             .ok());
-  auto p = Problems(Csv({"AZ,2020,UZ,_T,_T,_T,100,A,F,STK",
-                         "AZ,2020,UZ,WORK_PERM,_T,_T,101,A,F,STK"}));
-  CHECK(HasProblem(p, "r.csv:2: STAY_CAT=_T total 100 is less than one of its parts, 101 at "
-                      "line 3"));
+  auto p =
+      Problems(Csv({"AZ,2020,UZ,_T,_T,_T,100,A,F,STK", "AZ,2020,UZ,WORK_PERM,_T,_T,101,A,F,STK"}));
+  CHECK(HasProblem(p,
+                   "r.csv:2: STAY_CAT=_T total 100 is less than one of its parts, 101 at "
+                   "line 3"));
 }
 
 TEST_CASE("AGE totals: bands, broad groups and single years", "[import][totals]") {
-  std::vector<std::string> rows = {"AZ,2020,UZ,_T,F,_T,21,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y_LT15,6,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y0T4,1,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y5T9,2,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y10T14,3,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y15T64,10,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,Y_GE65,4,A,F,STK",
-                                   "AZ,2020,UZ,_T,F,_U,1,A,F,STK"};
+  std::vector<std::string> rows = {
+      "AZ,2020,UZ,_T,F,_T,21,A,F,STK",    "AZ,2020,UZ,_T,F,Y_LT15,6,A,F,STK",
+      "AZ,2020,UZ,_T,F,Y0T4,1,A,F,STK",   "AZ,2020,UZ,_T,F,Y5T9,2,A,F,STK",
+      "AZ,2020,UZ,_T,F,Y10T14,3,A,F,STK", "AZ,2020,UZ,_T,F,Y15T64,10,A,F,STK",
+      "AZ,2020,UZ,_T,F,Y_GE65,4,A,F,STK", "AZ,2020,UZ,_T,F,_U,1,A,F,STK"};
   CHECK(ParseReturnCsv("r.csv", Csv(rows), "AZ", nullptr).ok());
 
   std::vector<std::string> bad = rows;
@@ -200,8 +200,9 @@ TEST_CASE("AGE totals: bands, broad groups and single years", "[import][totals]"
   p = Problems(Csv({"AZ,2020,UZ,_T,F,Y0T4,1,A,F,STK", "AZ,2020,UZ,_T,F,Y0T4,1,A,F,STK"}));
   CHECK(HasProblem(p, "duplicate cell"));
   p = Problems(Csv({"AZ,2020,UZ,_T,F,Y_LT1,1,A,F,STK", "AZ,2020,UZ,_T,F,Y0,1,A,F,STK"}));
-  CHECK(HasProblem(p, "r.csv:3: duplicate cell CITIZEN=UZ STAY_CAT=_T SEX=F AGE=Y0 (first at line 2 "
-                      "as AGE=Y_LT1, which covers the same ages)"));
+  CHECK(HasProblem(p,
+                   "r.csv:3: duplicate cell CITIZEN=UZ STAY_CAT=_T SEX=F AGE=Y0 (first at line 2 "
+                   "as AGE=Y_LT1, which covers the same ages)"));
 
   // A partial breakdown may not exceed its total.
   p = Problems(Csv({"AZ,2020,UZ,_T,F,_T,5,A,F,STK", "AZ,2020,UZ,_T,F,Y20,3,A,F,STK",

@@ -33,8 +33,8 @@ constexpr char kHeader[] =
 ParsedReturn Return(const std::string& period, uint64_t uz_female, uint64_t uz_male) {
   std::string csv = absl::StrCat(kHeader, "AZ,", period, ",UZ,_T,_T,_T,", uz_female + uz_male,
                                  ",A,F,STK\n", "AZ,", period, ",UZ,_T,F,_T,", uz_female,
-                                 ",A,F,STK\n", "AZ,", period, ",UZ,_T,M,_T,", uz_male,
-                                 ",A,F,STK\n", "AZ,", period, ",KG,_T,_T,_T,2438,A,F,STK\n");
+                                 ",A,F,STK\n", "AZ,", period, ",UZ,_T,M,_T,", uz_male, ",A,F,STK\n",
+                                 "AZ,", period, ",KG,_T,_T,_T,2438,A,F,STK\n");
   auto r = ParseReturnCsv("t.csv", csv, "AZ", nullptr);
   REQUIRE(r.ok());
   return *std::move(r);
@@ -72,8 +72,8 @@ struct Fixture {
   }
 
   // Opens the database directly, as an attacker with file access would, and runs `fn`.
-  void Tamper(const std::function<void(rocksdb::DB*,
-                                       std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
+  void Tamper(
+      const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const std::string& name : Store::ColumnFamilyNames()) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
@@ -163,8 +163,9 @@ TEST_CASE("audit passes on an untouched folder and reports each origin", "[audit
   std::vector<std::string> report;
   REQUIRE(AuditStore(*store, {{"AZ", f.key.public_key()}}, &report).ok());
   REQUIRE(report.size() == 1);
-  CHECK(absl::StartsWith(report[0], "AZ: 4 signed returns over 3 periods, 16 cells, 4 "
-                                    "checkpoints; latest checkpoint size 4"));
+  CHECK(absl::StartsWith(report[0],
+                         "AZ: 4 signed returns over 3 periods, 16 cells, 4 "
+                         "checkpoints; latest checkpoint size 4"));
 }
 
 TEST_CASE("audit refuses a wrong key and a missing key", "[audit]") {
@@ -238,8 +239,8 @@ TEST_CASE("audit names a dropped or added cell", "[audit][tamper]") {
   Fixture g;
   g.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
     // A revision nobody signed.
-    REQUIRE(db->Put({}, h[kCells], CellBlockKey("2010", 2), "AZ,2010,KG,_T,_T,_T,1,A,F,STK\n")
-                .ok());
+    REQUIRE(
+        db->Put({}, h[kCells], CellBlockKey("2010", 2), "AZ,2010,KG,_T,_T,_T,1,A,F,STK\n").ok());
   });
   s = g.Audit();
   CHECK(absl::StrContains(s.message(), "AZ 2010 revision 2: cell"));
@@ -309,8 +310,8 @@ TEST_CASE("audit reports a flipped byte in a table file", "[audit][tamper]") {
   Store::Options options;
   options.read_only = true;
   auto store = Store::Open(f.dir, options);
-  absl::Status s = store.ok() ? AuditStore(**store, {{"AZ", f.key.public_key()}}, nullptr)
-                              : store.status();
+  absl::Status s =
+      store.ok() ? AuditStore(**store, {{"AZ", f.key.public_key()}}, nullptr) : store.status();
   CHECK(s.code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(s.message(), ".sst"));
 }
@@ -397,8 +398,8 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   for (int age = 0; age < 150; ++age) {
     for (const char* sex : {"F", "M"}) {
       for (const char* citizen : {"KG", "KZ", "TM", "TR", "UZ", "HU", "RU", "CN"}) {
-        r.lines.push_back(absl::StrCat("AZ,2024,", citizen, ",_T,", sex, ",Y", age, ",", age,
-                                       ",A,F,STK"));
+        r.lines.push_back(
+            absl::StrCat("AZ,2024,", citizen, ",_T,", sex, ",Y", age, ",", age, ",A,F,STK"));
         r.value_sum += age;
       }
     }
