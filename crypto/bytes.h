@@ -1,0 +1,30 @@
+// Byte-string helpers shared by every library: hex and big-endian integers.
+// Base64 comes from absl/strings/escaping.h (Base64Escape / Base64Unescape).
+#ifndef OTS_CRYPTO_BYTES_H_
+#define OTS_CRYPTO_BYTES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace ots {
+
+// Lower-case hex of `data`.
+std::string HexEncode(absl::string_view data);
+
+// Decodes hex (either case). INVALID_ARGUMENT on odd length or a non-hex character.
+absl::StatusOr<std::string> HexDecode(absl::string_view hex);
+
+// Strict standard base64 (RFC 4648 §4, with padding). INVALID_ARGUMENT on anything else.
+absl::StatusOr<std::string> Base64DecodeStrict(absl::string_view b64);
+
+// Appends `v` as 8 big-endian bytes.
+void PutBigEndian64(std::string* out, uint64_t v);
+// Reads 8 big-endian bytes; `in` must hold at least 8.
+uint64_t GetBigEndian64(absl::string_view in);
+
+}  // namespace ots
+
+#endif  // OTS_CRYPTO_BYTES_H_

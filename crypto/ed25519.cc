@@ -1,0 +1,407 @@
+#include "crypto/ed25519.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <climits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "crypto/bytes.h"
+#include "crypto/sha256.h"
+#include "crypto/status_macros.h"
+
+namespace ots {
+
+void EvpPkeyDeleter::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+
+namespace {
+
+constexpr size_t kEd25519SeedSize = 32;
+// Key files are a few hundred bytes; anything larger is not a key file.
+constexpr size_t kMaxKeyFileSize = 64 * 1024;
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+struct EvpMdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+
+struct EvpPkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
+
+// Closes a file descriptor on scope exit unless released.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() {
+    if (fd_ >= 0) {
+      close(fd_);
+    }
+  }
+  int get() const { return fd_; }
+  // Closes now and reports close()'s result (0, or -1 with errno set).
+  int Close() {
+    const int rc = close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+// `what`, followed by whatever OpenSSL's error queue holds (which is then empty).
+absl::Status OpenSslError(absl::StatusCode code, absl::string_view what) {
+  std::string detail;
+  unsigned long err;
+  while ((err = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(err, buf, sizeof(buf));
+    absl::StrAppend(&detail, detail.empty() ? "" : "; ", buf);
+  }
+  if (detail.empty()) {
+    return absl::Status(code, what);
+  }
+  return absl::Status(code, absl::StrCat(what, " (", detail, ")"));
+}
+
+const unsigned char* Bytes(absl::string_view s) {
+  // OpenSSL wants a valid pointer even for empty input.
+  static constexpr unsigned char kEmpty[1] = {0};
+  return s.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(s.data());
+}
+
+EvpPkeyPtr Share(EVP_PKEY* key) { return EvpPkeyPtr(key, EvpPkeyDeleter()); }
+
+// Never prompt on a terminal for the passphrase of an encrypted PEM: fail instead.
+int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
+
+absl::StatusOr<BioPtr> MemBio(absl::string_view data) {
+  if (data.size() > static_cast<size_t>(INT_MAX)) {
+    return absl::InvalidArgumentError("PEM input is too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  if (bio == nullptr) {
+    return OpenSslError(absl::StatusCode::kInternal, "BIO_new_mem_buf failed");
+  }
+  return bio;
+}
+
+// The contents of a memory BIO, or "" if OpenSSL failed.
+std::string BioContents(BIO* bio) {
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  if (len <= 0 || data == nullptr) {
+    return "";
+  }
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::Status CheckEd25519(const EVP_PKEY* key, absl::string_view what) {
+  if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+    const char* name = EVP_PKEY_get0_type_name(key);
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is a ", name != nullptr ? name : "?", " key, not an Ed25519 key"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RawPublicKey(const EVP_PKEY* key) {
+  std::string raw(kEd25519PublicKeySize, '\0');
+  size_t len = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
+      len != kEd25519PublicKeySize) {
+    return OpenSslError(absl::StatusCode::kInternal, "EVP_PKEY_get_raw_public_key failed");
+  }
+  return raw;
+}
+
+absl::Status ErrnoError(int err, const std::string& path, absl::string_view op) {
+  return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", op));
+}
+
+// Reads a whole key file. If `private_key`, refuses a file any group or other bit is set on.
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path, bool private_key) {
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) {
+    return ErrnoError(errno, path, "cannot open");
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) {
+    return ErrnoError(errno, path, "cannot stat");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+  }
+  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777;
+  if (private_key && (mode & 077) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s: private key file is %s by group or others (mode %04o); run chmod 600 %s", path,
+        (mode & 044) != 0 ? "readable" : "writable or executable", mode, path));
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxKeyFileSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", st.st_size, " bytes is too large for a key file"));
+  }
+  std::string contents;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      OPENSSL_cleanse(buf, sizeof(buf));
+      OPENSSL_cleanse(contents.data(), contents.size());
+      return ErrnoError(errno, path, "cannot read");
+    }
+    if (n == 0) {
+      break;
+    }
+    contents.append(buf, static_cast<size_t>(n));
+    if (contents.size() > kMaxKeyFileSize) {
+      OPENSSL_cleanse(buf, sizeof(buf));
+      OPENSSL_cleanse(contents.data(), contents.size());
+      return absl::InvalidArgumentError(absl::StrCat(path, ": too large for a key file"));
+    }
+  }
+  OPENSSL_cleanse(buf, sizeof(buf));
+  return contents;
+}
+
+// Creates `path` (which must not exist) with exactly `mode` and writes `contents` to it. On
+// failure after creation the partial file is removed.
+absl::Status WriteNewFile(const std::string& path, absl::string_view contents, mode_t mode) {
+  ScopedFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (fd.get() < 0) {
+    return ErrnoError(errno, path, "cannot create");
+  }
+  absl::Status status;
+  // The umask may have cleared bits of `mode`; set it exactly.
+  if (fchmod(fd.get(), mode) != 0) {
+    status = ErrnoError(errno, path, "cannot chmod");
+  }
+  size_t written = 0;
+  while (status.ok() && written < contents.size()) {
+    const ssize_t n = write(fd.get(), contents.data() + written, contents.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      status = ErrnoError(errno, path, "cannot write");
+    } else {
+      written += static_cast<size_t>(n);
+    }
+  }
+  if (status.ok() && fsync(fd.get()) != 0) {
+    status = ErrnoError(errno, path, "cannot fsync");
+  }
+  if (fd.Close() != 0 && status.ok()) {
+    status = ErrnoError(errno, path, "cannot close");
+  }
+  if (!status.ok()) {
+    // Best effort: the error being reported is the one above, not a failure to clean up.
+    (void)unlink(path.c_str());
+  }
+  return status;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// PublicKey
+
+absl::StatusOr<PublicKey> PublicKey::FromRaw(absl::string_view raw) {
+  if (raw.size() != kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ed25519 public key is ", raw.size(), " bytes, want ", kEd25519PublicKeySize));
+  }
+  EvpPkeyPtr key =
+      Share(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(raw), raw.size()));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument, "invalid Ed25519 public key");
+  }
+  return PublicKey(std::move(key), std::string(raw));
+}
+
+absl::StatusOr<PublicKey> PublicKey::FromPem(absl::string_view pem) {
+  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  EvpPkeyPtr key = Share(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo) block");
+  }
+  OTS_RETURN_IF_ERROR(CheckEd25519(key.get(), "public key"));
+  OTS_ASSIGN_OR_RETURN(std::string raw, RawPublicKey(key.get()));
+  return PublicKey(std::move(key), std::move(raw));
+}
+
+absl::StatusOr<PublicKey> PublicKey::LoadPemFile(const std::string& path) {
+  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/false));
+  absl::StatusOr<PublicKey> key = FromPem(pem);
+  if (!key.ok()) {
+    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
+  }
+  return key;
+}
+
+std::string PublicKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || key_ == nullptr || PEM_write_bio_PUBKEY(bio.get(), key_.get()) != 1) {
+    ERR_clear_error();
+    return "";
+  }
+  return BioContents(bio.get());
+}
+
+std::string PublicKey::KeyId() const { return HexEncode(HashBytes(Sha256(raw_))); }
+
+absl::Status PublicKey::Verify(absl::string_view message, absl::string_view signature) const {
+  if (key_ == nullptr) {
+    return absl::FailedPreconditionError("public key is empty (moved from)");
+  }
+  if (signature.size() != kEd25519SignatureSize) {
+    return absl::InvalidArgumentError(absl::StrCat("signature does not verify (it is ",
+                                                   signature.size(), " bytes, not ",
+                                                   kEd25519SignatureSize, ")"));
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "EVP_DigestVerifyInit failed");
+  }
+  const int rc = EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(message),
+                                  message.size());
+  // A bad signature leaves an entry on the error queue; it carries nothing useful.
+  ERR_clear_error();
+  if (rc != 1) {
+    return absl::InvalidArgumentError("signature does not verify");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// PrivateKey
+
+namespace {
+
+absl::StatusOr<PublicKey> PublicFromPrivate(const EVP_PKEY* key) {
+  OTS_ASSIGN_OR_RETURN(std::string raw, RawPublicKey(key));
+  return PublicKey::FromRaw(raw);
+}
+
+}  // namespace
+
+absl::StatusOr<PrivateKey> PrivateKey::Generate() {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "Ed25519 key generation setup failed");
+  }
+  EVP_PKEY* raw_key = nullptr;
+  if (EVP_PKEY_keygen(ctx.get(), &raw_key) != 1 || raw_key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInternal, "Ed25519 key generation failed");
+  }
+  EvpPkeyPtr key = Share(raw_key);
+  OTS_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));
+  return PrivateKey(std::move(key), std::move(pub));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::FromSeed(absl::string_view seed) {
+  if (seed.size() != kEd25519SeedSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ed25519 seed is ", seed.size(), " bytes, want ", kEd25519SeedSize));
+  }
+  EvpPkeyPtr key =
+      Share(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed), seed.size()));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInternal, "EVP_PKEY_new_raw_private_key failed");
+  }
+  OTS_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));
+  return PrivateKey(std::move(key), std::move(pub));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::FromPem(absl::string_view pem) {
+  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  EvpPkeyPtr key = Share(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "not an unencrypted PEM \"PRIVATE KEY\" (PKCS#8) block");
+  }
+  OTS_RETURN_IF_ERROR(CheckEd25519(key.get(), "private key"));
+  OTS_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));
+  return PrivateKey(std::move(key), std::move(pub));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::LoadPemFile(const std::string& path) {
+  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/true));
+  absl::StatusOr<PrivateKey> key = FromPem(pem);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  if (!key.ok()) {
+    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
+  }
+  return key;
+}
+
+std::string PrivateKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (bio == nullptr || key_ == nullptr ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+          1) {
+    ERR_clear_error();
+    return "";
+  }
+  return BioContents(bio.get());
+}
+
+absl::Status PrivateKey::SavePemFile(const std::string& path) const {
+  std::string pem = ToPem();
+  if (pem.empty()) {
+    return absl::InternalError(absl::StrCat(path, ": cannot encode the private key as PEM"));
+  }
+  absl::Status status = WriteNewFile(path, pem, 0600);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  return status;
+}
+
+absl::StatusOr<std::string> PrivateKey::Sign(absl::string_view message) const {
+  if (key_ == nullptr) {
+    return absl::FailedPreconditionError("private key is empty (moved from)");
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "EVP_DigestSignInit failed");
+  }
+  std::string sig(kEd25519SignatureSize, '\0');
+  size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Bytes(message),
+                     message.size()) != 1 ||
+      len != kEd25519SignatureSize) {
+    return OpenSslError(absl::StatusCode::kInternal, "EVP_DigestSign failed");
+  }
+  return sig;
+}
+
+absl::Status WritePublicFile(const std::string& path, absl::string_view contents) {
+  return WriteNewFile(path, contents, 0644);
+}
+
+}  // namespace ots

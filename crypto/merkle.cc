@@ -1,0 +1,254 @@
+#include "crypto/merkle.h"
+
+#include <bit>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace ots {
+namespace {
+
+constexpr char kLeafPrefix = 0x00;
+constexpr uint8_t kNodePrefix = 0x01;
+
+// RFC 6962's k for a tree of n >= 2 leaves: the largest power of two smaller than n.
+uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
+
+// MTH over a range of leaf hashes, computed bottom-up in O(n) time and O(n/2) scratch space:
+// adjacent nodes are paired level by level and an odd last node moves up a level unchanged. For
+// every n this is exactly the tree of RFC 6962's recursive split at the largest power of two.
+Hash RootOf(absl::Span<const Hash> leaves, std::vector<Hash>* scratch) {
+  const size_t n = leaves.size();
+  if (n == 0) {
+    return Sha256("");
+  }
+  if (n == 1) {
+    return leaves[0];
+  }
+  std::vector<Hash>& level = *scratch;
+  level.resize((n + 1) / 2);
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    level[i / 2] = MerkleNodeHash(leaves[i], leaves[i + 1]);
+  }
+  if (n % 2 == 1) {
+    level[n / 2] = leaves[n - 1];
+  }
+  size_t width = (n + 1) / 2;
+  while (width > 1) {
+    // In place: slot i is written only after slots 2i and 2i+1 (both >= i) have been read.
+    for (size_t i = 0; i + 1 < width; i += 2) {
+      level[i / 2] = MerkleNodeHash(level[i], level[i + 1]);
+    }
+    if (width % 2 == 1) {
+      level[width / 2] = level[width - 1];
+    }
+    width = (width + 1) / 2;
+  }
+  return level[0];
+}
+
+// PATH(m, D[n]) of RFC 6962 §2.1.1, appended to `out` bottom-up. Recursion depth is log2(n); the
+// subtree roots it needs cover disjoint ranges, so the whole proof costs O(n) hashes.
+void Path(uint64_t m, absl::Span<const Hash> leaves, std::vector<Hash>* scratch,
+          std::vector<Hash>* out) {
+  const uint64_t n = leaves.size();
+  if (n <= 1) {
+    return;
+  }
+  const uint64_t k = SplitPoint(n);
+  if (m < k) {
+    Path(m, leaves.subspan(0, k), scratch, out);
+    out->push_back(RootOf(leaves.subspan(k), scratch));
+  } else {
+    Path(m - k, leaves.subspan(k), scratch, out);
+    out->push_back(RootOf(leaves.subspan(0, k), scratch));
+  }
+}
+
+// SUBPROOF(m, D[n], b) of RFC 6962 §2.1.2, appended to `out`.
+void SubProof(uint64_t m, absl::Span<const Hash> leaves, bool b, std::vector<Hash>* scratch,
+              std::vector<Hash>* out) {
+  const uint64_t n = leaves.size();
+  if (m == n) {
+    if (!b) {
+      out->push_back(RootOf(leaves, scratch));
+    }
+    return;
+  }
+  const uint64_t k = SplitPoint(n);
+  if (m <= k) {
+    SubProof(m, leaves.subspan(0, k), b, scratch, out);
+    out->push_back(RootOf(leaves.subspan(k), scratch));
+  } else {
+    SubProof(m - k, leaves.subspan(k), false, scratch, out);
+    out->push_back(RootOf(leaves.subspan(0, k), scratch));
+  }
+}
+
+bool IsPowerOfTwo(uint64_t x) { return std::has_single_bit(x); }
+
+}  // namespace
+
+Hash MerkleLeafHash(absl::string_view leaf) {
+  return Sha256Concat(absl::string_view(&kLeafPrefix, 1), leaf);
+}
+
+Hash MerkleNodeHash(const Hash& left, const Hash& right) {
+  char buf[1 + 2 * sizeof(Hash)];
+  buf[0] = static_cast<char>(kNodePrefix);
+  std::memcpy(buf + 1, left.data(), left.size());
+  std::memcpy(buf + 1 + left.size(), right.data(), right.size());
+  return Sha256(absl::string_view(buf, sizeof(buf)));
+}
+
+Hash MerkleRoot(absl::Span<const Hash> leaf_hashes) {
+  std::vector<Hash> scratch;
+  return RootOf(leaf_hashes, &scratch);
+}
+
+absl::StatusOr<std::vector<Hash>> MerkleInclusionProof(absl::Span<const Hash> leaf_hashes,
+                                                       uint64_t index) {
+  if (index >= leaf_hashes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("leaf index ", index, " is not below the tree size ", leaf_hashes.size()));
+  }
+  std::vector<Hash> scratch;
+  std::vector<Hash> proof;
+  Path(index, leaf_hashes, &scratch, &proof);
+  return proof;
+}
+
+absl::StatusOr<std::vector<Hash>> MerkleConsistencyProof(absl::Span<const Hash> leaf_hashes,
+                                                         uint64_t old_size) {
+  if (old_size > leaf_hashes.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "old tree size ", old_size, " is larger than the tree size ", leaf_hashes.size()));
+  }
+  std::vector<Hash> proof;
+  if (old_size == 0 || old_size == leaf_hashes.size()) {
+    return proof;
+  }
+  std::vector<Hash> scratch;
+  SubProof(old_size, leaf_hashes, /*b=*/true, &scratch, &proof);
+  return proof;
+}
+
+absl::Status MerkleVerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
+                                   absl::Span<const Hash> proof, const Hash& root) {
+  if (index >= size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inclusion proof: leaf index ", index, " is not below the tree size ", size));
+  }
+  uint64_t fn = index;
+  uint64_t sn = size - 1;
+  Hash r = leaf_hash;
+  for (const Hash& p : proof) {
+    if (sn == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("inclusion proof has ", proof.size(),
+                                                     " hashes, too many for leaf ", index,
+                                                     " of a tree of size ", size));
+    }
+    if ((fn & 1) == 1 || fn == sn) {
+      r = MerkleNodeHash(p, r);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      r = MerkleNodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  if (sn != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("inclusion proof has ", proof.size(),
+                                                   " hashes, too few for leaf ", index,
+                                                   " of a tree of size ", size));
+  }
+  if (r != root) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inclusion proof for leaf ", index,
+                     " does not lead to the root of the tree of size ", size));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MerkleVerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
+                                     const Hash& new_root, absl::Span<const Hash> proof) {
+  if (old_size > new_size) {
+    return absl::InvalidArgumentError(absl::StrCat("consistency proof: old tree size ", old_size,
+                                                   " is larger than the new size ", new_size));
+  }
+  if (old_size == 0 || old_size == new_size) {
+    if (!proof.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("consistency proof from size ", old_size,
+                                                     " to ", new_size, " must be empty, but has ",
+                                                     proof.size(), " hashes"));
+    }
+    if (old_size != 0 && old_root != new_root) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trees of the same size ", old_size, " have different roots"));
+    }
+    return absl::OkStatus();
+  }
+  if (proof.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency proof from size ", old_size, " to ", new_size, " is empty"));
+  }
+  // RFC 9162 §2.1.4.2. When old_size is a power of two the old root is itself a node of the new
+  // tree and is (conceptually) prepended to the proof.
+  size_t next = 0;
+  Hash fr;
+  Hash sr;
+  if (IsPowerOfTwo(old_size)) {
+    fr = old_root;
+    sr = old_root;
+  } else {
+    fr = proof[0];
+    sr = proof[0];
+    next = 1;
+  }
+  uint64_t fn = old_size - 1;
+  uint64_t sn = new_size - 1;
+  while ((fn & 1) == 1) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+  for (; next < proof.size(); ++next) {
+    const Hash& c = proof[next];
+    if (sn == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("consistency proof has ", proof.size(),
+                                                     " hashes, too many for sizes ", old_size,
+                                                     " to ", new_size));
+    }
+    if ((fn & 1) == 1 || fn == sn) {
+      fr = MerkleNodeHash(c, fr);
+      sr = MerkleNodeHash(c, sr);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      sr = MerkleNodeHash(sr, c);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  if (sn != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("consistency proof has ", proof.size(),
+                                                   " hashes, too few for sizes ", old_size, " to ",
+                                                   new_size));
+  }
+  if (fr != old_root) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "consistency proof does not reproduce the old root of the tree of size ", old_size));
+  }
+  if (sr != new_root) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "consistency proof does not reproduce the new root of the tree of size ", new_size));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ots
