@@ -5,12 +5,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/parallel.h"
 
 namespace ots {
 namespace {
 
 constexpr char kLeafPrefix = 0x00;
 constexpr uint8_t kNodePrefix = 0x01;
+constexpr char kNodePrefixChar = 0x01;
 
 // RFC 6962's k for a tree of n >= 2 leaves: the largest power of two smaller than n.
 uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
@@ -19,6 +21,12 @@ uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
 // adjacent nodes are paired level by level and an odd last node moves up a level unchanged. For
 // every n this is exactly the tree of RFC 6962's recursive split at the largest power of two.
 Hash RootOf(absl::Span<const Hash> leaves, std::vector<Hash>* scratch) {
+  Sha256Hasher hasher;
+  auto node = [&hasher](const Hash& l, const Hash& r) {
+    return hasher.Digest(absl::string_view(&kNodePrefixChar, 1),
+                         absl::string_view(reinterpret_cast<const char*>(l.data()), l.size()),
+                         absl::string_view(reinterpret_cast<const char*>(r.data()), r.size()));
+  };
   const size_t n = leaves.size();
   if (n == 0) {
     return Sha256("");
@@ -29,7 +37,7 @@ Hash RootOf(absl::Span<const Hash> leaves, std::vector<Hash>* scratch) {
   std::vector<Hash>& level = *scratch;
   level.resize((n + 1) / 2);
   for (size_t i = 0; i + 1 < n; i += 2) {
-    level[i / 2] = MerkleNodeHash(leaves[i], leaves[i + 1]);
+    level[i / 2] = node(leaves[i], leaves[i + 1]);
   }
   if (n % 2 == 1) {
     level[n / 2] = leaves[n - 1];
@@ -38,7 +46,7 @@ Hash RootOf(absl::Span<const Hash> leaves, std::vector<Hash>* scratch) {
   while (width > 1) {
     // In place: slot i is written only after slots 2i and 2i+1 (both >= i) have been read.
     for (size_t i = 0; i + 1 < width; i += 2) {
-      level[i / 2] = MerkleNodeHash(level[i], level[i + 1]);
+      level[i / 2] = node(level[i], level[i + 1]);
     }
     if (width % 2 == 1) {
       level[width / 2] = level[width - 1];
@@ -103,8 +111,25 @@ Hash MerkleNodeHash(const Hash& left, const Hash& right) {
 }
 
 Hash MerkleRoot(absl::Span<const Hash> leaf_hashes) {
-  std::vector<Hash> scratch;
-  return RootOf(leaf_hashes, &scratch);
+  // MTH(D[n]) = HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])): large trees hash both halves at once.
+  constexpr size_t kParallelFrom = 1 << 16;
+  const size_t n = leaf_hashes.size();
+  if (n < kParallelFrom) {
+    std::vector<Hash> scratch;
+    return RootOf(leaf_hashes, &scratch);
+  }
+  const size_t k = SplitPoint(n);
+  Hash left, right;
+  RunBoth(
+      [&] {
+        std::vector<Hash> scratch;
+        left = RootOf(leaf_hashes.subspan(0, k), &scratch);
+      },
+      [&] {
+        std::vector<Hash> scratch;
+        right = RootOf(leaf_hashes.subspan(k), &scratch);
+      });
+  return MerkleNodeHash(left, right);
 }
 
 absl::StatusOr<std::vector<Hash>> MerkleInclusionProof(absl::Span<const Hash> leaf_hashes,

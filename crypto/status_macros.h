@@ -8,12 +8,12 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function if `expr` yields a non-OK absl::Status.
-#define OTS_RETURN_IF_ERROR(expr)                          \
-  do {                                                     \
-    ::absl::Status ots_status_ = (expr);                   \
-    if (!ots_status_.ok()) {                               \
-      return ots_status_;                                  \
-    }                                                      \
+#define OTS_RETURN_IF_ERROR(expr)        \
+  do {                                   \
+    ::absl::Status ots_status_ = (expr); \
+    if (!ots_status_.ok()) {             \
+      return ots_status_;                \
+    }                                    \
   } while (false)
 
 #define OTS_STATUS_CONCAT_INNER_(a, b) a##b

@@ -15,20 +15,9 @@ constexpr const char* kIso3166Alpha2[] = {
 #include "node/iso3166_alpha2.inc"
 };
 
-// Index of `code` in a sorted array of C strings, or -1.
-template <size_t N>
-int FindSorted(const char* const (&list)[N], absl::string_view code) {
-  auto it = std::lower_bound(std::begin(list), std::end(list), code,
-                             [](const char* a, absl::string_view b) { return a < b; });
-  if (it == std::end(list) || code != *it) {
-    return -1;
-  }
-  return static_cast<int>(it - std::begin(list));
-}
-
 // Index of `code` in an unsorted short list, or -1.
 template <size_t N>
-int FindLinear(const char* const (&list)[N], absl::string_view code) {
+int FindLinear(const absl::string_view (&list)[N], absl::string_view code) {
   for (size_t i = 0; i < N; ++i) {
     if (code == list[i]) {
       return static_cast<int>(i);
@@ -38,18 +27,18 @@ int FindLinear(const char* const (&list)[N], absl::string_view code) {
 }
 
 // `_T` first in each list so that its id is kTotalCodeId.
-constexpr const char* kStayCats[] = {"_T",          "VISA",      "VISA_FREE", "RES_TEMP",
-                                     "RES_PERM",    "WORK_PERM", "STUDY",     "LAB_MIG",
-                                     "LAB_MIG_IRR", "STRANDED",  "TRANSIT",   "OVERSTAY",
-                                     "EXT_GRANTED", "LEGALISED", "_O"};
-constexpr const char* kSexes[] = {"_T", "F", "M", "_U"};
-constexpr const char* kStates[] = {"AZ", "KZ", "KG", "TR", "UZ", "HU", "TM"};
+constexpr absl::string_view kStayCats[] = {"_T",          "VISA",      "VISA_FREE", "RES_TEMP",
+                                           "RES_PERM",    "WORK_PERM", "STUDY",     "LAB_MIG",
+                                           "LAB_MIG_IRR", "STRANDED",  "TRANSIT",   "OVERSTAY",
+                                           "EXT_GRANTED", "LEGALISED", "_O"};
+constexpr absl::string_view kSexes[] = {"_T", "F", "M", "_U"};
+constexpr absl::string_view kStates[] = {"AZ", "KZ", "KG", "TR", "UZ", "HU", "TM"};
 // CL_OBS_STATUS codes that qualify a reported number (the "missing value" codes are not
 // usable: every cell carries a count).
-constexpr const char* kObsStatuses[] = {"A", "B", "D", "E", "F", "G", "I",
-                                        "K", "N", "P", "U", "V", "W"};
-constexpr const char* kConfStatuses[] = {"F", "N", "C", "D", "S", "A", "O", "T", "G", "M"};
-constexpr const char* kStockFlows[] = {"STK", "FLW"};
+constexpr absl::string_view kObsStatuses[] = {"A", "B", "D", "E", "F", "G", "I",
+                                              "K", "N", "P", "U", "V", "W"};
+constexpr absl::string_view kConfStatuses[] = {"F", "N", "C", "D", "S", "A", "O", "T", "G", "M"};
+constexpr absl::string_view kStockFlows[] = {"STK", "FLW"};
 
 // Canonical decimal (no sign, no leading zero) not above kMaxAge.
 bool ParseAgeNumber(absl::string_view s, uint16_t* out) {
@@ -102,8 +91,20 @@ int CitizenCodeId(absl::string_view code) {
   if (code == "STLS") {
     return 2;
   }
-  int i = FindSorted(kIso3166Alpha2, code);
-  return i < 0 ? -1 : 3 + i;
+  // Two capital letters index a table of ids built once from the sorted list.
+  static const std::array<int16_t, 26 * 26>* const kTable = [] {
+    auto* table = new std::array<int16_t, 26 * 26>;
+    table->fill(-1);
+    for (size_t i = 0; i < sizeof(kIso3166Alpha2) / sizeof(kIso3166Alpha2[0]); ++i) {
+      const char* c = kIso3166Alpha2[i];
+      (*table)[(c[0] - 'A') * 26 + (c[1] - 'A')] = static_cast<int16_t>(3 + i);
+    }
+    return table;
+  }();
+  if (code.size() != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z') {
+    return -1;
+  }
+  return (*kTable)[(code[0] - 'A') * 26 + (code[1] - 'A')];
 }
 
 int StayCatCodeId(absl::string_view code) { return FindLinear(kStayCats, code); }

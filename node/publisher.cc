@@ -9,6 +9,7 @@
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
+#include "crypto/parallel.h"
 #include "crypto/status_macros.h"
 #include "node/return_header.h"
 
@@ -16,11 +17,20 @@ namespace ots {
 
 std::string LogName(absl::string_view origin) { return absl::StrCat("ots-mx/log/", origin); }
 
-std::vector<Hash> CellLeafHashes(const std::vector<std::string>& sorted_lines) {
-  std::vector<Hash> out;
-  out.reserve(sorted_lines.size());
-  for (const std::string& line : sorted_lines) {
-    out.push_back(MerkleLeafHash(line));
+std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines) {
+  std::vector<Hash> out(sorted_lines.size());
+  auto hash_range = [&](size_t begin, size_t end) {
+    Sha256Hasher hasher;
+    const char leaf_prefix = 0x00;
+    for (size_t i = begin; i < end; ++i) {
+      out[i] = hasher.Digest(absl::string_view(&leaf_prefix, 1), sorted_lines[i]);
+    }
+  };
+  const size_t half = sorted_lines.size() / 2;
+  if (half < 4096) {
+    hash_range(0, sorted_lines.size());
+  } else {
+    RunBoth([&] { hash_range(0, half); }, [&] { hash_range(half, sorted_lines.size()); });
   }
   return out;
 }

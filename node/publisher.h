@@ -25,7 +25,7 @@ namespace ots {
 std::string LogName(absl::string_view origin);
 
 // Leaf hashes of a return's cell lines (which must be sorted) and of a log's header payloads.
-std::vector<Hash> CellLeafHashes(const std::vector<std::string>& sorted_lines);
+std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines);
 std::vector<Hash> LogLeafHashes(const std::vector<v1::LogEntry>& log);
 
 // Meta entry (followed by the origin) holding the PEM public key an origin's log is signed

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "crypto/parallel.h"
 #include "node/codes.h"
 
 namespace ots {
@@ -139,7 +140,11 @@ struct CellInfo {
   AgeCode age;
   uint64_t value;
   size_t line;
-  std::string age_code;
+  // The AGE code as written (at most 8 characters: "Y100T149"), for messages.
+  std::array<char, 8> age_chars{};
+  uint8_t age_len = 0;
+
+  absl::string_view age_code() const { return absl::string_view(age_chars.data(), age_len); }
 };
 
 uint64_t PackKey(int citizen, int stay_cat, int sex, int age_id) {
@@ -160,9 +165,10 @@ constexpr int kShiftAge = 0;
 
 // Checks totals along CITIZEN, STAY_CAT and SEX: a `_T` cell against the cells that differ
 // from it only in that dimension.
-void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
+void CheckCategoricalTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
                             const absl::flat_hash_map<uint64_t, size_t>& by_key,
                             Problems* problems) {
+  // The parts of one total, keyed by the total's index in `cells`.
   struct Group {
     uint64_t sum = 0;
     size_t parts = 0;
@@ -179,13 +185,16 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
   };
   for (const Dim& dim :
        {Dim{"CITIZEN", kShiftCitizen}, Dim{"STAY_CAT", kShiftStayCat}, Dim{"SEX", kShiftSex}}) {
-    absl::flat_hash_map<uint64_t, Group> groups;
+    absl::flat_hash_map<size_t, Group> groups;
     for (size_t i = 0; i < cells.size(); ++i) {
-      uint64_t key = KeyOf(cells[i]);
-      if (((key >> dim.shift) & 0xffff) == kTotalCodeId) {
+      if (((keys[i] >> dim.shift) & 0xffff) == kTotalCodeId) {
         continue;
       }
-      Group& g = groups[ParentKey(key, dim.shift)];
+      auto total = by_key.find(ParentKey(keys[i], dim.shift));
+      if (total == by_key.end()) {
+        continue;  // a breakdown without its total is fine
+      }
+      Group& g = groups[total->second];
       g.sum += cells[i].value;
       ++g.parts;
       if (dim.shift == kShiftSex) {
@@ -198,12 +207,8 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
       }
     }
     std::vector<std::pair<size_t, std::string>> found;
-    for (const auto& [parent_key, g] : groups) {
-      auto it = by_key.find(parent_key);
-      if (it == by_key.end()) {
-        continue;  // a breakdown without its total is fine
-      }
-      const CellInfo& total = cells[it->second];
+    for (const auto& [total_index, g] : groups) {
+      const CellInfo& total = cells[total_index];
       if (dim.shift == kShiftStayCat) {
         // Categories of stay overlap (a labour migrant may hold a work permit), so only each
         // part is bounded by the total.
@@ -239,10 +244,11 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells,
 // is an interval of years; for each cell P that contains smaller intervals, the smaller ones
 // that tile a stretch from P's lower bound must add up consistently, to no more than P, and
 // to exactly P where they tile all of it (`_T` = all ages + `_U`).
-void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
+void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
+                    Problems* problems) {
   absl::flat_hash_map<uint64_t, std::vector<size_t>> groups;
   for (size_t i = 0; i < cells.size(); ++i) {
-    groups[ParentKey(KeyOf(cells[i]), kShiftAge)].push_back(i);
+    groups[ParentKey(keys[i], kShiftAge)].push_back(i);
   }
   std::vector<std::pair<size_t, std::string>> found;
   for (auto& [unused_key, members] : groups) {
@@ -304,7 +310,7 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
           found.emplace_back(p->line,
                              absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
                                              "(%d and %d persons)",
-                                             p->age_code, lo, c->age.hi - 1, to->second, sum));
+                                             p->age_code(), lo, c->age.hi - 1, to->second, sum));
           reported = true;
         }
       }
@@ -317,7 +323,7 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
           found.emplace_back(p->line,
                              absl::StrFormat("AGE=%s total %d does not equal its breakdown "
                                              "by age%s, %d",
-                                             p->age_code, p->value, extra > 0 ? " and _U" : "",
+                                             p->age_code(), p->value, extra > 0 ? " and _U" : "",
                                              full->second + extra));
         }
         continue;
@@ -338,7 +344,7 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, Problems* problems) {
         found.emplace_back(p->line,
                            absl::StrFormat("AGE=%s total %d is less than the sum of its parts, "
                                            "%d",
-                                           p->age_code, p->value, best.back() + extra));
+                                           p->age_code(), p->value, best.back() + extra));
       }
     }
   }
@@ -381,10 +387,19 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
   int dataflow_column = -1;
   size_t expected_fields = 0;
   bool header_done = false;
+  // The columns are in cell-line order: an unquoted row is its own canonical line.
+  bool canonical_order = false;
   std::string first_dataflow;
 
   std::vector<CellInfo> cells;
+  std::vector<uint64_t> keys;  // KeyOf(cells[i])
   absl::flat_hash_map<uint64_t, size_t> by_key;
+  // Cell lines are about 40 bytes: reserve for that many to avoid regrowing.
+  const size_t expected_cells = contents.size() / 40 + 1;
+  cells.reserve(expected_cells);
+  keys.reserve(expected_cells);
+  out.lines.Reserve(expected_cells, contents.size());
+  by_key.reserve(expected_cells);
   size_t period_line = 0;
 
   size_t line_no = 0;
@@ -440,6 +455,11 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
       }
       if (!problems.empty()) {
         return fail();  // without a usable header no row can be read
+      }
+      const int first = dataflow_column >= 0 ? 1 : 0;
+      canonical_order = expected_fields == kCellColumnCount + first;
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        canonical_order = canonical_order && column_of[c] == static_cast<int>(c) + first;
       }
       continue;
     }
@@ -556,26 +576,28 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
                                             "(first at line %d%s)",
                                             field(kCitizen), field(kStayCat), field(kSex),
                                             field(kAge), first.line,
-                                            first.age_code == field(kAge)
+                                            first.age_code() == field(kAge)
                                                 ? ""
-                                                : absl::StrCat(" as AGE=", first.age_code,
+                                                : absl::StrCat(" as AGE=", first.age_code(),
                                                                ", which covers the same ages")));
       continue;
     }
-    cell.age_code = std::string(field(kAge));
+    absl::string_view age = field(kAge);
+    cell.age_len = static_cast<uint8_t>(std::min(age.size(), cell.age_chars.size()));
+    std::copy_n(age.data(), cell.age_len, cell.age_chars.data());
     out.value_sum += cell.value;
 
-    std::string canonical;
-    canonical.reserve(line.size());
-    for (size_t c = 0; c < kCellColumnCount; ++c) {
-      if (c > 0) {
-        canonical.push_back(',');
+    if (canonical_order && quoted.empty()) {
+      out.lines.Add(dataflow_column >= 0 ? line.substr(fields[0].size() + 1) : line);
+    } else {
+      std::array<absl::string_view, kCellColumnCount> canonical;
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        canonical[c] = field(static_cast<int>(c));
       }
-      absl::string_view v = field(static_cast<int>(c));
-      canonical.append(v.data(), v.size());
+      out.lines.AddJoined(canonical, ',');
     }
-    out.lines.push_back(std::move(canonical));
     cells.push_back(std::move(cell));
+    keys.push_back(key);
   }
 
   if (!header_done) {
@@ -584,13 +606,17 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
     problems.Add(line_no, "no cells: a return carries at least one");
   }
   if (problems.empty()) {
-    CheckCategoricalTotals(cells, by_key, &problems);
-    CheckAgeTotals(cells, &problems);
+    // The lines are sorted for the cells root while the totals are checked.
+    RunBoth(
+        [&] {
+          CheckCategoricalTotals(cells, keys, by_key, &problems);
+          CheckAgeTotals(cells, keys, &problems);
+        },
+        [&] { out.lines.Sort(); });
   }
   if (!problems.empty()) {
     return fail();
   }
-  std::sort(out.lines.begin(), out.lines.end());
   return out;
 }
 

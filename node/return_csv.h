@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/cell_lines.h"
 
 namespace ots {
 
@@ -31,7 +32,7 @@ constexpr uint64_t kMaxObsValue = 1000000000000ULL;
 struct ParsedReturn {
   std::string origin;
   std::string period;
-  std::vector<std::string> lines;
+  CellLines lines;
   uint64_t value_sum = 0;
 };
 

@@ -173,7 +173,7 @@ absl::Status Store::AppendReturn(const Append& a) {
       FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value), dir_));
   if (a.cell_lines != nullptr) {
     // Cells go in blocks of kCellsPerBlock lines: one RocksDB entry per block, not per cell.
-    const std::vector<std::string>& lines = *a.cell_lines;
+    const CellLines& lines = *a.cell_lines;
     std::string key = CellPrefix(a.origin, a.period, a.revision);
     const size_t prefix = key.size();
     std::string block;
@@ -181,7 +181,7 @@ absl::Status Store::AppendReturn(const Append& a) {
       size_t end = std::min(lines.size(), start + kCellsPerBlock);
       block.clear();
       for (size_t i = start; i < end; ++i) {
-        block.append(lines[i]);
+        block.append(lines[i].data(), lines[i].size());
         block.push_back('\n');
       }
       key.resize(prefix);

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "node/cell_lines.h"
 #include "proto/data.pb.h"
 
 namespace rocksdb {
@@ -64,7 +65,7 @@ class Store {
     v1::LogEntry entry;
     std::string period;
     uint64_t revision = 0;
-    const std::vector<std::string>* cell_lines = nullptr;
+    const CellLines* cell_lines = nullptr;
     v1::StoredCheckpoint checkpoint;  // of size log_index + 1
   };
   // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log

@@ -64,7 +64,7 @@ TEST_CASE("the worked example of docs/formats.md is what the code produces", "[f
 
   CheckStated(doc, "the key id", key->public_key().KeyId());
   for (size_t i = 0; i < parsed->lines.size(); ++i) {
-    CheckStated(doc, absl::StrCat("cell line ", i), parsed->lines[i]);
+    CheckStated(doc, absl::StrCat("cell line ", i), std::string(parsed->lines[i]));
     CheckStated(doc, absl::StrCat("leaf hash ", i),
                 HexEncode(HashBytes(MerkleLeafHash(parsed->lines[i]))));
   }

@@ -349,7 +349,8 @@ TEST_CASE("the publisher refuses to sign over a log that contradicts its checkpo
 TEST_CASE("an append at a stale log index writes nothing", "[store]") {
   Fixture f;
   auto store = OpenStore(f.dir);
-  std::vector<std::string> lines = {"AZ,2030,UZ,_T,_T,_T,1,A,F,STK"};
+  CellLines lines;
+  lines.Add("AZ,2030,UZ,_T,_T,_T,1,A,F,STK");
   Store::Append a;
   a.origin = "AZ";
   a.log_index = 2;  // the log already has 4 entries
@@ -398,13 +399,13 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   for (int age = 0; age < 150; ++age) {
     for (const char* sex : {"F", "M"}) {
       for (const char* citizen : {"KG", "KZ", "TM", "TR", "UZ", "HU", "RU", "CN"}) {
-        r.lines.push_back(
+        r.lines.Add(
             absl::StrCat("AZ,2024,", citizen, ",_T,", sex, ",Y", age, ",", age, ",A,F,STK"));
         r.value_sum += age;
       }
     }
   }
-  std::sort(r.lines.begin(), r.lines.end());
+  r.lines.Sort();
   REQUIRE(r.lines.size() > 2 * kCellsPerBlock);
   auto store = OpenStore(tmp.File("data"));
   Publisher publisher(store.get(), &key, &clock);
@@ -417,7 +418,7 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
                               return absl::OkStatus();
                             })
               .ok());
-  CHECK(back == r.lines);
+  CHECK(back == r.lines.ToVector());
   CHECK(AuditStore(*store, {{"AZ", key.public_key()}}, nullptr).ok());
 }
 
