@@ -48,7 +48,8 @@ Offline commands (work on a node's data folder):
           Writes an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
   import  (--config NODE.textproto | --data-dir DIR --origin CC --log-key FILE) [--dry-run] FILE
           Validates a return (SDMX-CSV or plain CSV), signs it with the log key and appends it
-          as the next revision of its period. --dry-run only validates.
+          as the next revision of its period. --dry-run only validates. Paths in a
+          --config file are relative to its folder.
   query   --data-dir DIR [--filter COL=code[,code]]... [--totals-by COL[,COL]] [--format F]
           Cells of the current view matching every filter, or with --totals-by their sums.
           F: table (default), csv, json.
@@ -300,6 +301,9 @@ int Query(const Args& args) {
     return Fail(table.status());
   }
   std::cout << RenderTable(*table, *format);
+  for (const std::string& note : table->notes) {
+    std::cerr << "note: " << note << "\n";
+  }
   return kExitOk;
 }
 

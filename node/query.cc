@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "crypto/status_macros.h"
+#include "node/codes.h"
 
 namespace ots {
 namespace {
@@ -70,6 +73,22 @@ std::string JsonString(absl::string_view s) {
   return out;
 }
 
+// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    return std::string(s);
+  }
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
+}
+
+std::string CsvRow(const std::vector<std::string>& row) {
+  std::string out;
+  for (size_t i = 0; i < row.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", CsvField(row[i]));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs) {
@@ -120,9 +139,112 @@ absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter) {
   return t;
 }
 
+namespace {
+
+// One cell during aggregation: its ten columns (OBS_VALUE unused) and its value.
+struct Row {
+  std::array<std::string, kCellColumnCount> f;
+  uint64_t value = 0;
+};
+
+// Replaces the cells that differ only in dimension `dim` by one cell with `dim` = _T: the
+// reported total where there is one, else the sum of the parts where the parts are disjoint
+// (CITIZEN, SEX; AGE intervals that do not overlap). Groups whose total cannot be known are
+// dropped and described in `notes`. `key_columns` are the columns that tell groups apart.
+std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>& key_columns,
+                          std::vector<std::string>* notes) {
+  struct Group {
+    Row total;
+    bool has_total = false;
+    std::vector<const Row*> parts;
+  };
+  std::map<std::vector<std::string>, Group> groups;
+  for (const Row& r : rows) {
+    std::vector<std::string> key;
+    for (int c : key_columns) {
+      if (c != dim) {
+        key.push_back(r.f[c]);
+      }
+    }
+    Group& g = groups[key];
+    if (r.f[dim] == "_T") {
+      g.total = r;
+      g.has_total = true;
+    } else {
+      g.parts.push_back(&r);
+    }
+  }
+  std::vector<Row> out;
+  size_t dropped = 0;
+  std::string example;
+  for (auto& [key, g] : groups) {
+    if (g.has_total) {
+      out.push_back(std::move(g.total));
+      continue;
+    }
+    bool derivable = dim == 2 || dim == 4;  // citizenships and sexes are disjoint
+    uint64_t sum = 0;
+    if (dim == 5) {
+      // AGE: the outermost intervals (and _U) must not overlap.
+      std::vector<std::pair<AgeCode, uint64_t>> ages;
+      derivable = true;
+      for (const Row* p : g.parts) {
+        AgeCode a;
+        if (!ParseAgeCode(p->f[dim], &a)) {
+          derivable = false;
+        } else if (a.kind == AgeCode::kUnknown) {
+          sum += p->value;
+        } else {
+          ages.emplace_back(a, p->value);
+        }
+      }
+      std::sort(ages.begin(), ages.end(), [](const auto& x, const auto& y) {
+        return std::make_pair(x.first.lo, -static_cast<int>(x.first.hi)) <
+               std::make_pair(y.first.lo, -static_cast<int>(y.first.hi));
+      });
+      uint16_t covered_to = 0;
+      for (const auto& [a, v] : ages) {
+        if (a.hi <= covered_to) {
+          continue;  // inside an interval already counted
+        }
+        if (a.lo < covered_to) {
+          derivable = false;  // overlaps partly: no sound sum
+        }
+        sum += v;
+        covered_to = a.hi;
+      }
+    } else {
+      for (const Row* p : g.parts) {
+        sum += p->value;
+      }
+    }
+    if (!derivable) {
+      ++dropped;
+      if (example.empty()) {
+        example = absl::StrJoin(key, " ");
+      }
+      continue;
+    }
+    Row r = *g.parts.front();
+    r.f[dim] = "_T";
+    r.value = sum;
+    out.push_back(std::move(r));
+  }
+  if (dropped > 0) {
+    notes->push_back(absl::StrCat(dropped, dropped == 1 ? " group" : " groups", " left out: no ",
+                                  kCellColumns[dim], "=_T total is reported and ",
+                                  dim == 3 ? "categories of stay overlap, so their sum is no total"
+                                           : "the AGE groups overlap, so their sum is no total",
+                                  " (first: ", example, ")"));
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
                                   const std::vector<int>& group_by) {
-  // Grouping columns in cell-line order, with the implicit ones.
+  // Output columns in cell-line order: REF_AREA, TIME_PERIOD, the grouped ones, STOCK_FLOW.
   std::vector<int> columns = {0, 1};
   for (int c : group_by) {
     if (c != 0 && c != 1 && c != 9) {
@@ -130,32 +252,49 @@ absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
     }
   }
   std::sort(columns.begin() + 2, columns.end());
-  columns.push_back(9);  // STOCK_FLOW
-  CellFilter effective = filter;
-  for (int dim = 2; dim <= 5; ++dim) {  // CITIZEN, STAY_CAT, SEX, AGE
-    bool grouped = std::find(columns.begin(), columns.end(), dim) != columns.end();
-    if (!grouped && effective.allowed[dim].empty()) {
-      effective.allowed[dim] = {"_T"};
-    }
-  }
-  std::map<std::vector<std::string>, uint64_t> sums;
+  columns.push_back(9);
+
+  std::vector<Row> rows;
   absl::Status bad;
   OTS_RETURN_IF_ERROR(
-      ForEachMatchingCell(store, effective, [&](const std::vector<absl::string_view>& f) {
-        std::vector<std::string> key;
-        key.reserve(columns.size());
-        for (int c : columns) {
-          key.emplace_back(f[c]);
+      ForEachMatchingCell(store, filter, [&](const std::vector<absl::string_view>& f) {
+        Row r;
+        for (size_t c = 0; c < kCellColumnCount; ++c) {
+          r.f[c] = std::string(f[c]);
         }
-        uint64_t v = 0;
-        if (!absl::SimpleAtoi(f[kObsValueColumn], &v) && bad.ok()) {
+        if (!absl::SimpleAtoi(f[kObsValueColumn], &r.value) && bad.ok()) {
           bad = absl::DataLossError(
               absl::StrCat("stored OBS_VALUE \"", f[kObsValueColumn], "\" is not a number"));
         }
-        sums[key] += v;
+        rows.push_back(std::move(r));
       }));
   OTS_RETURN_IF_ERROR(bad);
+
+  // Collapse every dimension that is not grouped by, one at a time. Groups are told apart by
+  // the dimensions, STOCK_FLOW and any grouped attribute.
+  std::vector<int> key_columns = {0, 1, 2, 3, 4, 5, 9};
+  for (int c : columns) {
+    if (c == 7 || c == 8) {
+      key_columns.push_back(c);
+    }
+  }
+  // Dimensions whose parts may not add up (STAY_CAT, AGE) go first, so that a group left out
+  // there is left out before its siblings are summed over citizenships and sexes.
   Table t;
+  for (int dim : {3, 5, 4, 2}) {
+    if (std::find(columns.begin(), columns.end(), dim) == columns.end()) {
+      rows = Collapse(std::move(rows), dim, key_columns, &t.notes);
+    }
+  }
+
+  std::map<std::vector<std::string>, uint64_t> sums;
+  for (const Row& r : rows) {
+    std::vector<std::string> key;
+    for (int c : columns) {
+      key.push_back(r.f[c]);
+    }
+    sums[key] += r.value;
+  }
   for (int c : columns) {
     t.columns.push_back(kCellColumns[c]);
   }
@@ -186,9 +325,9 @@ std::string RenderTable(const Table& t, TableFormat format) {
   std::string out;
   switch (format) {
     case TableFormat::kCsv:
-      absl::StrAppend(&out, absl::StrJoin(t.columns, ","), "\n");
+      absl::StrAppend(&out, CsvRow(t.columns), "\n");
       for (const auto& row : t.rows) {
-        absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
+        absl::StrAppend(&out, CsvRow(row), "\n");
       }
       return out;
     case TableFormat::kJson: {

@@ -32,15 +32,19 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec);
 struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
+  // What the reader must know about the rows (groups left out, and why); not rendered.
+  std::vector<std::string> notes;
 };
 
 // Every current cell matching `filter`, one row of the ten cell columns each.
 absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);
 
-// Sums OBS_VALUE of the current cells matching `filter`, grouped by REF_AREA, TIME_PERIOD, the
-// columns in `group_by`, and STOCK_FLOW (stocks of different periods, and stocks and flows,
-// never add up). To never double count, each of CITIZEN, STAY_CAT, SEX and AGE that is neither
-// grouped by nor filtered counts only its `_T` cells.
+// Totals of the current cells matching `filter`, one row per REF_AREA, TIME_PERIOD, value of
+// the columns in `group_by`, and STOCK_FLOW (stocks of different periods, and stocks and flows,
+// never add up). Never double counts: each of CITIZEN, STAY_CAT, SEX and AGE not grouped by is
+// collapsed to its `_T` total — the reported one where there is one, else the sum of its parts
+// where they are disjoint (citizenships, sexes, non-overlapping AGE intervals). Where neither
+// gives a sound total (categories of stay overlap) the group is left out and `notes` says so.
 absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
                                   const std::vector<int>& group_by);
 
