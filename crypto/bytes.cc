@@ -82,18 +82,27 @@ absl::StatusOr<std::string> Base64DecodeStrict(absl::string_view b64) {
   return out;
 }
 
-void PutBigEndian64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
+namespace {
+
+void PutBigEndian(std::string* out, uint64_t v, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
     out->push_back(static_cast<char>((v >> shift) & 0xff));
   }
 }
 
-uint64_t GetBigEndian64(absl::string_view in) {
+uint64_t GetBigEndian(absl::string_view in, size_t bytes) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) {
+  for (size_t i = 0; i < bytes; ++i) {
     v = (v << 8) | static_cast<unsigned char>(in[i]);
   }
   return v;
 }
+
+}  // namespace
+
+void PutBigEndian64(std::string* out, uint64_t v) { PutBigEndian(out, v, 8); }
+uint64_t GetBigEndian64(absl::string_view in) { return GetBigEndian(in, 8); }
+void PutBigEndian32(std::string* out, uint32_t v) { PutBigEndian(out, v, 4); }
+uint32_t GetBigEndian32(absl::string_view in) { return static_cast<uint32_t>(GetBigEndian(in, 4)); }
 
 }  // namespace ots

@@ -24,6 +24,9 @@ absl::StatusOr<std::string> Base64DecodeStrict(absl::string_view b64);
 void PutBigEndian64(std::string* out, uint64_t v);
 // Reads 8 big-endian bytes; `in` must hold at least 8.
 uint64_t GetBigEndian64(absl::string_view in);
+// The same with 4 bytes.
+void PutBigEndian32(std::string* out, uint32_t v);
+uint32_t GetBigEndian32(absl::string_view in);
 
 }  // namespace ots
 

@@ -45,20 +45,6 @@ absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.dat
 
 rocksdb::Slice Slice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
-void PutBigEndian32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-uint32_t GetBigEndian32(absl::string_view in) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    v = (v << 8) | static_cast<uint8_t>(in[i]);
-  }
-  return v;
-}
-
 // Calls `fn` on each '\n'-terminated line of a cell block.
 absl::Status ForEachLine(absl::string_view block,
                          const std::function<absl::Status(absl::string_view)>& fn) {

@@ -80,6 +80,17 @@ TEST_CASE("Big-endian 64-bit integers", "[bytes]") {
   CHECK(GetBigEndian64(max) == UINT64_MAX);
 }
 
+TEST_CASE("Big-endian 32-bit integers", "[bytes]") {
+  std::string out = "x";
+  PutBigEndian32(&out, 0x01020304U);
+  CHECK(out == std::string("x\x01\x02\x03\x04", 5));
+  CHECK(GetBigEndian32(absl::string_view(out).substr(1)) == 0x01020304U);
+  std::string max;
+  PutBigEndian32(&max, UINT32_MAX);
+  CHECK(max == std::string(4, '\xff'));
+  CHECK(GetBigEndian32(max) == UINT32_MAX);
+}
+
 TEST_CASE("SHA-256 known answers", "[sha256]") {
   // FIPS 180-2 Appendix B.1 ("abc") and the empty string.
   CHECK(HexEncode(HashBytes(Sha256("abc"))) ==

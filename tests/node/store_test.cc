@@ -201,9 +201,7 @@ TEST_CASE("audit names a tampered header byte", "[audit][tamper]") {
 std::string CellBlockKey(const std::string& period, uint64_t revision, uint32_t n = 0) {
   std::string key = absl::StrCat("AZ/", period, "/");
   PutBigEndian64(&key, revision);
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    key.push_back(static_cast<char>((n >> shift) & 0xff));
-  }
+  PutBigEndian32(&key, n);
   return key;
 }
 
