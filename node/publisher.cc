@@ -45,6 +45,18 @@ std::vector<Hash> LogLeafHashes(const std::vector<v1::LogEntry>& log) {
 }
 
 absl::Status Publisher::BindKey(absl::string_view origin) {
+  // A node signs for one state only: the first publication names it.
+  absl::StatusOr<std::string> own = store_->GetMeta(kNodeOriginMeta);
+  if (own.ok() && *own != origin) {
+    return absl::FailedPreconditionError(absl::StrCat("this data folder is the node of ", *own,
+                                                      "; it does not sign returns of ", origin));
+  }
+  if (!own.ok() && !absl::IsNotFound(own.status())) {
+    return own.status();
+  }
+  if (!own.ok()) {
+    OTS_RETURN_IF_ERROR(store_->PutMeta(kNodeOriginMeta, origin));
+  }
   const std::string name = absl::StrCat(kLogPublicKeyMeta, origin);
   const std::string pem = log_key_->public_key().ToPem();
   absl::StatusOr<std::string> bound = store_->GetMeta(name);

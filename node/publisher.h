@@ -28,6 +28,8 @@ std::string LogName(absl::string_view origin);
 std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines);
 std::vector<Hash> LogLeafHashes(const std::vector<v1::LogEntry>& log);
 
+// Meta entry naming the one state whose returns this node signs; bound on the first publication.
+constexpr absl::string_view kNodeOriginMeta = "node_origin";
 // Meta entry (followed by the origin) holding the PEM public key an origin's log is signed
 // with; bound on the first publication.
 constexpr absl::string_view kLogPublicKeyMeta = "log_public_key/";
@@ -51,7 +53,8 @@ class Publisher {
   absl::StatusOr<PublishResult> Publish(const ParsedReturn& ret);
 
  private:
-  // Records `origin`'s log public key on first use; FAILED_PRECONDITION if another is bound.
+  // Binds the node to `origin` and `origin`'s log to this key on first use; FAILED_PRECONDITION
+  // if the node signs for another state or the log is bound to another key.
   absl::Status BindKey(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;

@@ -325,6 +325,20 @@ TEST_CASE("a data folder stays bound to its log key", "[publisher]") {
   CHECK(*store->LogSize("AZ") == 4);
 }
 
+TEST_CASE("a node signs for its own state only", "[publisher]") {
+  Fixture f;
+  auto store = OpenStore(f.dir);
+  Publisher publisher(store.get(), &f.key, &f.clock);
+  auto r = ParseReturnCsv("kz.csv", absl::StrCat(kHeader, "KZ,2020,UZ,_T,_T,_T,5,A,F,STK\n"), "",
+                          nullptr);
+  REQUIRE(r.ok());
+  auto published = publisher.Publish(*r);
+  CHECK(published.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(published.status().message(),
+                          "this data folder is the node of AZ; it does not sign returns of KZ"));
+  CHECK(*store->LogSize("KZ") == 0);
+}
+
 TEST_CASE("the publisher refuses to sign over a log that contradicts its checkpoint",
           "[publisher]") {
   Fixture f;
