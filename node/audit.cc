@@ -14,21 +14,12 @@
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "node/envelope.h"
 #include "node/publisher.h"
 #include "node/return_header.h"
 
 namespace ots {
 namespace {
-
-DsseEnvelope ToDsse(const v1::Envelope& e) {
-  DsseEnvelope out;
-  out.payload_type = e.payload_type();
-  out.payload = e.payload();
-  for (const v1::Signature& s : e.signatures()) {
-    out.signatures.push_back({s.keyid(), s.sig()});
-  }
-  return out;
-}
 
 struct ReturnRef {
   uint64_t revision = 0;
@@ -48,7 +39,7 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
   for (size_t i = 0; i < log.size(); ++i) {
     const v1::Envelope& env = log[i].header();
     std::string where = absl::StrCat(origin, " log index ", i);
-    absl::Status s = DsseVerify(ToDsse(env), kReturnHeaderPayloadType, key);
+    absl::Status s = DsseVerify(DsseFromProto(env), kReturnHeaderPayloadType, key);
     if (!s.ok()) {
       return absl::DataLossError(absl::StrCat(where, ": header signature: ", s.message()));
     }

@@ -12,6 +12,7 @@
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "node/envelope.h"
 #include "node/publisher.h"
 #include "node/return_header.h"
 
@@ -99,11 +100,8 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path, MerkleInclusionProof(log_leaves, log_index));
 
   // Check before handing out: a proof that does not verify here is a store problem.
-  OTS_RETURN_IF_ERROR(
-      DsseVerify(DsseEnvelope{env.payload_type(),
-                              env.payload(),
-                              {{env.signatures(0).keyid(), env.signatures(0).sig()}}},
-                 kReturnHeaderPayloadType, origin_key));
+  const DsseEnvelope dsse = DsseFromProto(env);
+  OTS_RETURN_IF_ERROR(DsseVerify(dsse, kReturnHeaderPayloadType, origin_key));
   OTS_RETURN_IF_ERROR(VerifyNote(note, LogName(origin), origin_key));
 
   ProofFiles files;
@@ -111,11 +109,7 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   files["cell.proof"] = ProofText(cell_index, leaves.size(), cell_path);
   files["header.txt"] = env.payload();
   files["header.sig"] = env.signatures(0).sig();
-  files["header.dsse.json"] =
-      DsseToJson(DsseEnvelope{env.payload_type(),
-                              env.payload(),
-                              {{env.signatures(0).keyid(), env.signatures(0).sig()}}}) +
-      "\n";
+  files["header.dsse.json"] = DsseToJson(dsse) + "\n";
   files["header.proof"] = ProofText(log_index, cp.size, header_path);
   files["checkpoint.note"] = checkpoint.note();
   files["log.pub.pem"] = origin_key.ToPem();

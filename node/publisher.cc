@@ -11,6 +11,7 @@
 #include "crypto/note.h"
 #include "crypto/parallel.h"
 #include "crypto/status_macros.h"
+#include "node/envelope.h"
 #include "node/return_header.h"
 
 namespace ots {
@@ -124,14 +125,7 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
   Store::Append append;
   append.origin = origin;
   append.log_index = log.size();
-  v1::Envelope* stored = append.entry.mutable_header();
-  stored->set_payload(env.payload);
-  stored->set_payload_type(env.payload_type);
-  for (const DsseSignature& sig : env.signatures) {
-    v1::Signature* s = stored->add_signatures();
-    s->set_keyid(sig.keyid);
-    s->set_sig(sig.sig);
-  }
+  *append.entry.mutable_header() = DsseToProto(env);
   append.period = ret.period;
   append.revision = header.revision();
   append.cell_lines = &ret.lines;

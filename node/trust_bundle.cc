@@ -8,6 +8,7 @@
 #include "crypto/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/codes.h"
+#include "node/envelope.h"
 #include "proto/data.pb.h"
 
 namespace ots {
@@ -125,11 +126,7 @@ absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
     return absl::InvalidArgumentError(
         absl::StrCat(file_name, ": not a DSSE envelope in JSON: ", std::string(parsed.message())));
   }
-  DsseEnvelope dsse{env.payload_type(), env.payload(), {}};
-  for (const v1::Signature& s : env.signatures()) {
-    dsse.signatures.push_back({s.keyid(), s.sig()});
-  }
-  absl::Status verified = DsseVerify(dsse, kTrustBundlePayloadType, federation_key);
+  absl::Status verified = DsseVerify(DsseFromProto(env), kTrustBundlePayloadType, federation_key);
   if (!verified.ok()) {
     return absl::PermissionDeniedError(
         absl::StrCat(file_name, ": trust bundle signature does not verify with the federation key ",
