@@ -1,4 +1,5 @@
 #include "crypto/ed25519.h"
+#include "crypto/key_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +140,8 @@ absl::Status ErrnoError(int err, const std::string& path, absl::string_view op) 
   return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", op));
 }
 
-// Reads a whole key file. If `private_key`, refuses a file any group or other bit is set on.
+}  // namespace
+
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path, bool private_key) {
   ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
@@ -188,8 +190,6 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path, bool private_ke
   return contents;
 }
 
-// Creates `path` (which must not exist) with exactly `mode` and writes `contents` to it. On
-// failure after creation the partial file is removed.
 absl::Status WriteNewFile(const std::string& path, absl::string_view contents, mode_t mode) {
   ScopedFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
   if (fd.get() < 0) {
@@ -224,8 +224,6 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view contents, m
   }
   return status;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // PublicKey

@@ -3,6 +3,7 @@
 #ifndef OTS_NODE_CLOCK_H_
 #define OTS_NODE_CLOCK_H_
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace ots {

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -25,13 +26,16 @@
 #include "crypto/ed25519.h"
 #include "crypto/status_macros.h"
 #include "node/audit.h"
+#include "node/client.h"
 #include "node/clock.h"
 #include "node/codes.h"
 #include "node/config.h"
+#include "node/pki.h"
 #include "node/prove.h"
 #include "node/publisher.h"
 #include "node/query.h"
 #include "node/return_csv.h"
+#include "node/return_header.h"
 #include "node/store.h"
 
 namespace ots {
@@ -40,8 +44,34 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitRejected = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
 
 constexpr char kUsage[] = R"(usage: ots-ctl <command> [flags]
+
+Federation set-up:
+  pki init --out DIR [--states AZ,KZ,KG,TR,UZ,HU,TM] [--secretariat] [--host H]
+           [--base-port N] [--endpoint CC=HOST:PORT]... [--days N]
+           Writes a federation CA; for each member its node, operator and auditor TLS
+           certificates, log and witness keys and ready configurations (DIR/az/node.textproto,
+           operator.textproto, auditor.textproto); and the signed trust bundle
+           (DIR/federation/). Endpoints: the Secretariat at H:N, states at H:N+1, N+2, ... in
+           the order given (default 127.0.0.1:7400). Private keys are mode 0600.
+
+Network commands (CLIENT: a client configuration written by `pki init`; --node HOST:PORT
+overrides its node_address):
+  submit   --config CLIENT [--node HOST:PORT] FILE
+           Sends a return to the caller's own state node, which validates, signs and stores it.
+           Prints the stored revision, its log entry and the signed checkpoint.
+  validate --config CLIENT [--node HOST:PORT] FILE
+           Dry run: the node checks the return and reports every problem; nothing is stored.
+  query    --config CLIENT [--node HOST:PORT] [--filter ...] [--totals-by ...] [--format F]
+           As the offline query, over the origins that share their data with the caller.
+  status   --config CLIENT [--node HOST:PORT]
+           The node's identity, how it sees the caller, and each visible origin's log size
+           and latest checkpoint.
+  prove    --config CLIENT [--node HOST:PORT] --origin CC --period P --cell COL=code...
+           --out DIR
+           Fetches the proof of one cell from the node and writes it with verify.sh.
 
 Offline commands (work on a node's data folder):
   keygen  --out PREFIX
@@ -59,6 +89,10 @@ Offline commands (work on a node's data folder):
   prove   --data-dir DIR --origin CC --period P --cell COL=code [--cell COL=code]...
           --log-pubkey FILE --out DIR
           Writes the proof of one cell and a verify.sh that checks it with openssl alone.
+
+  log     --data-dir DIR [--origin CC]
+          Lists every entry of the origin logs: index, period, revision, cells, value sum,
+          cells root, created-at.
 
 Exit codes: 0 ok, 1 rejected input or failed check, 2 usage, 3 unreachable or denied.
 )";
@@ -270,6 +304,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const Args& args) {
   return Store::Open(args.Get("data-dir"), options);
 }
 
+int RemoteQuery(const Args& args, TableFormat format);
+int RemoteProve(const Args& args);
+int WriteProofFiles(const ProofFiles& files, const std::string& out);
+
 int Query(const Args& args) {
   absl::StatusOr<CellFilter> filter = ParseCellFilter(args.All("filter"));
   if (!filter.ok()) {
@@ -280,8 +318,11 @@ int Query(const Args& args) {
   if (!format.ok()) {
     return Usage(format.status().message());
   }
+  if (args.Has("config")) {
+    return RemoteQuery(args, *format);
+  }
   if (!args.Has("data-dir")) {
-    return Usage("query needs --data-dir");
+    return Usage("query needs --config CLIENT or --data-dir DIR");
   }
   absl::StatusOr<std::unique_ptr<Store>> store = OpenExisting(args);
   if (!store.ok()) {
@@ -350,6 +391,9 @@ int Audit(const Args& args) {
 }
 
 int Prove(const Args& args) {
+  if (args.Has("config")) {
+    return RemoteProve(args);
+  }
   for (const char* flag : {"data-dir", "origin", "period", "log-pubkey", "out"}) {
     if (!args.Has(flag)) {
       return Usage(absl::StrCat("prove needs --", flag));
@@ -387,6 +431,300 @@ int Prove(const Args& args) {
   return kExitOk;
 }
 
+// Exit code for a failed network call: the node's verdict on our input is 1; not reaching it,
+// or being refused by it, is 3.
+int FailCall(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return Fail(s, kExitUnreachable);
+    default:
+      return Fail(s, kExitRejected);
+  }
+}
+
+// Connects as the client configuration of --config says. On failure returns the exit code
+// in `out_exit`.
+std::unique_ptr<NodeClient> ConnectFromArgs(const Args& args, int* out_exit) {
+  absl::StatusOr<v1::ClientConfig> config = LoadClientConfig(args.Get("config"));
+  if (!config.ok()) {
+    *out_exit = Fail(config.status(), kExitUsage);
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<NodeClient>> client =
+      NodeClient::Connect(*config, args.Get("node"), absl::Seconds(10));
+  if (!client.ok()) {
+    *out_exit = absl::IsUnavailable(client.status()) ? Fail(client.status(), kExitUnreachable)
+                                                     : Fail(client.status(), kExitUsage);
+    return nullptr;
+  }
+  return std::move(*client);
+}
+
+// Shows the bytes sent so far on a terminal; silent when stderr is a file or pipe.
+class ProgressLine {
+ public:
+  ProgressLine() : tty_(isatty(STDERR_FILENO) == 1) {}
+  void Update(uint64_t sent, uint64_t total) {
+    if (!tty_) {
+      return;
+    }
+    const int percent = total == 0 ? 100 : static_cast<int>(sent * 100 / total);
+    if (percent == last_percent_) {
+      return;
+    }
+    last_percent_ = percent;
+    std::fprintf(stderr, "\rsending %.1f of %.1f MiB (%d%%)%s", sent / 1048576.0, total / 1048576.0,
+                 percent, sent == total ? "; the node is validating and storing...\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  const bool tty_;
+  int last_percent_ = -1;
+};
+
+int SubmitOrValidate(const Args& args, bool dry_run) {
+  if (!args.Has("config") || args.positional.size() != 1) {
+    return Usage(absl::StrCat(dry_run ? "validate" : "submit",
+                              " needs --config CLIENT and exactly one return file"));
+  }
+  const std::string& file = args.positional[0];
+  absl::StatusOr<std::string> contents = ReadFile(file);
+  if (!contents.ok()) {
+    return Fail(contents.status());
+  }
+  int exit_code = 0;
+  std::unique_ptr<NodeClient> client = ConnectFromArgs(args, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  ProgressLine progress;
+  std::string name = file.substr(file.rfind('/') + 1);
+  absl::StatusOr<v1::SubmitResponse> r =
+      client->Submit(name, *contents, dry_run,
+                     [&](uint64_t sent, uint64_t total) { progress.Update(sent, total); });
+  if (!r.ok()) {
+    return FailCall(r.status());
+  }
+  if (dry_run) {
+    std::cout << file << ": valid return of " << r->origin() << " for " << r->period() << ", "
+              << r->cell_count() << " cells, value sum " << r->value_sum() << " (nothing stored)\n";
+    return kExitOk;
+  }
+  const v1::ReturnHeader& h = r->header();
+  std::cout << "submitted " << h.origin() << " " << h.period() << " revision " << h.revision()
+            << ": " << h.cell_count() << " cells, value sum " << h.value_sum() << ", cells root "
+            << HexEncode(h.cells_root()) << "; log entry " << r->log_index() << ", checkpoint size "
+            << r->log_index() + 1 << "\n"
+            << r->checkpoint_note();
+  return kExitOk;
+}
+
+int Submit(const Args& args) { return SubmitOrValidate(args, /*dry_run=*/false); }
+int Validate(const Args& args) { return SubmitOrValidate(args, /*dry_run=*/true); }
+
+// --filter and --cell flags in their wire form.
+void AddFilters(const std::vector<std::string>& specs,
+                google::protobuf::RepeatedPtrField<v1::ColumnFilter>* out) {
+  for (const std::string& spec : specs) {
+    size_t eq = spec.find('=');
+    v1::ColumnFilter* f = out->Add();
+    f->set_column(spec.substr(0, eq));
+    if (eq != std::string::npos) {
+      for (absl::string_view code : absl::StrSplit(spec.substr(eq + 1), ',')) {
+        f->add_codes(std::string(code));
+      }
+    }
+  }
+}
+
+int RemoteQuery(const Args& args, TableFormat format) {
+  int exit_code = 0;
+  std::unique_ptr<NodeClient> client = ConnectFromArgs(args, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  v1::CellsRequest request;
+  AddFilters(args.All("filter"), request.mutable_filters());
+  if (args.Has("totals-by")) {
+    for (absl::string_view c : absl::StrSplit(args.Get("totals-by"), ',', absl::SkipEmpty())) {
+      request.add_totals_by(std::string(c));
+    }
+  }
+  absl::StatusOr<Table> table = client->Cells(request);
+  if (!table.ok()) {
+    return FailCall(table.status());
+  }
+  std::cout << RenderTable(*table, format);
+  for (const std::string& note : table->notes) {
+    std::cerr << "note: " << note << "\n";
+  }
+  return kExitOk;
+}
+
+int Status(const Args& args) {
+  if (!args.Has("config")) {
+    return Usage("status needs --config CLIENT");
+  }
+  int exit_code = 0;
+  std::unique_ptr<NodeClient> client = ConnectFromArgs(args, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  absl::StatusOr<v1::StatusResponse> r = client->Status();
+  if (!r.ok()) {
+    return FailCall(r.status());
+  }
+  std::cout << "node        " << r->member() << " (" << r->role() << ") at " << client->address()
+            << ", up since " << r->started_at() << "\n"
+            << "federation  " << r->federation() << ", trust bundle version " << r->bundle_version()
+            << "\n"
+            << "you are     " << r->caller_member() << " " << r->caller_kind() << "\n";
+  if (r->origins().empty()) {
+    std::cout << "origins     none visible to you yet\n";
+  }
+  for (const v1::OriginStatus& o : r->origins()) {
+    std::vector<std::string> lines = absl::StrSplit(o.checkpoint_note(), '\n');
+    std::cout << "origin " << o.origin() << "   log size " << o.log_size() << ", checkpoint root "
+              << (lines.size() > 2 ? lines[2] : "-") << "\n";
+  }
+  return kExitOk;
+}
+
+int WriteProofFiles(const ProofFiles& files, const std::string& out) {
+  if (mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Fail(absl::PermissionDeniedError(absl::StrCat(out, ": ", std::strerror(errno))));
+  }
+  for (const auto& [name, contents] : files) {
+    if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("the node sent a proof file named \"", name, "\"; refusing to write it")));
+    }
+    absl::Status s = WriteFile(out + "/" + name, contents, name == "verify.sh" ? 0755 : 0644);
+    if (!s.ok()) {
+      return Fail(s);
+    }
+  }
+  auto line = files.find("cell.line");
+  std::cout << "wrote the proof of " << (line == files.end() ? "?" : line->second) << " to " << out
+            << "/; check it with: bash " << out << "/verify.sh\n";
+  return kExitOk;
+}
+
+int RemoteProve(const Args& args) {
+  for (const char* flag : {"origin", "period", "out"}) {
+    if (!args.Has(flag)) {
+      return Usage(absl::StrCat("prove needs --", flag));
+    }
+  }
+  int exit_code = 0;
+  std::unique_ptr<NodeClient> client = ConnectFromArgs(args, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  v1::ProveRequest request;
+  request.set_origin(args.Get("origin"));
+  request.set_period(args.Get("period"));
+  AddFilters(args.All("cell"), request.mutable_cell());
+  absl::StatusOr<v1::ProveResponse> r = client->Prove(request);
+  if (!r.ok()) {
+    return FailCall(r.status());
+  }
+  ProofFiles files;
+  for (const v1::ProofFile& f : r->files()) {
+    files[f.name()] = f.contents();
+  }
+  return WriteProofFiles(files, args.Get("out"));
+}
+
+// Lists the origin logs of a data folder, one entry per line.
+int Log(const Args& args) {
+  if (!args.Has("data-dir")) {
+    return Usage("log needs --data-dir");
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenExisting(args);
+  if (!store.ok()) {
+    return Fail(store.status());
+  }
+  std::vector<std::string> origins;
+  if (args.Has("origin")) {
+    origins.push_back(args.Get("origin"));
+  } else {
+    absl::StatusOr<std::vector<std::string>> all = (*store)->Origins();
+    if (!all.ok()) {
+      return Fail(all.status());
+    }
+    origins = *all;
+  }
+  std::cout << "origin,index,period,revision,cells,value_sum,cells_root,created_at\n";
+  for (const std::string& origin : origins) {
+    absl::StatusOr<std::vector<v1::LogEntry>> log = (*store)->ReadLog(origin);
+    if (!log.ok()) {
+      return Fail(log.status());
+    }
+    for (size_t i = 0; i < log->size(); ++i) {
+      absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader((*log)[i].header().payload());
+      if (!h.ok()) {
+        return Fail(absl::DataLossError(
+            absl::StrCat(origin, " log entry ", i, ": ", h.status().message())));
+      }
+      std::cout << origin << "," << i << "," << h->period() << "," << h->revision() << ","
+                << h->cell_count() << "," << h->value_sum() << "," << HexEncode(h->cells_root())
+                << "," << h->created_at() << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int Pki(const Args& args) {
+  if (args.positional.size() != 1 || args.positional[0] != "init") {
+    return Usage("pki: the only subcommand is \"pki init\"");
+  }
+  if (!args.Has("out")) {
+    return Usage("pki init needs --out DIR");
+  }
+  PkiOptions options;
+  options.out_dir = args.Get("out");
+  if (args.Has("states")) {
+    options.states = absl::StrSplit(args.Get("states"), ',', absl::SkipEmpty());
+  }
+  options.secretariat = args.Has("secretariat");
+  if (args.Has("host")) {
+    options.host = args.Get("host");
+  }
+  if (args.Has("base-port") && (!absl::SimpleAtoi(args.Get("base-port"), &options.base_port) ||
+                                options.base_port < 1 || options.base_port > 65000)) {
+    return Usage("--base-port must be a port number below 65000");
+  }
+  int days = 365;
+  if (args.Has("days") && (!absl::SimpleAtoi(args.Get("days"), &days) || days < 1)) {
+    return Usage("--days must be a positive number");
+  }
+  options.validity = absl::Hours(24) * days;
+  for (const std::string& spec : args.All("endpoint")) {
+    std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    if (parts.size() != 2) {
+      return Usage(absl::StrCat("--endpoint \"", spec, "\": expected CC=HOST:PORT"));
+    }
+    options.endpoints[parts[0]] = parts[1];
+  }
+  SystemClock clock;
+  std::vector<std::string> summary;
+  absl::Status s = InitPki(options, clock, &summary);
+  if (!s.ok()) {
+    return Fail(s, absl::IsInvalidArgument(s) ? kExitUsage : kExitRejected);
+  }
+  for (const std::string& line : summary) {
+    std::cout << "wrote " << line << "\n";
+  }
+  std::cout << "start a node with: ots-node --config " << options.out_dir
+            << "/<cc>/node.textproto\n";
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
     std::cout << kUsage;
@@ -401,9 +739,17 @@ int Main(int argc, char** argv) {
   const std::map<std::string, Command> commands = {
       {"keygen", {{"out"}, {}, Keygen}},
       {"import", {{"config", "data-dir", "origin", "log-key"}, {"dry-run"}, Import}},
-      {"query", {{"data-dir", "filter", "totals-by", "format"}, {}, Query}},
+      {"query", {{"config", "node", "data-dir", "filter", "totals-by", "format"}, {}, Query}},
       {"audit", {{"data-dir", "log-pubkey"}, {}, Audit}},
-      {"prove", {{"data-dir", "origin", "period", "cell", "log-pubkey", "out"}, {}, Prove}},
+      {"prove",
+       {{"config", "node", "data-dir", "origin", "period", "cell", "log-pubkey", "out"},
+        {},
+        Prove}},
+      {"submit", {{"config", "node"}, {}, Submit}},
+      {"validate", {{"config", "node"}, {}, Validate}},
+      {"status", {{"config", "node"}, {}, Status}},
+      {"log", {{"data-dir", "origin"}, {}, Log}},
+      {"pki", {{"out", "states", "host", "base-port", "endpoint", "days"}, {"secretariat"}, Pki}},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {
@@ -413,7 +759,8 @@ int Main(int argc, char** argv) {
   if (!args.ok()) {
     return Usage(args.status().message());
   }
-  if (command != "import" && !args->positional.empty()) {
+  if (command != "import" && command != "submit" && command != "validate" && command != "pki" &&
+      !args->positional.empty()) {
     return Usage(absl::StrCat("unexpected argument \"", args->positional[0], "\""));
   }
   return it->second.run(*args);

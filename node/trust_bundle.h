@@ -21,7 +21,8 @@ constexpr absl::string_view kSecretariatCode = "OTS";
 
 // Checks that `bundle` is usable: a federation name and version; member codes unique, each a
 // federation state (AZ KZ KG TR UZ HU TM) with role MEMBER or OBSERVER, or "OTS" with role
-// SECRETARIAT; every member with an endpoint, at least one NODE identity and one log key; keys
+// SECRETARIAT; every member with an endpoint and at least one NODE identity, every state with a log
+// key; keys
 // of 32 bytes; fingerprints of 64 hex digits used by one member only; share_with naming known
 // members. INVALID_ARGUMENT naming the member and field otherwise.
 absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle);

@@ -22,52 +22,12 @@
 #include "node/publisher.h"
 #include "node/return_csv.h"
 #include "node/store.h"
+#include "tests/tools/synthetic_return.h"
 
 namespace ots {
 namespace {
 
 using Seconds = std::chrono::duration<double>;
-
-// A valid return of `cells` cells for AZ, 2024: every citizenship, category of stay and sex,
-// by single year of age, each group closed by its AGE=_T total.
-std::string SyntheticReturn(size_t cells) {
-  static const char* kCitizens[] = {
-#include "node/iso3166_alpha2.inc"
-      "STLS", "_U"};
-  static const char* kStay[] = {"VISA",     "VISA_FREE",   "RES_TEMP",    "RES_PERM", "WORK_PERM",
-                                "STUDY",    "LAB_MIG",     "LAB_MIG_IRR", "STRANDED", "TRANSIT",
-                                "OVERSTAY", "EXT_GRANTED", "LEGALISED",   "_O"};
-  static const char* kSex[] = {"F", "M", "_U"};
-  constexpr size_t kPerGroup = 142;  // 141 single years and their total
-  std::string out =
-      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
-      "STOCK_FLOW\n";
-  out.reserve(cells * 48);
-  size_t made = 0;
-  uint64_t seed = 12345;
-  for (const char* citizen : kCitizens) {
-    for (const char* stay : kStay) {
-      for (const char* sex : kSex) {
-        if (made == cells) {
-          return out;
-        }
-        size_t n = std::min(kPerGroup, cells - made);
-        uint64_t sum = 0;
-        for (size_t age = 0; age + 1 < n; ++age) {
-          seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-          uint64_t v = (seed >> 33) % 5000;
-          sum += v;
-          absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",Y", age, ",", v,
-                          ",A,F,STK\n");
-        }
-        absl::StrAppend(&out, "AZ,2024,", citizen, ",", stay, ",", sex, ",_T,", sum, ",A,F,STK\n");
-        made += n;
-      }
-    }
-  }
-  std::cerr << "only " << made << " cells fit the code lists\n";
-  std::exit(2);
-}
 
 // Runs db_bench fillseq with batches of 1000 in `dir`; returns its ops/sec, or -1.
 double DbBenchFillseq(const std::string& db_bench, const std::string& dir, size_t num) {
@@ -111,7 +71,11 @@ int Main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
 
-  const std::string csv = SyntheticReturn(cells);
+  const std::string csv = SyntheticReturn("AZ", "2024", cells);
+  if (csv.empty()) {
+    std::cerr << cells << " cells do not fit the code lists\n";
+    return 2;
+  }
   auto key = PrivateKey::Generate();
   if (!key.ok()) {
     std::cerr << key.status() << "\n";

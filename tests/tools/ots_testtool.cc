@@ -1,0 +1,188 @@
+// Test tool for the integration tests: makes the certificates a federation must refuse, and
+// calls a node with exactly the TLS credentials a test wants (none at all, for one).
+//
+//   ots_testtool issue --ca-cert F --ca-key F --cn NAME --out PREFIX [--expired]
+//       Issues a client certificate (PREFIX.pem, PREFIX.key) from the given CA; --expired makes
+//       one whose validity ended yesterday.
+//   ots_testtool synth --origin CC --period P --cells N --out FILE
+//       Writes a valid synthetic return of N cells (up to about 1.4 million).
+//   ots_testtool call --target HOST:PORT --ca F [--cert F --key F] [--name N]
+//                     [--method health|status]
+//       Makes one call and prints its status code name (OK, UNAVAILABLE, PERMISSION_DENIED...);
+//       exit 0 only if the call succeeded. Without --cert the client offers no certificate.
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/ed25519.h"
+#include "crypto/x509.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "node/config.h"
+#include "node/node_server.h"
+#include "proto/services.grpc.pb.h"
+#include "tests/tools/synthetic_return.h"
+
+namespace ots {
+namespace {
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    default:
+      return "OTHER";
+  }
+}
+
+std::map<std::string, std::string> Flags(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  for (int i = 2; i < argc; ++i) {
+    std::string name = argv[i];
+    if (name == "--expired") {
+      flags["expired"] = "1";
+    } else if (i + 1 < argc) {
+      flags[name.substr(2)] = argv[++i];
+    }
+  }
+  return flags;
+}
+
+int Issue(std::map<std::string, std::string> f) {
+  absl::StatusOr<Certificate> ca = Certificate::LoadPemFile(f["ca-cert"]);
+  absl::StatusOr<TlsKey> ca_key = TlsKey::LoadPemFile(f["ca-key"]);
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  if (!ca.ok() || !ca_key.ok() || !key.ok()) {
+    std::cerr << "issue: cannot load the CA or make a key\n";
+    return 2;
+  }
+  CertificateSpec spec;
+  spec.common_name = f["cn"];
+  spec.client_auth = true;
+  const absl::Time now = absl::Now();
+  spec.not_before = now - absl::Hours(f.count("expired") ? 72 : 1);
+  spec.not_after = f.count("expired") ? now - absl::Hours(24) : now + absl::Hours(24);
+  absl::StatusOr<Certificate> cert = IssueCertificate(spec, *key, &*ca, *ca_key);
+  if (!cert.ok()) {
+    std::cerr << "issue: " << cert.status().message() << "\n";
+    return 2;
+  }
+  absl::Status s = key->SavePemFile(f["out"] + ".key");
+  if (s.ok()) {
+    s = WritePublicFile(f["out"] + ".pem", cert->ToPem());
+  }
+  if (!s.ok()) {
+    std::cerr << "issue: " << s.message() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+int Call(std::map<std::string, std::string> f) {
+  absl::StatusOr<std::string> ca = ReadWholeFile(f["ca"]);
+  if (!ca.ok()) {
+    std::cerr << "call: " << ca.status().message() << "\n";
+    return 2;
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = *ca;
+  if (f.count("cert")) {
+    absl::StatusOr<std::string> cert = ReadWholeFile(f["cert"]);
+    absl::StatusOr<std::string> key = ReadWholeFile(f["key"]);
+    if (!cert.ok() || !key.ok()) {
+      std::cerr << "call: cannot read --cert or --key\n";
+      return 2;
+    }
+    tls.pem_cert_chain = *cert;
+    tls.pem_private_key = *key;
+  }
+  grpc::ChannelArguments args;
+  if (f.count("name")) {
+    args.SetSslTargetNameOverride(f["name"]);
+  }
+  auto channel = grpc::CreateCustomChannel(f["target"], grpc::SslCredentials(tls), args);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status status;
+  if (f["method"] == "status") {
+    v1::StatusResponse response;
+    status = v1::Query::NewStub(channel)->Status(&context, v1::StatusRequest(), &response);
+  } else {
+    // grpc.health.v1.Health/Check with an empty request (service "" = the whole server).
+    grpc::GenericStub stub(channel);
+    grpc::ByteBuffer request, response;
+    grpc::Slice empty("");
+    request = grpc::ByteBuffer(&empty, 1);
+    grpc::CompletionQueue cq;
+    auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
+    call->StartCall();
+    call->Finish(&response, &status, reinterpret_cast<void*>(1));
+    void* tag = nullptr;
+    bool ok = false;
+    cq.Next(&tag, &ok);
+    if (status.ok()) {
+      std::vector<grpc::Slice> slices;
+      response.Dump(&slices);
+      std::string bytes;
+      for (const grpc::Slice& s : slices) {
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      // HealthCheckResponse{status: SERVING} is field 1 varint 1.
+      std::cout << (bytes == std::string("\x08\x01", 2) ? "SERVING " : "NOT_SERVING ");
+    }
+  }
+  std::cout << CodeName(status.error_code()) << " " << status.error_message() << "\n";
+  return status.ok() ? 0 : 1;
+}
+
+int Synth(std::map<std::string, std::string> f) {
+  size_t cells = std::strtoull(f["cells"].c_str(), nullptr, 10);
+  std::string csv = SyntheticReturn(f["origin"], f["period"], cells);
+  if (csv.empty()) {
+    std::cerr << "synth: " << cells << " cells do not fit the code lists\n";
+    return 2;
+  }
+  absl::Status s = WritePublicFile(f["out"], csv);
+  if (!s.ok()) {
+    std::cerr << "synth: " << s.message() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  RestrictTlsToVersion13();
+  if (argc < 2) {
+    std::cerr << "usage: ots_testtool issue|call ...\n";
+    return 2;
+  }
+  std::string verb = argv[1];
+  if (verb == "issue") {
+    return Issue(Flags(argc, argv));
+  }
+  if (verb == "synth") {
+    return Synth(Flags(argc, argv));
+  }
+  if (verb == "call") {
+    return Call(Flags(argc, argv));
+  }
+  std::cerr << "unknown verb " << verb << "\n";
+  return 2;
+}
+
+}  // namespace
+}  // namespace ots
+
+int main(int argc, char** argv) { return ots::Main(argc, argv); }
