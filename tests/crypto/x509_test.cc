@@ -1,0 +1,181 @@
+// Tests for crypto/x509: TLS keys, certificates issued by a CA, verification in time, and the
+// SPKI fingerprints the trust bundle names identities by (checked against the openssl CLI).
+#include "crypto/x509.h"
+
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace ots {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1790000000);
+
+CertificateSpec Spec(const std::string& cn, bool ca) {
+  CertificateSpec spec;
+  spec.common_name = cn;
+  spec.organization = "ots-mx";
+  spec.is_ca = ca;
+  spec.not_before = kNow - absl::Hours(1);
+  spec.not_after = kNow + absl::Hours(24 * 30);
+  return spec;
+}
+
+struct Ca {
+  TlsKey key;
+  Certificate cert;
+};
+
+Ca MakeCa(const std::string& cn) {
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  absl::StatusOr<Certificate> cert = IssueCertificate(Spec(cn, true), *key, nullptr, *key);
+  REQUIRE(cert.ok());
+  return Ca{*key, *cert};
+}
+
+std::string Run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[512];
+  while (std::fgets(buf, sizeof(buf), p) != nullptr) {
+    out += buf;
+  }
+  pclose(p);
+  return out;
+}
+
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST_CASE("a TLS key round-trips through PEM and matches its certificate", "[x509]") {
+  Ca ca = MakeCa("test CA");
+  absl::StatusOr<TlsKey> again = TlsKey::FromPem(ca.key.ToPem());
+  REQUIRE(again.ok());
+  CHECK(again->SpkiSha256Hex() == ca.key.SpkiSha256Hex());
+  CHECK(ca.cert.SpkiSha256Hex() == ca.key.SpkiSha256Hex());
+  CHECK(ca.key.SpkiSha256Hex().size() == 64);
+  CHECK(ca.cert.IsCa());
+  CHECK(ca.cert.CommonName() == "test CA");
+  CHECK(ca.cert.NotAfter() == kNow + absl::Hours(24 * 30));
+  absl::StatusOr<std::string> from_pem = CertificatePemSpkiSha256Hex(ca.cert.ToPem());
+  REQUIRE(from_pem.ok());
+  CHECK(*from_pem == ca.cert.SpkiSha256Hex());
+  CHECK_FALSE(CertificatePemSpkiSha256Hex("not a certificate").ok());
+  CHECK_FALSE(
+      TlsKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+}
+
+TEST_CASE("a leaf verifies against its CA only while valid", "[x509]") {
+  Ca ca = MakeCa("federation CA");
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  CertificateSpec spec = Spec("AZ node", false);
+  spec.dns_names = {"az.node.ots-mx"};
+  spec.ip_addresses = {"127.0.0.1", "::1"};
+  spec.server_auth = spec.client_auth = true;
+  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, *key, &ca.cert, ca.key);
+  REQUIRE(leaf.ok());
+  CHECK_FALSE(leaf->IsCa());
+  CHECK(VerifyIssuedBy(*leaf, ca.cert, kNow).ok());
+
+  absl::Status expired = VerifyIssuedBy(*leaf, ca.cert, kNow + absl::Hours(24 * 31));
+  CHECK(absl::IsPermissionDenied(expired));
+  CHECK(absl::StrContains(expired.message(), "expired"));
+  absl::Status early = VerifyIssuedBy(*leaf, ca.cert, kNow - absl::Hours(2));
+  CHECK(absl::IsPermissionDenied(early));
+
+  Ca other = MakeCa("another CA");
+  CHECK(absl::IsPermissionDenied(VerifyIssuedBy(*leaf, other.cert, kNow)));
+
+  // The subjectAltName carries what the spec asked for.
+  GENERAL_NAMES* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(leaf->get(), NID_subject_alt_name, nullptr, nullptr));
+  REQUIRE(names != nullptr);
+  int dns = 0, ips = 0;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    dns += n->type == GEN_DNS;
+    ips += n->type == GEN_IPADD;
+  }
+  GENERAL_NAMES_free(names);
+  CHECK(dns == 1);
+  CHECK(ips == 2);
+  CHECK(X509_check_host(leaf->get(), "az.node.ots-mx", 0, 0, nullptr) == 1);
+  CHECK(X509_check_host(leaf->get(), "kz.node.ots-mx", 0, 0, nullptr) == 0);
+  CHECK(X509_check_ip_asc(leaf->get(), "127.0.0.1", 0) == 1);
+}
+
+TEST_CASE("bad certificate specs are refused", "[x509]") {
+  Ca ca = MakeCa("CA");
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  CertificateSpec bad_ip = Spec("x", false);
+  bad_ip.ip_addresses = {"127.0.0.300"};
+  CHECK(absl::IsInvalidArgument(IssueCertificate(bad_ip, *key, &ca.cert, ca.key).status()));
+  CertificateSpec backwards = Spec("x", false);
+  backwards.not_after = backwards.not_before - absl::Seconds(1);
+  CHECK(absl::IsInvalidArgument(IssueCertificate(backwards, *key, &ca.cert, ca.key).status()));
+}
+
+TEST_CASE("TLS key files must be private", "[x509]") {
+  TempDir dir;
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  const std::string path = dir.File("tls.key");
+  REQUIRE(key->SavePemFile(path).ok());
+  struct stat st;
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(absl::IsAlreadyExists(key->SavePemFile(path)));
+  absl::StatusOr<TlsKey> loaded = TlsKey::LoadPemFile(path);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->SpkiSha256Hex() == key->SpkiSha256Hex());
+
+  REQUIRE(chmod(path.c_str(), 0644) == 0);
+  absl::StatusOr<TlsKey> open = TlsKey::LoadPemFile(path);
+  REQUIRE_FALSE(open.ok());
+  CHECK(absl::StrContains(open.status().message(), path));
+  CHECK(absl::StrContains(open.status().message(), "readable by group or others"));
+}
+
+TEST_CASE("plain openssl accepts our certificates and computes the same fingerprints", "[x509]") {
+  TempDir dir;
+  Ca ca = MakeCa("federation CA");
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  CertificateSpec spec = Spec("AZ operator", false);
+  spec.not_before = absl::Now() - absl::Hours(1);
+  spec.not_after = absl::Now() + absl::Hours(24);
+  spec.client_auth = true;
+  CertificateSpec ca_spec = Spec("federation CA", true);
+  ca_spec.not_before = spec.not_before;
+  ca_spec.not_after = spec.not_after;
+  absl::StatusOr<Certificate> ca_now = IssueCertificate(ca_spec, ca.key, nullptr, ca.key);
+  REQUIRE(ca_now.ok());
+  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, *key, &*ca_now, ca.key);
+  REQUIRE(leaf.ok());
+  WriteText(dir.File("ca.pem"), ca_now->ToPem());
+  WriteText(dir.File("leaf.pem"), leaf->ToPem());
+  const std::string verify =
+      Run(absl::StrCat("openssl verify -purpose sslclient -CAfile ", dir.File("ca.pem"), " ",
+                       dir.File("leaf.pem"), " 2>&1"));
+  CHECK(absl::StrContains(verify, "leaf.pem: OK"));
+  const std::string fingerprint =
+      Run(absl::StrCat("openssl x509 -in ", dir.File("leaf.pem"),
+                       " -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum"));
+  CHECK(fingerprint.substr(0, 64) == leaf->SpkiSha256Hex());
+}
+
+}  // namespace
+}  // namespace ots
