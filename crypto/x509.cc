@@ -329,6 +329,19 @@ absl::Status VerifyIssuedBy(const Certificate& cert, const Certificate& ca, absl
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<Certificate>> CertificatesFromPem(absl::string_view pem) {
+  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  std::vector<Certificate> out;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr)) {
+    out.push_back(Certificate(ShareX509(cert)));
+  }
+  ERR_clear_error();  // the end of the input reads as an error
+  if (out.empty()) {
+    return absl::InvalidArgumentError("no PEM certificate");
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> CertificatePemSpkiSha256Hex(absl::string_view pem) {
   OTS_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(pem));
   std::string spki = cert.SpkiSha256Hex();

@@ -81,6 +81,7 @@ class Certificate {
   X509* get() const { return cert_.get(); }
 
  private:
+  friend absl::StatusOr<std::vector<Certificate>> CertificatesFromPem(absl::string_view pem);
   explicit Certificate(std::shared_ptr<X509> cert) : cert_(std::move(cert)) {}
   std::shared_ptr<X509> cert_;
 };
@@ -95,6 +96,10 @@ absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const 
 // OK if `cert` is issued by `ca` and both are valid at `at`; PERMISSION_DENIED with OpenSSL's
 // reason ("certificate has expired", "unable to get local issuer certificate", ...) otherwise.
 absl::Status VerifyIssuedBy(const Certificate& cert, const Certificate& ca, absl::Time at);
+
+// Every certificate in `pem`, in order (a CA file may hold the CAs of several states).
+// INVALID_ARGUMENT if there is none.
+absl::StatusOr<std::vector<Certificate>> CertificatesFromPem(absl::string_view pem);
 
 // SpkiSha256Hex of the first certificate in `pem` (peer certificates arrive as PEM from gRPC).
 absl::StatusOr<std::string> CertificatePemSpkiSha256Hex(absl::string_view pem);

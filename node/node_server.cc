@@ -69,13 +69,21 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   OTS_ASSIGN_OR_RETURN(setup.ca_pem, ReadWholeFile(tls.ca_file()));
   absl::StatusOr<Certificate> cert = Certificate::FromPem(setup.cert_pem);
   OTS_RETURN_IF_ERROR(Named(tls.cert_file(), cert.status()));
-  absl::StatusOr<Certificate> ca = Certificate::FromPem(setup.ca_pem);
-  OTS_RETURN_IF_ERROR(Named(tls.ca_file(), ca.status()));
+  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(setup.ca_pem);
+  OTS_RETURN_IF_ERROR(Named(tls.ca_file(), cas.status()));
   if (cert->SpkiSha256Hex() != tls_key.SpkiSha256Hex()) {
     return absl::FailedPreconditionError(
         absl::StrCat(tls.key_file(), ": is not the key of ", tls.cert_file()));
   }
-  absl::Status issued = VerifyIssuedBy(*cert, *ca, clock.Now());
+  // The CA file may hold several CAs (one per state that keeps its own); one must have issued
+  // this node's certificate.
+  absl::Status issued;
+  for (const Certificate& ca : *cas) {
+    issued = VerifyIssuedBy(*cert, ca, clock.Now());
+    if (issued.ok()) {
+      break;
+    }
+  }
   if (!issued.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(tls.cert_file(), ": does not verify against ",
                                                       tls.ca_file(), ": ", issued.message()));

@@ -25,6 +25,7 @@
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
 #include "crypto/status_macros.h"
+#include "google/protobuf/text_format.h"
 #include "node/audit.h"
 #include "node/client.h"
 #include "node/clock.h"
@@ -37,6 +38,7 @@
 #include "node/return_csv.h"
 #include "node/return_header.h"
 #include "node/store.h"
+#include "node/trust_bundle.h"
 
 namespace ots {
 namespace {
@@ -56,6 +58,11 @@ Federation set-up:
            operator.textproto, auditor.textproto); and the signed trust bundle
            (DIR/federation/). Endpoints: the Secretariat at H:N, states at H:N+1, N+2, ... in
            the order given (default 127.0.0.1:7400). Private keys are mode 0600.
+
+  bundle show --bundle FILE --key BUNDLE.pub.pem
+           Verifies a signed trust bundle and prints it as protobuf text.
+  bundle sign --in BUNDLE.textproto --key BUNDLE.key --out FILE
+           Validates a trust bundle written as protobuf text and signs it (DSSE JSON).
 
 Network commands (CLIENT: a client configuration written by `pki init`; --node HOST:PORT
 overrides its node_address):
@@ -725,6 +732,64 @@ int Pki(const Args& args) {
   return kExitOk;
 }
 
+int Bundle(const Args& args) {
+  const std::string verb = args.positional.size() == 1 ? args.positional[0] : "";
+  if (verb == "show") {
+    if (!args.Has("bundle") || !args.Has("key")) {
+      return Usage("bundle show needs --bundle FILE and --key BUNDLE.pub.pem");
+    }
+    absl::StatusOr<PublicKey> key = PublicKey::LoadPemFile(args.Get("key"));
+    if (!key.ok()) {
+      return Fail(key.status());
+    }
+    absl::StatusOr<std::string> text = ReadFile(args.Get("bundle"));
+    if (!text.ok()) {
+      return Fail(text.status());
+    }
+    absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle(args.Get("bundle"), *text, *key);
+    if (!bundle.ok()) {
+      return Fail(bundle.status());
+    }
+    std::string out;
+    google::protobuf::TextFormat::PrintToString(*bundle, &out);
+    std::cout << out;
+    return kExitOk;
+  }
+  if (verb == "sign") {
+    if (!args.Has("in") || !args.Has("key") || !args.Has("out")) {
+      return Usage("bundle sign needs --in BUNDLE.textproto, --key BUNDLE.key and --out FILE");
+    }
+    absl::StatusOr<std::string> text = ReadFile(args.Get("in"));
+    if (!text.ok()) {
+      return Fail(text.status());
+    }
+    v1::TrustBundle bundle;
+    if (!google::protobuf::TextFormat::ParseFromString(*text, &bundle)) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat(args.Get("in"), ": not a TrustBundle in protobuf text format")));
+    }
+    absl::StatusOr<PrivateKey> key = PrivateKey::LoadPemFile(args.Get("key"));
+    if (!key.ok()) {
+      return Fail(key.status());
+    }
+    absl::StatusOr<std::string> signed_bundle = SignTrustBundle(bundle, *key);
+    if (!signed_bundle.ok()) {
+      return Fail(
+          absl::Status(signed_bundle.status().code(),
+                       absl::StrCat(args.Get("in"), ": ", signed_bundle.status().message())));
+    }
+    absl::Status s = WriteFile(args.Get("out"), *signed_bundle, 0644);
+    if (!s.ok()) {
+      return Fail(s);
+    }
+    std::cout << "signed trust bundle " << bundle.federation() << " version " << bundle.version()
+              << " (" << bundle.members_size() << " members) with key " << key->public_key().KeyId()
+              << " to " << args.Get("out") << "\n";
+    return kExitOk;
+  }
+  return Usage("bundle: the subcommands are \"bundle show\" and \"bundle sign\"");
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
     std::cout << kUsage;
@@ -749,6 +814,7 @@ int Main(int argc, char** argv) {
       {"validate", {{"config", "node"}, {}, Validate}},
       {"status", {{"config", "node"}, {}, Status}},
       {"log", {{"data-dir", "origin"}, {}, Log}},
+      {"bundle", {{"bundle", "key", "in", "out"}, {}, Bundle}},
       {"pki", {{"out", "states", "host", "base-port", "endpoint", "days"}, {"secretariat"}, Pki}},
   };
   auto it = commands.find(command);
@@ -760,7 +826,7 @@ int Main(int argc, char** argv) {
     return Usage(args.status().message());
   }
   if (command != "import" && command != "submit" && command != "validate" && command != "pki" &&
-      !args->positional.empty()) {
+      command != "bundle" && !args->positional.empty()) {
     return Usage(absl::StrCat("unexpected argument \"", args->positional[0], "\""));
   }
   return it->second.run(*args);
