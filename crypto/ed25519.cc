@@ -1,5 +1,6 @@
 #include "crypto/ed25519.h"
 #include "crypto/key_file.h"
+#include "crypto/openssl_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +32,6 @@ namespace {
 constexpr size_t kEd25519SeedSize = 32;
 // Key files are a few hundred bytes; anything larger is not a key file.
 constexpr size_t kMaxKeyFileSize = 64 * 1024;
-
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 struct EvpMdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
@@ -70,21 +66,6 @@ class ScopedFd {
   int fd_;
 };
 
-// `what`, followed by whatever OpenSSL's error queue holds (which is then empty).
-absl::Status OpenSslError(absl::StatusCode code, absl::string_view what) {
-  std::string detail;
-  unsigned long err;
-  while ((err = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(err, buf, sizeof(buf));
-    absl::StrAppend(&detail, detail.empty() ? "" : "; ", buf);
-  }
-  if (detail.empty()) {
-    return absl::Status(code, what);
-  }
-  return absl::Status(code, absl::StrCat(what, " (", detail, ")"));
-}
-
 const unsigned char* Bytes(absl::string_view s) {
   // OpenSSL wants a valid pointer even for empty input.
   static constexpr unsigned char kEmpty[1] = {0};
@@ -92,30 +73,6 @@ const unsigned char* Bytes(absl::string_view s) {
 }
 
 EvpPkeyPtr Share(EVP_PKEY* key) { return EvpPkeyPtr(key, EvpPkeyDeleter()); }
-
-// Never prompt on a terminal for the passphrase of an encrypted PEM: fail instead.
-int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
-
-absl::StatusOr<BioPtr> MemBio(absl::string_view data) {
-  if (data.size() > static_cast<size_t>(INT_MAX)) {
-    return absl::InvalidArgumentError("PEM input is too large");
-  }
-  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInternal, "BIO_new_mem_buf failed");
-  }
-  return bio;
-}
-
-// The contents of a memory BIO, or "" if OpenSSL failed.
-std::string BioContents(BIO* bio) {
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  if (len <= 0 || data == nullptr) {
-    return "";
-  }
-  return std::string(data, static_cast<size_t>(len));
-}
 
 absl::Status CheckEd25519(const EVP_PKEY* key, absl::string_view what) {
   if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {

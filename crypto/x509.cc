@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "crypto/bytes.h"
 #include "crypto/key_file.h"
+#include "crypto/openssl_util.h"
 #include "crypto/sha256.h"
 #include "crypto/status_macros.h"
 
@@ -28,7 +29,6 @@ template <typename T, void (*Free)(T*)>
 struct Deleter {
   void operator()(T* p) const { Free(p); }
 };
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
 using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 using X509StoreCtxPtr =
@@ -38,37 +38,6 @@ using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 
 std::shared_ptr<EVP_PKEY> SharePkey(EVP_PKEY* k) { return {k, EVP_PKEY_free}; }
 std::shared_ptr<X509> ShareX509(X509* c) { return {c, X509_free}; }
-
-absl::Status OpenSslError(absl::StatusCode code, absl::string_view what) {
-  std::string detail;
-  unsigned long err;
-  while ((err = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(err, buf, sizeof(buf));
-    absl::StrAppend(&detail, detail.empty() ? "" : "; ", buf);
-  }
-  return detail.empty() ? absl::Status(code, what)
-                        : absl::Status(code, absl::StrCat(what, " (", detail, ")"));
-}
-
-int NoPassphrase(char*, int, int, void*) { return 0; }
-
-absl::StatusOr<BioPtr> MemBio(absl::string_view data) {
-  if (data.size() > static_cast<size_t>(INT_MAX)) {
-    return absl::InvalidArgumentError("PEM input is too large");
-  }
-  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInternal, "BIO_new_mem_buf failed");
-  }
-  return bio;
-}
-
-std::string BioContents(BIO* bio) {
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  return len <= 0 || data == nullptr ? "" : std::string(data, static_cast<size_t>(len));
-}
 
 // Hex SHA-256 of the DER SubjectPublicKeyInfo of `key`, "" if OpenSSL fails.
 std::string SpkiHash(EVP_PKEY* key) {

@@ -9,26 +9,8 @@ src=$2
 work=$(mktemp -d /tmp/ots-offline-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-# expect_fail CODE CMD...: runs CMD, which must exit with CODE; its stderr is in $work/err.
-expect_fail() {
-  local want=$1 rc=0
-  shift
-  "$@" >"$work/out" 2>"$work/err" || rc=$?
-  [ "$rc" -eq "$want" ] || {
-    cat "$work/out" "$work/err" >&2
-    fail "expected exit $want from: $*; got $rc"
-  }
-}
-must_say() {
-  grep -qF -- "$1" "$work/err" || {
-    cat "$work/err" >&2
-    fail "stderr does not say: $1"
-  }
-}
+# shellcheck source=lib.sh
+source "$src/tests/integration/lib.sh"
 
 "$ctl" keygen --out "$work/az" >/dev/null
 [ "$(stat -c %a "$work/az.key")" = 600 ] || fail "private key is not mode 0600"
