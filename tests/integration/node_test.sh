@@ -113,6 +113,12 @@ bash "$work/proof/verify.sh" >/dev/null || fail "verify.sh of a remote proof"
   --cert "$fed/az/auditor.pem" --key "$fed/az/auditor.key" >"$work/out" ||
   fail "health check: $(cat "$work/out")"
 grep -qF "SERVING OK" "$work/out" || fail "health: not serving"
+# Server reflection, so that standard gRPC tools can list and call the services.
+"$tool" call --target "$node_addr" --ca "$fed/ca/ca.pem" --name az.node.ots-mx \
+  --cert "$fed/az/auditor.pem" --key "$fed/az/auditor.key" --method reflection >"$work/out" ||
+  fail "reflection: $(cat "$work/out")"
+grep -qF "ots.v1.Submission ots.v1.Query grpc.health.v1.Health OK" "$work/out" ||
+  fail "reflection does not list the services: $(cat "$work/out")"
 
 # --- Refusals ----------------------------------------------------------------------------------
 refused() {  # refused WANT CERT KEY [METHOD]: a call with this certificate gets WANT
@@ -157,6 +163,7 @@ refused UNAVAILABLE "$work/expired.pem" "$work/expired.key"
   --out "$work/stranger"
 refused PERMISSION_DENIED "$work/stranger.pem" "$work/stranger.key" health
 refused PERMISSION_DENIED "$work/stranger.pem" "$work/stranger.key" status
+refused PERMISSION_DENIED "$work/stranger.pem" "$work/stranger.key" reflection
 log_says "$log" "WARN peer=unknown(CN=stranger"
 # KZ's operator submitting to AZ's node (pointed at it on purpose), and AZ's auditor submitting.
 sed -e 's|kz.node.ots-mx|az.node.ots-mx|' "$fed/kz/operator.textproto" >"$fed/kz/at-az.textproto"

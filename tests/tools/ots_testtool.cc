@@ -7,7 +7,7 @@
 //   ots_testtool synth --origin CC --period P --cells N --out FILE
 //       Writes a valid synthetic return of N cells (up to about 1.4 million).
 //   ots_testtool call --target HOST:PORT --ca F [--cert F --key F] [--name N]
-//                     [--method health|status]
+//                     [--method health|status|reflection]
 //       Makes one call and prints its status code name (OK, UNAVAILABLE, PERMISSION_DENIED...);
 //       exit 0 only if the call succeeded. Without --cert the client offers no certificate.
 #include <chrono>
@@ -116,7 +116,45 @@ int Call(std::map<std::string, std::string> f) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Status status;
-  if (f["method"] == "status") {
+  if (f["method"] == "reflection") {
+    // grpc.reflection.v1alpha ServerReflectionInfo, one request: list_services (field 7, "").
+    grpc::GenericStub stub(channel);
+    grpc::CompletionQueue cq;
+    auto call = stub.PrepareCall(
+        &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    auto step = [&](intptr_t id) {
+      return cq.Next(&tag, &ok) && tag == reinterpret_cast<void*>(id) && ok;
+    };
+    call->StartCall(reinterpret_cast<void*>(1));
+    grpc::Slice list(std::string("\x3a\x00", 2));
+    grpc::ByteBuffer request(&list, 1), response;
+    std::string bytes;
+    if (step(1)) {
+      call->Write(request, reinterpret_cast<void*>(2));
+      if (step(2)) {
+        call->WritesDone(reinterpret_cast<void*>(3));
+        step(3);
+        call->Read(&response, reinterpret_cast<void*>(4));
+        if (step(4)) {
+          std::vector<grpc::Slice> slices;
+          response.Dump(&slices);
+          for (const grpc::Slice& piece : slices) {
+            bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+          }
+        }
+      }
+    }
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    cq.Next(&tag, &ok);
+    // The service names appear verbatim in the response.
+    for (const char* name : {"ots.v1.Submission", "ots.v1.Query", "grpc.health.v1.Health"}) {
+      if (bytes.find(name) != std::string::npos) {
+        std::cout << name << " ";
+      }
+    }
+  } else if (f["method"] == "status") {
     v1::StatusResponse response;
     status = v1::Query::NewStub(channel)->Status(&context, v1::StatusRequest(), &response);
   } else {
