@@ -16,106 +16,34 @@
 #include "crypto/status_macros.h"
 #include "node/envelope.h"
 #include "node/publisher.h"
+#include "node/return_check.h"
 #include "node/return_header.h"
 
 namespace ots {
 namespace {
 
-struct ReturnRef {
-  uint64_t revision = 0;
-  uint64_t log_index = 0;
-  Hash header_hash{};
-};
-
 // Audits one origin; `where` prefixes every failure.
 absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKey& key,
                          std::set<std::string>* referenced_returns, std::string* out_summary) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
-  std::vector<Hash> leaves;
-  leaves.reserve(log.size());
-  std::map<std::string, ReturnRef> latest;  // period -> latest revision seen
+  LogChecker checker(origin, &key, absl::StatusCode::kDataLoss);
   uint64_t cells_total = 0;
-
-  for (size_t i = 0; i < log.size(); ++i) {
-    const v1::Envelope& env = log[i].header();
-    std::string where = absl::StrCat(origin, " log index ", i);
-    absl::Status s = DsseVerify(DsseFromProto(env), kReturnHeaderPayloadType, key);
-    if (!s.ok()) {
-      return absl::DataLossError(absl::StrCat(where, ": header signature: ", s.message()));
-    }
-    absl::StatusOr<v1::ReturnHeader> parsed = ParseReturnHeader(env.payload());
-    if (!parsed.ok()) {
-      return absl::DataLossError(absl::StrCat(where, ": ", parsed.status().message()));
-    }
-    const v1::ReturnHeader& h = *parsed;
-    where = absl::StrCat(where, " (", h.period(), " revision ", h.revision(), ")");
-    if (h.origin() != origin) {
-      return absl::DataLossError(
-          absl::StrCat(where, ": header origin is ", h.origin(), ", not ", origin));
-    }
-    if (h.key_id() != key.KeyId()) {
-      return absl::DataLossError(absl::StrCat(where, ": header names signer key ", h.key_id(),
-                                              ", not the trusted key ", key.KeyId()));
-    }
-    const Hash header_hash = Sha256(env.payload());
-    auto prev = latest.find(h.period());
-    uint64_t want_revision = prev == latest.end() ? 1 : prev->second.revision + 1;
-    if (h.revision() != want_revision) {
-      return absl::DataLossError(
-          absl::StrCat(where, ": revision chain: expected revision ", want_revision));
-    }
-    std::string want_supersedes =
-        prev == latest.end() ? std::string() : HashBytes(prev->second.header_hash);
-    if (h.supersedes() != want_supersedes) {
-      return absl::DataLossError(absl::StrCat(
-          where, ": supersedes: header says ",
-          h.supersedes().empty() ? "-" : HexEncode(h.supersedes()), ", previous revision is ",
-          want_supersedes.empty() ? "-" : HexEncode(want_supersedes)));
-    }
-    latest[h.period()] = ReturnRef{h.revision(), i, header_hash};
-
+  for (const v1::LogEntry& entry : log) {
+    std::string where;
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, checker.CheckHeader(entry.header(), &where));
     // The cells this header signs.
-    std::vector<Hash> cell_leaves;
-    uint64_t sum = 0;
-    const std::string line_prefix = absl::StrCat(origin, ",", h.period(), ",");
-    std::string bad_line;
-    OTS_RETURN_IF_ERROR(store.ForEachCell(
-        origin, h.period(), h.revision(), [&](absl::string_view line) -> absl::Status {
-          std::vector<absl::string_view> f = absl::StrSplit(line, ',');
-          uint64_t v = 0;
-          if (!absl::StartsWith(line, line_prefix) || f.size() != 10 ||
-              !absl::SimpleAtoi(f[6], &v)) {
-            if (bad_line.empty()) {
-              bad_line = std::string(line);
-            }
-          }
-          sum += v;
-          cell_leaves.push_back(MerkleLeafHash(line));
-          return absl::OkStatus();
-        }));
-    if (!bad_line.empty()) {
-      return absl::DataLossError(absl::StrCat(where,
-                                              ": stored cell is not a cell line of this return: \"",
-                                              absl::CEscape(bad_line), "\""));
-    }
-    if (cell_leaves.size() != h.cell_count()) {
-      return absl::DataLossError(absl::StrCat(where, ": cell count: header says ", h.cell_count(),
-                                              ", store holds ", cell_leaves.size()));
-    }
-    Hash root = MerkleRoot(cell_leaves);
-    if (HashBytes(root) != h.cells_root()) {
-      return absl::DataLossError(absl::StrCat(where, ": cells root: header says ",
-                                              HexEncode(h.cells_root()), ", stored cells give ",
-                                              HexEncode(HashBytes(root))));
-    }
-    if (sum != h.value_sum()) {
-      return absl::DataLossError(absl::StrCat(where, ": value sum: header says ", h.value_sum(),
-                                              ", stored cells add up to ", sum));
-    }
+    CellsChecker cells(h, absl::StatusCode::kDataLoss);
+    OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
+                                          [&](absl::string_view line) -> absl::Status {
+                                            cells.Add(line);
+                                            return absl::OkStatus();
+                                          }));
+    OTS_RETURN_IF_ERROR(cells.Finish(where));
     referenced_returns->insert(absl::StrCat(origin, "/", h.period(), "/", h.revision()));
-    cells_total += cell_leaves.size();
-    leaves.push_back(MerkleLeafHash(env.payload()));
+    cells_total += cells.count();
   }
+  const std::vector<Hash>& leaves = checker.leaves();
+  const auto& latest = checker.latest();
 
   // Checkpoints: each signed by the origin, each the root of a prefix of this log, each
   // consistent with the one before.
@@ -172,7 +100,7 @@ absl::Status AuditOrigin(Store& store, const std::string& origin, const PublicKe
   }
 
   // The current view must name the latest revision of every period, and nothing else.
-  std::map<std::string, ReturnRef> seen;
+  std::map<std::string, LogChecker::Latest> seen;
   OTS_RETURN_IF_ERROR(store.ForEachCurrent([&](absl::string_view o, absl::string_view period,
                                                const v1::CurrentEntry& e) -> absl::Status {
     if (o != origin) {
