@@ -145,46 +145,60 @@ Store::~Store() {
 }
 
 absl::Status Store::AppendReturn(const Append& a) {
+  Entries e;
+  e.origin = a.origin;
+  e.from = a.log_index;
+  e.entries.push_back(Entries::Entry{a.entry, a.period, a.revision, a.cell_lines});
+  e.checkpoint = a.checkpoint;
+  return AppendEntries(e);
+}
+
+absl::Status Store::AppendEntries(const Entries& e) {
   absl::MutexLock lock(&append_mu_);
-  OTS_ASSIGN_OR_RETURN(uint64_t size, LogSize(a.origin));
-  if (size != a.log_index) {
-    return absl::FailedPreconditionError(absl::StrCat("log of ", a.origin, " has ", size,
-                                                      " entries, not ", a.log_index,
-                                                      ": it changed while signing"));
+  OTS_ASSIGN_OR_RETURN(uint64_t size, LogSize(e.origin));
+  if (size != e.from) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log of ", e.origin, " has ", size, " entries, not ", e.from, ": it changed meanwhile"));
   }
   rocksdb::WriteBatch batch;
   std::string value;
-  a.entry.SerializeToString(&value);
-  OTS_RETURN_IF_ERROR(
-      FromRocks(batch.Put(cf(kLogs), OriginKey(a.origin, a.log_index), value), dir_));
-  if (a.cell_lines != nullptr) {
-    // Cells go in blocks of kCellsPerBlock lines: one RocksDB entry per block, not per cell.
-    const CellLines& lines = *a.cell_lines;
-    std::string key = CellPrefix(a.origin, a.period, a.revision);
-    const size_t prefix = key.size();
-    std::string block;
-    for (size_t start = 0; start < lines.size(); start += kCellsPerBlock) {
-      size_t end = std::min(lines.size(), start + kCellsPerBlock);
-      block.clear();
-      for (size_t i = start; i < end; ++i) {
-        block.append(lines[i].data(), lines[i].size());
-        block.push_back('\n');
+  for (size_t n = 0; n < e.entries.size(); ++n) {
+    const Entries::Entry& entry = e.entries[n];
+    const uint64_t index = e.from + n;
+    entry.entry.SerializeToString(&value);
+    OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kLogs), OriginKey(e.origin, index), value), dir_));
+    if (entry.cell_lines != nullptr) {
+      // Cells go in blocks of kCellsPerBlock lines: one RocksDB entry per block, not per cell.
+      const CellLines& lines = *entry.cell_lines;
+      std::string key = CellPrefix(e.origin, entry.period, entry.revision);
+      const size_t prefix = key.size();
+      std::string block;
+      for (size_t start = 0; start < lines.size(); start += kCellsPerBlock) {
+        size_t end = std::min(lines.size(), start + kCellsPerBlock);
+        block.clear();
+        for (size_t i = start; i < end; ++i) {
+          block.append(lines[i].data(), lines[i].size());
+          block.push_back('\n');
+        }
+        key.resize(prefix);
+        PutBigEndian32(&key, static_cast<uint32_t>(start / kCellsPerBlock));
+        OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCells), key, block), dir_));
       }
-      key.resize(prefix);
-      PutBigEndian32(&key, static_cast<uint32_t>(start / kCellsPerBlock));
-      OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCells), key, block), dir_));
     }
+    // Later entries of the same period overwrite earlier ones within the batch.
+    v1::CurrentEntry current;
+    current.set_revision(entry.revision);
+    current.set_log_index(index);
+    current.SerializeToString(&value);
+    OTS_RETURN_IF_ERROR(
+        FromRocks(batch.Put(cf(kCurrent), absl::StrCat(e.origin, "/", entry.period), value), dir_));
   }
-  v1::CurrentEntry current;
-  current.set_revision(a.revision);
-  current.set_log_index(a.log_index);
-  current.SerializeToString(&value);
-  OTS_RETURN_IF_ERROR(
-      FromRocks(batch.Put(cf(kCurrent), absl::StrCat(a.origin, "/", a.period), value), dir_));
-  a.checkpoint.SerializeToString(&value);
-  OTS_RETURN_IF_ERROR(
-      FromRocks(batch.Put(cf(kCheckpoints), OriginKey(a.origin, a.log_index + 1), value), dir_));
-
+  e.checkpoint.SerializeToString(&value);
+  OTS_RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf(kCheckpoints), OriginKey(e.origin, e.from + e.entries.size()), value), dir_));
+  for (const auto& [name, meta_value] : e.meta) {
+    OTS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kMeta), name, meta_value), dir_));
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
   return FromRocks(db_->Write(write_options, &batch), dir_);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -71,6 +72,25 @@ class Store {
   // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log
   // size (somebody else appended); nothing is written then.
   absl::Status AppendReturn(const Append& a);
+
+  // Several consecutive log entries of one origin (replication): each entry with its return's
+  // cells, the origin's checkpoint covering them all, and metadata to set with them.
+  struct Entries {
+    struct Entry {
+      v1::LogEntry entry;
+      std::string period;
+      uint64_t revision = 0;
+      const CellLines* cell_lines = nullptr;
+    };
+    std::string origin;
+    uint64_t from = 0;  // must equal the current log size of `origin`
+    std::vector<Entry> entries;
+    v1::StoredCheckpoint checkpoint;  // of size from + entries.size()
+    std::vector<std::pair<std::string, std::string>> meta;
+  };
+  // Writes `e` atomically with a synced WAL; the current view names the last revision of each
+  // period. FAILED_PRECONDITION, writing nothing, if `from` is not the log size.
+  absl::Status AppendEntries(const Entries& e);
 
   // Number of entries in `origin`'s log (0 if none).
   absl::StatusOr<uint64_t> LogSize(absl::string_view origin);

@@ -1,0 +1,211 @@
+// Tests for sync/replica: a batch exported from the origin's store is verified and stored by a
+// peer; a forged header, a tampered cell, a reordered or dropped entry, a checkpoint under
+// another key or with another root, a wrong start, and a member the sharing policy excludes are
+// each refused with nothing stored.
+#include "sync/replica.h"
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/ed25519.h"
+#include "crypto/note.h"
+#include "node/audit.h"
+#include "node/publisher.h"
+#include "node/query.h"
+#include "node/return_csv.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace ots {
+namespace {
+
+std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& name) {
+  Store::Options options;
+  options.create_if_missing = true;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File(name), options);
+  REQUIRE(store.ok());
+  return std::move(*store);
+}
+
+ParsedReturn Return(const std::string& period, int uz_female) {
+  const std::string csv = absl::StrCat(
+      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
+      "STOCK_FLOW\n",
+      "AZ,", period, ",UZ,_T,F,_T,", uz_female, ",A,F,STK\n", "AZ,", period,
+      ",UZ,_T,M,_T,7856,A,F,STK\n", "AZ,", period, ",KZ,_T,_T,_T,3456,A,F,STK\n");
+  absl::StatusOr<ParsedReturn> ret = ParseReturnCsv("r.csv", csv, "AZ", nullptr);
+  REQUIRE(ret.ok());
+  return *ret;
+}
+
+struct Federation {
+  TempDir dir;
+  FakeClock clock;
+  PrivateKey az_key = *PrivateKey::Generate();
+  std::unique_ptr<Store> az = OpenStore(dir, "az");
+  std::unique_ptr<Store> kz = OpenStore(dir, "kz");
+  Publisher publisher{az.get(), &az_key, &clock};
+  Directory directory{Bundle()};
+
+  v1::TrustBundle Bundle() {
+    v1::TrustBundle b;
+    b.set_federation("ots-mx");
+    b.set_version(1);
+    v1::Member* az_member = b.add_members();
+    az_member->set_code("AZ");
+    az_member->add_log_keys()->set_ed25519(az_key.public_key().raw());
+    az_member->add_share_with("KZ");
+    b.add_members()->set_code("KZ");
+    b.add_members()->set_code("HU");
+    return b;
+  }
+  void Publish(const std::string& period, int value) {
+    REQUIRE(publisher.Publish(Return(period, value)).ok());
+  }
+  ReplicaBatch Export(uint64_t from) {
+    absl::StatusOr<ReplicaBatch> batch = ExportBatch(*az, "AZ", from);
+    REQUIRE(batch.ok());
+    return *batch;
+  }
+};
+
+// Accept must fail with `code` and a message containing `text`, storing nothing.
+void Refused(Federation& f, Replicator& r, const ReplicaBatch& batch, absl::StatusCode code,
+             const std::string& text) {
+  const uint64_t before = *f.kz->LogSize("AZ");
+  absl::StatusOr<uint64_t> result = r.Accept(batch);
+  REQUIRE_FALSE(result.ok());
+  INFO(result.status().message());
+  CHECK(result.status().code() == code);
+  CHECK(absl::StrContains(result.status().message(), text));
+  CHECK(*f.kz->LogSize("AZ") == before);
+}
+
+TEST_CASE("a peer's batch is verified and stored, then extended", "[replica]") {
+  Federation f;
+  f.Publish("2020", 8398);
+  f.Publish("2020", 8400);  // revision 2
+  f.Publish("2019", 8000);
+  Replicator kz(f.kz.get(), &f.directory, "KZ");
+  absl::StatusOr<uint64_t> size = kz.Accept(f.Export(0));
+  REQUIRE(size.ok());
+  CHECK(*size == 3);
+
+  // The replica holds exactly the origin's log and current view, and passes the audit.
+  std::vector<v1::LogEntry> replica = *f.kz->ReadLog("AZ"), original = *f.az->ReadLog("AZ");
+  REQUIRE(replica.size() == original.size());
+  for (size_t i = 0; i < replica.size(); ++i) {
+    CHECK(replica[i].SerializeAsString() == original[i].SerializeAsString());
+  }
+  CHECK(f.kz->LatestCheckpoint("AZ")->note() == f.az->LatestCheckpoint("AZ")->note());
+  std::map<std::string, PublicKey> keys = {{"AZ", f.az_key.public_key()}};
+  std::vector<std::string> report;
+  absl::Status audit = AuditStore(*f.kz, keys, &report);
+  INFO(audit.message());
+  CHECK(audit.ok());
+  CHECK(RenderTable(*QueryCells(*f.kz, CellFilter()), TableFormat::kCsv) ==
+        RenderTable(*QueryCells(*f.az, CellFilter()), TableFormat::kCsv));
+  CHECK(f.kz->GetMeta(absl::StrCat(kLogPublicKeyMeta, "AZ")).ok());
+
+  // Later returns arrive as a batch from the replica's size.
+  f.Publish("2021", 9000);
+  size = kz.Accept(f.Export(3));
+  REQUIRE(size.ok());
+  CHECK(*size == 4);
+  CHECK(AuditStore(*f.kz, keys, nullptr).ok());
+  // A batch that does not start at the replica's size is refused.
+  Refused(f, kz, f.Export(2), absl::StatusCode::kFailedPrecondition, "the batch starts at 2");
+}
+
+TEST_CASE("forged, tampered, reordered and dropped entries are refused", "[replica]") {
+  Federation f;
+  f.Publish("2020", 8398);
+  f.Publish("2020", 8400);
+  Replicator kz(f.kz.get(), &f.directory, "KZ");
+
+  SECTION("forged header") {
+    ReplicaBatch b = f.Export(0);
+    std::string* payload = b.entries[1].mutable_header()->mutable_payload();
+    (*payload)[payload->find("value_sum") + 10] ^= 1;
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument, "AZ log index 1: header signature");
+  }
+  SECTION("tampered cell") {
+    ReplicaBatch b = f.Export(0);
+    CellLines lines;
+    for (size_t i = 0; i < b.cells[0].size(); ++i) {
+      std::string line(b.cells[0][i]);
+      if (absl::StrContains(line, ",UZ,_T,F,")) {
+        line = "AZ,2020,UZ,_T,F,_T,8399,A,F,STK";
+      }
+      lines.Add(line);
+    }
+    b.cells[0] = lines;
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument,
+            "AZ log index 0 (2020 revision 1): cells root");
+  }
+  SECTION("dropped cell") {
+    ReplicaBatch b = f.Export(0);
+    CellLines lines;
+    for (size_t i = 1; i < b.cells[0].size(); ++i) {
+      lines.Add(b.cells[0][i]);
+    }
+    b.cells[0] = lines;
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument, "cell count");
+  }
+  SECTION("entries reordered") {
+    ReplicaBatch b = f.Export(0);
+    std::swap(b.entries[0], b.entries[1]);
+    std::swap(b.cells[0], b.cells[1]);
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument, "revision chain");
+  }
+  SECTION("an entry dropped") {
+    ReplicaBatch b = f.Export(0);
+    b.entries.pop_back();
+    b.cells.pop_back();
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument, "the batch ends at 1");
+  }
+  SECTION("checkpoint under another key") {
+    ReplicaBatch b = f.Export(0);
+    PrivateKey other = *PrivateKey::Generate();
+    absl::StatusOr<Note> note = ParseNote(b.checkpoint_note);
+    REQUIRE(note.ok());
+    Note forged;
+    forged.text = note->text;
+    REQUIRE(SignNote(&forged, LogName("AZ"), other).ok());
+    b.checkpoint_note = FormatNote(forged);
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument,
+            "not signed by a log key of AZ in the trust bundle");
+  }
+  SECTION("checkpoint with another root, validly signed") {
+    // The origin's own signature over a root that is not that of these entries.
+    ReplicaBatch b = f.Export(0);
+    absl::StatusOr<Note> note = ParseNote(b.checkpoint_note);
+    REQUIRE(note.ok());
+    absl::StatusOr<Checkpoint> cp = ParseCheckpoint(note->text);
+    REQUIRE(cp.ok());
+    cp->root[0] ^= 1;
+    Note other;
+    other.text = FormatCheckpoint(*cp);
+    REQUIRE(SignNote(&other, LogName("AZ"), f.az_key).ok());
+    b.checkpoint_note = FormatNote(other);
+    Refused(f, kz, b, absl::StatusCode::kInvalidArgument,
+            "its root is not the root of this node's log extended by the batch");
+  }
+}
+
+TEST_CASE("the sharing policy is enforced by the receiver too", "[replica]") {
+  Federation f;
+  f.Publish("2020", 8398);
+  Replicator hu(f.kz.get(), &f.directory, "HU");
+  Refused(f, hu, f.Export(0), absl::StatusCode::kPermissionDenied,
+          "AZ does not share its data with HU");
+  ReplicaBatch b = f.Export(0);
+  b.origin = "TM";
+  Replicator kz(f.kz.get(), &f.directory, "KZ");
+  absl::StatusOr<uint64_t> r = kz.Accept(b);
+  CHECK(absl::IsPermissionDenied(r.status()));
+}
+
+}  // namespace
+}  // namespace ots
