@@ -2,12 +2,15 @@
 // SPKI fingerprints the trust bundle names identities by (checked against the openssl CLI).
 #include "crypto/x509.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -147,6 +150,50 @@ TEST_CASE("TLS key files must be private", "[x509]") {
   REQUIRE_FALSE(open.ok());
   CHECK(absl::StrContains(open.status().message(), path));
   CHECK(absl::StrContains(open.status().message(), "readable by group or others"));
+}
+
+TEST_CASE("TLS keys: EC PRIVATE KEY is accepted; encrypted or non-P-256 keys are not", "[x509]") {
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  CHECK(absl::StartsWith(key->ToPem(), "-----BEGIN PRIVATE KEY-----\n"));
+  auto write = [](EVP_PKEY* pkey, const EVP_CIPHER* cipher, bool traditional) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    REQUIRE(bio != nullptr);
+    char pass[] = "secret";
+    unsigned char* kstr = cipher == nullptr ? nullptr : reinterpret_cast<unsigned char*>(pass);
+    const int klen = cipher == nullptr ? 0 : static_cast<int>(sizeof(pass) - 1);
+    REQUIRE((traditional ? PEM_write_bio_PrivateKey_traditional(bio.get(), pkey, cipher, kstr, klen,
+                                                                nullptr, nullptr)
+                         : PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey, cipher, pass, klen,
+                                                         nullptr, nullptr)) == 1);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(len));
+  };
+
+  const std::string sec1 = write(key->get(), nullptr, /*traditional=*/true);
+  REQUIRE(absl::StartsWith(sec1, "-----BEGIN EC PRIVATE KEY-----\n"));
+  absl::StatusOr<TlsKey> from_sec1 = TlsKey::FromPem(sec1);
+  REQUIRE(from_sec1.ok());
+  CHECK(from_sec1->SpkiSha256Hex() == key->SpkiSha256Hex());
+
+  // Encrypted keys fail (a prompt would hang the test on a terminal).
+  CHECK(absl::IsInvalidArgument(
+      TlsKey::FromPem(write(key->get(), EVP_aes_256_cbc(), /*traditional=*/false)).status()));
+  CHECK(absl::IsInvalidArgument(
+      TlsKey::FromPem(write(key->get(), EVP_aes_256_cbc(), /*traditional=*/true)).status()));
+
+  for (const char* curve : {"P-384", "ED25519"}) {
+    INFO(curve);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> other(
+        absl::string_view(curve) == "ED25519" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                                              : EVP_EC_gen(curve),
+        EVP_PKEY_free);
+    REQUIRE(other != nullptr);
+    absl::StatusOr<TlsKey> refused = TlsKey::FromPem(write(other.get(), nullptr, false));
+    CHECK(absl::IsInvalidArgument(refused.status()));
+    CHECK(absl::StrContains(refused.status().message(), "P-256"));
+  }
 }
 
 TEST_CASE("plain openssl accepts our certificates and computes the same fingerprints", "[x509]") {
