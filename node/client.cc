@@ -161,4 +161,16 @@ absl::StatusOr<v1::ProveResponse> NodeClient::Prove(const v1::ProveRequest& requ
   return response;
 }
 
+absl::StatusOr<v1::ConsolidatedResponse> NodeClient::Consolidated(
+    const v1::ConsolidatedRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Minutes(5)));
+  v1::ConsolidatedResponse response;
+  grpc::Status status = query_->Consolidated(&context, request, &response);
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
 }  // namespace ots

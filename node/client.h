@@ -39,6 +39,9 @@ class NodeClient {
   absl::StatusOr<v1::StatusResponse> Status();
   absl::StatusOr<v1::CheckpointResponse> LatestCheckpoint(absl::string_view origin);
   absl::StatusOr<v1::ProveResponse> Prove(const v1::ProveRequest& request);
+  // The consolidated table; the node's status passes through (INVALID_ARGUMENT for a bad
+  // period, code or log size, PERMISSION_DENIED for an origin that does not share with us).
+  absl::StatusOr<v1::ConsolidatedResponse> Consolidated(const v1::ConsolidatedRequest& request);
 
   const std::string& address() const { return address_; }
 

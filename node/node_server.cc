@@ -12,7 +12,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "node/config.h"
+#include "node/pki.h"
 #include "node/trust_bundle.h"
+#include "sync/grpc_peer.h"
 
 namespace ots {
 namespace {
@@ -174,6 +176,51 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   node->submission_ = std::make_unique<SubmissionService>(&node->context_);
   node->query_ = std::make_unique<QueryService>(&node->context_);
 
+  const v1::SyncConfig& sync = s.config.sync();
+  SyncOptions sync_options;
+  if (sync.poll_interval_seconds() > 0) {
+    sync_options.poll_interval = absl::Seconds(sync.poll_interval_seconds());
+  }
+  if (sync.backoff_initial_ms() > 0) {
+    sync_options.backoff_initial = absl::Milliseconds(sync.backoff_initial_ms());
+  }
+  if (sync.backoff_max_ms() > 0) {
+    sync_options.backoff_max = absl::Milliseconds(sync.backoff_max_ms());
+  }
+  node->witness_ = std::make_unique<Witness>(node->store_.get(), s.directory.get(), member,
+                                             s.witness_key.has_value() ? &*s.witness_key : nullptr,
+                                             clock, logger);
+  node->federation_ = std::make_unique<FederationService>(&node->context_, node->witness_.get(),
+                                                          PullLimits(), sync_options.poll_interval);
+  if (!sync.disabled()) {
+    node->syncer_ = std::make_unique<Syncer>(node->store_.get(), s.directory.get(),
+                                             node->witness_.get(), clock, logger, sync_options);
+    for (const v1::Member& peer : s.directory->bundle().members()) {
+      if (peer.code() == member) {
+        continue;
+      }
+      auto override_it = sync.peer_endpoints().find(peer.code());
+      GrpcPeerOptions peer_options;
+      peer_options.member = peer.code();
+      peer_options.endpoint =
+          override_it != sync.peer_endpoints().end() ? override_it->second : peer.endpoint();
+      if (peer_options.endpoint.empty()) {
+        continue;
+      }
+      peer_options.server_name = NodeServerName(peer.code(), s.directory->bundle().federation());
+      peer_options.cert_pem = s.cert_pem;
+      peer_options.key_pem = s.key_pem;
+      peer_options.ca_pem = s.ca_pem;
+      peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
+      peer_options.reconnect_max = sync_options.backoff_max;
+      const std::string endpoint = peer_options.endpoint;
+      node->syncer_->AddPeer(peer.code(), endpoint,
+                             std::make_unique<GrpcPeerTransport>(peer_options, s.directory.get()));
+    }
+    Syncer* syncer = node->syncer_.get();
+    ctx.peer_statuses = [syncer] { return syncer->PeerStatuses(); };
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
@@ -189,6 +236,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(node->submission_.get());
   builder.RegisterService(node->query_.get());
+  builder.RegisterService(node->federation_.get());
   node->server_ = builder.BuildAndStart();
   if (node->server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
@@ -201,6 +249,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                            " with TLS 1.3 and required client "
                            "certificates; trust bundle ",
                            s.directory->bundle().federation(), " version ", version));
+  if (node->syncer_ != nullptr) {
+    node->syncer_->Start();
+  }
   return node;
 }
 
@@ -210,9 +261,16 @@ void NodeServer::Shutdown(absl::Duration grace) {
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
   server_->GetHealthCheckService()->SetServingStatus(false);
+  federation_->Stop();  // ends the peers' watch streams
+  if (syncer_ != nullptr) {
+    syncer_->Stop();
+  }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();
+  syncer_.reset();
+  federation_.reset();
+  witness_.reset();
   publisher_.reset();
   store_.reset();  // closes RocksDB
   logger_->Log(LogLevel::kInfo, "-", "stopped; store closed");

@@ -1,5 +1,6 @@
-// ots-node as a library: checks everything its configuration names, opens the store and serves
-// the gRPC services over TLS 1.3 with verified client certificates (DESIGN §4).
+// ots-node as a library: checks everything its configuration names, opens the store, serves
+// the gRPC services over TLS 1.3 with verified client certificates (DESIGN §4) and replicates
+// with the other members' nodes (sync/).
 #ifndef OTS_NODE_NODE_SERVER_H_
 #define OTS_NODE_NODE_SERVER_H_
 
@@ -17,6 +18,9 @@
 #include "node/services.h"
 #include "node/store.h"
 #include "proto/config.pb.h"
+#include "sync/federation_service.h"
+#include "sync/syncer.h"
+#include "sync/witness.h"
 
 namespace grpc {
 class Server;
@@ -81,6 +85,9 @@ class NodeServer {
   NodeContext context_;
   std::unique_ptr<SubmissionService> submission_;
   std::unique_ptr<QueryService> query_;
+  std::unique_ptr<Witness> witness_;
+  std::unique_ptr<FederationService> federation_;
+  std::unique_ptr<Syncer> syncer_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   Logger* logger_ = nullptr;

@@ -31,6 +31,8 @@
 #include "node/clock.h"
 #include "node/codes.h"
 #include "node/config.h"
+#include "node/evidence.h"
+#include "node/consolidate.h"
 #include "node/pki.h"
 #include "node/prove.h"
 #include "node/publisher.h"
@@ -73,6 +75,9 @@ overrides its node_address):
            Dry run: the node checks the return and reports every problem; nothing is stored.
   query    --config CLIENT [--node HOST:PORT] [--filter ...] [--totals-by ...] [--format F]
            As the offline query, over the origins that share their data with the caller.
+  query    --config CLIENT [--node HOST:PORT] --consolidated --period P [--stay-cat C]
+           [--sex S] [--age A] [--at CC=N[,CC=N]...] [--format F]
+           As the offline consolidated table, over the origins that share with the caller.
   status   --config CLIENT [--node HOST:PORT]
            The node's identity, how it sees the caller, and each visible origin's log size
            and latest checkpoint.
@@ -90,6 +95,12 @@ Offline commands (work on a node's data folder):
   query   --data-dir DIR [--filter COL=code[,code]]... [--totals-by COL[,COL]] [--format F]
           Cells of the current view matching every filter, or with --totals-by their sums.
           F: table (default), csv, json.
+  query   --data-dir DIR --consolidated --period P [--stay-cat C] [--sex S] [--age A]
+          [--at CC=N[,CC=N]...] [--format F]
+          The consolidated table of one period and category (C, S, A default _T): reporting
+          states x citizenships, each figure one reported cell, with row and column totals and
+          the checkpoints it was computed at. --at takes origins at those log sizes instead of
+          their latest checkpoint; the table prints the --at that recomputes it exactly.
   audit   --data-dir DIR --log-pubkey CC=FILE [--log-pubkey CC=FILE]...
           Re-verifies every header signature, cells root, checkpoint and the consistency of
           every origin's log against the given public keys.
@@ -315,7 +326,17 @@ int RemoteQuery(const Args& args, TableFormat format);
 int RemoteProve(const Args& args);
 int WriteProofFiles(const ProofFiles& files, const std::string& out);
 
+int Consolidated(const Args& args);
+
 int Query(const Args& args) {
+  if (args.Has("consolidated")) {
+    return Consolidated(args);
+  }
+  for (const char* flag : {"period", "stay-cat", "sex", "age", "at"}) {
+    if (args.Has(flag)) {
+      return Usage(absl::StrCat("--", flag, " belongs to query --consolidated"));
+    }
+  }
   absl::StatusOr<CellFilter> filter = ParseCellFilter(args.All("filter"));
   if (!filter.ok()) {
     return Usage(filter.status().message());
@@ -572,6 +593,76 @@ int RemoteQuery(const Args& args, TableFormat format) {
   return kExitOk;
 }
 
+// query --consolidated, offline (--data-dir: every origin in the folder) or from a node
+// (--config: the origins that share with the caller).
+int Consolidated(const Args& args) {
+  if (args.Has("filter") || args.Has("totals-by")) {
+    return Usage("query --consolidated takes no --filter or --totals-by");
+  }
+  if (!args.Has("period")) {
+    return Usage("query --consolidated needs --period P");
+  }
+  absl::StatusOr<TableFormat> format =
+      ParseTableFormat(args.Has("format") ? args.Get("format") : "table");
+  if (!format.ok()) {
+    return Usage(format.status().message());
+  }
+  v1::ConsolidatedRequest request;
+  request.set_period(args.Get("period"));
+  request.set_stay_cat(args.Has("stay-cat") ? args.Get("stay-cat") : "_T");
+  request.set_sex(args.Has("sex") ? args.Get("sex") : "_T");
+  request.set_age(args.Has("age") ? args.Get("age") : "_T");
+  for (const std::string& spec : args.All("at")) {
+    absl::StatusOr<std::map<std::string, uint64_t>> sizes = ParseAtSizes(spec);
+    if (!sizes.ok()) {
+      return Usage(sizes.status().message());
+    }
+    for (const auto& [origin, size] : *sizes) {
+      if (!request.mutable_at_sizes()->insert({origin, size}).second) {
+        return Usage(absl::StrCat("--at names ", origin, " twice"));
+      }
+    }
+  }
+  absl::Status valid = ValidateConsolidatedRequest(request);
+  if (!valid.ok()) {
+    return Usage(valid.message());
+  }
+  absl::StatusOr<v1::ConsolidatedResponse> table;
+  if (args.Has("config")) {
+    int exit_code = 0;
+    std::unique_ptr<NodeClient> client = ConnectFromArgs(args, &exit_code);
+    if (client == nullptr) {
+      return exit_code;
+    }
+    table = client->Consolidated(request);
+    if (!table.ok()) {
+      return FailCall(table.status());
+    }
+  } else if (args.Has("data-dir")) {
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenExisting(args);
+    if (!store.ok()) {
+      return Fail(store.status());
+    }
+    table = Consolidate(**store, request, [](absl::string_view) { return true; });
+    if (!table.ok()) {
+      return Fail(table.status());
+    }
+  } else {
+    return Usage("query --consolidated needs --config CLIENT or --data-dir DIR");
+  }
+  std::cout << RenderConsolidated(*table, *format);
+  if (*format == TableFormat::kCsv) {
+    // The CSV holds figures only; what a reader must know goes to stderr, as for query.
+    for (const std::string& note : table->notes()) {
+      std::cerr << "note: " << note << "\n";
+    }
+    if (table->checkpoints_size() > 0) {
+      std::cerr << "note: recompute exactly with --at " << FormatAtSizes(*table) << "\n";
+    }
+  }
+  return kExitOk;
+}
+
 int Status(const Args& args) {
   if (!args.Has("config")) {
     return Usage("status needs --config CLIENT");
@@ -596,9 +687,29 @@ int Status(const Args& args) {
   for (const v1::OriginStatus& o : r->origins()) {
     std::vector<std::string> lines = absl::StrSplit(o.checkpoint_note(), '\n');
     std::cout << "origin " << o.origin() << "   log size " << o.log_size() << ", checkpoint root "
-              << (lines.size() > 2 ? lines[2] : "-") << "\n";
+              << (lines.size() > 2 ? lines[2] : "-") << ", cosigned by "
+              << (o.cosigned_by().empty() ? "none yet" : absl::StrJoin(o.cosigned_by(), " "))
+              << "\n";
   }
-  return kExitOk;
+  for (const v1::PeerStatus& p : r->peers()) {
+    std::cout << "peer " << p.member() << "     " << p.endpoint() << " " << p.state();
+    if (!p.last_success_at().empty()) {
+      std::cout << ", last exchange " << p.last_success_at();
+    }
+    if (p.failures() > 0) {
+      std::cout << ", " << p.failures() << " failures";
+    }
+    if (!p.last_error().empty()) {
+      std::cout << ": " << p.last_error();
+    }
+    std::cout << "\n";
+  }
+  // A split view is the one thing an operator must not miss: say it last, loudly, and exit 1.
+  for (const v1::Evidence& e : r->alarms()) {
+    std::cout << "ALARM split view: " << DescribeEvidence(e) << "; " << e.origin()
+              << " is frozen on this node\n";
+  }
+  return r->alarms().empty() ? kExitOk : kExitRejected;
 }
 
 int WriteProofFiles(const ProofFiles& files, const std::string& out) {
@@ -804,7 +915,11 @@ int Main(int argc, char** argv) {
   const std::map<std::string, Command> commands = {
       {"keygen", {{"out"}, {}, Keygen}},
       {"import", {{"config", "data-dir", "origin", "log-key"}, {"dry-run"}, Import}},
-      {"query", {{"config", "node", "data-dir", "filter", "totals-by", "format"}, {}, Query}},
+      {"query",
+       {{"config", "node", "data-dir", "filter", "totals-by", "format", "period", "stay-cat", "sex",
+         "age", "at"},
+        {"consolidated"},
+        Query}},
       {"audit", {{"data-dir", "log-pubkey"}, {}, Audit}},
       {"prove",
        {{"config", "node", "data-dir", "origin", "period", "cell", "log-pubkey", "out"},

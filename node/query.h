@@ -54,6 +54,12 @@ absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name);
 // Renders `t`. JSON is an array of objects, OBS_VALUE as a number.
 std::string RenderTable(const Table& t, TableFormat format);
 
+// `s` as a JSON string literal, quotes included; '"', '\' and control characters escaped.
+std::string JsonString(absl::string_view s);
+// `s` as one RFC 4180 CSV field: quoted, its quotes doubled, if it holds a comma, quote or line
+// break; as it is otherwise.
+std::string CsvField(absl::string_view s);
+
 }  // namespace ots
 
 #endif  // OTS_NODE_QUERY_H_

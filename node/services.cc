@@ -4,11 +4,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
 #include "crypto/x509.h"
+#include "node/consolidate.h"
 #include "node/grpc_status.h"
 #include "node/prove.h"
 #include "node/query.h"
@@ -304,6 +306,28 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
     }
     s->set_log_size(*size);
     s->set_checkpoint_note(cp->note());
+    for (absl::string_view line : cp->cosignature_lines()) {
+      // "— ots-mx/witness/KZ <base64>\n": the stored lines were verified when they came in.
+      constexpr absl::string_view kWitnessPrefix = "\xE2\x80\x94 ots-mx/witness/";
+      if (absl::StartsWith(line, kWitnessPrefix)) {
+        line.remove_prefix(kWitnessPrefix.size());
+        s->add_cosigned_by(std::string(line.substr(0, line.find(' '))));
+      }
+    }
+  }
+  absl::StatusOr<std::vector<v1::Evidence>> evidence = node_->store->ListEvidence("");
+  if (!evidence.ok()) {
+    return ToGrpcStatus(evidence.status());
+  }
+  for (v1::Evidence& e : *evidence) {
+    if (node_->directory->MaySee(caller->member, e.origin())) {
+      *response->add_alarms() = std::move(e);
+    }
+  }
+  if (node_->peer_statuses) {
+    for (v1::PeerStatus& p : node_->peer_statuses()) {
+      *response->add_peers() = std::move(p);
+    }
   }
   return grpc::Status::OK;
 }
@@ -360,6 +384,35 @@ grpc::Status QueryService::Prove(grpc::ServerContext* context, const v1::ProveRe
     f->set_name(name);
     f->set_contents(std::move(contents));
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryService::Consolidated(grpc::ServerContext* context,
+                                        const v1::ConsolidatedRequest* request,
+                                        v1::ConsolidatedResponse* response) {
+  absl::StatusOr<CallerIdentity> caller =
+      IdentifyCaller(*context->auth_context(), *node_->directory);
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  // Naming an origin that does not share with the caller is refused, as in Cells; the others
+  // are left out of the table silently.
+  for (const auto& [origin, size] : request->at_sizes()) {
+    if (!node_->directory->MaySee(caller->member, origin)) {
+      node_->logger->Log(
+          LogLevel::kWarn, caller->Describe(),
+          absl::StrCat("consolidated denied: ", origin, " does not share with ", caller->member));
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat(origin, " does not share its data with ", caller->member));
+    }
+  }
+  absl::StatusOr<v1::ConsolidatedResponse> table = Consolidate(
+      *node_->store, *request,
+      [&](absl::string_view origin) { return node_->directory->MaySee(caller->member, origin); });
+  if (!table.ok()) {
+    return ToGrpcStatus(table.status());
+  }
+  *response = *std::move(table);
   return grpc::Status::OK;
 }
 

@@ -7,7 +7,9 @@
 #ifndef OTS_NODE_SERVICES_H_
 #define OTS_NODE_SERVICES_H_
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/auth_metadata_processor.h"
@@ -30,6 +32,8 @@ struct NodeContext {
   const Clock* clock = nullptr;
   uint64_t max_return_bytes = 0;
   std::string started_at;
+  // How replication with each peer goes (empty function if the node does not replicate).
+  std::function<std::vector<v1::PeerStatus>()> peer_statuses;
 };
 
 // The identity of the caller of `context`, from its verified client certificate.
@@ -79,6 +83,8 @@ class QueryService final : public v1::Query::Service {
                       v1::StatusResponse* response) override;
   grpc::Status Prove(grpc::ServerContext* context, const v1::ProveRequest* request,
                      v1::ProveResponse* response) override;
+  grpc::Status Consolidated(grpc::ServerContext* context, const v1::ConsolidatedRequest* request,
+                            v1::ConsolidatedResponse* response) override;
 
  private:
   const NodeContext* const node_;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/bytes.h"
+#include "crypto/sha256.h"
 #include "crypto/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -201,7 +202,9 @@ absl::Status Store::AppendEntries(const Entries& e) {
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
-  return FromRocks(db_->Write(write_options, &batch), dir_);
+  OTS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), dir_));
+  NoteChange();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> Store::LogSize(absl::string_view origin) {
@@ -354,6 +357,105 @@ absl::StatusOr<v1::StoredCheckpoint> Store::LatestCheckpoint(absl::string_view o
   }
   return ParseValue<v1::StoredCheckpoint>(View(it->value()),
                                           absl::StrCat("latest checkpoint of ", origin));
+}
+
+absl::StatusOr<v1::StoredCheckpoint> Store::GetCheckpoint(absl::string_view origin, uint64_t size) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCheckpoints), OriginKey(origin, size), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint of ", origin, " at size ", size));
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
+  return ParseValue<v1::StoredCheckpoint>(value,
+                                          absl::StrCat("checkpoint of ", origin, " size ", size));
+}
+
+absl::StatusOr<size_t> Store::AddCosignatures(absl::string_view origin, uint64_t size,
+                                              const std::vector<std::string>& lines) {
+  absl::MutexLock lock(&append_mu_);
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint cp, GetCheckpoint(origin, size));
+  size_t added = 0;
+  for (const std::string& line : lines) {
+    if (std::find(cp.cosignature_lines().begin(), cp.cosignature_lines().end(), line) ==
+        cp.cosignature_lines().end()) {
+      cp.add_cosignature_lines(line);
+      ++added;
+    }
+  }
+  if (added == 0) {
+    return added;
+  }
+  std::string value;
+  cp.SerializeToString(&value);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  OTS_RETURN_IF_ERROR(
+      FromRocks(db_->Put(write_options, cf(kCheckpoints), OriginKey(origin, size), value), dir_));
+  NoteChange();
+  return added;
+}
+
+absl::StatusOr<bool> Store::PutEvidence(const v1::Evidence& evidence) {
+  // One key per pair of notes, whichever order they came in.
+  std::string a = HexEncode(HashBytes(Sha256(evidence.note_a())));
+  std::string b = HexEncode(HashBytes(Sha256(evidence.note_b())));
+  if (b < a) {
+    std::swap(a, b);
+  }
+  const std::string key = absl::StrCat(evidence.origin(), "/", a.substr(0, 16), b.substr(0, 16));
+  absl::MutexLock lock(&append_mu_);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kEvidence), key, &value);
+  if (s.ok()) {
+    return false;
+  }
+  if (!s.IsNotFound()) {
+    OTS_RETURN_IF_ERROR(FromRocks(s, dir_));
+  }
+  evidence.SerializeToString(&value);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  OTS_RETURN_IF_ERROR(FromRocks(db_->Put(write_options, cf(kEvidence), key, value), dir_));
+  NoteChange();
+  return true;
+}
+
+absl::StatusOr<std::vector<v1::Evidence>> Store::ListEvidence(absl::string_view origin) {
+  std::vector<v1::Evidence> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kEvidence)));
+  const std::string prefix = origin.empty() ? "" : absl::StrCat(origin, "/");
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    OTS_ASSIGN_OR_RETURN(v1::Evidence e, ParseValue<v1::Evidence>(View(it->value()), "evidence"));
+    out.push_back(std::move(e));
+  }
+  OTS_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+  return out;
+}
+
+void Store::NoteChange() {
+  absl::MutexLock lock(&change_mu_);
+  ++changes_;
+}
+
+uint64_t Store::ChangeCount() {
+  absl::MutexLock lock(&change_mu_);
+  return changes_;
+}
+
+uint64_t Store::WaitForChange(uint64_t seen, absl::Time deadline) {
+  absl::MutexLock lock(&change_mu_);
+  const uint64_t wakes = wakes_;
+  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
+    return changes_ != seen || wakes_ != wakes;
+  };
+  change_mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
+  return changes_;
+}
+
+void Store::WakeAll() {
+  absl::MutexLock lock(&change_mu_);
+  ++wakes_;
 }
 
 absl::StatusOr<std::vector<std::string>> Store::Origins() {

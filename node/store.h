@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "node/cell_lines.h"
 #include "proto/data.pb.h"
 
@@ -121,6 +122,27 @@ class Store {
       const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn);
   // The checkpoint of the largest size; NOT_FOUND if there is none.
   absl::StatusOr<v1::StoredCheckpoint> LatestCheckpoint(absl::string_view origin);
+  // The checkpoint of exactly `size`; NOT_FOUND if none is stored.
+  absl::StatusOr<v1::StoredCheckpoint> GetCheckpoint(absl::string_view origin, uint64_t size);
+  // Adds to the stored checkpoint of `size` each of `lines` (full note signature lines, already
+  // verified by the caller) it does not yet carry, in one synced write. Returns how many were
+  // new. NOT_FOUND if no checkpoint of that size is stored.
+  absl::StatusOr<size_t> AddCosignatures(absl::string_view origin, uint64_t size,
+                                         const std::vector<std::string>& lines);
+
+  // Proof that an origin signed two inconsistent checkpoints (verified by the caller). Storing
+  // the same pair twice keeps one. Returns whether it was new.
+  absl::StatusOr<bool> PutEvidence(const v1::Evidence& evidence);
+  // Evidence against `origin`, or against every origin if `origin` is empty.
+  absl::StatusOr<std::vector<v1::Evidence>> ListEvidence(absl::string_view origin);
+
+  // Change notification for watchers: a counter bumped by every successful append, cosignature
+  // and evidence write. WaitForChange blocks until the counter differs from `seen`, `deadline`
+  // passes or WakeAll is called, and returns the counter.
+  uint64_t ChangeCount();
+  uint64_t WaitForChange(uint64_t seen, absl::Time deadline);
+  // Wakes every waiter now (shutdown).
+  void WakeAll();
 
   // Origins with at least one log entry, sorted.
   absl::StatusOr<std::vector<std::string>> Origins();
@@ -144,7 +166,12 @@ class Store {
   const std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  void NoteChange();
+
   absl::Mutex append_mu_;
+  absl::Mutex change_mu_;
+  uint64_t changes_ ABSL_GUARDED_BY(change_mu_) = 0;
+  uint64_t wakes_ ABSL_GUARDED_BY(change_mu_) = 0;
 };
 
 }  // namespace ots

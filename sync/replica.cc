@@ -66,6 +66,11 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
     return absl::PermissionDeniedError(
         absl::StrCat(origin, " does not share its data with ", self_));
   }
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::Evidence> evidence, store_->ListEvidence(origin));
+  if (!evidence.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(origin, " is frozen on this node: it signed two inconsistent checkpoints"));
+  }
   if (batch.cells.size() != batch.entries.size()) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ": batch has ", batch.entries.size(),
                                                    " entries but ", batch.cells.size(),

@@ -6,6 +6,9 @@
 //       one whose validity ended yesterday.
 //   ots_testtool synth --origin CC --period P --cells N --out FILE
 //       Writes a valid synthetic return of N cells (up to about 1.4 million).
+//   ots_testtool copy-log --from DIR --to DIR --origin CC
+//       Copies CC's log, returns and checkpoints from one data folder to another (created if
+//       missing) as replication would, without its checks: a folder holding several states.
 //   ots_testtool call --target HOST:PORT --ca F [--cert F --key F] [--name N]
 //                     [--method health|status|reflection]
 //       Makes one call and prints its status code name (OK, UNAVAILABLE, PERMISSION_DENIED...);
@@ -25,6 +28,7 @@
 #include "node/config.h"
 #include "node/node_server.h"
 #include "proto/services.grpc.pb.h"
+#include "tests/fakes/copy_log.h"
 #include "tests/tools/synthetic_return.h"
 
 namespace ots {
@@ -200,10 +204,33 @@ int Synth(std::map<std::string, std::string> f) {
   return 0;
 }
 
+int CopyLogVerb(std::map<std::string, std::string> f) {
+  Store::Options read;
+  read.read_only = true;
+  Store::Options write;
+  write.create_if_missing = true;
+  absl::StatusOr<std::unique_ptr<Store>> from = Store::Open(f["from"], read);
+  if (!from.ok()) {
+    std::cerr << "copy-log: " << from.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<Store>> to = Store::Open(f["to"], write);
+  if (!to.ok()) {
+    std::cerr << "copy-log: " << to.status().message() << "\n";
+    return 2;
+  }
+  absl::Status s = CopyLog(**from, **to, f["origin"]);
+  if (!s.ok()) {
+    std::cerr << "copy-log: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   RestrictTlsToVersion13();
   if (argc < 2) {
-    std::cerr << "usage: ots_testtool issue|call ...\n";
+    std::cerr << "usage: ots_testtool issue|synth|call|copy-log ...\n";
     return 2;
   }
   std::string verb = argv[1];
@@ -215,6 +242,9 @@ int Main(int argc, char** argv) {
   }
   if (verb == "call") {
     return Call(Flags(argc, argv));
+  }
+  if (verb == "copy-log") {
+    return CopyLogVerb(Flags(argc, argv));
   }
   std::cerr << "unknown verb " << verb << "\n";
   return 2;

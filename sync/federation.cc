@@ -1,0 +1,230 @@
+#include "sync/federation.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/merkle.h"
+#include "crypto/status_macros.h"
+#include "node/publisher.h"
+#include "node/return_header.h"
+
+namespace ots {
+
+absl::StatusOr<v1::CheckpointsResponse> LatestCheckpoints(Store& store, const Directory& directory,
+                                                          absl::string_view self,
+                                                          absl::string_view caller) {
+  v1::CheckpointsResponse response;
+  response.set_member(std::string(self));
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store.Origins());
+  for (const std::string& origin : origins) {
+    if (!directory.MaySee(caller, origin)) {
+      continue;
+    }
+    OTS_ASSIGN_OR_RETURN(uint64_t size, store.LogSize(origin));
+    OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint cp, store.GetCheckpoint(origin, size));
+    v1::OriginCheckpoint* out = response.add_origins();
+    out->set_origin(origin);
+    out->set_size(size);
+    *out->mutable_checkpoint() = std::move(cp);
+  }
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::Evidence> evidence, store.ListEvidence(""));
+  for (v1::Evidence& e : evidence) {
+    if (directory.MaySee(caller, e.origin())) {
+      *response.add_evidence() = std::move(e);
+    }
+  }
+  return response;
+}
+
+absl::Status ServePull(Store& store, const Directory& directory, absl::string_view caller,
+                       const v1::PullRequest& request, const PullLimits& limits,
+                       const std::function<bool(const v1::PullChunk&)>& write) {
+  const std::string& origin = request.origin();
+  if (!directory.MaySee(caller, origin)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(origin, " does not share its data with ", caller));
+  }
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
+  if (log.empty()) {
+    return absl::NotFoundError(absl::StrCat("this node holds no log of ", origin));
+  }
+  if (request.from() > log.size()) {
+    return absl::OutOfRangeError(absl::StrCat("the log of ", origin, " here has ", log.size(),
+                                              " entries; cannot start at ", request.from()));
+  }
+  std::vector<v1::ReturnHeader> headers;
+  headers.reserve(log.size());
+  for (const v1::LogEntry& entry : log) {
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(entry.header().payload()));
+    headers.push_back(std::move(h));
+  }
+
+  // Where the batch ends: the first stored checkpoint past the limits, else the latest.
+  const uint64_t max_entries = request.max_entries() == 0
+                                   ? limits.max_entries
+                                   : std::min(request.max_entries(), limits.max_entries);
+  uint64_t end = log.size();
+  {
+    uint64_t cells = 0;
+    uint64_t next = request.from();
+    bool found = false;
+    OTS_RETURN_IF_ERROR(store.ForEachCheckpoint(
+        origin, [&](uint64_t size, const v1::StoredCheckpoint&) -> absl::Status {
+          if (found || size <= request.from() || size > log.size()) {
+            return absl::OkStatus();
+          }
+          for (; next < size; ++next) {
+            cells += headers[next].cell_count();
+          }
+          if (size - request.from() >= max_entries || cells >= limits.max_cells) {
+            end = size;
+            found = true;
+          }
+          return absl::OkStatus();
+        }));
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint cp, store.GetCheckpoint(origin, end));
+
+  v1::PullChunk chunk;
+  v1::PullStart* start = chunk.mutable_start();
+  start->set_from(request.from());
+  start->set_size(end);
+  start->set_checkpoint_note(cp.note());
+  for (const std::string& line : cp.cosignature_lines()) {
+    start->add_cosignature_lines(line);
+  }
+  if (request.from() > 0 && request.from() < end) {
+    std::vector<v1::LogEntry> prefix(log.begin(), log.begin() + static_cast<ptrdiff_t>(end));
+    OTS_ASSIGN_OR_RETURN(std::vector<Hash> proof,
+                         MerkleConsistencyProof(LogLeafHashes(prefix), request.from()));
+    for (const Hash& h : proof) {
+      start->add_consistency_proof(HashBytes(h));
+    }
+  }
+  auto send = [&](const v1::PullChunk& c) -> absl::Status {
+    if (!write(c)) {
+      return absl::CancelledError("the caller went away during the pull");
+    }
+    return absl::OkStatus();
+  };
+  OTS_RETURN_IF_ERROR(send(chunk));
+
+  std::string block;
+  for (uint64_t i = request.from(); i < end; ++i) {
+    chunk.Clear();
+    *chunk.mutable_entry() = log[i];
+    OTS_RETURN_IF_ERROR(send(chunk));
+    if (request.headers_only()) {
+      continue;
+    }
+    block.clear();
+    absl::Status flushed = absl::OkStatus();
+    OTS_RETURN_IF_ERROR(store.ForEachCell(origin, headers[i].period(), headers[i].revision(),
+                                          [&](absl::string_view line) -> absl::Status {
+                                            block.append(line.data(), line.size());
+                                            block.push_back('\n');
+                                            if (block.size() >= limits.chunk_bytes) {
+                                              chunk.Clear();
+                                              chunk.set_cells(block);
+                                              block.clear();
+                                              return send(chunk);
+                                            }
+                                            return absl::OkStatus();
+                                          }));
+    if (!block.empty()) {
+      chunk.Clear();
+      chunk.set_cells(block);
+      OTS_RETURN_IF_ERROR(send(chunk));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PullAssembler::CloseEntry() {
+  if (!entry_open_) {
+    return absl::OkStatus();
+  }
+  entry_open_ = false;
+  if (!headers_only_ && out_.batch.cells.back().size() != expected_cells_) {
+    return absl::InvalidArgumentError(absl::StrCat("pull of ", origin_, ": entry ",
+                                                   out_.batch.from + out_.batch.entries.size() - 1,
+                                                   " came with ", out_.batch.cells.back().size(),
+                                                   " cells; its header says ", expected_cells_));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
+  switch (chunk.part_case()) {
+    case v1::PullChunk::kStart:
+      if (started_) {
+        return absl::InvalidArgumentError(absl::StrCat("pull of ", origin_, ": a second start"));
+      }
+      started_ = true;
+      out_.start = chunk.start();
+      out_.batch.origin = origin_;
+      out_.batch.from = chunk.start().from();
+      out_.batch.checkpoint_note = chunk.start().checkpoint_note();
+      return absl::OkStatus();
+    case v1::PullChunk::kEntry: {
+      if (!started_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("pull of ", origin_, ": an entry before the start"));
+      }
+      OTS_RETURN_IF_ERROR(CloseEntry());
+      absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(chunk.entry().header().payload());
+      if (!h.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "pull of ", origin_, ": entry ", out_.batch.from + out_.batch.entries.size(),
+            ": header does not parse: ", h.status().message()));
+      }
+      expected_cells_ = h->cell_count();
+      out_.batch.entries.push_back(chunk.entry());
+      if (!headers_only_) {
+        out_.batch.cells.emplace_back();
+        out_.batch.cells.back().Reserve(expected_cells_, expected_cells_ * 48);
+      }
+      entry_open_ = true;
+      return absl::OkStatus();
+    }
+    case v1::PullChunk::kCells: {
+      if (!entry_open_ || headers_only_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("pull of ", origin_, ": cells outside an entry"));
+      }
+      absl::string_view block = chunk.cells();
+      CellLines& lines = out_.batch.cells.back();
+      while (!block.empty()) {
+        const size_t nl = block.find('\n');
+        if (nl == absl::string_view::npos) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("pull of ", origin_, ": a cell block does not end in a newline"));
+        }
+        if (lines.size() >= expected_cells_) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "pull of ", origin_, ": more cells than the header's ", expected_cells_));
+        }
+        lines.Add(block.substr(0, nl));
+        block.remove_prefix(nl + 1);
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("pull of ", origin_, ": an empty chunk"));
+  }
+}
+
+absl::StatusOr<PulledBatch> PullAssembler::Finish() {
+  if (!started_) {
+    return absl::InvalidArgumentError(absl::StrCat("pull of ", origin_, ": no start"));
+  }
+  OTS_RETURN_IF_ERROR(CloseEntry());
+  if (out_.batch.from + out_.batch.entries.size() != out_.start.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pull of ", origin_, ": announced entries up to size ", out_.start.size(),
+                     " but sent up to ", out_.batch.from + out_.batch.entries.size()));
+  }
+  return std::move(out_);
+}
+
+}  // namespace ots

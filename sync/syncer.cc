@@ -1,0 +1,363 @@
+#include "sync/syncer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/merkle.h"
+#include "crypto/status_macros.h"
+#include "node/evidence.h"
+#include "node/publisher.h"
+#include "node/return_check.h"
+
+namespace ots {
+namespace {
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::Duration BackoffDelay(const SyncOptions& options, int failures) {
+  absl::Duration d = options.backoff_initial;
+  for (int i = 1; i < failures && d < options.backoff_max; ++i) {
+    d *= 2;
+  }
+  return std::min(d, options.backoff_max);
+}
+
+Syncer::Syncer(Store* store, const Directory* directory, Witness* witness, const Clock* clock,
+               Logger* logger, const SyncOptions& options)
+    : store_(store),
+      directory_(directory),
+      witness_(witness),
+      clock_(clock),
+      logger_(logger),
+      options_(options),
+      replicator_(store, directory, witness->self()) {}
+
+Syncer::~Syncer() { Stop(); }
+
+void Syncer::AddPeer(std::string member, std::string endpoint,
+                     std::unique_ptr<PeerTransport> transport) {
+  auto peer = std::make_unique<Peer>();
+  peer->member = std::move(member);
+  peer->endpoint = std::move(endpoint);
+  peer->transport = std::move(transport);
+  peer->status.set_member(peer->member);
+  peer->status.set_endpoint(peer->endpoint);
+  peer->status.set_state("connecting");
+  peers_.push_back(std::move(peer));
+}
+
+void Syncer::Start() {
+  if (started_.exchange(true)) {
+    return;
+  }
+  for (auto& peer : peers_) {
+    Peer* p = peer.get();
+    p->thread = std::thread([this, p] { Run(p); });
+  }
+}
+
+void Syncer::Stop() {
+  if (!stop_.HasBeenNotified()) {
+    stop_.Notify();
+  }
+  for (auto& peer : peers_) {
+    peer->transport->Cancel();
+  }
+  for (auto& peer : peers_) {
+    if (peer->thread.joinable()) {
+      peer->thread.join();
+    }
+  }
+}
+
+void Syncer::SetState(Peer* peer, absl::string_view state, const absl::Status& result) {
+  absl::MutexLock lock(&status_mu_);
+  peer->status.set_state(std::string(state));
+  if (result.ok()) {
+    peer->status.set_failures(0);
+    peer->status.clear_last_error();
+    peer->status.set_last_success_at(Rfc3339(clock_->Now()));
+  } else {
+    peer->status.set_failures(peer->status.failures() + 1);
+    peer->status.set_last_error(std::string(result.message()));
+  }
+}
+
+std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
+  absl::MutexLock lock(&status_mu_);
+  std::vector<v1::PeerStatus> out;
+  for (const auto& peer : peers_) {
+    out.push_back(peer->status);
+  }
+  return out;
+}
+
+void Syncer::Run(Peer* peer) {
+  int failures = 0;
+  bool watch_supported = true;
+  while (!stop_.HasBeenNotified()) {
+    absl::Status ended;
+    if (watch_supported) {
+      ended = peer->transport->Watch([&](const v1::CheckpointsResponse& response) {
+        failures = 0;
+        SetState(peer, "watching", absl::OkStatus());
+        absl::Status s = Exchange(peer->member, *peer->transport, response);
+        if (!s.ok()) {
+          SetState(peer, "watching", s);
+        }
+      });
+      if (stop_.HasBeenNotified()) {
+        break;
+      }
+      if (ended.code() == absl::StatusCode::kUnimplemented) {
+        watch_supported = false;
+      }
+      // A stream that reached its deadline is renewed at once; anything else is a failure.
+      if (ended.code() == absl::StatusCode::kDeadlineExceeded) {
+        continue;
+      }
+    }
+    if (!watch_supported) {
+      // The polling fallback.
+      absl::StatusOr<v1::CheckpointsResponse> polled = peer->transport->Checkpoints();
+      if (polled.ok()) {
+        failures = 0;
+        SetState(peer, "polling", absl::OkStatus());
+        absl::Status s = Exchange(peer->member, *peer->transport, *polled);
+        if (!s.ok()) {
+          SetState(peer, "polling", s);
+        }
+        stop_.WaitForNotificationWithTimeout(options_.poll_interval);
+        continue;
+      }
+      ended = polled.status();
+    }
+    ++failures;
+    if (ended.ok()) {
+      ended = absl::UnavailableError("the watch stream ended");
+    }
+    SetState(peer, "backoff", ended);
+    if (failures == 1 || failures % 10 == 0) {
+      logger_->Log(LogLevel::kWarn, absl::StrCat(peer->member, "@", peer->endpoint),
+                   absl::StrCat("sync: ", ended.message(), " (failure ", failures,
+                                "; retrying with backoff)"));
+    }
+    absl::Duration wait = BackoffDelay(options_, failures);
+    {
+      absl::MutexLock lock(&rng_mu_);
+      wait -= absl::Uniform(rng_, 0.0, 0.5) * wait;
+    }
+    stop_.WaitForNotificationWithTimeout(wait);
+  }
+}
+
+absl::Mutex* Syncer::OriginMutex(absl::string_view origin) {
+  absl::MutexLock lock(&origins_mu_);
+  std::unique_ptr<absl::Mutex>& mu = origin_mu_[origin];
+  if (mu == nullptr) {
+    mu = std::make_unique<absl::Mutex>();
+  }
+  return mu.get();
+}
+
+absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& transport,
+                              const v1::CheckpointsResponse& response) {
+  absl::Status first_fault = absl::OkStatus();
+  const std::string self = witness_->self();
+  for (const v1::Evidence& evidence : response.evidence()) {
+    absl::Status verified = VerifyEvidence(evidence, OriginLogKeys(*directory_, evidence.origin()));
+    if (verified.ok()) {
+      OTS_RETURN_IF_ERROR(witness_->Record(evidence, peer_member));
+    } else {
+      logger_->Log(
+          LogLevel::kWarn, peer_member,
+          absl::StrCat("sync: rejected evidence from ", peer_member, ": ", verified.message()));
+      first_fault.Update(absl::InvalidArgumentError(verified.message()));
+    }
+  }
+  for (const v1::OriginCheckpoint& theirs : response.origins()) {
+    absl::Status s = Reconcile(peer_member, transport, theirs);
+    if (s.ok() || s.code() == absl::StatusCode::kAborted) {
+      continue;
+    }
+    logger_->Log(
+        LogLevel::kWarn, peer_member,
+        absl::StrCat("sync: ", theirs.origin(), " from ", peer_member, " rejected: ", s.message()));
+    first_fault.Update(s);
+  }
+  return first_fault;
+}
+
+void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
+                               const std::vector<std::string>& lines) {
+  if (lines.empty()) {
+    return;
+  }
+  absl::StatusOr<v1::StoredCheckpoint> stored = store_->GetCheckpoint(origin, size);
+  if (!stored.ok()) {
+    return;
+  }
+  absl::StatusOr<Note> ours = ParseNote(stored->note());
+  absl::StatusOr<Note> theirs = ParseNote(note);
+  if (!ours.ok() || !theirs.ok() || ours->text != theirs->text) {
+    return;
+  }
+  std::vector<std::string> verified = witness_->VerifiedCosignatures(stored->note(), lines);
+  if (!verified.empty()) {
+    absl::Status s = store_->AddCosignatures(origin, size, verified).status();
+    if (!s.ok()) {
+      logger_->Log(LogLevel::kError, "-",
+                   absl::StrCat("sync: storing cosignatures of ", origin, ": ", s.message()));
+    }
+  }
+}
+
+absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& transport,
+                               const v1::OriginCheckpoint& theirs) {
+  const std::string& origin = theirs.origin();
+  const std::string self = witness_->self();
+  if (!directory_->MaySee(self, origin)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "offered ", origin, ", which does not share its data with ", self, " (ignored)"));
+  }
+  const std::vector<PublicKey> keys = OriginLogKeys(*directory_, origin);
+  const std::string& note = theirs.checkpoint().note();
+  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint cp, VerifyOriginCheckpoint(origin, keys, note));
+  std::vector<std::string> cosignatures(theirs.checkpoint().cosignature_lines().begin(),
+                                        theirs.checkpoint().cosignature_lines().end());
+
+  absl::MutexLock lock(OriginMutex(origin));
+  OTS_ASSIGN_OR_RETURN(bool frozen, witness_->Frozen(origin));
+  if (frozen) {
+    return absl::OkStatus();  // nothing more of it is accepted; the alarm is raised already
+  }
+  OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
+  if (cp.checkpoint.size <= local_size) {
+    absl::Status s = witness_->CheckAgainstLocal(origin, cp, note, peer_member);
+    if (s.ok()) {
+      MergeCosignatures(origin, cp.checkpoint.size, note, cosignatures);
+    }
+    return s;
+  }
+  if (origin == self) {
+    // Somebody holds a checkpoint of our own log that we never signed that far: only a stolen
+    // log key can do that. It cannot be pulled into our own log.
+    return absl::InvalidArgumentError(
+        absl::StrCat("offered a checkpoint of size ", cp.checkpoint.size,
+                     " of our own log, which has ", local_size, " entries"));
+  }
+
+  while (local_size < cp.checkpoint.size) {
+    v1::PullRequest request;
+    request.set_origin(origin);
+    request.set_from(local_size);
+    OTS_ASSIGN_OR_RETURN(PulledBatch pulled, transport.Pull(request));
+    const std::string& pulled_note = pulled.start.checkpoint_note();
+    OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint pulled_cp,
+                         VerifyOriginCheckpoint(origin, keys, pulled_note));
+    if (pulled_cp.checkpoint.size != pulled.start.size() || pulled.start.size() <= local_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pull of ", origin, " from ", local_size, " ended at size ", pulled.start.size(),
+          " under a checkpoint of size ", pulled_cp.checkpoint.size));
+    }
+    if (local_size > 0) {
+      OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint ours, store_->GetCheckpoint(origin, local_size));
+      OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint our_cp,
+                           VerifyOriginCheckpoint(origin, keys, ours.note()));
+      std::vector<Hash> proof;
+      for (const std::string& bytes : pulled.start.consistency_proof()) {
+        Hash h;
+        if (!HashFromBytes(bytes, &h)) {
+          return absl::InvalidArgumentError("a consistency proof hash is not 32 bytes");
+        }
+        proof.push_back(h);
+      }
+      absl::Status consistent =
+          MerkleVerifyConsistency(local_size, pulled_cp.checkpoint.size, our_cp.checkpoint.root,
+                                  pulled_cp.checkpoint.root, proof);
+      if (!consistent.ok()) {
+        // Either the peer forged the proof, or the origin signed a fork: find out which.
+        return ProbeSplitView(peer_member, transport, origin, pulled_cp, pulled_note);
+      }
+    }
+    absl::StatusOr<uint64_t> accepted = replicator_.Accept(pulled.batch);
+    if (!accepted.ok()) {
+      return accepted.status();
+    }
+    logger_->Log(LogLevel::kInfo, peer_member,
+                 absl::StrCat("sync: accepted ", origin, " entries ", local_size, "..",
+                              *accepted - 1, " from ", peer_member, "; log size ", *accepted));
+    local_size = *accepted;
+    if (witness_->self() != origin) {
+      absl::StatusOr<std::string> mine = witness_->CosignStored(origin, local_size);
+      if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
+        logger_->Log(
+            LogLevel::kError, "-",
+            absl::StrCat("witness: cannot cosign ", origin, ": ", mine.status().message()));
+      }
+    }
+    std::vector<std::string> lines(pulled.start.cosignature_lines().begin(),
+                                   pulled.start.cosignature_lines().end());
+    MergeCosignatures(origin, local_size, pulled_note, lines);
+  }
+  if (local_size == cp.checkpoint.size) {
+    MergeCosignatures(origin, local_size, note, cosignatures);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Syncer::ProbeSplitView(absl::string_view peer_member, PeerTransport& transport,
+                                    absl::string_view origin, const VerifiedCheckpoint& theirs,
+                                    absl::string_view their_note) {
+  v1::PullRequest request;
+  request.set_origin(std::string(origin));
+  request.set_from(0);
+  request.set_headers_only(true);
+  request.set_max_entries(theirs.checkpoint.size);
+  OTS_ASSIGN_OR_RETURN(PulledBatch all, transport.Pull(request));
+  const std::string& note = all.start.checkpoint_note();
+  absl::StatusOr<VerifiedCheckpoint> cp =
+      VerifyOriginCheckpoint(origin, OriginLogKeys(*directory_, origin), note);
+  if (!cp.ok()) {
+    return cp.status();
+  }
+  // Every header must be the origin's and the leaves must hash to its signed root.
+  LogChecker checker(std::string(origin), &cp->key, absl::StatusCode::kInvalidArgument);
+  for (const v1::LogEntry& entry : all.batch.entries) {
+    OTS_RETURN_IF_ERROR(checker.CheckHeader(entry.header(), nullptr).status());
+  }
+  if (checker.leaves().size() != cp->checkpoint.size ||
+      MerkleRoot(checker.leaves()) != cp->checkpoint.root) {
+    return absl::InvalidArgumentError(absl::StrCat("the consistency proof for ", origin,
+                                                   " does not hold, and the log it serves does not "
+                                                   "match its checkpoint"));
+  }
+  OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
+  if (cp->checkpoint.size <= local_size) {
+    absl::Status s = witness_->CheckAgainstLocal(origin, *cp, note, peer_member);
+    if (!s.ok()) {
+      return s;
+    }
+  } else {
+    OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint ours, store_->GetCheckpoint(origin, local_size));
+    absl::StatusOr<v1::Evidence> evidence = MakeEvidence(
+        origin, ours.note(), note, checker.leaves(),
+        absl::StrCat("the log served by ", peer_member,
+                     " is signed by the origin but does not extend the log this node accepted"));
+    if (evidence.ok()) {
+      OTS_RETURN_IF_ERROR(witness_->Record(*evidence, peer_member));
+      return absl::AbortedError(absl::StrCat("split view: ", DescribeEvidence(*evidence)));
+    }
+  }
+  // The peer's log extends ours after all: the proof it sent was wrong.
+  (void)their_note;
+  return absl::InvalidArgumentError(absl::StrCat("the consistency proof for ", origin, " size ",
+                                                 theirs.checkpoint.size, " does not hold"));
+}
+
+}  // namespace ots

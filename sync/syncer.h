@@ -1,0 +1,118 @@
+// Replication (DESIGN §4): pull-based anti-entropy with push notification. One thread per peer
+// keeps a Watch stream open; every answer (the peer's latest checkpoint of each origin it may
+// show us) is reconciled origin by origin: a checkpoint ahead of ours makes us pull the missing
+// entries, verify all of it and store it atomically; one that contradicts what we accepted is
+// kept as evidence and freezes the origin. A peer that fails is retried with exponential
+// backoff and jitter; the others go on.
+#ifndef OTS_SYNC_SYNCER_H_
+#define OTS_SYNC_SYNCER_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "node/clock.h"
+#include "node/directory.h"
+#include "node/log.h"
+#include "node/store.h"
+#include "proto/services.pb.h"
+#include "sync/peer_transport.h"
+#include "sync/replica.h"
+#include "sync/witness.h"
+
+namespace ots {
+
+struct SyncOptions {
+  // A watch stream answers at least this often; when watching fails we poll at this interval.
+  absl::Duration poll_interval = absl::Seconds(5);
+  // Backoff after consecutive failures: initial * 2^(n-1), at most max, then a random jitter
+  // takes off up to half of it.
+  absl::Duration backoff_initial = absl::Milliseconds(200);
+  absl::Duration backoff_max = absl::Seconds(10);
+};
+
+// The wait before retrying after `failures` consecutive failures (>= 1), before jitter.
+absl::Duration BackoffDelay(const SyncOptions& options, int failures);
+
+class Syncer {
+ public:
+  // Everything must outlive the syncer.
+  Syncer(Store* store, const Directory* directory, Witness* witness, const Clock* clock,
+         Logger* logger, const SyncOptions& options);
+  ~Syncer();
+
+  Syncer(const Syncer&) = delete;
+  Syncer& operator=(const Syncer&) = delete;
+
+  // Before Start.
+  void AddPeer(std::string member, std::string endpoint, std::unique_ptr<PeerTransport> transport);
+  // Starts one thread per peer.
+  void Start();
+  // Stops every peer thread, cancelling calls in progress. Idempotent.
+  void Stop();
+
+  // One answer of `peer_member`'s node, reconciled origin by origin. Returns the first peer fault
+  // (the others are still reconciled); a split view is not the peer's fault and returns OK.
+  absl::Status Exchange(absl::string_view peer_member, PeerTransport& transport,
+                        const v1::CheckpointsResponse& response);
+
+  // Reconciles one origin with a peer's checkpoint of it. INVALID_ARGUMENT (the peer's fault)
+  // if what the peer sends does not verify; ABORTED if it proves a split view.
+  absl::Status Reconcile(absl::string_view peer_member, PeerTransport& transport,
+                         const v1::OriginCheckpoint& theirs);
+
+  std::vector<v1::PeerStatus> PeerStatuses() const;
+
+ private:
+  struct Peer {
+    std::string member;
+    std::string endpoint;
+    std::unique_ptr<PeerTransport> transport;
+    std::thread thread;
+    v1::PeerStatus status;  // guarded by Syncer::status_mu_
+  };
+
+  void Run(Peer* peer);
+  absl::Mutex* OriginMutex(absl::string_view origin);
+  // Pulls headers from 0 to decide whether a failed consistency proof is the peer's fault or the
+  // origin's split view.
+  absl::Status ProbeSplitView(absl::string_view peer_member, PeerTransport& transport,
+                              absl::string_view origin, const VerifiedCheckpoint& theirs,
+                              absl::string_view their_note);
+  void MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
+                         const std::vector<std::string>& lines);
+  void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
+
+  Store* const store_;
+  const Directory* const directory_;
+  Witness* const witness_;
+  const Clock* const clock_;
+  Logger* const logger_;
+  const SyncOptions options_;
+  Replicator replicator_;
+
+  std::vector<std::unique_ptr<Peer>> peers_;
+  absl::Notification stop_;
+  std::atomic<bool> started_{false};
+
+  absl::Mutex origins_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<absl::Mutex>> origin_mu_
+      ABSL_GUARDED_BY(origins_mu_);
+  mutable absl::Mutex status_mu_;
+  absl::Mutex rng_mu_;
+  absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
+};
+
+}  // namespace ots
+
+#endif  // OTS_SYNC_SYNCER_H_

@@ -1,0 +1,83 @@
+// Witnessing (DESIGN §3.5): this node checks every checkpoint it meets against the log it has
+// accepted, cosigns the ones that hold with its witness key, keeps and serves the cosignatures
+// of other witnesses, and keeps proof of any split view, freezing that origin.
+#ifndef OTS_SYNC_WITNESS_H_
+#define OTS_SYNC_WITNESS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/ed25519.h"
+#include "node/clock.h"
+#include "node/directory.h"
+#include "node/evidence.h"
+#include "node/log.h"
+#include "node/store.h"
+
+namespace ots {
+
+// The key name of `member`'s witness in cosignature lines: "ots-mx/witness/KZ".
+std::string WitnessName(absl::string_view member);
+
+// The log keys of `origin` in the trust bundle (empty if it is no reporting member).
+std::vector<PublicKey> OriginLogKeys(const Directory& directory, absl::string_view origin);
+
+// Thread-safe (the store serializes writes).
+class Witness {
+ public:
+  // Everything must outlive the witness; `witness_key` may be null (the node cosigns nothing).
+  Witness(Store* store, const Directory* directory, std::string self, const PrivateKey* witness_key,
+          const Clock* clock, Logger* logger)
+      : store_(store),
+        directory_(directory),
+        self_(std::move(self)),
+        witness_key_(witness_key),
+        clock_(clock),
+        logger_(logger) {}
+
+  const std::string& self() const { return self_; }
+
+  // Checks `note`, a checkpoint of `origin` already verified as signed by it, against the log
+  // this node holds:
+  //   OK                  it is the checkpoint of a prefix of that log (or of all of it);
+  //   FAILED_PRECONDITION it is larger than the local log (nothing can be said yet);
+  //   ABORTED             it contradicts the local log: the evidence is stored (the origin is
+  //                       frozen from now on) and the message says so.
+  absl::Status CheckAgainstLocal(absl::string_view origin, const VerifiedCheckpoint& cp,
+                                 absl::string_view note, absl::string_view source);
+
+  // Stores `evidence` (already verified) if new, and raises the alarm in the log.
+  absl::Status Record(const v1::Evidence& evidence, absl::string_view source);
+
+  // Whether this node holds evidence against `origin` (and so accepts nothing more of it).
+  absl::StatusOr<bool> Frozen(absl::string_view origin);
+
+  // This node's cosignature line of `note` (a full signed-note line ending in '\n'), which must
+  // be the checkpoint of `origin`'s log at `size` that the node holds. Also stored with it.
+  // FAILED_PRECONDITION if the node has no witness key.
+  absl::StatusOr<std::string> CosignStored(absl::string_view origin, uint64_t size);
+
+  // The Federation.Cosign call: verifies `note` as `origin`'s, checks it against the local log
+  // (CheckAgainstLocal) and returns this node's cosignature line.
+  absl::StatusOr<std::string> Cosign(absl::string_view origin, absl::string_view note,
+                                     absl::string_view source);
+
+  // Of `lines`, the cosignature lines over `note` that verify under a witness key of a member
+  // in the trust bundle (others are dropped: a relay cannot add cosignatures unseen).
+  std::vector<std::string> VerifiedCosignatures(absl::string_view note,
+                                                const std::vector<std::string>& lines) const;
+
+ private:
+  Store* const store_;
+  const Directory* const directory_;
+  const std::string self_;
+  const PrivateKey* const witness_key_;
+  const Clock* const clock_;
+  Logger* const logger_;
+};
+
+}  // namespace ots
+
+#endif  // OTS_SYNC_WITNESS_H_
