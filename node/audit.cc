@@ -15,6 +15,7 @@
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
 #include "node/envelope.h"
+#include "node/evidence.h"
 #include "node/publisher.h"
 #include "node/return_check.h"
 #include "node/return_header.h"
@@ -176,8 +177,28 @@ absl::Status AuditStore(Store& store, const std::map<std::string, PublicKey>& tr
     }
     return absl::OkStatus();
   }));
+  // Evidence of split views: each must prove what it claims; if one does, the audit fails.
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::Evidence> evidence, store.ListEvidence(""));
+  std::string split_views;
+  for (const v1::Evidence& e : evidence) {
+    auto key = trusted_keys.find(e.origin());
+    if (key == trusted_keys.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          e.origin(), ": this folder holds evidence against it, but no trusted log key was given"));
+    }
+    absl::Status proven = VerifyEvidence(e, absl::MakeConstSpan(&key->second, 1));
+    if (!proven.ok()) {
+      return absl::DataLossError(absl::StrCat("stored evidence against ", e.origin(),
+                                              " does not verify: ", proven.message()));
+    }
+    report.push_back(absl::StrCat("SPLIT VIEW (proof verified): ", DescribeEvidence(e)));
+    absl::StrAppend(&split_views, split_views.empty() ? "" : "; ", DescribeEvidence(e));
+  }
   if (out_report != nullptr) {
     *out_report = std::move(report);
+  }
+  if (!split_views.empty()) {
+    return absl::AbortedError(absl::StrCat("split view: ", split_views));
   }
   return absl::OkStatus();
 }

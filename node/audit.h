@@ -19,6 +19,9 @@ namespace ots {
 // origin. Otherwise returns DATA_LOSS (or FAILED_PRECONDITION for a missing key) whose message
 // names the first origin, log index or checkpoint, and check that failed, e.g.
 // "AZ log index 3 (2020 revision 2): cells root: header says 4f..., stored cells give 9a...".
+// If every stored check holds but the folder keeps verified evidence that an origin signed two
+// inconsistent checkpoints (a split view), returns ABORTED naming it, with the report filled;
+// evidence that does not verify is DATA_LOSS.
 absl::Status AuditStore(Store& store, const std::map<std::string, PublicKey>& trusted_keys,
                         std::vector<std::string>* out_report);
 

@@ -101,9 +101,11 @@ Offline commands (work on a node's data folder):
           states x citizenships, each figure one reported cell, with row and column totals and
           the checkpoints it was computed at. --at takes origins at those log sizes instead of
           their latest checkpoint; the table prints the --at that recomputes it exactly.
-  audit   --data-dir DIR --log-pubkey CC=FILE [--log-pubkey CC=FILE]...
+  audit   --data-dir DIR (--trust-bundle FILE --bundle-pubkey FILE | --log-pubkey CC=FILE...)
           Re-verifies every header signature, cells root, checkpoint and the consistency of
-          every origin's log against the given public keys.
+          every origin's log against the given public keys (or every origin's key in the
+          trust bundle, verified with the federation's key), and any evidence of a split
+          view the node keeps; fails if one is proven.
   prove   --data-dir DIR --origin CC --period P --cell COL=code [--cell COL=code]...
           --log-pubkey FILE --out DIR
           Writes the proof of one cell and a verify.sh that checks it with openssl alone.
@@ -379,6 +381,22 @@ int Query(const Args& args) {
 // --log-pubkey CC=FILE flags as trusted keys.
 absl::StatusOr<std::map<std::string, PublicKey>> TrustedKeys(const Args& args) {
   std::map<std::string, PublicKey> keys;
+  if (args.Has("trust-bundle") || args.Has("bundle-pubkey")) {
+    // Every origin's log key from a trust bundle verified against the federation's key.
+    if (!args.Has("trust-bundle") || !args.Has("bundle-pubkey")) {
+      return absl::InvalidArgumentError("--trust-bundle and --bundle-pubkey go together");
+    }
+    OTS_ASSIGN_OR_RETURN(PublicKey anchor, PublicKey::LoadPemFile(args.Get("bundle-pubkey")));
+    OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(args.Get("trust-bundle")));
+    OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
+                         VerifyTrustBundle(args.Get("trust-bundle"), text, anchor));
+    for (const v1::Member& m : bundle.members()) {
+      if (!m.log_keys().empty()) {
+        OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromRaw(m.log_keys(0).ed25519()));
+        keys.emplace(m.code(), std::move(key));
+      }
+    }
+  }
   for (const std::string& spec : args.All("log-pubkey")) {
     std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
     if (parts.size() != 2 || !IsFederationState(parts[0])) {
@@ -392,8 +410,10 @@ absl::StatusOr<std::map<std::string, PublicKey>> TrustedKeys(const Args& args) {
 }
 
 int Audit(const Args& args) {
-  if (!args.Has("data-dir") || !args.Has("log-pubkey")) {
-    return Usage("audit needs --data-dir and at least one --log-pubkey CC=FILE");
+  if (!args.Has("data-dir") || (!args.Has("log-pubkey") && !args.Has("trust-bundle"))) {
+    return Usage(
+        "audit needs --data-dir and --trust-bundle FILE --bundle-pubkey FILE or at least one "
+        "--log-pubkey CC=FILE");
   }
   absl::StatusOr<std::map<std::string, PublicKey>> keys = TrustedKeys(args);
   if (!keys.ok()) {
@@ -406,6 +426,14 @@ int Audit(const Args& args) {
   }
   std::vector<std::string> report;
   absl::Status s = AuditStore(**store, *keys, &report);
+  if (s.code() == absl::StatusCode::kAborted) {
+    // The folder is intact, but it proves that an origin misbehaved.
+    for (const std::string& line : report) {
+      std::cout << line << "\n";
+    }
+    std::cerr << "AUDIT FAILED: " << s.message() << "\n";
+    return kExitRejected;
+  }
   if (!s.ok()) {
     std::cerr << "AUDIT FAILED: " << s.message() << "\n";
     return kExitRejected;
@@ -920,7 +948,7 @@ int Main(int argc, char** argv) {
          "age", "at"},
         {"consolidated"},
         Query}},
-      {"audit", {{"data-dir", "log-pubkey"}, {}, Audit}},
+      {"audit", {{"data-dir", "log-pubkey", "trust-bundle", "bundle-pubkey"}, {}, Audit}},
       {"prove",
        {{"config", "node", "data-dir", "origin", "period", "cell", "log-pubkey", "out"},
         {},

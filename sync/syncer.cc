@@ -234,7 +234,19 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   absl::MutexLock lock(OriginMutex(origin));
   OTS_ASSIGN_OR_RETURN(bool frozen, witness_->Frozen(origin));
   if (frozen) {
-    return absl::OkStatus();  // nothing more of it is accepted; the alarm is raised already
+    // Nothing more of it is accepted; the alarm is raised already. Say so once per size seen.
+    OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
+    absl::MutexLock status_lock(&status_mu_);
+    uint64_t& logged = frozen_logged_[origin];
+    if (cp.checkpoint.size > local_size && cp.checkpoint.size != logged) {
+      logged = cp.checkpoint.size;
+      logger_->Log(LogLevel::kWarn, peer_member,
+                   absl::StrCat("sync: ", origin,
+                                " is frozen after a split view; not accepting "
+                                "its checkpoint of size ",
+                                cp.checkpoint.size, " from ", peer_member));
+    }
+    return absl::OkStatus();
   }
   OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
   if (cp.checkpoint.size <= local_size) {

@@ -109,6 +109,7 @@ class Syncer {
   absl::flat_hash_map<std::string, std::unique_ptr<absl::Mutex>> origin_mu_
       ABSL_GUARDED_BY(origins_mu_);
   mutable absl::Mutex status_mu_;
+  absl::flat_hash_map<std::string, uint64_t> frozen_logged_ ABSL_GUARDED_BY(status_mu_);
   absl::Mutex rng_mu_;
   absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
 };
