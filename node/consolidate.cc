@@ -124,7 +124,8 @@ absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, absl::stri
   const std::string where =
       absl::StrCat(header.origin(), " ", header.period(), " revision ", header.revision());
   std::vector<Hash> leaves;
-  leaves.reserve(header.cell_count());
+  // The header is not trusted with the allocation: it is checked against the cells below.
+  leaves.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
   OTS_RETURN_IF_ERROR(store.ForEachCell(
       header.origin(), header.period(), header.revision(),
       [&](absl::string_view line) -> absl::Status {
@@ -265,7 +266,7 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
                                                 ": the header is of origin ", h->origin()));
       }
       if (h->period() == period &&
-          (!in_force.has_value() || h->revision() < in_force->revision())) {
+          (!in_force.has_value() || h->revision() > in_force->revision())) {
         in_force = *std::move(h);
       }
     }
@@ -561,8 +562,8 @@ std::string RenderText(const v1::ConsolidatedResponse& t) {
                   t.citizens_size(), t.citizens_size() == 1 ? " citizenship" : " citizenships",
                   ". Blank: not reported.");
   if (any_derived) {
-    absl::StrAppend(&out,
-                    " *: derived, the sum of the reported figures it totals, not a reported cell.");
+    absl::StrAppend(
+        &out, "\n*: derived, the sum of the reported figures it totals, not a reported cell.");
   }
   absl::StrAppend(&out, "\n", RenderTrailer(t));
   return out;

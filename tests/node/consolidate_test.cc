@@ -330,10 +330,11 @@ TEST_CASE("bad requests and log sizes are refused", "[consolidate]") {
 }
 
 // Appends to `store` a return of `origin` for 2020 made of `lines` as they are, unvalidated,
-// with a header whose cells root is `root` (default: the true one) and a signed checkpoint: the
-// state of a folder whose contents no import would have accepted.
+// with a header whose cells root is `root` (default: the true one) and a signed checkpoint (over
+// another log if `forge_checkpoint`): the state of a folder no import would have left.
 void AppendRaw(Store& store, const PrivateKey& key, const std::string& origin,
-               const std::vector<std::string>& lines, const std::string& root = "") {
+               const std::vector<std::string>& lines, const std::string& root = "",
+               bool forge_checkpoint = false) {
   CellLines cells;
   for (const std::string& l : lines) {
     cells.Add(l);
@@ -358,7 +359,7 @@ void AppendRaw(Store& store, const PrivateKey& key, const std::string& origin,
   Checkpoint cp;
   cp.origin = LogName(origin);
   cp.size = 1;
-  cp.root = MerkleRoot(std::vector<Hash>{MerkleLeafHash(payload)});
+  cp.root = MerkleRoot(std::vector<Hash>{MerkleLeafHash(forge_checkpoint ? "forged" : payload)});
   Note note;
   note.text = FormatCheckpoint(cp);
   REQUIRE(SignNote(&note, LogName(origin), key).ok());
@@ -403,7 +404,8 @@ TEST_CASE("sums that do not fit in 64 bits are refused, never wrapped", "[consol
   }
 }
 
-TEST_CASE("stored cells that do not match their signed header are refused", "[consolidate]") {
+TEST_CASE("stored cells or logs that do not match their header or checkpoint are refused",
+          "[consolidate]") {
   TempDir tmp;
   PrivateKey key = *PrivateKey::Generate();
   std::unique_ptr<Store> store = OpenStore(tmp, "data");
@@ -413,6 +415,14 @@ TEST_CASE("stored cells that do not match their signed header are refused", "[co
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(t.status().message(), "do not hash to the cells root"));
+
+  std::unique_ptr<Store> forged = OpenStore(tmp, "forged");
+  AppendRaw(*forged, key, "AZ", {"AZ,2020,UZ,_T,_T,_T,5,A,F,STK"}, "", /*forge_checkpoint=*/true);
+  t = Consolidate(*forged, Request("2020"), [](absl::string_view) { return true; });
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(absl::StrContains(t.status().message(),
+                          "log entries 0..0 of AZ do not hash to the root of its checkpoint"));
 }
 
 TEST_CASE("--at arguments parse strictly", "[consolidate]") {
@@ -478,8 +488,8 @@ TEST_CASE("consolidated tables render as text, CSV and JSON", "[consolidate]") {
         "--------  ----   -----   -----\n"
         "_T        2438*  16261*  25007*\n"
         "\n"
-        "2 states, 2 citizenships. Blank: not reported. *: derived, the sum of the reported "
-        "figures it totals, not a reported cell.\n"
+        "2 states, 2 citizenships. Blank: not reported.\n"
+        "*: derived, the sum of the reported figures it totals, not a reported cell.\n"
         "\n"
         "Computed at these checkpoints (log size: root):\n"
         "  AZ at size 3: ROOTAZ=\n"
