@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
@@ -231,7 +232,9 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   std::vector<std::string> cosignatures(theirs.checkpoint().cosignature_lines().begin(),
                                         theirs.checkpoint().cosignature_lines().end());
 
-  absl::MutexLock lock(OriginMutex(origin));
+  // No lock is held across the network: a slow peer must not hold up the same origin coming
+  // from another. The append itself is serialized per origin and refused by the store if the
+  // log grew meanwhile; then we start over from the new size.
   OTS_ASSIGN_OR_RETURN(bool frozen, witness_->Frozen(origin));
   if (frozen) {
     // Nothing more of it is accepted; the alarm is raised already. Say so once per size seen.
@@ -263,6 +266,26 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
         absl::StrCat("offered a checkpoint of size ", cp.checkpoint.size,
                      " of our own log, which has ", local_size, " entries"));
   }
+
+  // Every peer announces a new checkpoint at about the same moment; one pull is enough. Another
+  // peer's announcement of the same size is skipped while a pull started recently is under way
+  // (not for longer: that pull may be from a slow peer), and retried at its next answer.
+  {
+    absl::MutexLock lock(&origins_mu_);
+    InFlight& in_flight = in_flight_[origin];
+    const absl::Time now = clock_->Now();
+    if (in_flight.size >= cp.checkpoint.size && now - in_flight.started < options_.poll_interval) {
+      return absl::OkStatus();
+    }
+    in_flight = InFlight{cp.checkpoint.size, now};
+  }
+  absl::Cleanup done = [&] {
+    absl::MutexLock lock(&origins_mu_);
+    InFlight& in_flight = in_flight_[origin];
+    if (in_flight.size == cp.checkpoint.size) {
+      in_flight = InFlight();
+    }
+  };
 
   while (local_size < cp.checkpoint.size) {
     v1::PullRequest request;
@@ -297,7 +320,21 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
         return ProbeSplitView(peer_member, transport, origin, pulled_cp, pulled_note);
       }
     }
-    absl::StatusOr<uint64_t> accepted = replicator_.Accept(pulled.batch);
+    absl::StatusOr<uint64_t> accepted;
+    {
+      absl::MutexLock lock(OriginMutex(origin));
+      accepted = replicator_.Accept(pulled.batch);
+    }
+    if (accepted.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // Another peer's batch landed first, or the origin was frozen meanwhile.
+      OTS_ASSIGN_OR_RETURN(bool now_frozen, witness_->Frozen(origin));
+      OTS_ASSIGN_OR_RETURN(uint64_t now_size, store_->LogSize(origin));
+      if (now_frozen || now_size == local_size) {
+        return now_frozen ? absl::OkStatus() : accepted.status();
+      }
+      local_size = now_size;
+      continue;
+    }
     if (!accepted.ok()) {
       return accepted.status();
     }

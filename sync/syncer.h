@@ -108,6 +108,11 @@ class Syncer {
   absl::Mutex origins_mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<absl::Mutex>> origin_mu_
       ABSL_GUARDED_BY(origins_mu_);
+  struct InFlight {
+    uint64_t size = 0;  // the checkpoint size a pull under way aims at
+    absl::Time started = absl::InfinitePast();
+  };
+  absl::flat_hash_map<std::string, InFlight> in_flight_ ABSL_GUARDED_BY(origins_mu_);
   mutable absl::Mutex status_mu_;
   absl::flat_hash_map<std::string, uint64_t> frozen_logged_ ABSL_GUARDED_BY(status_mu_);
   absl::Mutex rng_mu_;
