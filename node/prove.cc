@@ -111,7 +111,13 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
   files["header.sig"] = env.signatures(0).sig();
   files["header.dsse.json"] = DsseToJson(dsse) + "\n";
   files["header.proof"] = ProofText(log_index, cp.size, header_path);
-  files["checkpoint.note"] = checkpoint.note();
+  // The origin's note with the witnesses' cosignature lines after its own signature (a note may
+  // carry any number of signatures; verify.sh checks the origin's).
+  std::string cosigned = checkpoint.note();
+  for (const std::string& line : checkpoint.cosignature_lines()) {
+    cosigned += line;
+  }
+  files["checkpoint.note"] = cosigned;
   files["log.pub.pem"] = origin_key.ToPem();
   files["verify.sh"] = std::string(VerifyScript());
   return files;
