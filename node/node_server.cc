@@ -233,6 +233,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
       options.listen_address.empty() ? s.listen_address : options.listen_address;
   int port = 0;
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
+  // take half of the first one's connections. Refuse to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(node->submission_.get());
   builder.RegisterService(node->query_.get());

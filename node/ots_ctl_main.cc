@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/bytes.h"
@@ -720,7 +721,7 @@ int Status(const Args& args) {
               << "\n";
   }
   for (const v1::PeerStatus& p : r->peers()) {
-    std::cout << "peer " << p.member() << "     " << p.endpoint() << " " << p.state();
+    std::cout << absl::StrFormat("peer %-7s", p.member()) << p.endpoint() << " " << p.state();
     if (!p.last_success_at().empty()) {
       std::cout << ", last exchange " << p.last_success_at();
     }

@@ -445,9 +445,8 @@ uint64_t Store::ChangeCount() {
 
 uint64_t Store::WaitForChange(uint64_t seen, absl::Time deadline) {
   absl::MutexLock lock(&change_mu_);
-  const uint64_t wakes = wakes_;
   auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
-    return changes_ != seen || wakes_ != wakes;
+    return changes_ != seen || woken_;
   };
   change_mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
   return changes_;
@@ -455,7 +454,7 @@ uint64_t Store::WaitForChange(uint64_t seen, absl::Time deadline) {
 
 void Store::WakeAll() {
   absl::MutexLock lock(&change_mu_);
-  ++wakes_;
+  woken_ = true;
 }
 
 absl::StatusOr<std::vector<std::string>> Store::Origins() {

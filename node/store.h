@@ -138,10 +138,11 @@ class Store {
 
   // Change notification for watchers: a counter bumped by every successful append, cosignature
   // and evidence write. WaitForChange blocks until the counter differs from `seen`, `deadline`
-  // passes or WakeAll is called, and returns the counter.
+  // passes or WakeAll has been called, and returns the counter.
   uint64_t ChangeCount();
   uint64_t WaitForChange(uint64_t seen, absl::Time deadline);
-  // Wakes every waiter now (shutdown).
+  // Wakes every waiter now, and makes every later WaitForChange return at once (shutdown: a
+  // watcher between two waits must not sleep through it).
   void WakeAll();
 
   // Origins with at least one log entry, sorted.
@@ -171,7 +172,7 @@ class Store {
   absl::Mutex append_mu_;
   absl::Mutex change_mu_;
   uint64_t changes_ ABSL_GUARDED_BY(change_mu_) = 0;
-  uint64_t wakes_ ABSL_GUARDED_BY(change_mu_) = 0;
+  bool woken_ ABSL_GUARDED_BY(change_mu_) = false;
 };
 
 }  // namespace ots
