@@ -1,6 +1,8 @@
 # The two commands of the README, and the pieces they are made of.
 #   make demo   installs missing Debian packages, builds, runs the demo
+#               (make demo KEEP=1 leaves the demo federation running)
 #   make test   installs missing Debian packages, builds, runs every test (ctest)
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
@@ -17,7 +19,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@bash deploy/demo.sh $(BUILD)
+	@KEEP=$(KEEP) bash deploy/demo.sh $(BUILD)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
