@@ -98,6 +98,13 @@ grpc::Status FederationService::Cosign(grpc::ServerContext* context,
   if (!caller.ok()) {
     return ToGrpcStatus(caller.status());
   }
+  if (!node_->directory->MaySee(caller->member, request->origin())) {
+    absl::Status denied = absl::PermissionDeniedError(
+        absl::StrCat(request->origin(), " does not share its data with ", caller->member));
+    node_->logger->Log(LogLevel::kWarn, caller->Describe(),
+                       absl::StrCat("cosign refused: ", denied.message()));
+    return ToGrpcStatus(denied);
+  }
   if (!node_->directory->MaySee(node_->member, request->origin())) {
     return ToGrpcStatus(absl::PermissionDeniedError(
         absl::StrCat(request->origin(), " does not share its data with ", node_->member,

@@ -425,7 +425,7 @@ TEST_CASE("stored cells or logs that do not match their header or checkpoint are
                           "log entries 0..0 of AZ do not hash to the root of its checkpoint"));
 }
 
-TEST_CASE("--at arguments parse strictly", "[consolidate]") {
+TEST_CASE("consolidated query: --at arguments parse strictly", "[consolidate]") {
   absl::StatusOr<std::map<std::string, uint64_t>> at = ParseAtSizes("AZ=3,KZ=12");
   REQUIRE(at.ok());
   CHECK(*at == std::map<std::string, uint64_t>{{"AZ", 3}, {"KZ", 12}});
