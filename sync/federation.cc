@@ -1,5 +1,6 @@
 #include "sync/federation.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -178,11 +179,21 @@ absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
             "pull of ", origin_, ": entry ", out_.batch.from + out_.batch.entries.size(),
             ": header does not parse: ", h.status().message()));
       }
+      // The header is not verified yet: its cell count only bounds what we accept, and
+      // memory is reserved for at most a modest part of it; the rest grows with what arrives.
       expected_cells_ = h->cell_count();
+      if (!headers_only_ && expected_cells_ > kMaxPulledCells - cells_so_far_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("pull of ", origin_, ": entry ",
+                         out_.batch.from + out_.batch.entries.size(), " announces ",
+                         expected_cells_, " cells; one pull may bring at most ", kMaxPulledCells));
+      }
+      cells_so_far_ += expected_cells_;
       out_.batch.entries.push_back(chunk.entry());
       if (!headers_only_) {
+        const uint64_t reserve = std::min<uint64_t>(expected_cells_, uint64_t{1} << 16);
         out_.batch.cells.emplace_back();
-        out_.batch.cells.back().Reserve(expected_cells_, expected_cells_ * 48);
+        out_.batch.cells.back().Reserve(reserve, reserve * 48);
       }
       entry_open_ = true;
       return absl::OkStatus();

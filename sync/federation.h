@@ -45,8 +45,13 @@ struct PulledBatch {
   ReplicaBatch batch;
 };
 
+// Most cells one pull may bring, whatever its headers say (64 Mi: more than a 1 GiB return
+// holds). A node's own pulls stop at PullLimits::max_cells after a whole return.
+constexpr uint64_t kMaxPulledCells = uint64_t{64} << 20;
+
 // Builds a PulledBatch from the chunks of a pull, checking their order. INVALID_ARGUMENT saying
-// what is out of place (the peer's fault).
+// what is out of place (the peer's fault). Headers are not verified here (the Replicator does);
+// their cell counts are trusted only up to kMaxPulledCells.
 class PullAssembler {
  public:
   PullAssembler(std::string origin, bool headers_only)
@@ -62,6 +67,7 @@ class PullAssembler {
   bool started_ = false;
   bool entry_open_ = false;
   uint64_t expected_cells_ = 0;
+  uint64_t cells_so_far_ = 0;
   PulledBatch out_;
 };
 

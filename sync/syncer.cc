@@ -315,6 +315,10 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
     request.set_origin(origin);
     request.set_from(local_size);
     OTS_ASSIGN_OR_RETURN(PulledBatch pulled, transport.Pull(request));
+    if (pulled.start.from() != local_size) {
+      return absl::InvalidArgumentError(absl::StrCat("asked for ", origin, " from ", local_size,
+                                                     ", the pull starts at ", pulled.start.from()));
+    }
     const std::string& pulled_note = pulled.start.checkpoint_note();
     OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint pulled_cp,
                          VerifyOriginCheckpoint(origin, keys, pulled_note));

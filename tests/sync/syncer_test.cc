@@ -1,0 +1,598 @@
+// Tests for sync/syncer: the backoff schedule; Reconcile and Exchange against an in-process peer
+// (tests/fakes/store_peer.h) that serves a real store through the Federation protocol code:
+// pulling a peer that is ahead (in one pull or several), verifying, storing and cosigning;
+// merging only cosignatures that verify; refusing checkpoints the origin did not sign and origins
+// that do not share with this node; and telling a split view (evidence kept, origin frozen) from
+// a peer that forges a consistency proof (its fault, nothing kept).
+#include "sync/syncer.h"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "crypto/ed25519.h"
+#include "crypto/note.h"
+#include "node/evidence.h"
+#include "node/publisher.h"
+#include "node/return_csv.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/store_peer.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace ots {
+namespace {
+
+class RecordingLogger : public Logger {
+ public:
+  void Log(LogLevel /*level*/, absl::string_view peer, absl::string_view message) override {
+    absl::MutexLock lock(&mu_);
+    lines_.push_back(absl::StrCat(peer, ": ", message));
+  }
+  int Count(absl::string_view text) {
+    absl::MutexLock lock(&mu_);
+    int n = 0;
+    for (const std::string& line : lines_) {
+      n += absl::StrContains(line, text) ? 1 : 0;
+    }
+    return n;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& name) {
+  Store::Options options;
+  options.create_if_missing = true;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File(name), options);
+  REQUIRE(store.ok());
+  return std::move(*store);
+}
+
+ParsedReturn Return(const std::string& origin, const std::string& period, int value) {
+  const std::string csv = absl::StrCat(
+      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
+      "STOCK_FLOW\n",
+      origin, ",", period, ",TJ,_T,F,_T,", value, ",A,F,STK\n",  //
+      origin, ",", period, ",TJ,_T,M,_T,7856,A,F,STK\n",         //
+      origin, ",", period, ",KG,_T,_T,_T,3456,A,F,STK\n");
+  absl::StatusOr<ParsedReturn> ret = ParseReturnCsv("r.csv", csv, origin, nullptr);
+  REQUIRE(ret.ok());
+  return *ret;
+}
+
+// A note with the text of `note`, signed by `key` under the log name of `origin`.
+std::string Resign(const std::string& note, const PrivateKey& key,
+                   const std::string& origin = "AZ") {
+  absl::StatusOr<Note> parsed = ParseNote(note);
+  REQUIRE(parsed.ok());
+  Note out{parsed->text, {}};
+  REQUIRE(SignNote(&out, LogName(origin), key).ok());
+  return FormatNote(out);
+}
+
+// The cosignature line of `member`'s witness `key` over the text of `note`.
+std::string CosignLine(const std::string& note, const std::string& member, const PrivateKey& key) {
+  absl::StatusOr<Note> parsed = ParseNote(note);
+  REQUIRE(parsed.ok());
+  Note mine{parsed->text, {}};
+  REQUIRE(CosignNote(&mine, WitnessName(member), key, 1790000000).ok());
+  return FormatNote(mine).substr(mine.text.size() + 1);
+}
+
+// `line` with one character of its signature changed.
+std::string Altered(std::string line) {
+  const size_t at = line.size() - 10;
+  line[at] = line[at] == 'A' ? 'B' : 'A';
+  return line;
+}
+
+// Whether `cp` carries a cosignature line that verifies under `member`'s witness name and `key`.
+bool CosignedBy(const v1::StoredCheckpoint& cp, const std::string& member, const PublicKey& key) {
+  absl::StatusOr<Note> parsed = ParseNote(cp.note());
+  if (!parsed.ok()) {
+    return false;
+  }
+  for (const std::string& line : cp.cosignature_lines()) {
+    absl::StatusOr<Note> one = ParseNote(absl::StrCat(parsed->text, "\n", line));
+    if (one.ok() && VerifyCosignature(*one, WitnessName(member), key).ok()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Contains(const v1::StoredCheckpoint& cp, const std::string& line) {
+  return std::find(cp.cosignature_lines().begin(), cp.cosignature_lines().end(), line) !=
+         cp.cosignature_lines().end();
+}
+
+// AZ publishes on its node (`az`) and, with the same log key, a forked history on `fork`. KZ's
+// node (`kz`) replicates it; HU is a member AZ does not share with.
+struct Net {
+  TempDir dir;
+  FakeClock clock;
+  RecordingLogger logger;
+  PrivateKey az_key = *PrivateKey::Generate();
+  PrivateKey kz_witness_key = *PrivateKey::Generate();
+  PrivateKey hu_witness_key = *PrivateKey::Generate();
+  PrivateKey stranger_key = *PrivateKey::Generate();
+  Directory directory{Bundle()};
+  std::unique_ptr<Store> az = OpenStore(dir, "az");
+  std::unique_ptr<Store> fork = OpenStore(dir, "fork");
+  std::unique_ptr<Store> kz = OpenStore(dir, "kz");
+  std::unique_ptr<Store> hu = OpenStore(dir, "hu");
+  Publisher az_publisher{az.get(), &az_key, &clock};
+  Publisher fork_publisher{fork.get(), &az_key, &clock};
+  Witness kz_witness{kz.get(), &directory, "KZ", &kz_witness_key, &clock, &logger};
+  Syncer kz_syncer{kz.get(), &directory, &kz_witness, &clock, &logger, SyncOptions()};
+  StorePeer az_peer{az.get(), &directory, "AZ", "KZ"};
+  StorePeer fork_peer{fork.get(), &directory, "AZ", "KZ"};
+
+  v1::TrustBundle Bundle() {
+    v1::TrustBundle b;
+    b.set_federation("ots-mx");
+    b.set_version(1);
+    v1::Member* az_member = b.add_members();
+    az_member->set_code("AZ");
+    az_member->add_log_keys()->set_ed25519(az_key.public_key().raw());
+    az_member->add_share_with("KZ");
+    v1::Member* kz_member = b.add_members();
+    kz_member->set_code("KZ");
+    kz_member->add_witness_keys()->set_ed25519(kz_witness_key.public_key().raw());
+    v1::Member* hu_member = b.add_members();
+    hu_member->set_code("HU");
+    hu_member->add_witness_keys()->set_ed25519(hu_witness_key.public_key().raw());
+    return b;
+  }
+  void Publish(int value, const std::string& period = "2020") {
+    REQUIRE(az_publisher.Publish(Return("AZ", period, value)).ok());
+  }
+  void PublishFork(int value, const std::string& period = "2020") {
+    REQUIRE(fork_publisher.Publish(Return("AZ", period, value)).ok());
+  }
+  v1::OriginCheckpoint Announced(StorePeer& peer) {
+    absl::StatusOr<v1::OriginCheckpoint> o = peer.Announced("AZ");
+    REQUIRE(o.ok());
+    return *o;
+  }
+  absl::Status SyncFrom(StorePeer& peer) {
+    return kz_syncer.Reconcile("AZ", peer, Announced(peer));
+  }
+  uint64_t KzSize() { return *kz->LogSize("AZ"); }
+  std::vector<v1::Evidence> Evidence() {
+    absl::StatusOr<std::vector<v1::Evidence>> e = kz->ListEvidence("AZ");
+    REQUIRE(e.ok());
+    return *e;
+  }
+};
+
+TEST_CASE("the backoff doubles from the initial delay and stops at the maximum", "[sync]") {
+  SyncOptions options;
+  options.backoff_initial = absl::Milliseconds(200);
+  options.backoff_max = absl::Seconds(10);
+  CHECK(BackoffDelay(options, 1) == absl::Milliseconds(200));
+  CHECK(BackoffDelay(options, 2) == absl::Milliseconds(400));
+  CHECK(BackoffDelay(options, 3) == absl::Milliseconds(800));
+  CHECK(BackoffDelay(options, 6) == absl::Milliseconds(6400));
+  CHECK(BackoffDelay(options, 7) == absl::Seconds(10));  // 12.8 s, capped
+  CHECK(BackoffDelay(options, 1000) == absl::Seconds(10));
+
+  options.backoff_initial = absl::Seconds(3);
+  options.backoff_max = absl::Seconds(5);
+  CHECK(BackoffDelay(options, 1) == absl::Seconds(3));
+  CHECK(BackoffDelay(options, 2) == absl::Seconds(5));
+  // An initial delay above the maximum is capped too.
+  options.backoff_initial = absl::Seconds(20);
+  CHECK(BackoffDelay(options, 1) == absl::Seconds(5));
+}
+
+TEST_CASE("a peer ahead is pulled, verified, stored and cosigned", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);  // revision 2
+  n.Publish(200, "2021");
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+
+  REQUIRE(n.az_peer.pull_calls() == 1);
+  CHECK(n.az_peer.pulls()[0].from() == 0);
+  CHECK_FALSE(n.az_peer.pulls()[0].headers_only());
+  REQUIRE(n.KzSize() == 3);
+  std::vector<v1::LogEntry> ours = *n.kz->ReadLog("AZ"), theirs = *n.az->ReadLog("AZ");
+  REQUIRE(ours.size() == theirs.size());
+  for (size_t i = 0; i < ours.size(); ++i) {
+    CHECK(ours[i].SerializeAsString() == theirs[i].SerializeAsString());
+  }
+  int cells = 0;
+  REQUIRE(n.kz->ForEachCell("AZ", "2020", 2,
+                            [&](absl::string_view) {
+                              ++cells;
+                              return absl::OkStatus();
+                            })
+              .ok());
+  CHECK(cells == 3);
+
+  absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 3);
+  REQUIRE(stored.ok());
+  CHECK(stored->note() == n.az->LatestCheckpoint("AZ")->note());
+  CHECK(CosignedBy(*stored, "KZ", n.kz_witness_key.public_key()));
+  // The line is by KZ's witness name, not another's.
+  CHECK_FALSE(CosignedBy(*stored, "HU", n.kz_witness_key.public_key()));
+  CHECK(stored->cosignature_lines_size() == 1);
+}
+
+TEST_CASE("a node without a witness key replicates but cosigns nothing", "[sync]") {
+  Net n;
+  n.Publish(100);
+  Witness witness(n.hu.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
+  Syncer syncer(n.hu.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  REQUIRE(syncer.Reconcile("AZ", n.az_peer, n.Announced(n.az_peer)).ok());
+  CHECK(*n.hu->LogSize("AZ") == 1);
+  CHECK(n.hu->GetCheckpoint("AZ", 1)->cosignature_lines_size() == 0);
+}
+
+TEST_CASE("cosignatures that come with a pull are kept only if they verify", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  const std::string note = n.az->LatestCheckpoint("AZ")->note();
+  const std::string hu_line = CosignLine(note, "HU", n.hu_witness_key);
+  const std::string stranger = CosignLine(note, "HU", n.stranger_key);
+  const std::string altered = Altered(hu_line);
+  // The serving node's store holds lines it never checked (a relay could add anything).
+  REQUIRE(n.az->AddCosignatures("AZ", 2, {hu_line, stranger, altered}).ok());
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 2);
+  REQUIRE(stored.ok());
+  CHECK(Contains(*stored, hu_line));
+  CHECK_FALSE(Contains(*stored, stranger));
+  CHECK_FALSE(Contains(*stored, altered));
+  CHECK(CosignedBy(*stored, "KZ", n.kz_witness_key.public_key()));
+  CHECK(stored->cosignature_lines_size() == 2);
+}
+
+TEST_CASE("a peer at our size is not pulled; its verified cosignatures are merged", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.az_peer.limits.max_entries = 1;  // so that KZ stores the checkpoints of sizes 1 and 2
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  const int pulls = n.az_peer.pull_calls();
+  REQUIRE(pulls == 2);
+  const std::string note = n.az->LatestCheckpoint("AZ")->note();
+  const std::string hu_line = CosignLine(note, "HU", n.hu_witness_key);
+  v1::OriginCheckpoint theirs = n.Announced(n.az_peer);
+  theirs.mutable_checkpoint()->add_cosignature_lines(hu_line);
+
+  SECTION("a valid cosignature of a bundle witness is merged") {
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.az_peer.pull_calls() == pulls);
+    absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 2);
+    REQUIRE(stored.ok());
+    CHECK(Contains(*stored, hu_line));
+    CHECK(stored->cosignature_lines_size() == 2);  // KZ's own and HU's
+    // Merging the same again adds nothing.
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines_size() == 2);
+  }
+  SECTION("forged cosignature lines are dropped") {
+    theirs.mutable_checkpoint()->clear_cosignature_lines();
+    const std::string stranger = CosignLine(note, "HU", n.stranger_key);
+    const std::string altered = Altered(hu_line);
+    // HU's valid cosignature of another checkpoint of AZ, presented as one of this one.
+    const std::string other_note =
+        CosignLine(n.az->GetCheckpoint("AZ", 1)->note(), "HU", n.hu_witness_key);
+    for (const std::string& line : {stranger, altered, other_note}) {
+      theirs.mutable_checkpoint()->add_cosignature_lines(line);
+    }
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.az_peer.pull_calls() == pulls);
+    absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 2);
+    REQUIRE(stored.ok());
+    CHECK(stored->cosignature_lines_size() == 1);  // only KZ's own
+    CHECK_FALSE(Contains(*stored, stranger));
+    CHECK_FALSE(Contains(*stored, altered));
+    CHECK_FALSE(Contains(*stored, other_note));
+  }
+  SECTION("a peer behind: cosignatures of the prefix checkpoint are merged into it") {
+    v1::OriginCheckpoint behind;
+    behind.set_origin("AZ");
+    behind.set_size(1);
+    const std::string note1 = n.az->GetCheckpoint("AZ", 1)->note();
+    behind.mutable_checkpoint()->set_note(note1);
+    const std::string line1 = CosignLine(note1, "HU", n.hu_witness_key);
+    behind.mutable_checkpoint()->add_cosignature_lines(line1);
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, behind).ok());
+    CHECK(n.az_peer.pull_calls() == pulls);
+    CHECK(Contains(*n.kz->GetCheckpoint("AZ", 1), line1));
+    CHECK_FALSE(Contains(*n.kz->GetCheckpoint("AZ", 2), line1));
+    CHECK(n.KzSize() == 2);
+  }
+}
+
+TEST_CASE("a checkpoint the origin did not sign is refused and nothing is stored", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  v1::OriginCheckpoint theirs = n.Announced(n.az_peer);
+  const std::string genuine = theirs.checkpoint().note();
+
+  SECTION("the announced checkpoint is signed by another key") {
+    theirs.mutable_checkpoint()->set_note(Resign(genuine, n.stranger_key));
+    absl::Status s = n.kz_syncer.Reconcile("AZ", n.az_peer, theirs);
+    INFO(s.message());
+    CHECK(absl::IsInvalidArgument(s));
+    CHECK(n.az_peer.pull_calls() == 0);
+  }
+  SECTION("the announced checkpoint names another log") {
+    absl::StatusOr<Note> parsed = ParseNote(genuine);
+    REQUIRE(parsed.ok());
+    absl::StatusOr<Checkpoint> cp = ParseCheckpoint(parsed->text);
+    REQUIRE(cp.ok());
+    cp->origin = LogName("KZ");
+    Note other{FormatCheckpoint(*cp), {}};
+    REQUIRE(SignNote(&other, LogName("AZ"), n.az_key).ok());
+    theirs.mutable_checkpoint()->set_note(FormatNote(other));
+    CHECK(absl::IsInvalidArgument(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs)));
+    CHECK(n.az_peer.pull_calls() == 0);
+  }
+  SECTION("the pulled checkpoint is signed by another key") {
+    n.az_peer.checkpoint_note = Resign(genuine, n.stranger_key);
+    absl::Status s = n.kz_syncer.Reconcile("AZ", n.az_peer, theirs);
+    INFO(s.message());
+    CHECK(absl::IsInvalidArgument(s));
+    CHECK(n.az_peer.pull_calls() == 1);
+  }
+  SECTION("the pulled checkpoint, validly signed, is not of the size the pull reaches") {
+    n.az_peer.checkpoint_note = n.az->GetCheckpoint("AZ", 1)->note();
+    absl::Status s = n.kz_syncer.Reconcile("AZ", n.az_peer, theirs);
+    INFO(s.message());
+    CHECK(absl::IsInvalidArgument(s));
+  }
+  SECTION("the pulled cells are tampered with") {
+    n.az_peer.chunk_mutator = [](v1::PullChunk* chunk) {
+      if (chunk->has_cells()) {
+        std::string cells = chunk->cells();
+        cells[cells.find(",7856,")] = ';';
+        chunk->set_cells(cells);
+      }
+      return true;
+    };
+    CHECK(absl::IsInvalidArgument(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs)));
+  }
+  CHECK(n.KzSize() == 0);
+  CHECK_FALSE(n.kz->LatestCheckpoint("AZ").ok());
+  CHECK(n.Evidence().empty());
+}
+
+TEST_CASE("a pull capped by the serving node's limits is completed by further pulls", "[sync]") {
+  Net n;
+  for (int i = 0; i < 5; ++i) {
+    n.Publish(100 + i, absl::StrCat(2015 + i));
+  }
+  SECTION("by entries") { n.az_peer.limits.max_entries = 2; }
+  SECTION("by cells") { n.az_peer.limits.max_cells = 4; }  // 3 cells a return
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  CHECK(n.KzSize() == 5);
+  REQUIRE(n.az_peer.pull_calls() == 3);
+  CHECK(n.az_peer.pulls()[0].from() == 0);
+  CHECK(n.az_peer.pulls()[1].from() == 2);
+  CHECK(n.az_peer.pulls()[2].from() == 4);
+  // Each batch's checkpoint was stored and cosigned as it arrived.
+  for (uint64_t size : {2, 4, 5}) {
+    absl::StatusOr<v1::StoredCheckpoint> cp = n.kz->GetCheckpoint("AZ", size);
+    REQUIRE(cp.ok());
+    CHECK(cp->note() == n.az->GetCheckpoint("AZ", size)->note());
+    CHECK(CosignedBy(*cp, "KZ", n.kz_witness_key.public_key()));
+  }
+}
+
+TEST_CASE("an origin that does not share with this node is neither pulled nor stored", "[sync]") {
+  Net n;
+  n.Publish(100);
+  Witness witness(n.hu.get(), &n.directory, "HU", &n.hu_witness_key, &n.clock, &n.logger);
+  Syncer syncer(n.hu.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  // The peer (wrongly) offers AZ's checkpoint to HU.
+  absl::Status s = syncer.Reconcile("KZ", n.az_peer, n.Announced(n.az_peer));
+  INFO(s.message());
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(absl::StrContains(s.message(), "does not share its data with HU"));
+  CHECK(n.az_peer.pull_calls() == 0);
+  CHECK(*n.hu->LogSize("AZ") == 0);
+}
+
+TEST_CASE("a checkpoint of our own log beyond its end is refused", "[sync]") {
+  Net n;
+  // `fork` repeats AZ's two returns (same key, same clock: the same entries) and adds a third,
+  // which AZ's own node never signed.
+  n.Publish(100);
+  n.Publish(101);
+  n.PublishFork(100);
+  n.PublishFork(101);
+  n.PublishFork(102);
+  REQUIRE(n.fork->GetCheckpoint("AZ", 2)->note() == n.az->GetCheckpoint("AZ", 2)->note());
+  PrivateKey az_witness_key = *PrivateKey::Generate();
+  Witness witness(n.az.get(), &n.directory, "AZ", &az_witness_key, &n.clock, &n.logger);
+  Syncer syncer(n.az.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  StorePeer peer(n.fork.get(), &n.directory, "KZ", "AZ");
+  absl::Status s = syncer.Reconcile("KZ", peer, n.Announced(peer));
+  INFO(s.message());
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(peer.pull_calls() == 0);
+  CHECK(*n.az->LogSize("AZ") == 2);
+}
+
+TEST_CASE("a checkpoint of our size with another root proves a split view", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.PublishFork(100);
+  n.PublishFork(999);  // the same size, another root
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+
+  absl::Status s = n.SyncFrom(n.fork_peer);
+  INFO(s.message());
+  CHECK(absl::IsAborted(s));
+  CHECK(n.fork_peer.pull_calls() == 0);
+  std::vector<v1::Evidence> evidence = n.Evidence();
+  REQUIRE(evidence.size() == 1);
+  absl::Status verified = VerifyEvidence(evidence[0], {n.az_key.public_key()});
+  INFO(verified.message());
+  CHECK(verified.ok());
+  CHECK(evidence[0].reported_by() == "KZ");
+  CHECK(*n.kz_witness.Frozen("AZ"));
+  CHECK(n.logger.Count("ALARM split view") == 1);
+
+  // From now on nothing more of AZ is taken, however valid.
+  n.Publish(102);
+  const int pulls = n.az_peer.pull_calls();
+  CHECK(n.SyncFrom(n.az_peer).ok());
+  CHECK(n.SyncFrom(n.az_peer).ok());
+  CHECK(n.az_peer.pull_calls() == pulls);
+  CHECK(n.logger.Count("is frozen after a split view") == 1);  // said once per size
+  CHECK(n.KzSize() == 2);
+  CHECK(n.kz->LatestCheckpoint("AZ")->note() == n.az->GetCheckpoint("AZ", 2)->note());
+  // Meeting the fork again stores nothing new.
+  n.SyncFrom(n.fork_peer).IgnoreError();
+  CHECK(n.Evidence().size() == 1);
+}
+
+TEST_CASE("a smaller checkpoint with another root proves a split view", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.PublishFork(999);
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  absl::Status s = n.SyncFrom(n.fork_peer);
+  INFO(s.message());
+  CHECK(absl::IsAborted(s));
+  std::vector<v1::Evidence> evidence = n.Evidence();
+  REQUIRE(evidence.size() == 1);
+  CHECK(evidence[0].leaf_hashes_size() == 2);
+  CHECK(VerifyEvidence(evidence[0], {n.az_key.public_key()}).ok());
+}
+
+TEST_CASE("a larger fork fails the consistency proof and the probe proves the split view",
+          "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.PublishFork(100);
+  n.PublishFork(999);
+  n.PublishFork(1000);
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+
+  absl::Status s = n.SyncFrom(n.fork_peer);
+  INFO(s.message());
+  CHECK(absl::IsAborted(s));
+  REQUIRE(n.fork_peer.pull_calls() == 2);
+  CHECK(n.fork_peer.pulls()[0].from() == 2);
+  CHECK(n.fork_peer.pulls()[1].from() == 0);
+  CHECK(n.fork_peer.pulls()[1].headers_only());
+  std::vector<v1::Evidence> evidence = n.Evidence();
+  REQUIRE(evidence.size() == 1);
+  CHECK(evidence[0].leaf_hashes_size() == 3);
+  absl::Status verified = VerifyEvidence(evidence[0], {n.az_key.public_key()});
+  INFO(verified.message());
+  CHECK(verified.ok());
+  CHECK(*n.kz_witness.Frozen("AZ"));
+  CHECK(n.KzSize() == 2);
+  CHECK(n.kz->LatestCheckpoint("AZ")->note() == n.az->GetCheckpoint("AZ", 2)->note());
+}
+
+TEST_CASE("a wrong consistency proof for an honest extension is the peer's fault", "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  n.Publish(102);
+  n.Publish(103);
+  const int pulls = n.az_peer.pull_calls();
+
+  SECTION("a hash of the proof changed") {
+    n.az_peer.chunk_mutator = [](v1::PullChunk* chunk) {
+      if (chunk->has_start() && chunk->start().consistency_proof_size() > 0) {
+        std::string* h = chunk->mutable_start()->mutable_consistency_proof(0);
+        (*h)[0] ^= 1;
+      }
+      return true;
+    };
+  }
+  SECTION("the proof left out") {
+    n.az_peer.chunk_mutator = [](v1::PullChunk* chunk) {
+      if (chunk->has_start()) {
+        chunk->mutable_start()->clear_consistency_proof();
+      }
+      return true;
+    };
+  }
+  absl::Status s = n.SyncFrom(n.az_peer);
+  INFO(s.message());
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(n.az_peer.pull_calls() == pulls + 2);  // the batch, then the probe
+  CHECK(n.Evidence().empty());
+  CHECK_FALSE(*n.kz_witness.Frozen("AZ"));
+  CHECK(n.KzSize() == 2);
+
+  // An honest peer is then followed as usual.
+  n.az_peer.chunk_mutator = nullptr;
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+  CHECK(n.KzSize() == 4);
+}
+
+TEST_CASE(
+    "Exchange records verified evidence, rejects false evidence, and is not failed by a "
+    "split view",
+    "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.PublishFork(100);
+  n.PublishFork(999);
+  REQUIRE(n.SyncFrom(n.az_peer).ok());
+
+  SECTION("a split view met in the answer") {
+    absl::StatusOr<v1::CheckpointsResponse> answer = n.fork_peer.Checkpoints();
+    REQUIRE(answer.ok());
+    CHECK(n.kz_syncer.Exchange("AZ", n.fork_peer, *answer).ok());
+    CHECK(n.Evidence().size() == 1);
+  }
+  SECTION("evidence a peer holds") {
+    v1::Evidence e;
+    e.set_origin("AZ");
+    e.set_note_a(n.az->GetCheckpoint("AZ", 2)->note());
+    e.set_note_b(n.fork->GetCheckpoint("AZ", 2)->note());
+    e.set_reported_by("HU");
+    v1::CheckpointsResponse answer;
+    answer.set_member("HU");
+    *answer.add_evidence() = e;
+    CHECK(n.kz_syncer.Exchange("HU", n.az_peer, answer).ok());
+    std::vector<v1::Evidence> evidence = n.Evidence();
+    REQUIRE(evidence.size() == 1);
+    CHECK(evidence[0].reported_by() == "HU");
+    CHECK(*n.kz_witness.Frozen("AZ"));
+  }
+  SECTION("evidence that proves nothing") {
+    v1::Evidence e;
+    e.set_origin("AZ");
+    e.set_note_a(n.az->GetCheckpoint("AZ", 2)->note());
+    e.set_note_b(Resign(n.az->GetCheckpoint("AZ", 2)->note(), n.az_key));  // consistent
+    v1::CheckpointsResponse answer;
+    *answer.add_evidence() = e;
+    e.set_note_b(Resign(n.fork->GetCheckpoint("AZ", 2)->note(), n.stranger_key));  // not AZ's
+    *answer.add_evidence() = e;
+    absl::Status s = n.kz_syncer.Exchange("HU", n.az_peer, answer);
+    CHECK(absl::IsInvalidArgument(s));
+    CHECK(n.Evidence().empty());
+    CHECK_FALSE(*n.kz_witness.Frozen("AZ"));
+  }
+}
+
+}  // namespace
+}  // namespace ots
