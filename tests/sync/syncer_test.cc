@@ -10,11 +10,13 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "node/evidence.h"
@@ -592,6 +594,43 @@ TEST_CASE(
     CHECK(n.Evidence().empty());
     CHECK_FALSE(*n.kz_witness.Frozen("AZ"));
   }
+}
+
+TEST_CASE("a slow peer does not hold up an origin another peer delivers", "[sync]") {
+  Net n;
+  n.Publish(100);
+  // The slow peer stalls inside its pull until released.
+  StorePeer slow{n.az.get(), &n.directory, "AZ", "KZ"};
+  StorePeer fast{n.az.get(), &n.directory, "AZ", "KZ"};
+  absl::Notification entered, release;
+  slow.chunk_mutator = [&](v1::PullChunk*) {
+    if (!entered.HasBeenNotified()) {
+      entered.Notify();
+      release.WaitForNotification();
+    }
+    return true;
+  };
+  absl::Status slow_result;
+  std::thread stalled([&] { slow_result = n.SyncFrom(slow); });
+  entered.WaitForNotification();
+
+  // While the stalled pull is recent, the same size from another peer is not pulled twice...
+  REQUIRE(n.SyncFrom(fast).ok());
+  CHECK(fast.pull_calls() == 0);
+  CHECK(n.KzSize() == 0);
+  // ...but once it has taken longer than the poll interval, the other peer delivers it, with
+  // no lock held by the stalled call.
+  n.clock.Advance(SyncOptions().poll_interval + absl::Seconds(1));
+  REQUIRE(n.SyncFrom(fast).ok());
+  CHECK(fast.pull_calls() == 1);
+  CHECK(n.KzSize() == 1);
+
+  // The stalled pull finishes late: the store refuses its stale batch; nothing is doubled.
+  release.Notify();
+  stalled.join();
+  INFO(slow_result.message());
+  CHECK(slow_result.ok());
+  CHECK(n.KzSize() == 1);
 }
 
 }  // namespace
