@@ -352,12 +352,11 @@ int Main(int argc, char** argv) {
   const uint64_t answers = watcher.answers();
   watcher.Stop();
 
-  std::cout << absl::StrFormat(
-      "%d returns of %d cells to %s (%s), %d watch answers in %.1f s\n", sent.size(), cells,
-      absl::StrJoin(origins, ","),
-      pace_ms == 0 ? std::string("each once the previous is visible")
-                   : absl::StrCat("one every ", pace_ms, " ms"),
-      answers, Ms(t_end - t_begin) / 1000);
+  std::cout << absl::StrFormat("%d returns of %d cells to %s (%s), %d watch answers in %.1f s\n",
+                               sent.size(), cells, absl::StrJoin(origins, ","),
+                               pace_ms == 0 ? std::string("each once the previous is visible")
+                                            : absl::StrCat("one every ", pace_ms, " ms"),
+                               answers, Ms(t_end - t_begin) / 1000);
   std::cout << "submit acknowledged (origin's commit)  " << Summary(ack_ms) << "\n";
   std::cout << "acknowledged -> visible at Secretariat " << Summary(visible_ms);
   if (missing > 0) {
