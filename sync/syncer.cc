@@ -29,6 +29,10 @@ absl::Duration BackoffDelay(const SyncOptions& options, int failures) {
   return std::min(d, options.backoff_max);
 }
 
+absl::Duration Jittered(absl::Duration delay, absl::BitGenRef gen) {
+  return delay - absl::Uniform(gen, 0.0, 0.5) * delay;
+}
+
 Syncer::Syncer(Store* store, const Directory* directory, Witness* witness, const Clock* clock,
                Logger* logger, const SyncOptions& options)
     : store_(store),
@@ -149,10 +153,10 @@ void Syncer::Run(Peer* peer) {
                    absl::StrCat("sync: ", ended.message(), " (failure ", failures,
                                 "; retrying with backoff)"));
     }
-    absl::Duration wait = BackoffDelay(options_, failures);
+    absl::Duration wait;
     {
       absl::MutexLock lock(&rng_mu_);
-      wait -= absl::Uniform(rng_, 0.0, 0.5) * wait;
+      wait = Jittered(BackoffDelay(options_, failures), rng_);
     }
     stop_.WaitForNotificationWithTimeout(wait);
   }

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -43,6 +44,9 @@ struct SyncOptions {
 
 // The wait before retrying after `failures` consecutive failures (>= 1), before jitter.
 absl::Duration BackoffDelay(const SyncOptions& options, int failures);
+// `delay` less a random part of up to half of it, so that nodes failing together do not retry
+// in step.
+absl::Duration Jittered(absl::Duration delay, absl::BitGenRef gen);
 
 class Syncer {
  public:

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -631,6 +632,19 @@ TEST_CASE("a slow peer does not hold up an origin another peer delivers", "[sync
   INFO(slow_result.message());
   CHECK(slow_result.ok());
   CHECK(n.KzSize() == 1);
+}
+
+TEST_CASE("retries are jittered: within the upper half of the delay, and not all equal", "[sync]") {
+  absl::BitGen gen;
+  const absl::Duration delay = absl::Seconds(4);
+  std::set<int64_t> seen;
+  for (int i = 0; i < 200; ++i) {
+    const absl::Duration d = Jittered(delay, gen);
+    CHECK(d > delay / 2);
+    CHECK(d <= delay);
+    seen.insert(absl::ToInt64Microseconds(d));
+  }
+  CHECK(seen.size() > 100);
 }
 
 }  // namespace
