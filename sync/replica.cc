@@ -8,24 +8,9 @@
 #include "node/publisher.h"
 #include "node/return_check.h"
 #include "node/return_header.h"
+#include "sync/witness.h"
 
 namespace ots {
-namespace {
-
-// The origin's log keys in the trust bundle.
-std::vector<PublicKey> LogKeys(const v1::Member& member) {
-  std::vector<PublicKey> keys;
-  for (const v1::PublicKeyEntry& e : member.log_keys()) {
-    absl::StatusOr<PublicKey> k = PublicKey::FromRaw(e.ed25519());
-    if (k.ok()) {
-      keys.push_back(*k);
-    }
-  }
-  return keys;
-}
-
-}  // namespace
-
 absl::StatusOr<ReplicaBatch> ExportBatch(Store& store, absl::string_view origin, uint64_t from) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
   if (log.empty()) {
@@ -85,7 +70,7 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
         absl::StrCat(origin, " checkpoint: ", note.status().message()));
   }
   std::optional<PublicKey> key;
-  for (const PublicKey& k : LogKeys(*member)) {
+  for (const PublicKey& k : OriginLogKeys(*directory_, origin)) {
     if (VerifyNote(*note, log_name, k).ok()) {
       key = k;
       break;

@@ -22,30 +22,11 @@
 #include "sync/replica.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/store_peer.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
 namespace {
-
-std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& name) {
-  Store::Options options;
-  options.create_if_missing = true;
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File(name), options);
-  REQUIRE(store.ok());
-  return std::move(*store);
-}
-
-ParsedReturn Return(const std::string& origin, const std::string& period, int value) {
-  const std::string csv = absl::StrCat(
-      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
-      "STOCK_FLOW\n",
-      origin, ",", period, ",TJ,_T,F,_T,", value, ",A,F,STK\n",  //
-      origin, ",", period, ",TJ,_T,M,_T,7856,A,F,STK\n",         //
-      origin, ",", period, ",KG,_T,_T,_T,3456,A,F,STK\n");
-  absl::StatusOr<ParsedReturn> ret = ParseReturnCsv("r.csv", csv, origin, nullptr);
-  REQUIRE(ret.ok());
-  return *ret;
-}
 
 // AZ shares with KZ only; UZ with KZ and HU. `az` and `uz` are their nodes; `kz` holds both.
 struct Net {

@@ -15,18 +15,11 @@
 #include "node/query.h"
 #include "node/return_csv.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
 namespace {
-
-std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& name) {
-  Store::Options options;
-  options.create_if_missing = true;
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File(name), options);
-  REQUIRE(store.ok());
-  return std::move(*store);
-}
 
 ParsedReturn Return(const std::string& period, int uz_female) {
   const std::string csv = absl::StrCat(

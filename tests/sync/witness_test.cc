@@ -20,38 +20,11 @@
 #include "node/return_csv.h"
 #include "sync/replica.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
 namespace {
-
-class RecordingLogger : public Logger {
- public:
-  void Log(LogLevel /*level*/, absl::string_view peer, absl::string_view message) override {
-    absl::MutexLock lock(&mu_);
-    lines_.push_back(absl::StrCat(peer, ": ", message));
-  }
-  int Count(absl::string_view text) {
-    absl::MutexLock lock(&mu_);
-    int n = 0;
-    for (const std::string& line : lines_) {
-      n += absl::StrContains(line, text) ? 1 : 0;
-    }
-    return n;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> lines_;
-};
-
-std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& name) {
-  Store::Options options;
-  options.create_if_missing = true;
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File(name), options);
-  REQUIRE(store.ok());
-  return std::move(*store);
-}
 
 ParsedReturn Return(const std::string& period, int value) {
   const std::string csv = absl::StrCat(
