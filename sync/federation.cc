@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
-#include "node/publisher.h"
-#include "node/return_header.h"
+#include "node/log/publisher.h"
+#include "node/model/return_header.h"
 
 namespace ots {
 

@@ -10,8 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "node/directory.h"
-#include "node/store.h"
+#include "node/trust/directory.h"
+#include "node/store/store.h"
 #include "proto/services.pb.h"
 #include "sync/replica.h"
 

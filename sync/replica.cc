@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
-#include "node/publisher.h"
-#include "node/return_check.h"
-#include "node/return_header.h"
+#include "node/log/publisher.h"
+#include "node/log/log_checker.h"
+#include "node/model/return_header.h"
 #include "sync/witness.h"
 
 namespace ots {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "node/cell_lines.h"
-#include "node/directory.h"
-#include "node/store.h"
+#include "node/model/cell_lines.h"
+#include "node/trust/directory.h"
+#include "node/store/store.h"
 #include "proto/data.pb.h"
 
 namespace ots {

@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
-#include "node/evidence.h"
-#include "node/publisher.h"
-#include "node/return_check.h"
+#include "node/log/evidence.h"
+#include "node/log/publisher.h"
+#include "node/log/log_checker.h"
 
 namespace ots {
 namespace {

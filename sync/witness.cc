@@ -4,7 +4,7 @@
 #include "absl/time/time.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
-#include "node/publisher.h"
+#include "node/log/publisher.h"
 
 namespace ots {
 namespace {

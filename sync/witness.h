@@ -10,11 +10,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
-#include "node/clock.h"
-#include "node/directory.h"
-#include "node/evidence.h"
-#include "node/log.h"
-#include "node/store.h"
+#include "node/base/clock.h"
+#include "node/trust/directory.h"
+#include "node/log/evidence.h"
+#include "node/base/event_log.h"
+#include "node/store/store.h"
 
 namespace ots {
 

@@ -18,10 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "crypto/ed25519.h"
-#include "node/clock.h"
-#include "node/publisher.h"
-#include "node/return_csv.h"
-#include "node/store.h"
+#include "node/base/clock.h"
+#include "node/log/publisher.h"
+#include "node/model/return_csv.h"
+#include "node/store/store.h"
 #include "tests/tools/synthetic_return.h"
 
 namespace ots {

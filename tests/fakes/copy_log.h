@@ -12,9 +12,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/status_macros.h"
-#include "node/publisher.h"
-#include "node/return_header.h"
-#include "node/store.h"
+#include "node/log/publisher.h"
+#include "node/model/return_header.h"
+#include "node/store/store.h"
 
 namespace ots {
 

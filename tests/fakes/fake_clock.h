@@ -4,7 +4,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "node/clock.h"
+#include "node/base/clock.h"
 
 namespace ots {
 

@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "node/directory.h"
-#include "node/store.h"
+#include "node/trust/directory.h"
+#include "node/store/store.h"
 #include "proto/services.pb.h"
 #include "sync/federation.h"
 #include "sync/peer_transport.h"

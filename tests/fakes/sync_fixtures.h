@@ -12,9 +12,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "node/log.h"
-#include "node/return_csv.h"
-#include "node/store.h"
+#include "node/base/event_log.h"
+#include "node/model/return_csv.h"
+#include "node/store/store.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {

@@ -23,12 +23,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/ed25519.h"
-#include "node/clock.h"
-#include "node/config.h"
-#include "node/publisher.h"
-#include "node/return_csv.h"
-#include "node/return_header.h"
-#include "node/store.h"
+#include "node/base/clock.h"
+#include "node/trust/config.h"
+#include "node/log/publisher.h"
+#include "node/model/return_csv.h"
+#include "node/model/return_header.h"
+#include "node/store/store.h"
 
 namespace ots {
 namespace {

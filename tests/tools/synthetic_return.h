@@ -17,7 +17,7 @@ namespace ots {
 inline std::string SyntheticReturn(absl::string_view origin, absl::string_view period,
                                    size_t cells) {
   static const char* kCitizens[] = {
-#include "node/iso3166_alpha2.inc"
+#include "node/model/iso3166_alpha2.inc"
       "STLS", "_U"};
   static const char* kStay[] = {"VISA",     "VISA_FREE",   "RES_TEMP",    "RES_PERM", "WORK_PERM",
                                 "STUDY",    "LAB_MIG",     "LAB_MIG_IRR", "STRANDED", "TRANSIT",

@@ -1,0 +1,26 @@
+// Time as a dependency (LevelDB Env, Envoy TimeSource): library code asks a Clock, tests
+// advance a fake one.
+#ifndef OTS_NODE_BASE_CLOCK_H_
+#define OTS_NODE_BASE_CLOCK_H_
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace ots {
+
+// Thread-safe: Now() may be called from any thread.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() const = 0;
+};
+
+// The system's real-time clock. Mains create one and pass it down.
+class SystemClock : public Clock {
+ public:
+  absl::Time Now() const override { return absl::Now(); }
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_BASE_CLOCK_H_

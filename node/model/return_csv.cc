@@ -1,0 +1,623 @@
+#include "node/model/return_csv.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "crypto/parallel.h"
+#include "node/model/codes.h"
+
+namespace ots {
+namespace {
+
+enum Column : int {
+  kRefArea = 0,
+  kTimePeriod,
+  kCitizen,
+  kStayCat,
+  kSex,
+  kAge,
+  kObsValue,
+  kObsStatus,
+  kConfStatus,
+  kStockFlow,
+};
+
+// Collects problems up to kMaxProblems.
+class Problems {
+ public:
+  explicit Problems(absl::string_view file) : file_(file) {}
+
+  void Add(size_t line, absl::string_view message) {
+    ++count_;
+    if (list_.size() < kMaxProblems) {
+      list_.push_back(absl::StrCat(file_, ":", line, ": ", message));
+    }
+  }
+  // True once more than kMaxProblems were found: the caller stops looking.
+  bool full() const { return count_ > kMaxProblems; }
+  bool empty() const { return count_ == 0; }
+
+  std::vector<std::string> Take() {
+    if (count_ > list_.size()) {
+      list_.back() = absl::StrCat(list_.back(), " (stopped after ", kMaxProblems,
+                                  " problems; more were not reported)");
+    }
+    return std::move(list_);
+  }
+  size_t count() const { return count_; }
+
+ private:
+  std::string file_;
+  std::vector<std::string> list_;
+  size_t count_ = 0;
+};
+
+// Splits one CSV record (RFC 4180, no embedded line breaks) into fields. Quoted fields are
+// unquoted into `storage`, whose elements never move. Returns false with `*error` set on a
+// malformed quote.
+bool SplitCsvLine(absl::string_view line, std::vector<absl::string_view>* fields,
+                  std::deque<std::string>* storage, std::string* error) {
+  fields->clear();
+  storage->clear();
+  size_t i = 0;
+  while (true) {
+    if (i < line.size() && line[i] == '"') {
+      std::string& value = storage->emplace_back();
+      ++i;
+      while (true) {
+        if (i >= line.size()) {
+          *error = "unterminated quoted field";
+          return false;
+        }
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            value.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        value.push_back(line[i++]);
+      }
+      if (i < line.size() && line[i] != ',') {
+        *error = "text after a closing quote";
+        return false;
+      }
+      fields->push_back(value);
+    } else {
+      size_t end = line.find(',', i);
+      if (end == absl::string_view::npos) {
+        end = line.size();
+      }
+      fields->push_back(line.substr(i, end - i));
+      i = end;
+    }
+    if (i >= line.size()) {
+      return true;
+    }
+    ++i;  // the comma
+    if (i == line.size()) {
+      fields->push_back(absl::string_view());
+      return true;
+    }
+  }
+}
+
+// Strict non-negative decimal: no sign, no leading zeros, no spaces.
+bool ParseCount(absl::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 13 || (s.size() > 1 && s[0] == '0')) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// One accepted cell, as the totals check needs it.
+struct CellInfo {
+  int citizen;
+  int stay_cat;
+  int sex;
+  AgeCode age;
+  uint64_t value;
+  size_t line;
+  // The AGE code as written (at most 8 characters: "Y100T149"), for messages.
+  std::array<char, 8> age_chars{};
+  uint8_t age_len = 0;
+
+  absl::string_view age_code() const { return absl::string_view(age_chars.data(), age_len); }
+};
+
+uint64_t PackKey(int citizen, int stay_cat, int sex, int age_id) {
+  return (static_cast<uint64_t>(citizen) << 48) | (static_cast<uint64_t>(stay_cat) << 32) |
+         (static_cast<uint64_t>(sex) << 16) | static_cast<uint64_t>(age_id);
+}
+uint64_t KeyOf(const CellInfo& c) { return PackKey(c.citizen, c.stay_cat, c.sex, c.age.Id()); }
+
+// The key of `c` with the dimension at `shift` set to _T.
+uint64_t ParentKey(uint64_t key, int shift) {
+  return key & ~(static_cast<uint64_t>(0xffff) << shift);
+}
+
+constexpr int kShiftCitizen = 48;
+constexpr int kShiftStayCat = 32;
+constexpr int kShiftSex = 16;
+constexpr int kShiftAge = 0;
+
+// Checks totals along CITIZEN, STAY_CAT and SEX: a `_T` cell against the cells that differ
+// from it only in that dimension.
+void CheckCategoricalTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
+                            const absl::flat_hash_map<uint64_t, size_t>& by_key,
+                            Problems* problems) {
+  // The parts of one total, keyed by the total's index in `cells`.
+  struct Group {
+    uint64_t sum = 0;
+    size_t parts = 0;
+    bool has_f = false;
+    bool has_m = false;
+    size_t max_index = 0;
+    uint64_t max_value = 0;
+  };
+  const int sex_f = SexCodeId("F");
+  const int sex_m = SexCodeId("M");
+  struct Dim {
+    const char* name;
+    int shift;
+  };
+  for (const Dim& dim :
+       {Dim{"CITIZEN", kShiftCitizen}, Dim{"STAY_CAT", kShiftStayCat}, Dim{"SEX", kShiftSex}}) {
+    absl::flat_hash_map<size_t, Group> groups;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (((keys[i] >> dim.shift) & 0xffff) == kTotalCodeId) {
+        continue;
+      }
+      auto total = by_key.find(ParentKey(keys[i], dim.shift));
+      if (total == by_key.end()) {
+        continue;  // a breakdown without its total is fine
+      }
+      Group& g = groups[total->second];
+      g.sum += cells[i].value;
+      ++g.parts;
+      if (dim.shift == kShiftSex) {
+        g.has_f |= cells[i].sex == sex_f;
+        g.has_m |= cells[i].sex == sex_m;
+      }
+      if (cells[i].value >= g.max_value) {
+        g.max_value = cells[i].value;
+        g.max_index = i;
+      }
+    }
+    std::vector<std::pair<size_t, std::string>> found;
+    for (const auto& [total_index, g] : groups) {
+      const CellInfo& total = cells[total_index];
+      if (dim.shift == kShiftStayCat) {
+        // Categories of stay overlap (a labour migrant may hold a work permit), so only each
+        // part is bounded by the total.
+        if (g.max_value > total.value) {
+          found.emplace_back(total.line,
+                             absl::StrFormat("STAY_CAT=_T total %d is less than one of its parts, "
+                                             "%d at line %d",
+                                             total.value, g.max_value, cells[g.max_index].line));
+        }
+        continue;
+      }
+      bool complete = dim.shift == kShiftSex && g.has_f && g.has_m;
+      if (complete && g.sum != total.value) {
+        found.emplace_back(total.line,
+                           absl::StrFormat("SEX=_T total %d does not equal its breakdown "
+                                           "F + M%s = %d",
+                                           total.value, g.parts > 2 ? " + _U" : "", g.sum));
+      } else if (!complete && g.sum > total.value) {
+        found.emplace_back(total.line,
+                           absl::StrFormat("%s=_T total %d is less than the sum of its %d "
+                                           "parts, %d",
+                                           dim.name, total.value, g.parts, g.sum));
+      }
+    }
+    std::sort(found.begin(), found.end());
+    for (const auto& [line, message] : found) {
+      problems->Add(line, message);
+    }
+  }
+}
+
+// Checks totals along AGE. Within one group of cells that differ only in AGE, every AGE code
+// is an interval of years; for each cell P that contains smaller intervals, the smaller ones
+// that tile a stretch from P's lower bound must add up consistently, to no more than P, and
+// to exactly P where they tile all of it (`_T` = all ages + `_U`).
+void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
+                    Problems* problems) {
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    groups[ParentKey(keys[i], kShiftAge)].push_back(i);
+  }
+  std::vector<std::pair<size_t, std::string>> found;
+  for (auto& [unused_key, members] : groups) {
+    (void)unused_key;
+    if (members.size() < 2) {
+      continue;
+    }
+    const CellInfo* unknown = nullptr;
+    std::vector<const CellInfo*> ranges;
+    std::vector<const CellInfo*> parents;
+    for (size_t i : members) {
+      const CellInfo& c = cells[i];
+      if (c.age.kind == AgeCode::kUnknown) {
+        unknown = &c;
+      } else if (c.age.kind == AgeCode::kTotal) {
+        parents.push_back(&c);
+      } else {
+        ranges.push_back(&c);
+        if (c.age.hi - c.age.lo > 1) {
+          parents.push_back(&c);  // a single year contains no smaller interval
+        }
+      }
+    }
+    std::sort(ranges.begin(), ranges.end(), [](const CellInfo* a, const CellInfo* b) {
+      return std::tie(a->age.lo, a->age.hi) < std::tie(b->age.lo, b->age.hi);
+    });
+    for (const CellInfo* p : parents) {
+      uint16_t lo = p->age.kind == AgeCode::kTotal ? 0 : p->age.lo;
+      uint16_t hi = p->age.kind == AgeCode::kTotal ? kAgeOpen : p->age.hi;
+      // The cells strictly inside P, in order of their lower bound.
+      std::vector<const CellInfo*> inside;
+      auto first = std::lower_bound(ranges.begin(), ranges.end(), lo,
+                                    [](const CellInfo* c, uint16_t v) { return c->age.lo < v; });
+      for (auto it = first; it != ranges.end() && (*it)->age.lo < hi; ++it) {
+        const CellInfo* c = *it;
+        if (c != p && c->age.hi <= hi && !(c->age.lo == lo && c->age.hi == hi)) {
+          inside.push_back(c);
+        }
+      }
+      if (inside.empty()) {
+        continue;
+      }
+      const uint64_t extra =
+          (p->age.kind == AgeCode::kTotal && unknown != nullptr) ? unknown->value : 0;
+
+      // Sum of the parts from `lo` up to each reachable boundary; two different sums at one
+      // boundary mean two breakdowns disagree.
+      std::map<uint16_t, uint64_t> reach;
+      reach[lo] = 0;
+      bool reported = false;
+      for (const CellInfo* c : inside) {
+        auto from = reach.find(c->age.lo);
+        if (from == reach.end()) {
+          continue;
+        }
+        uint64_t sum = from->second + c->value;
+        auto [to, inserted] = reach.emplace(c->age.hi, sum);
+        if (!inserted && to->second != sum && !reported) {
+          found.emplace_back(p->line,
+                             absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
+                                             "(%d and %d persons)",
+                                             p->age_code(), lo, c->age.hi - 1, to->second, sum));
+          reported = true;
+        }
+      }
+      if (reported) {
+        continue;
+      }
+      auto full = reach.find(hi);
+      if (full != reach.end()) {
+        if (full->second + extra != p->value) {
+          found.emplace_back(p->line,
+                             absl::StrFormat("AGE=%s total %d does not equal its breakdown "
+                                             "by age%s, %d",
+                                             p->age_code(), p->value, extra > 0 ? " and _U" : "",
+                                             full->second + extra));
+        }
+        continue;
+      }
+      // Disjoint parts never add up to more than their total: the heaviest set of disjoint
+      // intervals inside P (weighted interval scheduling) must fit.
+      std::sort(inside.begin(), inside.end(),
+                [](const CellInfo* x, const CellInfo* y) { return x->age.hi < y->age.hi; });
+      std::vector<uint64_t> best(inside.size() + 1, 0);
+      for (size_t k = 0; k < inside.size(); ++k) {
+        // The parts that end at or before this one starts.
+        size_t fit = std::upper_bound(inside.begin(), inside.begin() + k, inside[k]->age.lo,
+                                      [](uint16_t v, const CellInfo* c) { return v < c->age.hi; }) -
+                     inside.begin();
+        best[k + 1] = std::max(best[k], best[fit] + inside[k]->value);
+      }
+      if (best.back() + extra > p->value) {
+        found.emplace_back(p->line,
+                           absl::StrFormat("AGE=%s total %d is less than the sum of its parts, "
+                                           "%d",
+                                           p->age_code(), p->value, best.back() + extra));
+      }
+    }
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& [line, message] : found) {
+    problems->Add(line, message);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
+                                            absl::string_view expected_origin,
+                                            std::vector<std::string>* out_problems) {
+  Problems problems(file_name);
+  ParsedReturn out;
+  auto fail = [&]() -> absl::Status {
+    size_t n = problems.count();
+    std::vector<std::string> list = problems.Take();
+    std::string first = list.empty() ? "" : list.front();
+    if (out_problems != nullptr) {
+      *out_problems = std::move(list);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": ",
+                     n > kMaxProblems ? absl::StrCat("more than ", kMaxProblems) : absl::StrCat(n),
+                     n == 1 ? " problem" : " problems", "; first: ", first));
+  };
+
+  if (absl::StartsWith(contents, "\xEF\xBB\xBF")) {
+    contents.remove_prefix(3);  // UTF-8 byte order mark
+  }
+
+  std::vector<absl::string_view> fields;
+  std::deque<std::string> quoted;
+  std::string error;
+  // Position of each canonical column in the file's columns.
+  std::array<int, kCellColumnCount> column_of;
+  column_of.fill(-1);
+  int dataflow_column = -1;
+  size_t expected_fields = 0;
+  bool header_done = false;
+  // The columns are in cell-line order: an unquoted row is its own canonical line.
+  bool canonical_order = false;
+  std::string first_dataflow;
+
+  std::vector<CellInfo> cells;
+  std::vector<uint64_t> keys;  // KeyOf(cells[i])
+  absl::flat_hash_map<uint64_t, size_t> by_key;
+  // Cell lines are about 40 bytes: reserve for that many to avoid regrowing.
+  const size_t expected_cells = contents.size() / 40 + 1;
+  cells.reserve(expected_cells);
+  keys.reserve(expected_cells);
+  out.lines.Reserve(expected_cells, contents.size());
+  by_key.reserve(expected_cells);
+  size_t period_line = 0;
+
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < contents.size() && !problems.full()) {
+    size_t end = contents.find('\n', pos);
+    if (end == absl::string_view::npos) {
+      end = contents.size();
+    }
+    absl::string_view line = contents.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.empty()) {
+      continue;
+    }
+    if (!SplitCsvLine(line, &fields, &quoted, &error)) {
+      problems.Add(line_no, error);
+      continue;
+    }
+
+    if (!header_done) {
+      header_done = true;
+      expected_fields = fields.size();
+      for (size_t i = 0; i < fields.size(); ++i) {
+        absl::string_view name = absl::StripAsciiWhitespace(fields[i]);
+        if (name == "DATAFLOW" && i == 0) {
+          dataflow_column = 0;
+          continue;
+        }
+        int found = -1;
+        for (size_t c = 0; c < kCellColumnCount; ++c) {
+          if (name == kCellColumns[c]) {
+            found = static_cast<int>(c);
+          }
+        }
+        if (found < 0) {
+          problems.Add(line_no, absl::StrFormat("unknown column \"%s\" (expected DATAFLOW "
+                                                "first for SDMX-CSV, then %s)",
+                                                name, absl::StrJoin(kCellColumns, ",")));
+        } else if (column_of[found] >= 0) {
+          problems.Add(line_no, absl::StrFormat("column %s appears twice", name));
+        } else {
+          column_of[found] = static_cast<int>(i);
+        }
+      }
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        if (column_of[c] < 0) {
+          problems.Add(line_no, absl::StrFormat("missing column %s", kCellColumns[c]));
+        }
+      }
+      if (!problems.empty()) {
+        return fail();  // without a usable header no row can be read
+      }
+      const int first = dataflow_column >= 0 ? 1 : 0;
+      canonical_order = expected_fields == kCellColumnCount + first;
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        canonical_order = canonical_order && column_of[c] == static_cast<int>(c) + first;
+      }
+      continue;
+    }
+
+    if (fields.size() != expected_fields) {
+      problems.Add(line_no,
+                   absl::StrFormat("expected %d fields, found %d", expected_fields, fields.size()));
+      continue;
+    }
+    auto field = [&](int column) { return fields[column_of[column]]; };
+    size_t before = problems.count();
+
+    if (dataflow_column >= 0) {
+      absl::string_view df = fields[dataflow_column];
+      if (df.empty()) {
+        problems.Add(line_no, "DATAFLOW is empty");
+      } else if (first_dataflow.empty()) {
+        first_dataflow = std::string(df);
+      } else if (df != first_dataflow) {
+        problems.Add(line_no, absl::StrFormat("DATAFLOW \"%s\" differs from \"%s\" on earlier "
+                                              "lines",
+                                              df, first_dataflow));
+      }
+    }
+
+    absl::string_view ref_area = field(kRefArea);
+    if (!IsFederationState(ref_area)) {
+      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not a federation state "
+                                            "(AZ KZ KG TR UZ HU TM)",
+                                            ref_area));
+    } else if (!expected_origin.empty() && ref_area != expected_origin) {
+      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not this node's state (%s)",
+                                            ref_area, expected_origin));
+    } else if (out.origin.empty()) {
+      out.origin = std::string(ref_area);
+    } else if (ref_area != out.origin) {
+      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" differs from \"%s\": a return "
+                                            "comes from one state",
+                                            ref_area, out.origin));
+    }
+
+    absl::string_view period = field(kTimePeriod);
+    if (!IsTimePeriod(period)) {
+      problems.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" is not an ISO 8601 period "
+                                            "(2020, 2020-Q2, 2020-05 or 2020-05-14)",
+                                            period));
+    } else if (out.period.empty()) {
+      out.period = std::string(period);
+      period_line = line_no;
+    } else if (period != out.period) {
+      problems.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" differs from \"%s\" (line %d): "
+                                            "a return covers one period",
+                                            period, out.period, period_line));
+    }
+
+    CellInfo cell;
+    cell.line = line_no;
+    cell.citizen = CitizenCodeId(field(kCitizen));
+    if (cell.citizen < 0) {
+      problems.Add(line_no, absl::StrFormat("CITIZEN \"%s\" is not an ISO 3166-1 alpha-2 code, "
+                                            "STLS, _U or _T",
+                                            field(kCitizen)));
+    }
+    cell.stay_cat = StayCatCodeId(field(kStayCat));
+    if (cell.stay_cat < 0) {
+      problems.Add(line_no, absl::StrFormat("STAY_CAT \"%s\" is not a category of stay (VISA, "
+                                            "VISA_FREE, RES_TEMP, RES_PERM, WORK_PERM, STUDY, "
+                                            "LAB_MIG, LAB_MIG_IRR, STRANDED, TRANSIT, OVERSTAY, "
+                                            "EXT_GRANTED, LEGALISED, _O, _T)",
+                                            field(kStayCat)));
+    }
+    cell.sex = SexCodeId(field(kSex));
+    if (cell.sex < 0) {
+      problems.Add(line_no,
+                   absl::StrFormat("SEX \"%s\" is not in CL_SEX (F, M, _U, _T)", field(kSex)));
+    }
+    if (!ParseAgeCode(field(kAge), &cell.age)) {
+      problems.Add(line_no, absl::StrFormat("AGE \"%s\" is not a CL_AGE code (Y<n>, Y<a>T<b>, "
+                                            "Y_LT<n>, Y_GE<n> with ages up to %d, _U or _T)",
+                                            field(kAge), kMaxAge));
+    }
+    if (!ParseCount(field(kObsValue), &cell.value)) {
+      problems.Add(line_no, absl::StrFormat("OBS_VALUE \"%s\" is not a non-negative integer "
+                                            "(digits only, no leading zeros)",
+                                            field(kObsValue)));
+    } else if (cell.value > kMaxObsValue) {
+      problems.Add(line_no, absl::StrFormat("OBS_VALUE %d is larger than %d persons", cell.value,
+                                            kMaxObsValue));
+    }
+    if (!IsObsStatusCode(field(kObsStatus))) {
+      problems.Add(line_no, absl::StrFormat("OBS_STATUS \"%s\" is not a CL_OBS_STATUS code "
+                                            "for a reported value (A, B, D, E, F, G, I, K, N, P, "
+                                            "U, V, W)",
+                                            field(kObsStatus)));
+    }
+    if (!IsConfStatusCode(field(kConfStatus))) {
+      problems.Add(line_no, absl::StrFormat("CONF_STATUS \"%s\" is not a CL_CONF_STATUS code "
+                                            "(F, N, C, D, S, A, O, T, G, M)",
+                                            field(kConfStatus)));
+    }
+    if (!IsStockFlowCode(field(kStockFlow))) {
+      problems.Add(line_no,
+                   absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW", field(kStockFlow)));
+    }
+    if (problems.count() != before) {
+      continue;
+    }
+
+    uint64_t key = KeyOf(cell);
+    auto [it, inserted] = by_key.emplace(key, cells.size());
+    if (!inserted) {
+      const CellInfo& first = cells[it->second];
+      problems.Add(line_no, absl::StrFormat("duplicate cell CITIZEN=%s STAY_CAT=%s SEX=%s AGE=%s "
+                                            "(first at line %d%s)",
+                                            field(kCitizen), field(kStayCat), field(kSex),
+                                            field(kAge), first.line,
+                                            first.age_code() == field(kAge)
+                                                ? ""
+                                                : absl::StrCat(" as AGE=", first.age_code(),
+                                                               ", which covers the same ages")));
+      continue;
+    }
+    absl::string_view age = field(kAge);
+    cell.age_len = static_cast<uint8_t>(std::min(age.size(), cell.age_chars.size()));
+    std::copy_n(age.data(), cell.age_len, cell.age_chars.data());
+    out.value_sum += cell.value;
+
+    if (canonical_order && quoted.empty()) {
+      out.lines.Add(dataflow_column >= 0 ? line.substr(fields[0].size() + 1) : line);
+    } else {
+      std::array<absl::string_view, kCellColumnCount> canonical;
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        canonical[c] = field(static_cast<int>(c));
+      }
+      out.lines.AddJoined(canonical, ',');
+    }
+    cells.push_back(std::move(cell));
+    keys.push_back(key);
+  }
+
+  if (!header_done) {
+    problems.Add(1, "empty file: expected a header line and at least one cell");
+  } else if (problems.empty() && cells.empty()) {
+    problems.Add(line_no, "no cells: a return carries at least one");
+  }
+  if (problems.empty()) {
+    // The lines are sorted for the cells root while the totals are checked.
+    RunBoth(
+        [&] {
+          CheckCategoricalTotals(cells, keys, by_key, &problems);
+          CheckAgeTotals(cells, keys, &problems);
+        },
+        [&] { out.lines.Sort(); });
+  }
+  if (!problems.empty()) {
+    return fail();
+  }
+  return out;
+}
+
+}  // namespace ots

@@ -1,0 +1,652 @@
+#include "node/query/consolidate.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/status_macros.h"
+#include "node/model/codes.h"
+#include "node/log/publisher.h"
+#include "node/model/return_csv.h"
+#include "node/model/return_header.h"
+
+namespace ots {
+namespace {
+
+constexpr absl::string_view kTotal = "_T";
+
+absl::string_view OrTotal(const std::string& code) {
+  return code.empty() ? kTotal : absl::string_view(code);
+}
+
+// `*sum` += `v`; false, leaving `*sum` as it was, if the result would not fit in 64 bits.
+bool AddChecked(uint64_t* sum, uint64_t v) {
+  if (v > UINT64_MAX - *sum) {
+    return false;
+  }
+  *sum += v;
+  return true;
+}
+
+absl::Status Overflow(absl::string_view what) {
+  return absl::OutOfRangeError(
+      absl::StrCat("the ", what, " exceeds 2^64-1 persons; refusing to wrap the sum"));
+}
+
+// One selected cell, or a total.
+struct Value {
+  uint64_t value = 0;
+  bool flow = false;  // STOCK_FLOW=FLW: events in the period, not a stock on a date
+};
+
+// The cells of one state's return that the table uses.
+struct StateRow {
+  std::string origin;
+  std::map<std::string, Value> figures;  // by CITIZEN, _T excluded
+  std::optional<Value> total;            // the CITIZEN=_T cell
+};
+
+// Where an origin's log is taken: size N and the stored checkpoint of that size.
+struct LogPoint {
+  uint64_t size = 0;
+  v1::StoredCheckpoint checkpoint;
+};
+
+// Finds the checkpoint of size `want` (0: the latest) of `origin`, and checks that it is the
+// origin's checkpoint of that size and that log entries [0, size) hash to its root.
+absl::StatusOr<LogPoint> FindLogPoint(Store& store, absl::string_view origin, uint64_t want,
+                                      std::vector<v1::LogEntry>* out_entries) {
+  std::optional<LogPoint> found;
+  OTS_RETURN_IF_ERROR(store.ForEachCheckpoint(
+      origin, [&](uint64_t size, const v1::StoredCheckpoint& cp) -> absl::Status {
+        if (want == 0 || size == want) {
+          found = LogPoint{size, cp};
+        }
+        return absl::OkStatus();
+      }));
+  OTS_ASSIGN_OR_RETURN(uint64_t log_size, store.LogSize(origin));
+  if (want != 0) {
+    if (want > log_size) {
+      return absl::InvalidArgumentError(absl::StrCat("at_sizes: ", origin, "=", want,
+                                                     " is beyond the end of its log (", log_size,
+                                                     " entries here)"));
+    }
+    if (!found.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("at_sizes: ", origin, "=", want,
+                                                     ": this node holds no checkpoint of ", origin,
+                                                     " at size ", want));
+    }
+  } else if (!found.has_value()) {
+    return absl::DataLossError(absl::StrCat("the log of ", origin, " has no checkpoint"));
+  }
+  if (found->size > log_size) {
+    return absl::DataLossError(absl::StrCat("the checkpoint of ", origin, " at size ", found->size,
+                                            " is beyond the end of its log (", log_size,
+                                            " entries)"));
+  }
+  const std::string where = absl::StrCat("checkpoint of ", origin, " at size ", found->size);
+  absl::StatusOr<Note> note = ParseNote(found->checkpoint.note());
+  absl::StatusOr<Checkpoint> cp =
+      note.ok() ? ParseCheckpoint(note->text) : absl::StatusOr<Checkpoint>(note.status());
+  if (!cp.ok()) {
+    return absl::DataLossError(absl::StrCat(where, ": ", cp.status().message()));
+  }
+  if (cp->origin != LogName(origin) || cp->size != found->size) {
+    return absl::DataLossError(
+        absl::StrCat(where, ": the note says log \"", cp->origin, "\" size ", cp->size));
+  }
+  out_entries->clear();
+  out_entries->reserve(found->size);
+  for (uint64_t i = 0; i < found->size; ++i) {
+    OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store.GetLogEntry(origin, i));
+    out_entries->push_back(std::move(entry));
+  }
+  if (MerkleRoot(LogLeafHashes(*out_entries)) != cp->root) {
+    return absl::DataLossError(absl::StrCat("log entries 0..", found->size - 1, " of ", origin,
+                                            " do not hash to the root of its ", where,
+                                            "; run ots-ctl audit"));
+  }
+  return *std::move(found);
+}
+
+// Reads the cells of `header`'s return, checks them against its cells root and keeps those of
+// the requested category in `row`.
+absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, absl::string_view stay_cat,
+                        absl::string_view sex, const AgeCode& age, StateRow* row) {
+  const std::string where =
+      absl::StrCat(header.origin(), " ", header.period(), " revision ", header.revision());
+  std::vector<Hash> leaves;
+  // The header is not trusted with the allocation: it is checked against the cells below.
+  leaves.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
+  OTS_RETURN_IF_ERROR(store.ForEachCell(
+      header.origin(), header.period(), header.revision(),
+      [&](absl::string_view line) -> absl::Status {
+        leaves.push_back(MerkleLeafHash(line));
+        std::vector<absl::string_view> f = absl::StrSplit(line, ',');
+        if (f.size() != kCellColumnCount || f[0] != header.origin() || f[1] != header.period()) {
+          return absl::DataLossError(absl::StrCat(where, ": stored cell is malformed: ", line));
+        }
+        AgeCode cell_age;
+        if (f[3] != stay_cat || f[4] != sex || !ParseAgeCode(f[5], &cell_age) ||
+            cell_age.Id() != age.Id()) {
+          return absl::OkStatus();
+        }
+        Value v;
+        if (!absl::SimpleAtoi(f[6], &v.value)) {
+          return absl::DataLossError(
+              absl::StrCat(where, ": stored OBS_VALUE \"", f[6], "\" is not a number"));
+        }
+        v.flow = f[9] == "FLW";
+        const bool duplicate = f[2] == kTotal ? row->total.has_value()
+                                              : !row->figures.emplace(std::string(f[2]), v).second;
+        if (duplicate) {
+          return absl::DataLossError(
+              absl::StrCat(where, ": two cells for CITIZEN=", f[2], " of the same category"));
+        }
+        if (f[2] == kTotal) {
+          row->total = v;
+        }
+        return absl::OkStatus();
+      }));
+  if (leaves.size() != header.cell_count() ||
+      HashBytes(MerkleRoot(leaves)) != header.cells_root()) {
+    return absl::DataLossError(
+        absl::StrCat(where, ": the stored cells (", leaves.size(),
+                     ") do not hash to the cells root of its header; run ots-ctl audit"));
+  }
+  return absl::OkStatus();
+}
+
+v1::ConsolidatedResponse::Figure MakeFigure(uint64_t value, bool derived) {
+  v1::ConsolidatedResponse::Figure f;
+  f.set_has_value(true);
+  f.set_value(value);
+  f.set_derived(derived);
+  return f;
+}
+
+}  // namespace
+
+absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request) {
+  if (!IsTimePeriod(request.period())) {
+    return absl::InvalidArgumentError(
+        request.period().empty()
+            ? "a consolidated table needs a period (TIME_PERIOD)"
+            : absl::StrCat("period \"", request.period(),
+                           "\" is not a TIME_PERIOD (2020, 2020-Q2, 2020-05, 2020-05-14)"));
+  }
+  if (StayCatCodeId(OrTotal(request.stay_cat())) < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("STAY_CAT \"", request.stay_cat(), "\" is not a category of stay"));
+  }
+  if (SexCodeId(OrTotal(request.sex())) < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SEX \"", request.sex(), "\" is not F, M, _U or _T"));
+  }
+  AgeCode age;
+  if (!ParseAgeCode(OrTotal(request.age()), &age)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AGE \"", request.age(), "\" is not an SDMX CL_AGE code"));
+  }
+  for (const auto& [origin, size] : request.at_sizes()) {
+    if (!IsFederationState(origin)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "at_sizes: \"", origin, "\" is not a federation state (AZ KZ KG TR UZ HU TM)"));
+    }
+    if (size == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("at_sizes: ", origin, "=0: a table is computed at a log size of 1 or more"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
+    Store& store, const v1::ConsolidatedRequest& request,
+    const std::function<bool(absl::string_view origin)>& may_see) {
+  OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
+  const std::string& period = request.period();
+  const std::string stay_cat(OrTotal(request.stay_cat()));
+  const std::string sex(OrTotal(request.sex()));
+  const std::string age_code(OrTotal(request.age()));
+  AgeCode age;
+  ParseAgeCode(age_code, &age);  // checked above
+
+  v1::ConsolidatedResponse out;
+  out.set_period(period);
+  out.set_stay_cat(stay_cat);
+  out.set_sex(sex);
+  out.set_age(age_code);
+
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> held, store.Origins());
+  std::vector<std::string> origins;
+  for (const std::string& o : held) {
+    if (may_see(o)) {
+      origins.push_back(o);
+    }
+  }
+  for (const auto& [origin, size] : request.at_sizes()) {
+    if (!std::binary_search(origins.begin(), origins.end(), origin)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("at_sizes: ", origin, "=", size, ": no log of ", origin, " here"));
+    }
+  }
+
+  std::vector<StateRow> rows;
+  std::vector<v1::LogEntry> entries;
+  for (const std::string& origin : origins) {
+    auto named = request.at_sizes().find(origin);
+    OTS_ASSIGN_OR_RETURN(
+        LogPoint point,
+        FindLogPoint(store, origin, named == request.at_sizes().end() ? 0 : named->second,
+                     &entries));
+    v1::OriginStatus* status = out.add_checkpoints();
+    status->set_origin(origin);
+    status->set_log_size(point.size);
+    status->set_checkpoint_note(point.checkpoint.note());
+
+    // The return in force at size N: the highest revision of the period in entries [0, N).
+    std::optional<v1::ReturnHeader> in_force;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entries[i].header().payload());
+      if (!h.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("log of ", origin, ", entry ", i, ": ", h.status().message()));
+      }
+      if (h->origin() != origin) {
+        return absl::DataLossError(absl::StrCat("log of ", origin, ", entry ", i,
+                                                ": the header is of origin ", h->origin()));
+      }
+      if (h->period() == period &&
+          (!in_force.has_value() || h->revision() > in_force->revision())) {
+        in_force = *std::move(h);
+      }
+    }
+    if (!in_force.has_value()) {
+      out.add_notes(
+          absl::StrCat(origin, ": no return for ", period, " (log size ", point.size, ")"));
+      continue;
+    }
+    StateRow row;
+    row.origin = origin;
+    OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, stay_cat, sex, age, &row));
+    if (row.figures.empty() && !row.total.has_value()) {
+      out.add_notes(absl::StrCat(origin, ": its return for ", period, " (revision ",
+                                 in_force->revision(), ") has no cell for STAY_CAT=", stay_cat,
+                                 " SEX=", sex, " AGE=", age_code));
+      continue;
+    }
+    rows.push_back(std::move(row));
+  }
+
+  // Columns: every citizenship some row reports, in code order.
+  std::set<std::string> citizen_set;
+  size_t flows = 0, values = 0;
+  for (const StateRow& row : rows) {
+    for (const auto& [citizen, v] : row.figures) {
+      citizen_set.insert(citizen);
+      flows += v.flow ? 1 : 0;
+      ++values;
+    }
+    if (row.total.has_value()) {
+      flows += row.total->flow ? 1 : 0;
+      ++values;
+    }
+  }
+  const std::vector<std::string> citizens(citizen_set.begin(), citizen_set.end());
+  for (const std::string& c : citizens) {
+    out.add_citizens(c);
+  }
+  if (values > 0 && flows == values) {
+    out.add_notes(absl::StrCat("every figure is a flow (STOCK_FLOW=FLW: events in ", period,
+                               "), not a stock"));
+  } else if (flows > 0) {
+    for (const StateRow& row : rows) {
+      std::vector<std::string> flow_codes;
+      for (const auto& [citizen, v] : row.figures) {
+        if (v.flow) {
+          flow_codes.push_back(citizen);
+        }
+      }
+      if (row.total.has_value() && row.total->flow) {
+        flow_codes.emplace_back(kTotal);
+      }
+      if (!flow_codes.empty()) {
+        out.add_notes(absl::StrCat(row.origin, ": ", absl::StrJoin(flow_codes, ", "),
+                                   flow_codes.size() == 1 ? " is a flow" : " are flows",
+                                   " (STOCK_FLOW=FLW), not stocks"));
+      }
+    }
+  }
+
+  // Rows, and each row's total: the reported _T cell, else the sum of its figures.
+  std::vector<std::optional<Value>> row_totals;
+  for (const StateRow& row : rows) {
+    v1::ConsolidatedResponse::Row* r = out.add_rows();
+    r->set_ref_area(row.origin);
+    for (const std::string& c : citizens) {
+      auto it = row.figures.find(c);
+      *r->add_figures() = it == row.figures.end() ? v1::ConsolidatedResponse::Figure()
+                                                  : MakeFigure(it->second.value, false);
+    }
+    if (row.total.has_value()) {
+      *r->mutable_total() = MakeFigure(row.total->value, false);
+      row_totals.push_back(row.total);
+      continue;
+    }
+    Value sum;
+    sum.flow = row.figures.begin()->second.flow;
+    bool mixed = false;
+    for (const auto& [citizen, v] : row.figures) {
+      mixed = mixed || v.flow != sum.flow;
+      if (!AddChecked(&sum.value, v.value)) {
+        return Overflow(absl::StrCat("total of ", row.origin));
+      }
+    }
+    if (mixed) {
+      out.add_notes(absl::StrCat(row.origin,
+                                 ": no total: it reports no CITIZEN=_T cell and its "
+                                 "figures mix stocks and flows"));
+      row_totals.emplace_back();
+      continue;
+    }
+    *r->mutable_total() = MakeFigure(sum.value, true);
+    row_totals.push_back(sum);
+  }
+
+  // Column totals: the sum over the rows that report the column.
+  for (size_t c = 0; c < citizens.size(); ++c) {
+    uint64_t sum = 0;
+    std::set<bool> kinds;
+    for (const StateRow& row : rows) {
+      auto it = row.figures.find(citizens[c]);
+      if (it == row.figures.end()) {
+        continue;
+      }
+      kinds.insert(it->second.flow);
+      if (!AddChecked(&sum, it->second.value)) {
+        return Overflow(absl::StrCat("total of CITIZEN=", citizens[c]));
+      }
+    }
+    if (kinds.size() > 1) {
+      out.add_notes(absl::StrCat("CITIZEN=", citizens[c],
+                                 ": no total: the states report it as stocks and as flows"));
+      out.add_column_totals();
+      continue;
+    }
+    *out.add_column_totals() = MakeFigure(sum, true);
+  }
+
+  // The grand total: the sum of the row totals, if every row has one and they are alike.
+  if (!rows.empty()) {
+    uint64_t sum = 0;
+    std::set<bool> kinds;
+    bool complete = true;
+    for (const std::optional<Value>& t : row_totals) {
+      if (!t.has_value()) {
+        complete = false;
+        continue;
+      }
+      kinds.insert(t->flow);
+      if (!AddChecked(&sum, t->value)) {
+        return Overflow("grand total");
+      }
+    }
+    if (complete && kinds.size() == 1) {
+      *out.mutable_grand_total() = MakeFigure(sum, true);
+    } else {
+      out.add_notes(complete ? "no grand total: the row totals mix stocks and flows"
+                             : "no grand total: a row has no total");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, uint64_t>> ParseAtSizes(absl::string_view spec) {
+  std::map<std::string, uint64_t> out;
+  for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    std::vector<absl::string_view> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+    uint64_t size = 0;
+    if (kv.size() != 2 || kv[0].empty() || kv[1].empty() ||
+        !std::all_of(kv[1].begin(), kv[1].end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        !absl::SimpleAtoi(kv[1], &size) || size == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--at \"", part, "\": expected ORIGIN=SIZE, SIZE a log size of 1 or more"));
+    }
+    if (!out.emplace(std::string(kv[0]), size).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--at names ", kv[0], " twice"));
+    }
+  }
+  return out;
+}
+
+std::string FormatAtSizes(const v1::ConsolidatedResponse& table) {
+  std::vector<std::string> parts;
+  for (const v1::OriginStatus& s : table.checkpoints()) {
+    parts.push_back(absl::StrCat(s.origin(), "=", s.log_size()));
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+namespace {
+
+// The root line of a checkpoint note ("<origin>\n<size>\n<root>\n..."), or "?".
+std::string NoteRoot(absl::string_view note) {
+  std::vector<absl::string_view> lines = absl::StrSplit(note, '\n');
+  return lines.size() > 2 && !lines[2].empty() ? std::string(lines[2]) : "?";
+}
+
+std::string FigureText(const v1::ConsolidatedResponse::Figure& f) {
+  if (!f.has_value()) {
+    return "";
+  }
+  return absl::StrCat(f.value(), f.derived() ? "*" : "");
+}
+
+std::string JsonFigure(const v1::ConsolidatedResponse::Figure& f) {
+  if (!f.has_value()) {
+    return "null";
+  }
+  return absl::StrCat("{\"value\": ", f.value(), ", \"derived\": ", f.derived() ? "true" : "false",
+                      "}");
+}
+
+std::string Title(const v1::ConsolidatedResponse& t) {
+  return absl::StrCat("Consolidated table: TIME_PERIOD=", t.period(), " STAY_CAT=", t.stay_cat(),
+                      " SEX=", t.sex(), " AGE=", t.age(), " (persons)");
+}
+
+// The checkpoints, the --at that recomputes the table, and the notes.
+std::string RenderTrailer(const v1::ConsolidatedResponse& t) {
+  std::string out;
+  if (t.checkpoints_size() > 0) {
+    absl::StrAppend(&out, "\nComputed at these checkpoints (log size: root):\n");
+    for (const v1::OriginStatus& s : t.checkpoints()) {
+      absl::StrAppend(&out, "  ", s.origin(), " at size ", s.log_size(), ": ",
+                      NoteRoot(s.checkpoint_note()), "\n");
+    }
+    absl::StrAppend(&out, "Recompute exactly with: --at ", FormatAtSizes(t), "\n");
+  }
+  if (t.notes_size() > 0) {
+    absl::StrAppend(&out, "\n");
+    for (const std::string& n : t.notes()) {
+      absl::StrAppend(&out, "note: ", n, "\n");
+    }
+  }
+  return out;
+}
+
+std::string RenderText(const v1::ConsolidatedResponse& t) {
+  if (t.rows_size() == 0) {
+    return absl::StrCat(
+        Title(t), "\n\n",
+        t.checkpoints_size() == 0
+            ? "No state's log is held here, or none shares its data with you.\n"
+            : absl::StrCat("No state has a cell of this category for ", t.period(), ".\n"),
+        RenderTrailer(t));
+  }
+  // The matrix as text cells: header, one line per state, the totals line.
+  std::vector<std::vector<std::string>> grid;
+  std::vector<std::string> header = {"REF_AREA"};
+  header.insert(header.end(), t.citizens().begin(), t.citizens().end());
+  header.emplace_back(kTotal);
+  grid.push_back(header);
+  bool any_derived = t.grand_total().derived();
+  for (const v1::ConsolidatedResponse::Row& r : t.rows()) {
+    std::vector<std::string> line = {r.ref_area()};
+    for (const v1::ConsolidatedResponse::Figure& f : r.figures()) {
+      line.push_back(FigureText(f));
+    }
+    line.push_back(FigureText(r.total()));
+    any_derived = any_derived || r.total().derived();
+    grid.push_back(std::move(line));
+  }
+  std::vector<std::string> totals = {std::string(kTotal)};
+  for (const v1::ConsolidatedResponse::Figure& f : t.column_totals()) {
+    totals.push_back(FigureText(f));
+    any_derived = any_derived || f.derived();
+  }
+  totals.push_back(FigureText(t.grand_total()));
+  grid.push_back(std::move(totals));
+
+  // Column widths count digits only: a derived number's '*' hangs in the space after it, so
+  // the digits of reported and derived figures line up.
+  auto digits = [](const std::string& cell) {
+    return cell.size() - (!cell.empty() && cell.back() == '*' ? 1 : 0);
+  };
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& line : grid) {
+    for (size_t c = 0; c < line.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], c == 0 ? line[c].size() : digits(line[c]));
+    }
+  }
+  std::string out = absl::StrCat(Title(t), "\n\n");
+  auto emit = [&](const std::vector<std::string>& line) {
+    std::string text;
+    for (size_t c = 0; c < line.size() && c < width.size(); ++c) {
+      const std::string& cell = line[c];
+      if (c == 0) {
+        absl::StrAppend(&text, cell, std::string(width[0] - cell.size(), ' '));
+        continue;
+      }
+      const size_t n = digits(cell);
+      absl::StrAppend(&text, "  ", std::string(width[c] - n, ' '),
+                      absl::string_view(cell).substr(0, n), n < cell.size() ? "*" : " ");
+    }
+    while (!text.empty() && text.back() == ' ') {
+      text.pop_back();
+    }
+    absl::StrAppend(&out, text, "\n");
+  };
+  emit(grid[0]);
+  std::vector<std::string> rule;
+  for (size_t w : width) {
+    rule.emplace_back(w, '-');
+  }
+  emit(rule);
+  for (size_t i = 1; i < grid.size(); ++i) {
+    if (i + 1 == grid.size()) {
+      emit(rule);
+    }
+    emit(grid[i]);
+  }
+  absl::StrAppend(&out, "\n", t.rows_size(), t.rows_size() == 1 ? " state" : " states", ", ",
+                  t.citizens_size(), t.citizens_size() == 1 ? " citizenship" : " citizenships",
+                  ". Blank: not reported.");
+  if (any_derived) {
+    absl::StrAppend(
+        &out, "\n*: derived, the sum of the reported figures it totals, not a reported cell.");
+  }
+  absl::StrAppend(&out, "\n", RenderTrailer(t));
+  return out;
+}
+
+std::string RenderCsv(const v1::ConsolidatedResponse& t) {
+  std::string out = "REF_AREA,CITIZEN,OBS_VALUE,DERIVED\n";
+  auto line = [&](absl::string_view area, absl::string_view citizen,
+                  const v1::ConsolidatedResponse::Figure& f) {
+    if (f.has_value()) {
+      absl::StrAppend(&out, CsvField(area), ",", CsvField(citizen), ",", f.value(), ",",
+                      f.derived() ? "true" : "false", "\n");
+    }
+  };
+  for (const v1::ConsolidatedResponse::Row& r : t.rows()) {
+    for (int c = 0; c < r.figures_size() && c < t.citizens_size(); ++c) {
+      line(r.ref_area(), t.citizens(c), r.figures(c));
+    }
+    line(r.ref_area(), kTotal, r.total());
+  }
+  for (int c = 0; c < t.column_totals_size() && c < t.citizens_size(); ++c) {
+    line(kTotal, t.citizens(c), t.column_totals(c));
+  }
+  line(kTotal, kTotal, t.grand_total());
+  return out;
+}
+
+std::string RenderJson(const v1::ConsolidatedResponse& t) {
+  auto strings = [](const auto& list) {
+    std::vector<std::string> quoted;
+    for (const std::string& s : list) {
+      quoted.push_back(JsonString(s));
+    }
+    return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+  };
+  std::string out = absl::StrCat(
+      "{\n  \"period\": ", JsonString(t.period()), ",\n  \"stay_cat\": ", JsonString(t.stay_cat()),
+      ",\n  \"sex\": ", JsonString(t.sex()), ",\n  \"age\": ", JsonString(t.age()),
+      ",\n  \"citizens\": ", strings(t.citizens()), ",\n  \"rows\": [");
+  for (int i = 0; i < t.rows_size(); ++i) {
+    const v1::ConsolidatedResponse::Row& r = t.rows(i);
+    std::vector<std::string> figures;
+    for (int c = 0; c < r.figures_size() && c < t.citizens_size(); ++c) {
+      if (r.figures(c).has_value()) {
+        figures.push_back(absl::StrCat(JsonString(t.citizens(c)), ": ", JsonFigure(r.figures(c))));
+      }
+    }
+    absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"ref_area\": ", JsonString(r.ref_area()),
+                    ", \"figures\": {", absl::StrJoin(figures, ", "),
+                    "}, \"total\": ", JsonFigure(r.total()), "}");
+  }
+  absl::StrAppend(&out, t.rows_size() == 0 ? "" : "\n  ", "],\n  \"column_totals\": {");
+  for (int c = 0; c < t.column_totals_size() && c < t.citizens_size(); ++c) {
+    absl::StrAppend(&out, c == 0 ? "" : ", ", JsonString(t.citizens(c)), ": ",
+                    JsonFigure(t.column_totals(c)));
+  }
+  absl::StrAppend(&out, "},\n  \"grand_total\": ", JsonFigure(t.grand_total()),
+                  ",\n  \"checkpoints\": [");
+  for (int i = 0; i < t.checkpoints_size(); ++i) {
+    const v1::OriginStatus& s = t.checkpoints(i);
+    absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"origin\": ", JsonString(s.origin()),
+                    ", \"log_size\": ", s.log_size(),
+                    ", \"root\": ", JsonString(NoteRoot(s.checkpoint_note())),
+                    ", \"checkpoint_note\": ", JsonString(s.checkpoint_note()), "}");
+  }
+  absl::StrAppend(&out, t.checkpoints_size() == 0 ? "" : "\n  ",
+                  "],\n  \"at\": ", JsonString(FormatAtSizes(t)),
+                  ",\n  \"notes\": ", strings(t.notes()), "\n}\n");
+  return out;
+}
+
+}  // namespace
+
+std::string RenderConsolidated(const v1::ConsolidatedResponse& table, TableFormat format) {
+  switch (format) {
+    case TableFormat::kCsv:
+      return RenderCsv(table);
+    case TableFormat::kJson:
+      return RenderJson(table);
+    case TableFormat::kTable:
+      break;
+  }
+  return RenderText(table);
+}
+
+}  // namespace ots

@@ -1,0 +1,379 @@
+#include "node/query/query.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "crypto/status_macros.h"
+#include "node/model/codes.h"
+
+namespace ots {
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(&out, "\\u00", c < 0x10 ? "0" : "", absl::Hex(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    return std::string(s);
+  }
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
+}
+
+namespace {
+
+constexpr int kObsValueColumn = 6;
+
+int ColumnIndex(absl::string_view name) {
+  for (size_t c = 0; c < kCellColumnCount; ++c) {
+    if (name == kCellColumns[c]) {
+      return static_cast<int>(c);
+    }
+  }
+  return -1;
+}
+
+bool Allowed(const std::vector<std::string>& allowed, absl::string_view code) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), code) != allowed.end();
+}
+
+// Calls `fn(fields)` for every current cell matching `filter`.
+absl::Status ForEachMatchingCell(
+    Store& store, const CellFilter& filter,
+    const std::function<void(const std::vector<absl::string_view>&)>& fn) {
+  return store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
+                                  const v1::CurrentEntry& entry) -> absl::Status {
+    if (!Allowed(filter.allowed[0], origin) || !Allowed(filter.allowed[1], period)) {
+      return absl::OkStatus();
+    }
+    return store.ForEachCell(
+        origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
+          std::vector<absl::string_view> f = absl::StrSplit(line, ',');
+          if (f.size() != kCellColumnCount) {
+            return absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
+          }
+          for (size_t c = 0; c < kCellColumnCount; ++c) {
+            if (!Allowed(filter.allowed[c], f[c])) {
+              return absl::OkStatus();
+            }
+          }
+          fn(f);
+          return absl::OkStatus();
+        });
+  });
+}
+
+std::string CsvRow(const std::vector<std::string>& row) {
+  std::string out;
+  for (size_t i = 0; i < row.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", CsvField(row[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs) {
+  CellFilter filter;
+  for (const std::string& spec : specs) {
+    size_t eq = spec.find('=');
+    int column = eq == std::string::npos ? -1 : ColumnIndex(spec.substr(0, eq));
+    if (column < 0 || column == kObsValueColumn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter \"", spec, "\": expected COLUMN=code[,code...] with COLUMN one of ",
+          "REF_AREA TIME_PERIOD CITIZEN STAY_CAT SEX AGE OBS_STATUS CONF_STATUS STOCK_FLOW"));
+    }
+    std::vector<std::string> codes = absl::StrSplit(spec.substr(eq + 1), ',');
+    if (codes.empty() ||
+        std::any_of(codes.begin(), codes.end(), [](const std::string& c) { return c.empty(); })) {
+      return absl::InvalidArgumentError(absl::StrCat("filter \"", spec, "\": empty code"));
+    }
+    auto& allowed = filter.allowed[column];
+    allowed.insert(allowed.end(), codes.begin(), codes.end());
+  }
+  return filter;
+}
+
+absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
+  std::vector<int> out;
+  for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    int column = ColumnIndex(name);
+    if (column < 0 || column == kObsValueColumn) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", name,
+                                                     "\" is not a column to group "
+                                                     "by (REF_AREA TIME_PERIOD CITIZEN STAY_CAT "
+                                                     "SEX AGE OBS_STATUS CONF_STATUS "
+                                                     "STOCK_FLOW)"));
+    }
+    if (std::find(out.begin(), out.end(), column) == out.end()) {
+      out.push_back(column);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter) {
+  Table t;
+  t.columns.assign(std::begin(kCellColumns), std::end(kCellColumns));
+  OTS_RETURN_IF_ERROR(ForEachMatchingCell(
+      store, filter,
+      [&](const std::vector<absl::string_view>& f) { t.rows.emplace_back(f.begin(), f.end()); }));
+  return t;
+}
+
+namespace {
+
+// One cell during aggregation: its ten columns (OBS_VALUE unused) and its value.
+struct Row {
+  std::array<std::string, kCellColumnCount> f;
+  uint64_t value = 0;
+};
+
+// Replaces the cells that differ only in dimension `dim` by one cell with `dim` = _T: the
+// reported total where there is one, else the sum of the parts where the parts are disjoint
+// (CITIZEN, SEX; AGE intervals that do not overlap). Groups whose total cannot be known are
+// dropped and described in `notes`. `key_columns` are the columns that tell groups apart.
+std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>& key_columns,
+                          std::vector<std::string>* notes) {
+  struct Group {
+    Row total;
+    bool has_total = false;
+    std::vector<const Row*> parts;
+  };
+  std::map<std::vector<std::string>, Group> groups;
+  for (const Row& r : rows) {
+    std::vector<std::string> key;
+    for (int c : key_columns) {
+      if (c != dim) {
+        key.push_back(r.f[c]);
+      }
+    }
+    Group& g = groups[key];
+    if (r.f[dim] == "_T") {
+      g.total = r;
+      g.has_total = true;
+    } else {
+      g.parts.push_back(&r);
+    }
+  }
+  std::vector<Row> out;
+  size_t dropped = 0;
+  std::string example;
+  for (auto& [key, g] : groups) {
+    if (g.has_total) {
+      out.push_back(std::move(g.total));
+      continue;
+    }
+    bool derivable = dim == 2 || dim == 4;  // citizenships and sexes are disjoint
+    uint64_t sum = 0;
+    if (dim == 5) {
+      // AGE: the outermost intervals (and _U) must not overlap.
+      std::vector<std::pair<AgeCode, uint64_t>> ages;
+      derivable = true;
+      for (const Row* p : g.parts) {
+        AgeCode a;
+        if (!ParseAgeCode(p->f[dim], &a)) {
+          derivable = false;
+        } else if (a.kind == AgeCode::kUnknown) {
+          sum += p->value;
+        } else {
+          ages.emplace_back(a, p->value);
+        }
+      }
+      std::sort(ages.begin(), ages.end(), [](const auto& x, const auto& y) {
+        return std::make_pair(x.first.lo, -static_cast<int>(x.first.hi)) <
+               std::make_pair(y.first.lo, -static_cast<int>(y.first.hi));
+      });
+      uint16_t covered_to = 0;
+      for (const auto& [a, v] : ages) {
+        if (a.hi <= covered_to) {
+          continue;  // inside an interval already counted
+        }
+        if (a.lo < covered_to) {
+          derivable = false;  // overlaps partly: no sound sum
+        }
+        sum += v;
+        covered_to = a.hi;
+      }
+    } else {
+      for (const Row* p : g.parts) {
+        sum += p->value;
+      }
+    }
+    if (!derivable) {
+      ++dropped;
+      if (example.empty()) {
+        example = absl::StrJoin(key, " ");
+      }
+      continue;
+    }
+    Row r = *g.parts.front();
+    r.f[dim] = "_T";
+    r.value = sum;
+    out.push_back(std::move(r));
+  }
+  if (dropped > 0) {
+    notes->push_back(absl::StrCat(dropped, dropped == 1 ? " group" : " groups", " left out: no ",
+                                  kCellColumns[dim], "=_T total is reported and ",
+                                  dim == 3 ? "categories of stay overlap, so their sum is no total"
+                                           : "the AGE groups overlap, so their sum is no total",
+                                  " (first: ", example, ")"));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
+                                  const std::vector<int>& group_by) {
+  // Output columns in cell-line order: REF_AREA, TIME_PERIOD, the grouped ones, STOCK_FLOW.
+  std::vector<int> columns = {0, 1};
+  for (int c : group_by) {
+    if (c != 0 && c != 1 && c != 9) {
+      columns.push_back(c);
+    }
+  }
+  std::sort(columns.begin() + 2, columns.end());
+  columns.push_back(9);
+
+  std::vector<Row> rows;
+  absl::Status bad;
+  OTS_RETURN_IF_ERROR(
+      ForEachMatchingCell(store, filter, [&](const std::vector<absl::string_view>& f) {
+        Row r;
+        for (size_t c = 0; c < kCellColumnCount; ++c) {
+          r.f[c] = std::string(f[c]);
+        }
+        if (!absl::SimpleAtoi(f[kObsValueColumn], &r.value) && bad.ok()) {
+          bad = absl::DataLossError(
+              absl::StrCat("stored OBS_VALUE \"", f[kObsValueColumn], "\" is not a number"));
+        }
+        rows.push_back(std::move(r));
+      }));
+  OTS_RETURN_IF_ERROR(bad);
+
+  // Collapse every dimension that is not grouped by, one at a time. Groups are told apart by
+  // the dimensions, STOCK_FLOW and any grouped attribute.
+  std::vector<int> key_columns = {0, 1, 2, 3, 4, 5, 9};
+  for (int c : columns) {
+    if (c == 7 || c == 8) {
+      key_columns.push_back(c);
+    }
+  }
+  // Dimensions whose parts may not add up (STAY_CAT, AGE) go first, so that a group left out
+  // there is left out before its siblings are summed over citizenships and sexes.
+  Table t;
+  for (int dim : {3, 5, 4, 2}) {
+    if (std::find(columns.begin(), columns.end(), dim) == columns.end()) {
+      rows = Collapse(std::move(rows), dim, key_columns, &t.notes);
+    }
+  }
+
+  std::map<std::vector<std::string>, uint64_t> sums;
+  for (const Row& r : rows) {
+    std::vector<std::string> key;
+    for (int c : columns) {
+      key.push_back(r.f[c]);
+    }
+    sums[key] += r.value;
+  }
+  for (int c : columns) {
+    t.columns.push_back(kCellColumns[c]);
+  }
+  t.columns.push_back("OBS_VALUE");
+  for (auto& [key, sum] : sums) {
+    std::vector<std::string> row = key;
+    row.push_back(absl::StrCat(sum));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name) {
+  if (name == "table") {
+    return TableFormat::kTable;
+  }
+  if (name == "csv") {
+    return TableFormat::kCsv;
+  }
+  if (name == "json") {
+    return TableFormat::kJson;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format \"", name, "\": expected table, csv or json"));
+}
+
+std::string RenderTable(const Table& t, TableFormat format) {
+  std::string out;
+  switch (format) {
+    case TableFormat::kCsv:
+      absl::StrAppend(&out, CsvRow(t.columns), "\n");
+      for (const auto& row : t.rows) {
+        absl::StrAppend(&out, CsvRow(row), "\n");
+      }
+      return out;
+    case TableFormat::kJson: {
+      out = "[";
+      for (size_t r = 0; r < t.rows.size(); ++r) {
+        out += r == 0 ? "\n  {" : ",\n  {";
+        for (size_t c = 0; c < t.columns.size(); ++c) {
+          absl::StrAppend(&out, c == 0 ? "" : ", ", JsonString(t.columns[c]), ": ",
+                          t.columns[c] == "OBS_VALUE" ? t.rows[r][c] : JsonString(t.rows[r][c]));
+        }
+        out += "}";
+      }
+      out += t.rows.empty() ? "]\n" : "\n]\n";
+      return out;
+    }
+    case TableFormat::kTable:
+      break;
+  }
+  std::vector<size_t> width(t.columns.size());
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    width[c] = t.columns[c].size();
+    for (const auto& row : t.rows) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      bool numeric = t.columns[c] == "OBS_VALUE";
+      std::string pad(width[c] - cells[c].size(), ' ');
+      absl::StrAppend(&out, c == 0 ? "" : "  ", numeric ? pad : "", cells[c],
+                      numeric || c + 1 == cells.size() ? "" : pad);
+    }
+    out += "\n";
+  };
+  line(t.columns);
+  std::vector<std::string> rule;
+  for (size_t w : width) {
+    rule.emplace_back(w, '-');
+  }
+  line(rule);
+  for (const auto& row : t.rows) {
+    line(row);
+  }
+  absl::StrAppend(&out, "(", t.rows.size(), t.rows.size() == 1 ? " row" : " rows", ")\n");
+  return out;
+}
+
+}  // namespace ots

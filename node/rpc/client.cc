@@ -1,0 +1,176 @@
+#include "node/rpc/client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/status_macros.h"
+#include "crypto/x509.h"
+#include "grpcpp/grpcpp.h"
+#include "node/trust/config.h"
+#include "node/rpc/grpc_status.h"
+
+namespace ots {
+namespace {
+
+constexpr size_t kChunkBytes = size_t{1} << 20;
+// A rejected return's message lists up to 100 problems; allow it through the trailers.
+constexpr int kMaxMetadataBytes = 1 << 20;
+
+std::chrono::system_clock::time_point After(absl::Duration d) {
+  return std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d);
+}
+
+absl::Status WithAddress(const std::string& address, const grpc::Status& s) {
+  absl::Status status = FromGrpcStatus(s);
+  if (status.ok() || status.code() != absl::StatusCode::kUnavailable) {
+    return status;
+  }
+  return absl::UnavailableError(absl::StrCat(address, ": ", status.message()));
+}
+
+}  // namespace
+
+NodeClient::NodeClient(std::string address, std::shared_ptr<grpc::Channel> channel)
+    : address_(std::move(address)),
+      channel_(std::move(channel)),
+      submission_(v1::Submission::NewStub(channel_)),
+      query_(v1::Query::NewStub(channel_)) {}
+
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::ClientConfig& config,
+                                                                absl::string_view address,
+                                                                absl::Duration connect_timeout) {
+  OTS_ASSIGN_OR_RETURN(TlsKey key, TlsKey::LoadPemFile(config.tls().key_file()));
+  OTS_ASSIGN_OR_RETURN(std::string cert, ReadWholeFile(config.tls().cert_file()));
+  OTS_ASSIGN_OR_RETURN(std::string ca, ReadWholeFile(config.tls().ca_file()));
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ca;
+  tls.pem_private_key = key.ToPem();
+  tls.pem_cert_chain = cert;
+  grpc::ChannelArguments args;
+  if (!config.node_name().empty()) {
+    args.SetSslTargetNameOverride(config.node_name());
+  }
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
+  std::string target = address.empty() ? config.node_address() : std::string(address);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+  // Connect now, and give up at the first failed attempt: a refused handshake does not get
+  // better by retrying.
+  const auto deadline = After(connect_timeout);
+  for (grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+       state != GRPC_CHANNEL_READY; state = channel->GetState(/*try_to_connect=*/true)) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot connect to the node at ", target,
+          ": not listening, or the TLS handshake failed (wrong CA, node name or certificate, or "
+          "the node refuses ours)"));
+    }
+    if (!channel->WaitForStateChange(state, deadline)) {
+      return absl::UnavailableError(absl::StrCat("no connection to the node at ", target,
+                                                 " within ",
+                                                 absl::FormatDuration(connect_timeout)));
+    }
+  }
+  return std::unique_ptr<NodeClient>(new NodeClient(target, std::move(channel)));
+}
+
+absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_name,
+                                                      absl::string_view contents, bool dry_run,
+                                                      const Progress& progress) {
+  grpc::ClientContext context;
+  v1::SubmitResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::SubmitChunk>> writer =
+      dry_run ? submission_->Validate(&context, &response)
+              : submission_->Submit(&context, &response);
+  v1::SubmitChunk chunk;
+  chunk.mutable_start()->set_file_name(std::string(file_name));
+  chunk.mutable_start()->set_total_bytes(contents.size());
+  bool open = writer->Write(chunk);
+  for (size_t sent = 0; open && sent < contents.size();) {
+    const size_t n = std::min(kChunkBytes, contents.size() - sent);
+    chunk.set_data(std::string(contents.substr(sent, n)));
+    open = writer->Write(chunk);
+    sent += n;
+    if (progress) {
+      progress(sent, contents.size());
+    }
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
+absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Minutes(10)));
+  std::unique_ptr<grpc::ClientReader<v1::TableChunk>> reader = query_->Cells(&context, request);
+  Table table;
+  v1::TableChunk chunk;
+  while (reader->Read(&chunk)) {
+    table.columns.insert(table.columns.end(), chunk.columns().begin(), chunk.columns().end());
+    table.notes.insert(table.notes.end(), chunk.notes().begin(), chunk.notes().end());
+    for (const v1::TableChunk::Row& row : chunk.rows()) {
+      table.rows.emplace_back(row.fields().begin(), row.fields().end());
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return table;
+}
+
+absl::StatusOr<v1::StatusResponse> NodeClient::Status() {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Seconds(30)));
+  v1::StatusResponse response;
+  grpc::Status status = query_->Status(&context, v1::StatusRequest(), &response);
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::CheckpointResponse> NodeClient::LatestCheckpoint(absl::string_view origin) {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Seconds(30)));
+  v1::CheckpointRequest request;
+  request.set_origin(std::string(origin));
+  v1::CheckpointResponse response;
+  grpc::Status status = query_->LatestCheckpoint(&context, request, &response);
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ProveResponse> NodeClient::Prove(const v1::ProveRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Minutes(5)));
+  v1::ProveResponse response;
+  grpc::Status status = query_->Prove(&context, request, &response);
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ConsolidatedResponse> NodeClient::Consolidated(
+    const v1::ConsolidatedRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(After(absl::Minutes(5)));
+  v1::ConsolidatedResponse response;
+  grpc::Status status = query_->Consolidated(&context, request, &response);
+  if (!status.ok()) {
+    return WithAddress(address_, status);
+  }
+  return response;
+}
+
+}  // namespace ots

@@ -1,0 +1,59 @@
+// The client side of the wire: a connection to one node, as a client configuration
+// (proto/config.proto ClientConfig) describes it, with the calls ots-ctl makes.
+#ifndef OTS_NODE_RPC_CLIENT_H_
+#define OTS_NODE_RPC_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "node/query/query.h"
+#include "proto/config.pb.h"
+#include "proto/services.grpc.pb.h"
+
+namespace ots {
+
+// Thread-compatible: one caller at a time.
+class NodeClient {
+ public:
+  // Reads the TLS files (refusing a key readable by others) and connects to `address` (or
+  // config.node_address if empty), waiting at most `connect_timeout` for the TLS handshake.
+  // UNAVAILABLE naming the address if the node cannot be reached or the handshake fails (for
+  // example, the node refuses our certificate).
+  static absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const v1::ClientConfig& config,
+                                                             absl::string_view address,
+                                                             absl::Duration connect_timeout);
+
+  // Called as a submission's bytes go out: (bytes sent, total bytes).
+  using Progress = std::function<void(uint64_t, uint64_t)>;
+
+  // Streams `contents` in 1 MiB chunks to Submit (or Validate if `dry_run`). The node's status
+  // passes through: INVALID_ARGUMENT with every problem, PERMISSION_DENIED, ...
+  absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view file_name, absl::string_view contents,
+                                            bool dry_run, const Progress& progress);
+  // Cells or totals, reassembled from the streamed parts.
+  absl::StatusOr<Table> Cells(const v1::CellsRequest& request);
+  absl::StatusOr<v1::StatusResponse> Status();
+  absl::StatusOr<v1::CheckpointResponse> LatestCheckpoint(absl::string_view origin);
+  absl::StatusOr<v1::ProveResponse> Prove(const v1::ProveRequest& request);
+  // The consolidated table; the node's status passes through (INVALID_ARGUMENT for a bad
+  // period, code or log size, PERMISSION_DENIED for an origin that does not share with us).
+  absl::StatusOr<v1::ConsolidatedResponse> Consolidated(const v1::ConsolidatedRequest& request);
+
+  const std::string& address() const { return address_; }
+
+ private:
+  NodeClient(std::string address, std::shared_ptr<grpc::Channel> channel);
+
+  const std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Submission::Stub> submission_;
+  std::unique_ptr<v1::Query::Stub> query_;
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_RPC_CLIENT_H_

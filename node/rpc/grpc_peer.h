@@ -1,0 +1,61 @@
+// PeerTransport over gRPC with mutual TLS: this node's certificate as the client identity, the
+// peer's node certificate checked against the federation CA, the name the trust bundle gives it
+// and, after the handshake, the bundle's list of that member's node identities.
+#ifndef OTS_NODE_RPC_GRPC_PEER_H_
+#define OTS_NODE_RPC_GRPC_PEER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "node/trust/directory.h"
+#include "proto/services.grpc.pb.h"
+#include "sync/peer_transport.h"
+
+namespace ots {
+
+struct GrpcPeerOptions {
+  std::string member;       // the peer's member code
+  std::string endpoint;     // host:port
+  std::string server_name;  // the subjectAltName its certificate must carry
+  std::string cert_pem;     // this node's TLS identity
+  std::string key_pem;
+  std::string ca_pem;
+  absl::Duration call_timeout = absl::Seconds(10);   // Checkpoints
+  absl::Duration pull_timeout = absl::Minutes(10);   // one pull
+  absl::Duration watch_timeout = absl::Minutes(1);   // a watch stream is renewed this often
+  absl::Duration reconnect_max = absl::Seconds(10);  // gRPC's own reconnect backoff cap
+};
+
+class GrpcPeerTransport : public PeerTransport {
+ public:
+  // `directory` must outlive the transport.
+  GrpcPeerTransport(const GrpcPeerOptions& options, const Directory* directory);
+
+  absl::StatusOr<v1::CheckpointsResponse> Checkpoints() override;
+  absl::StatusOr<PulledBatch> Pull(const v1::PullRequest& request) override;
+  absl::Status Watch(const std::function<void(const v1::CheckpointsResponse&)>& on_update) override;
+  void Cancel() override;
+
+ private:
+  // OK if the server of a finished or started call is a NODE identity of options_.member.
+  absl::Status CheckServer(const grpc::ClientContext& context) const;
+  // Registers `context` for Cancel; false if already cancelled.
+  bool Track(grpc::ClientContext* context);
+  void Untrack(grpc::ClientContext* context);
+
+  const GrpcPeerOptions options_;
+  const Directory* const directory_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Federation::Stub> stub_;
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_RPC_GRPC_PEER_H_

@@ -1,0 +1,95 @@
+// The gRPC services of ots-node (proto/services.proto). Handlers are thin (STYLE §10): they
+// identify and authorize the caller, validate the request, call the library and map
+// absl::Status to grpc::Status.
+//
+// Every call has already passed IdentityGate, which refuses any certificate the trust bundle
+// does not list; handlers then check what the caller's identity may do.
+#ifndef OTS_NODE_RPC_SERVICES_H_
+#define OTS_NODE_RPC_SERVICES_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/security/auth_metadata_processor.h"
+#include "node/base/clock.h"
+#include "node/trust/directory.h"
+#include "node/base/event_log.h"
+#include "node/log/publisher.h"
+#include "node/store/store.h"
+#include "proto/services.grpc.pb.h"
+
+namespace ots {
+
+// What the services share. Everything is owned by the server and outlives the services.
+struct NodeContext {
+  std::string member;  // this node's member code (AZ, ..., OTS)
+  Store* store = nullptr;
+  Publisher* publisher = nullptr;  // nullptr on the Secretariat, which signs no returns
+  const Directory* directory = nullptr;
+  Logger* logger = nullptr;
+  const Clock* clock = nullptr;
+  uint64_t max_return_bytes = 0;
+  std::string started_at;
+  // How replication with each peer goes (empty function if the node does not replicate).
+  std::function<std::vector<v1::PeerStatus>()> peer_statuses;
+};
+
+// The identity of the caller of `context`, from its verified client certificate.
+// UNAUTHENTICATED without a certificate, PERMISSION_DENIED if the bundle does not list it.
+absl::StatusOr<CallerIdentity> IdentifyCaller(const grpc::AuthContext& auth,
+                                              const Directory& directory);
+
+// Runs before every call, gRPC's own health and reflection services included: refuses with
+// PERMISSION_DENIED, and logs, any caller whose certificate (already verified against the
+// federation CA by TLS) is not an identity of the trust bundle.
+class IdentityGate : public grpc::AuthMetadataProcessor {
+ public:
+  IdentityGate(const Directory* directory, Logger* logger)
+      : directory_(directory), logger_(logger) {}
+  bool IsBlocking() const override { return false; }
+  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                       OutputMetadata* consumed_auth_metadata,
+                       OutputMetadata* response_metadata) override;
+
+ private:
+  const Directory* const directory_;
+  Logger* const logger_;
+};
+
+class SubmissionService final : public v1::Submission::Service {
+ public:
+  explicit SubmissionService(const NodeContext* node) : node_(node) {}
+  grpc::Status Submit(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,
+                      v1::SubmitResponse* response) override;
+  grpc::Status Validate(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,
+                        v1::SubmitResponse* response) override;
+
+ private:
+  grpc::Status Handle(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,
+                      bool dry_run, v1::SubmitResponse* response);
+  const NodeContext* const node_;
+};
+
+class QueryService final : public v1::Query::Service {
+ public:
+  explicit QueryService(const NodeContext* node) : node_(node) {}
+  grpc::Status Cells(grpc::ServerContext* context, const v1::CellsRequest* request,
+                     grpc::ServerWriter<v1::TableChunk>* writer) override;
+  grpc::Status LatestCheckpoint(grpc::ServerContext* context, const v1::CheckpointRequest* request,
+                                v1::CheckpointResponse* response) override;
+  grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
+                      v1::StatusResponse* response) override;
+  grpc::Status Prove(grpc::ServerContext* context, const v1::ProveRequest* request,
+                     v1::ProveResponse* response) override;
+  grpc::Status Consolidated(grpc::ServerContext* context, const v1::ConsolidatedRequest* request,
+                            v1::ConsolidatedResponse* response) override;
+
+ private:
+  const NodeContext* const node_;
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_RPC_SERVICES_H_

@@ -1,0 +1,180 @@
+// The node's RocksDB (DESIGN §5). One database, column families:
+//   logs         origin/be64(index)            -> v1::LogEntry (signed header envelope)
+//   cells        origin/period/be64(rev)be32(n) -> block n of the return's sorted cell lines,
+//                                                each ending in '\n' (kCellsPerBlock a block)
+//   current      origin/period                 -> v1::CurrentEntry (latest revision)
+//   checkpoints  origin/be64(size)             -> v1::StoredCheckpoint
+//   evidence     origin/...                    -> v1::Evidence (misbehaviour, issue 4)
+//   meta         name                          -> value (node metadata)
+// Every append is one WriteBatch written with a synced WAL: after a crash either all of it is
+// there or none of it.
+//
+// Thread-safety: all methods may be called concurrently; appends are serialized internally.
+#ifndef OTS_NODE_STORE_STORE_H_
+#define OTS_NODE_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "node/model/cell_lines.h"
+#include "proto/data.pb.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace ots {
+
+// Cell lines per stored block. Returns are written and read whole, so one RocksDB entry per
+// block rather than per cell keeps a million-cell import near the disk's sequential rate.
+constexpr size_t kCellsPerBlock = 1024;
+
+class Store {
+ public:
+  struct Options {
+    // Open without writing anything (audit, query, prove). Default: false.
+    bool read_only = false;
+    // Create the database if the folder holds none. Default: false.
+    bool create_if_missing = false;
+  };
+
+  // Opens the store in `dir`. NOT_FOUND if there is none and !create_if_missing; DATA_LOSS or
+  // another error, naming the folder, if RocksDB refuses it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const Options& options);
+  // Closes RocksDB cleanly.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Everything one published return adds to the store.
+  struct Append {
+    std::string origin;
+    uint64_t log_index = 0;  // must equal the current log size of `origin`
+    v1::LogEntry entry;
+    std::string period;
+    uint64_t revision = 0;
+    const CellLines* cell_lines = nullptr;
+    v1::StoredCheckpoint checkpoint;  // of size log_index + 1
+  };
+  // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log
+  // size (somebody else appended); nothing is written then.
+  absl::Status AppendReturn(const Append& a);
+
+  // Several consecutive log entries of one origin (replication): each entry with its return's
+  // cells, the origin's checkpoint covering them all, and metadata to set with them.
+  struct Entries {
+    struct Entry {
+      v1::LogEntry entry;
+      std::string period;
+      uint64_t revision = 0;
+      const CellLines* cell_lines = nullptr;
+    };
+    std::string origin;
+    uint64_t from = 0;  // must equal the current log size of `origin`
+    std::vector<Entry> entries;
+    v1::StoredCheckpoint checkpoint;  // of size from + entries.size()
+    std::vector<std::pair<std::string, std::string>> meta;
+  };
+  // Writes `e` atomically with a synced WAL; the current view names the last revision of each
+  // period. FAILED_PRECONDITION, writing nothing, if `from` is not the log size.
+  absl::Status AppendEntries(const Entries& e);
+
+  // Number of entries in `origin`'s log (0 if none).
+  absl::StatusOr<uint64_t> LogSize(absl::string_view origin);
+  // NOT_FOUND if there is no such entry; DATA_LOSS if it does not parse.
+  absl::StatusOr<v1::LogEntry> GetLogEntry(absl::string_view origin, uint64_t index);
+  // Every entry of `origin`'s log in order.
+  absl::StatusOr<std::vector<v1::LogEntry>> ReadLog(absl::string_view origin);
+
+  // The latest revision of (origin, period), or nullopt.
+  absl::StatusOr<std::optional<v1::CurrentEntry>> GetCurrent(absl::string_view origin,
+                                                             absl::string_view period);
+  // Calls `fn(origin, period, entry)` for every current entry, in key order. Stops at the
+  // first error `fn` returns and returns it.
+  absl::Status ForEachCurrent(const std::function<absl::Status(absl::string_view, absl::string_view,
+                                                               const v1::CurrentEntry&)>& fn);
+
+  // Calls `fn(line)` for each cell of a return in sorted line order.
+  absl::Status ForEachCell(absl::string_view origin, absl::string_view period, uint64_t revision,
+                           const std::function<absl::Status(absl::string_view)>& fn);
+  // Calls `fn(origin, period, revision, line)` for every cell of every stored return.
+  absl::Status ForEachStoredCell(
+      const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,
+                                       absl::string_view)>& fn);
+
+  // Every stored checkpoint of `origin`, in increasing size: `fn(size, checkpoint)`.
+  absl::Status ForEachCheckpoint(
+      absl::string_view origin,
+      const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn);
+  // The checkpoint of the largest size; NOT_FOUND if there is none.
+  absl::StatusOr<v1::StoredCheckpoint> LatestCheckpoint(absl::string_view origin);
+  // The checkpoint of exactly `size`; NOT_FOUND if none is stored.
+  absl::StatusOr<v1::StoredCheckpoint> GetCheckpoint(absl::string_view origin, uint64_t size);
+  // Adds to the stored checkpoint of `size` each of `lines` (full note signature lines, already
+  // verified by the caller) it does not yet carry, in one synced write. Returns how many were
+  // new. NOT_FOUND if no checkpoint of that size is stored.
+  absl::StatusOr<size_t> AddCosignatures(absl::string_view origin, uint64_t size,
+                                         const std::vector<std::string>& lines);
+
+  // Proof that an origin signed two inconsistent checkpoints (verified by the caller). Storing
+  // the same pair twice keeps one. Returns whether it was new.
+  absl::StatusOr<bool> PutEvidence(const v1::Evidence& evidence);
+  // Evidence against `origin`, or against every origin if `origin` is empty.
+  absl::StatusOr<std::vector<v1::Evidence>> ListEvidence(absl::string_view origin);
+
+  // Change notification for watchers: a counter bumped by every successful append, cosignature
+  // and evidence write. WaitForChange blocks until the counter differs from `seen`, `deadline`
+  // passes or WakeAll has been called, and returns the counter.
+  uint64_t ChangeCount();
+  uint64_t WaitForChange(uint64_t seen, absl::Time deadline);
+  // Wakes every waiter now, and makes every later WaitForChange return at once (shutdown: a
+  // watcher between two waits must not sleep through it).
+  void WakeAll();
+
+  // Origins with at least one log entry, sorted.
+  absl::StatusOr<std::vector<std::string>> Origins();
+
+  // Node metadata. GetMeta returns NOT_FOUND for an unknown name.
+  absl::StatusOr<std::string> GetMeta(absl::string_view name);
+  absl::Status PutMeta(absl::string_view name, absl::string_view value);
+
+  // Reads every block of every table file and checks its checksum. DATA_LOSS naming the file.
+  absl::Status VerifyChecksums();
+
+  // Column family names, for tools and tests that open the database directly.
+  static const std::vector<std::string>& ColumnFamilyNames();
+
+ private:
+  Store(std::string dir, std::unique_ptr<rocksdb::DB> db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  rocksdb::ColumnFamilyHandle* cf(int index) const { return handles_[index]; }
+
+  const std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  void NoteChange();
+
+  absl::Mutex append_mu_;
+  absl::Mutex change_mu_;
+  uint64_t changes_ ABSL_GUARDED_BY(change_mu_) = 0;
+  bool woken_ ABSL_GUARDED_BY(change_mu_) = false;
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_STORE_STORE_H_

@@ -1,0 +1,142 @@
+#include "node/trust/config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/status_macros.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "node/model/codes.h"
+
+namespace ots {
+namespace {
+
+// Collects the parser's complaints as "file:line:column: message".
+class Collector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit Collector(absl::string_view file) : file_(file) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message);
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string file_;
+  std::string first_;
+};
+
+absl::Status ParseText(absl::string_view file_name, absl::string_view text,
+                       google::protobuf::Message* out) {
+  google::protobuf::TextFormat::Parser parser;
+  Collector errors(file_name);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), out)) {
+    return absl::InvalidArgumentError(
+        errors.first().empty() ? absl::StrCat(file_name, ": not a ", out->GetDescriptor()->name())
+                               : errors.first());
+  }
+  return absl::OkStatus();
+}
+
+std::string DirOf(absl::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == absl::string_view::npos ? "." : std::string(path.substr(0, slash));
+}
+
+void ResolveTls(absl::string_view dir, v1::TlsFiles* tls) {
+  tls->set_cert_file(ResolvePath(dir, tls->cert_file()));
+  tls->set_key_file(ResolvePath(dir, tls->key_file()));
+  tls->set_ca_file(ResolvePath(dir, tls->ca_file()));
+}
+
+}  // namespace
+
+std::string ResolvePath(absl::string_view base_dir, absl::string_view path) {
+  if (path.empty() || path[0] == '/') {
+    return std::string(path);
+  }
+  return absl::StrCat(base_dir, "/", path);
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    std::string message = absl::StrCat(path, ": ", std::strerror(err));
+    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read failed"));
+  }
+  return s.str();
+}
+
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
+                                               absl::string_view text) {
+  v1::NodeConfig config;
+  OTS_RETURN_IF_ERROR(ParseText(file_name, text, &config));
+  const bool secretariat = config.origin() == "OTS";
+  if (!secretariat && !IsFederationState(config.origin())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": origin \"", config.origin(),
+                     "\" is not a federation state (AZ KZ KG TR UZ HU TM) or OTS"));
+  }
+  if (config.data_dir().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ": data_dir is not set"));
+  }
+  if (!secretariat && config.log_key_file().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ": log_key_file is not set"));
+  }
+  return config;
+}
+
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  OTS_ASSIGN_OR_RETURN(v1::NodeConfig config, ParseNodeConfig(path, text));
+  const std::string dir = DirOf(path);
+  config.set_data_dir(ResolvePath(dir, config.data_dir()));
+  config.set_log_key_file(ResolvePath(dir, config.log_key_file()));
+  config.set_witness_key_file(ResolvePath(dir, config.witness_key_file()));
+  config.set_trust_bundle_file(ResolvePath(dir, config.trust_bundle_file()));
+  config.set_bundle_public_key_file(ResolvePath(dir, config.bundle_public_key_file()));
+  if (config.has_tls()) {
+    ResolveTls(dir, config.mutable_tls());
+  }
+  return config;
+}
+
+absl::StatusOr<v1::ClientConfig> ParseClientConfig(absl::string_view file_name,
+                                                   absl::string_view text) {
+  v1::ClientConfig config;
+  OTS_RETURN_IF_ERROR(ParseText(file_name, text, &config));
+  const std::string& address = config.node_address();
+  const size_t colon = address.rfind(':');
+  if (address.empty() || colon == std::string::npos || colon + 1 == address.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": node_address \"", address, "\" is not host:port"));
+  }
+  if (config.tls().cert_file().empty() || config.tls().key_file().empty() ||
+      config.tls().ca_file().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": tls needs cert_file, key_file and ca_file"));
+  }
+  return config;
+}
+
+absl::StatusOr<v1::ClientConfig> LoadClientConfig(const std::string& path) {
+  OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  OTS_ASSIGN_OR_RETURN(v1::ClientConfig config, ParseClientConfig(path, text));
+  ResolveTls(DirOf(path), config.mutable_tls());
+  return config;
+}
+
+}  // namespace ots

@@ -1,0 +1,88 @@
+#include "node/trust/directory.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace ots {
+
+std::string CallerIdentity::Describe() const {
+  return absl::StrCat(member, "/", KindName(kind), "(", common_name, ")");
+}
+
+absl::string_view KindName(v1::TlsIdentity::Kind kind) {
+  switch (kind) {
+    case v1::TlsIdentity::NODE:
+      return "node";
+    case v1::TlsIdentity::OPERATOR:
+      return "operator";
+    case v1::TlsIdentity::AUDITOR:
+      return "auditor";
+    default:
+      return "unknown";
+  }
+}
+
+absl::string_view RoleName(v1::Role role) {
+  switch (role) {
+    case v1::MEMBER:
+      return "member";
+    case v1::OBSERVER:
+      return "observer";
+    case v1::SECRETARIAT:
+      return "secretariat";
+    default:
+      return "unknown";
+  }
+}
+
+Directory::Directory(v1::TrustBundle bundle) : bundle_(std::move(bundle)) {
+  for (int i = 0; i < bundle_.members_size(); ++i) {
+    const v1::Member& m = bundle_.members(i);
+    member_index_[m.code()] = i;
+    for (const v1::TlsIdentity& id : m.tls_identities()) {
+      by_spki_[id.spki_sha256()] =
+          CallerIdentity{m.code(), id.kind(), id.common_name(), id.spki_sha256()};
+    }
+  }
+}
+
+absl::StatusOr<CallerIdentity> Directory::Identify(absl::string_view spki_sha256) const {
+  auto it = by_spki_.find(spki_sha256);
+  if (it == by_spki_.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate key ", spki_sha256, " is not a member identity in trust bundle ",
+                     bundle_.federation(), " version ", bundle_.version()));
+  }
+  return it->second;
+}
+
+const v1::Member* Directory::Find(absl::string_view code) const {
+  auto it = member_index_.find(code);
+  return it == member_index_.end() ? nullptr : &bundle_.members(it->second);
+}
+
+bool Directory::MaySee(absl::string_view member, absl::string_view origin) const {
+  if (member == origin) {
+    return true;
+  }
+  const v1::Member* o = Find(origin);
+  return o != nullptr &&
+         std::find(o->share_with().begin(), o->share_with().end(), member) != o->share_with().end();
+}
+
+absl::Status Directory::AuthorizeSubmit(const CallerIdentity& caller,
+                                        absl::string_view node_member) const {
+  if (caller.kind != v1::TlsIdentity::OPERATOR) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(caller.Describe(), " is not an operator; only operators submit"));
+  }
+  if (caller.member != node_member) {
+    return absl::PermissionDeniedError(absl::StrCat("operator of ", caller.member,
+                                                    " may not submit to the node of ", node_member,
+                                                    "; each state submits to its own node"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ots

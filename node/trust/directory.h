@@ -1,0 +1,62 @@
+// Who is who in the federation, from the verified trust bundle: which member and kind of
+// identity a TLS public key speaks for, and what each member may do and see (DESIGN §3–§4).
+#ifndef OTS_NODE_TRUST_DIRECTORY_H_
+#define OTS_NODE_TRUST_DIRECTORY_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/bundle.pb.h"
+
+namespace ots {
+
+// The identity behind a client certificate.
+struct CallerIdentity {
+  std::string member;  // member code: AZ, ..., OTS
+  v1::TlsIdentity::Kind kind = v1::TlsIdentity::KIND_UNSPECIFIED;
+  std::string common_name;
+  std::string spki_sha256;
+
+  // "AZ/operator(az-operator)": for logs and messages.
+  std::string Describe() const;
+};
+
+// "node", "operator", "auditor".
+absl::string_view KindName(v1::TlsIdentity::Kind kind);
+// "member", "observer", "secretariat".
+absl::string_view RoleName(v1::Role role);
+
+// Immutable after construction; safe to share between threads.
+class Directory {
+ public:
+  // `bundle` must have passed ValidateTrustBundle.
+  explicit Directory(v1::TrustBundle bundle);
+
+  const v1::TrustBundle& bundle() const { return bundle_; }
+
+  // The identity whose public key has SHA-256 `spki_sha256` (lower-case hex). PERMISSION_DENIED
+  // ("not a member identity in trust bundle version N") if the bundle lists no such key.
+  absl::StatusOr<CallerIdentity> Identify(absl::string_view spki_sha256) const;
+
+  // The member with `code`, or nullptr.
+  const v1::Member* Find(absl::string_view code) const;
+
+  // Whether `member` may receive `origin`'s data: its own, or listed in origin's share_with.
+  bool MaySee(absl::string_view member, absl::string_view origin) const;
+
+  // OK if `caller` may submit returns to the node of `node_member`: an OPERATOR identity of that
+  // same member. PERMISSION_DENIED saying why otherwise.
+  absl::Status AuthorizeSubmit(const CallerIdentity& caller, absl::string_view node_member) const;
+
+ private:
+  v1::TrustBundle bundle_;
+  absl::flat_hash_map<std::string, CallerIdentity> by_spki_;
+  absl::flat_hash_map<std::string, int> member_index_;
+};
+
+}  // namespace ots
+
+#endif  // OTS_NODE_TRUST_DIRECTORY_H_

@@ -1,0 +1,50 @@
+// Bootstrap of a federation's keys and certificates (`ots-ctl pki init`): a federation CA, for
+// each member its node, operator and auditor TLS certificates, its log and witness keys and
+// ready configurations, and the signed trust bundle listing all of it (DESIGN §3).
+//
+// This is the quick start for a test or pilot federation on one machine or a few. A state that
+// keeps its own CA and keys follows docs/operations.md instead; the bundle only needs the
+// fingerprints and public keys.
+#ifndef OTS_NODE_TRUST_PKI_H_
+#define OTS_NODE_TRUST_PKI_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "node/base/clock.h"
+
+namespace ots {
+
+struct PkiOptions {
+  // Folder to write into; created if missing. Must not already hold a federation.
+  std::string out_dir;
+  // Member states to create, ISO 3166-1 alpha-2 (AZ KZ KG TR UZ HU TM); HU and TM are observers.
+  std::vector<std::string> states;
+  // Also create the Secretariat ("OTS"). Default: false.
+  bool secretariat = false;
+  // Host of every endpoint unless overridden. Default: loopback.
+  std::string host = "127.0.0.1";
+  // The Secretariat listens on base_port, the states on base_port+1, +2, ... in the order given.
+  int base_port = 7400;
+  // Per-member endpoint overrides, code -> host:port.
+  std::map<std::string, std::string> endpoints;
+  std::string federation = "ots-mx";
+  // Lifetime of certificates and keys from now. Default: 365 days.
+  absl::Duration validity = absl::Hours(24 * 365);
+};
+
+// Writes the federation into options.out_dir. Private keys get mode 0600. INVALID_ARGUMENT on a
+// bad state code or endpoint; ALREADY_EXISTS if out_dir already holds a CA. On success
+// `out_summary` (if non-null) gets one line per file group written.
+absl::Status InitPki(const PkiOptions& options, const Clock& clock,
+                     std::vector<std::string>* out_summary);
+
+// The name a member's node certificate carries and clients check: "az.node.ots-mx".
+std::string NodeServerName(absl::string_view code, absl::string_view federation);
+
+}  // namespace ots
+
+#endif  // OTS_NODE_TRUST_PKI_H_

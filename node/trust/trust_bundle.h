@@ -1,0 +1,44 @@
+// Signing, verifying and checking the federation's trust bundle (proto/bundle.proto).
+//
+// On disk and on the wire the bundle is a DSSE envelope in its standard JSON form, payload type
+// kTrustBundlePayloadType, payload the serialized TrustBundle, signed by the federation's bundle
+// key. The signature is checked before the payload is parsed.
+#ifndef OTS_NODE_TRUST_TRUST_BUNDLE_H_
+#define OTS_NODE_TRUST_TRUST_BUNDLE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/ed25519.h"
+#include "proto/bundle.pb.h"
+
+namespace ots {
+
+constexpr absl::string_view kTrustBundlePayloadType = "application/vnd.ots.trust-bundle.v1";
+// The code of the Secretariat in the bundle.
+constexpr absl::string_view kSecretariatCode = "OTS";
+
+// Checks that `bundle` is usable: a federation name and version; member codes unique, each a
+// federation state (AZ KZ KG TR UZ HU TM) with role MEMBER or OBSERVER, or "OTS" with role
+// SECRETARIAT; every member with an endpoint and at least one NODE identity, every state with a log
+// key; keys
+// of 32 bytes; fingerprints of 64 hex digits used by one member only; share_with naming known
+// members. INVALID_ARGUMENT naming the member and field otherwise.
+absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle);
+
+// Validates `bundle`, serializes it once and signs it with `federation_key`. Returns the DSSE
+// JSON text (with a final newline).
+absl::StatusOr<std::string> SignTrustBundle(const v1::TrustBundle& bundle,
+                                            const PrivateKey& federation_key);
+
+// Parses the DSSE JSON `text` read from `file_name` (named in every message), verifies its
+// signature with `federation_key`, then parses and validates the bundle. INVALID_ARGUMENT if
+// the text is not an envelope, PERMISSION_DENIED if the signature does not verify.
+absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
+                                                  absl::string_view text,
+                                                  const PublicKey& federation_key);
+
+}  // namespace ots
+
+#endif  // OTS_NODE_TRUST_TRUST_BUNDLE_H_

@@ -1,0 +1,103 @@
+#include "node/trust/trust_bundle.h"
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "crypto/bytes.h"
+
+namespace ots {
+namespace {
+
+v1::Member MakeMember(const std::string& code, v1::Role role, char fingerprint_digit) {
+  v1::Member m;
+  m.set_code(code);
+  m.set_role(role);
+  m.set_endpoint("127.0.0.1:7001");
+  v1::TlsIdentity* id = m.add_tls_identities();
+  id->set_kind(v1::TlsIdentity::NODE);
+  id->set_spki_sha256(std::string(64, fingerprint_digit));
+  v1::PublicKeyEntry* key = m.add_log_keys();
+  key->set_ed25519(std::string(32, '\x01'));
+  return m;
+}
+
+v1::TrustBundle MakeBundle() {
+  v1::TrustBundle b;
+  b.set_federation("ots-mx");
+  b.set_version(1);
+  b.set_issued_at("2026-11-24T00:00:00Z");
+  *b.add_members() = MakeMember("AZ", v1::MEMBER, 'a');
+  *b.add_members() = MakeMember("HU", v1::OBSERVER, 'b');
+  *b.add_members() = MakeMember("OTS", v1::SECRETARIAT, 'c');
+  b.mutable_members(0)->add_share_with("OTS");
+  return b;
+}
+
+TEST_CASE("a signed trust bundle verifies and round-trips", "[bundle]") {
+  PrivateKey key = *PrivateKey::Generate();
+  auto signed_text = SignTrustBundle(MakeBundle(), key);
+  REQUIRE(signed_text.ok());
+  CHECK(absl::StartsWith(*signed_text, "{\"payload\":\""));
+  auto bundle = VerifyTrustBundle("bundle.json", *signed_text, key.public_key());
+  REQUIRE(bundle.ok());
+  CHECK(bundle->members_size() == 3);
+  CHECK(bundle->members(0).share_with(0) == "OTS");
+}
+
+TEST_CASE("a bundle signed by another key or altered is refused", "[bundle]") {
+  PrivateKey key = *PrivateKey::Generate();
+  PrivateKey other = *PrivateKey::Generate();
+  auto signed_text = SignTrustBundle(MakeBundle(), other);
+  REQUIRE(signed_text.ok());
+  auto wrong_key = VerifyTrustBundle("bundle.json", *signed_text, key.public_key());
+  CHECK(wrong_key.status().code() == absl::StatusCode::kPermissionDenied);
+  CHECK(absl::StrContains(wrong_key.status().message(), "bundle.json: trust bundle signature"));
+
+  signed_text = SignTrustBundle(MakeBundle(), key);
+  REQUIRE(signed_text.ok());
+  // Flip one base64 character of the payload.
+  std::string altered = *signed_text;
+  size_t pos = altered.find("\"payload\":\"") + 20;
+  altered[pos] = altered[pos] == 'A' ? 'B' : 'A';
+  auto tampered = VerifyTrustBundle("bundle.json", altered, key.public_key());
+  CHECK_FALSE(tampered.ok());
+
+  auto garbage = VerifyTrustBundle("bundle.json", "not json", key.public_key());
+  CHECK(garbage.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(garbage.status().message(), "bundle.json: not a DSSE envelope"));
+}
+
+TEST_CASE("bundle validation names the member and the field", "[bundle]") {
+  auto check = [](const v1::TrustBundle& b, const std::string& want) {
+    absl::Status s = ValidateTrustBundle(b);
+    INFO(s.message());
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(absl::StrContains(s.message(), want));
+  };
+  CHECK(ValidateTrustBundle(MakeBundle()).ok());
+  v1::TrustBundle b = MakeBundle();
+  b.mutable_members(1)->set_code("AZ");
+  check(b, "member AZ is listed twice");
+  b = MakeBundle();
+  b.mutable_members(0)->set_role(v1::SECRETARIAT);
+  check(b, "member \"AZ\": expected a state code");
+  b = MakeBundle();
+  b.mutable_members(0)->mutable_log_keys(0)->set_ed25519("short");
+  check(b, "member AZ: log_keys[0] is not a 32-byte Ed25519 key");
+  b = MakeBundle();
+  b.mutable_members(0)->add_share_with("KZ");
+  check(b, "member AZ: share_with names unknown member \"KZ\"");
+  b = MakeBundle();
+  b.mutable_members(2)->mutable_tls_identities(0)->set_spki_sha256(std::string(64, 'a'));
+  check(b, "is listed twice");
+  b = MakeBundle();
+  b.mutable_members(0)->clear_log_keys();
+  check(b, "member AZ: no log key");
+  b = MakeBundle();
+  b.set_version(0);
+  check(b, "version is not set");
+}
+
+}  // namespace
+}  // namespace ots
