@@ -1,5 +1,7 @@
 #include "crypto/bytes.h"
 
+#include <limits>
+
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -26,6 +28,25 @@ bool IsBase64Char(char c) {
 }
 
 }  // namespace
+
+bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out) {
+  if (s.empty() || (s.size() > 1 && s[0] == '0')) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) {
+      return false;
+    }
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
 
 std::string HexEncode(absl::string_view data) {
   static constexpr char kDigits[] = "0123456789abcdef";

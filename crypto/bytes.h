@@ -20,6 +20,10 @@ absl::StatusOr<std::string> HexDecode(absl::string_view hex);
 // Strict standard base64 (RFC 4648 §4, with padding). INVALID_ARGUMENT on anything else.
 absl::StatusOr<std::string> Base64DecodeStrict(absl::string_view b64);
 
+// Parses a canonical ASCII decimal: digits only, no sign, no leading zero except "0", at most
+// 2^64-1. False (and *out untouched) otherwise.
+bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out);
+
 // Appends `v` as 8 big-endian bytes.
 void PutBigEndian64(std::string* out, uint64_t v);
 // Reads 8 big-endian bytes; `in` must hold at least 8.

@@ -1,5 +1,5 @@
 #include "crypto/ed25519.h"
-#include "crypto/key_file.h"
+#include "crypto/files.h"
 #include "crypto/openssl_util.h"
 
 #include <errno.h>
@@ -30,8 +30,6 @@ void EvpPkeyDeleter::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 namespace {
 
 constexpr size_t kEd25519SeedSize = 32;
-// Key files are a few hundred bytes; anything larger is not a key file.
-constexpr size_t kMaxKeyFileSize = 64 * 1024;
 
 struct EvpMdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
@@ -42,29 +40,6 @@ struct EvpPkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
-
-// Closes a file descriptor on scope exit unless released.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-  // Closes now and reports close()'s result (0, or -1 with errno set).
-  int Close() {
-    const int rc = close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 const unsigned char* Bytes(absl::string_view s) {
   // OpenSSL wants a valid pointer even for empty input.
@@ -93,94 +68,7 @@ absl::StatusOr<std::string> RawPublicKey(const EVP_PKEY* key) {
   return raw;
 }
 
-absl::Status ErrnoError(int err, const std::string& path, absl::string_view op) {
-  return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", op));
-}
-
 }  // namespace
-
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path, bool private_key) {
-  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (fd.get() < 0) {
-    return ErrnoError(errno, path, "cannot open");
-  }
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0) {
-    return ErrnoError(errno, path, "cannot stat");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
-  }
-  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777;
-  if (private_key && (mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s: private key file is %s by group or others (mode %04o); run chmod 600 %s", path,
-        (mode & 044) != 0 ? "readable" : "writable or executable", mode, path));
-  }
-  if (static_cast<uint64_t>(st.st_size) > kMaxKeyFileSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", st.st_size, " bytes is too large for a key file"));
-  }
-  std::string contents;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      OPENSSL_cleanse(buf, sizeof(buf));
-      OPENSSL_cleanse(contents.data(), contents.size());
-      return ErrnoError(errno, path, "cannot read");
-    }
-    if (n == 0) {
-      break;
-    }
-    contents.append(buf, static_cast<size_t>(n));
-    if (contents.size() > kMaxKeyFileSize) {
-      OPENSSL_cleanse(buf, sizeof(buf));
-      OPENSSL_cleanse(contents.data(), contents.size());
-      return absl::InvalidArgumentError(absl::StrCat(path, ": too large for a key file"));
-    }
-  }
-  OPENSSL_cleanse(buf, sizeof(buf));
-  return contents;
-}
-
-absl::Status WriteNewFile(const std::string& path, absl::string_view contents, mode_t mode) {
-  ScopedFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-  if (fd.get() < 0) {
-    return ErrnoError(errno, path, "cannot create");
-  }
-  absl::Status status;
-  // The umask may have cleared bits of `mode`; set it exactly.
-  if (fchmod(fd.get(), mode) != 0) {
-    status = ErrnoError(errno, path, "cannot chmod");
-  }
-  size_t written = 0;
-  while (status.ok() && written < contents.size()) {
-    const ssize_t n = write(fd.get(), contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      status = ErrnoError(errno, path, "cannot write");
-    } else {
-      written += static_cast<size_t>(n);
-    }
-  }
-  if (status.ok() && fsync(fd.get()) != 0) {
-    status = ErrnoError(errno, path, "cannot fsync");
-  }
-  if (fd.Close() != 0 && status.ok()) {
-    status = ErrnoError(errno, path, "cannot close");
-  }
-  if (!status.ok()) {
-    // Best effort: the error being reported is the one above, not a failure to clean up.
-    (void)unlink(path.c_str());
-  }
-  return status;
-}
 
 // ---------------------------------------------------------------------------------------------
 // PublicKey

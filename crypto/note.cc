@@ -137,29 +137,36 @@ absl::Status CheckNoteText(absl::string_view text) {
   return CheckUtf8(text, "note text", /*allow_newline=*/true);
 }
 
-// Parses a canonical ASCII decimal uint64: digits only, no sign, no leading zero except "0".
-bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) {
-      return false;
-    }
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
 // The message a cosignature/v1 signs (c2sp.org/tlog-cosignature, "Ed25519 signed message").
 std::string CosignedMessage(absl::string_view text, uint64_t timestamp) {
   return absl::StrCat("cosignature/v1\ntime ", timestamp, "\n", text);
+}
+
+// One signature line without its newline. Messages start with what follows "signature line N"
+// in ParseNote's.
+absl::StatusOr<NoteSignature> ParseLine(absl::string_view line) {
+  if (!absl::ConsumePrefix(&line, kSigPrefix)) {
+    return absl::InvalidArgumentError(" does not start with an em dash and a space");
+  }
+  const size_t space = line.find(' ');
+  if (space == absl::string_view::npos) {
+    return absl::InvalidArgumentError(" has no space between key name and signature");
+  }
+  const absl::string_view name = line.substr(0, space);
+  absl::Status name_ok = CheckKeyName(name);
+  if (!name_ok.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(": ", name_ok.message()));
+  }
+  absl::StatusOr<std::string> sig = Base64DecodeStrict(line.substr(space + 1));
+  if (!sig.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(": signature is not base64: ", sig.status().message()));
+  }
+  if (sig->size() <= kKeyIdSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ": signature is ", sig->size(), " bytes, too short for a 4-byte key id and a signature"));
+  }
+  return NoteSignature{std::string(name), sig->substr(0, kKeyIdSize), sig->substr(kKeyIdSize)};
 }
 
 }  // namespace
@@ -194,33 +201,12 @@ absl::StatusOr<Note> ParseNote(absl::string_view note) {
       return absl::InvalidArgumentError(
           absl::StrCat("note has more than ", kMaxSignatures, " signatures"));
     }
-    if (!absl::ConsumePrefix(&line, kSigPrefix)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "note signature line ", line_no, " does not start with an em dash and a space"));
-    }
-    const size_t space = line.find(' ');
-    if (space == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "note signature line ", line_no, " has no space between key name and signature"));
-    }
-    const absl::string_view name = line.substr(0, space);
-    absl::Status name_ok = CheckKeyName(name);
-    if (!name_ok.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("note signature line ", line_no, ": ", name_ok.message()));
-    }
-    absl::StatusOr<std::string> sig = Base64DecodeStrict(line.substr(space + 1));
+    absl::StatusOr<NoteSignature> sig = ParseLine(line);
     if (!sig.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "note signature line ", line_no, ": signature is not base64: ", sig.status().message()));
-    }
-    if (sig->size() <= kKeyIdSize) {
       return absl::InvalidArgumentError(
-          absl::StrCat("note signature line ", line_no, ": signature is ", sig->size(),
-                       " bytes, too short for a 4-byte key id and a signature"));
+          absl::StrCat("note signature line ", line_no, sig.status().message()));
     }
-    out.signatures.push_back(
-        NoteSignature{std::string(name), sig->substr(0, kKeyIdSize), sig->substr(kKeyIdSize)});
+    out.signatures.push_back(*std::move(sig));
   }
   return out;
 }
@@ -228,10 +214,29 @@ absl::StatusOr<Note> ParseNote(absl::string_view note) {
 std::string FormatNote(const Note& note) {
   std::string out = absl::StrCat(note.text, "\n");
   for (const NoteSignature& sig : note.signatures) {
-    absl::StrAppend(&out, kSigPrefix, sig.name, " ",
-                    absl::Base64Escape(absl::StrCat(sig.key_id, sig.signature)), "\n");
+    out += FormatSignatureLine(sig);
   }
   return out;
+}
+
+std::string FormatSignatureLine(const NoteSignature& sig) {
+  return absl::StrCat(kSigPrefix, sig.name, " ",
+                      absl::Base64Escape(absl::StrCat(sig.key_id, sig.signature)), "\n");
+}
+
+absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line) {
+  OTS_RETURN_IF_ERROR(CheckUtf8(line, "signature line", /*allow_newline=*/true));
+  if (!line.empty() && line.back() == '\n') {
+    line.remove_suffix(1);
+  }
+  if (line.find('\n') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("signature line holds more than one line");
+  }
+  absl::StatusOr<NoteSignature> sig = ParseLine(line);
+  if (!sig.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("signature line", sig.status().message()));
+  }
+  return sig;
 }
 
 absl::Status SignNote(Note* note, absl::string_view name, const PrivateKey& key) {

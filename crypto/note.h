@@ -47,6 +47,12 @@ absl::StatusOr<Note> ParseNote(absl::string_view note);
 // The note's wire form.
 std::string FormatNote(const Note& note);
 
+// One signature line as a note carries it: "— <name> <base64(key id || signature)>\n".
+std::string FormatSignatureLine(const NoteSignature& sig);
+// Parses one signature line (the final newline may be left out), as ParseNote parses each line
+// of a note: INVALID_ARGUMENT saying what deviates. The signature is not verified.
+absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line);
+
 // Appends an Ed25519 signature line by `name`/`key` to `note`. INVALID_ARGUMENT if the text is
 // empty, does not end in '\n' or holds control characters, or `name` is not a valid key name.
 absl::Status SignNote(Note* note, absl::string_view name, const PrivateKey& key);

@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/bytes.h"
-#include "crypto/key_file.h"
+#include "crypto/files.h"
 #include "crypto/openssl_util.h"
 #include "crypto/sha256.h"
 #include "crypto/status_macros.h"

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/bytes.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
-#include "node/log/publisher.h"
 #include "node/model/return_header.h"
 
 namespace ots {
@@ -37,67 +37,81 @@ absl::StatusOr<v1::CheckpointsResponse> LatestCheckpoints(Store& store, const Di
   return response;
 }
 
-absl::Status ServePull(Store& store, const Directory& directory, absl::string_view caller,
+namespace {
+
+// The entries a pull from `from` sends: up to the first stored checkpoint at which they reach
+// `max_entries` or `limits.max_cells`, else up to the end of the log (`size`). Reads only them.
+absl::StatusOr<std::vector<v1::LogEntry>> PullEntries(Store& store, const std::string& origin,
+                                                      uint64_t from, uint64_t size,
+                                                      uint64_t max_entries,
+                                                      const PullLimits& limits) {
+  // Checkpoints sit at distinct sizes, so the max_entries-th one after `from` is far enough.
+  OTS_ASSIGN_OR_RETURN(std::vector<uint64_t> sizes,
+                       store.CheckpointSizes(origin, from + 1, static_cast<size_t>(max_entries)));
+  std::vector<v1::LogEntry> entries;
+  uint64_t cells = 0;
+  for (uint64_t end : sizes) {
+    if (end > size) {
+      break;
+    }
+    OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> more,
+                         store.ReadLogRange(origin, from + entries.size(), end));
+    for (v1::LogEntry& e : more) {
+      OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(e.header().payload()));
+      cells += h.cell_count();
+      entries.push_back(std::move(e));
+    }
+    if (end - from >= max_entries || cells >= limits.max_cells) {
+      return entries;
+    }
+  }
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> rest,
+                       store.ReadLogRange(origin, from + entries.size(), size));
+  for (v1::LogEntry& e : rest) {
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace
+
+absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::string_view caller,
                        const v1::PullRequest& request, const PullLimits& limits,
                        const std::function<bool(const v1::PullChunk&)>& write) {
+  Store& store = logs.store();
   const std::string& origin = request.origin();
+  const uint64_t from = request.from();
   if (!directory.MaySee(caller, origin)) {
     return absl::PermissionDeniedError(
         absl::StrCat(origin, " does not share its data with ", caller));
   }
-  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
-  if (log.empty()) {
+  OTS_ASSIGN_OR_RETURN(uint64_t size, store.LogSize(origin));
+  if (size == 0) {
     return absl::NotFoundError(absl::StrCat("this node holds no log of ", origin));
   }
-  if (request.from() > log.size()) {
-    return absl::OutOfRangeError(absl::StrCat("the log of ", origin, " here has ", log.size(),
-                                              " entries; cannot start at ", request.from()));
+  if (from > size) {
+    return absl::OutOfRangeError(absl::StrCat("the log of ", origin, " here has ", size,
+                                              " entries; cannot start at ", from));
   }
-  std::vector<v1::ReturnHeader> headers;
-  headers.reserve(log.size());
-  for (const v1::LogEntry& entry : log) {
-    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(entry.header().payload()));
-    headers.push_back(std::move(h));
-  }
-
-  // Where the batch ends: the first stored checkpoint past the limits, else the latest.
   const uint64_t max_entries = request.max_entries() == 0
                                    ? limits.max_entries
                                    : std::min(request.max_entries(), limits.max_entries);
-  uint64_t end = log.size();
-  {
-    uint64_t cells = 0;
-    uint64_t next = request.from();
-    bool found = false;
-    OTS_RETURN_IF_ERROR(store.ForEachCheckpoint(
-        origin, [&](uint64_t size, const v1::StoredCheckpoint&) -> absl::Status {
-          if (found || size <= request.from() || size > log.size()) {
-            return absl::OkStatus();
-          }
-          for (; next < size; ++next) {
-            cells += headers[next].cell_count();
-          }
-          if (size - request.from() >= max_entries || cells >= limits.max_cells) {
-            end = size;
-            found = true;
-          }
-          return absl::OkStatus();
-        }));
-  }
+  OTS_ASSIGN_OR_RETURN(
+      std::vector<v1::LogEntry> entries,
+      PullEntries(store, origin, from, size, std::max<uint64_t>(max_entries, 1), limits));
+  const uint64_t end = from + entries.size();
   OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint cp, store.GetCheckpoint(origin, end));
 
   v1::PullChunk chunk;
   v1::PullStart* start = chunk.mutable_start();
-  start->set_from(request.from());
+  start->set_from(from);
   start->set_size(end);
   start->set_checkpoint_note(cp.note());
   for (const std::string& line : cp.cosignature_lines()) {
     start->add_cosignature_lines(line);
   }
-  if (request.from() > 0 && request.from() < end) {
-    std::vector<v1::LogEntry> prefix(log.begin(), log.begin() + static_cast<ptrdiff_t>(end));
-    OTS_ASSIGN_OR_RETURN(std::vector<Hash> proof,
-                         MerkleConsistencyProof(LogLeafHashes(prefix), request.from()));
+  if (from > 0 && from < end) {
+    OTS_ASSIGN_OR_RETURN(std::vector<Hash> proof, logs.ConsistencyProof(origin, from, end));
     for (const Hash& h : proof) {
       start->add_consistency_proof(HashBytes(h));
     }
@@ -111,16 +125,16 @@ absl::Status ServePull(Store& store, const Directory& directory, absl::string_vi
   OTS_RETURN_IF_ERROR(send(chunk));
 
   std::string block;
-  for (uint64_t i = request.from(); i < end; ++i) {
+  for (v1::LogEntry& entry : entries) {
     chunk.Clear();
-    *chunk.mutable_entry() = log[i];
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(entry.header().payload()));
+    *chunk.mutable_entry() = std::move(entry);
     OTS_RETURN_IF_ERROR(send(chunk));
     if (request.headers_only()) {
       continue;
     }
     block.clear();
-    absl::Status flushed = absl::OkStatus();
-    OTS_RETURN_IF_ERROR(store.ForEachCell(origin, headers[i].period(), headers[i].revision(),
+    OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
                                           [&](absl::string_view line) -> absl::Status {
                                             block.append(line.data(), line.size());
                                             block.push_back('\n');

@@ -10,8 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "node/trust/directory.h"
+#include "node/log/origin_log.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
 #include "proto/services.pb.h"
 #include "sync/replica.h"
 
@@ -33,9 +34,10 @@ absl::StatusOr<v1::CheckpointsResponse> LatestCheckpoints(Store& store, const Di
                                                           absl::string_view caller);
 
 // Serves a pull to `caller`: PERMISSION_DENIED if the origin does not share with it, NOT_FOUND if
-// `store` holds none of its log, OUT_OF_RANGE if request.from is past the end. `write` sends
+// the store holds none of its log, OUT_OF_RANGE if request.from is past the end. Reads only the
+// entries it sends; the consistency proof comes from the logs' cached leaf hashes. `write` sends
 // one chunk and returns false if the caller has gone (the pull then stops, CANCELLED).
-absl::Status ServePull(Store& store, const Directory& directory, absl::string_view caller,
+absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::string_view caller,
                        const v1::PullRequest& request, const PullLimits& limits,
                        const std::function<bool(const v1::PullChunk&)>& write);
 

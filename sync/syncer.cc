@@ -1,15 +1,16 @@
 #include "sync/syncer.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/bytes.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
 #include "node/log/evidence.h"
-#include "node/log/publisher.h"
 #include "node/log/log_checker.h"
 
 namespace ots {
@@ -33,15 +34,16 @@ absl::Duration Jittered(absl::Duration delay, absl::BitGenRef gen) {
   return delay - absl::Uniform(gen, 0.0, 0.5) * delay;
 }
 
-Syncer::Syncer(Store* store, const Directory* directory, Witness* witness, const Clock* clock,
+Syncer::Syncer(OriginLogs* logs, const Directory* directory, Witness* witness, const Clock* clock,
                Logger* logger, const SyncOptions& options)
-    : store_(store),
+    : logs_(logs),
+      store_(&logs->store()),
       directory_(directory),
       witness_(witness),
       clock_(clock),
       logger_(logger),
       options_(options),
-      replicator_(store, directory, witness->self()) {}
+      replicator_(logs, directory, witness->self()) {}
 
 Syncer::~Syncer() { Stop(); }
 
@@ -103,45 +105,53 @@ std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
   return out;
 }
 
+absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
+  return peer->transport->Watch([&](const v1::CheckpointsResponse& response) {
+    *failures = 0;
+    SetState(peer, "watching", absl::OkStatus());
+    absl::Status s = Exchange(peer->member, *peer->transport, response);
+    if (!s.ok()) {
+      SetState(peer, "watching", s);
+    }
+  });
+}
+
+absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
+  absl::StatusOr<v1::CheckpointsResponse> polled = peer->transport->Checkpoints();
+  if (!polled.ok()) {
+    return polled.status();
+  }
+  *failures = 0;
+  SetState(peer, "polling", absl::OkStatus());
+  absl::Status s = Exchange(peer->member, *peer->transport, *polled);
+  if (!s.ok()) {
+    SetState(peer, "polling", s);
+  }
+  return absl::OkStatus();
+}
+
 void Syncer::Run(Peer* peer) {
   int failures = 0;
   bool watch_supported = true;
   while (!stop_.HasBeenNotified()) {
     absl::Status ended;
     if (watch_supported) {
-      ended = peer->transport->Watch([&](const v1::CheckpointsResponse& response) {
-        failures = 0;
-        SetState(peer, "watching", absl::OkStatus());
-        absl::Status s = Exchange(peer->member, *peer->transport, response);
-        if (!s.ok()) {
-          SetState(peer, "watching", s);
-        }
-      });
+      ended = WatchOnce(peer, &failures);
       if (stop_.HasBeenNotified()) {
         break;
-      }
-      if (ended.code() == absl::StatusCode::kUnimplemented) {
-        watch_supported = false;
       }
       // A stream that reached its deadline is renewed at once; anything else is a failure.
       if (ended.code() == absl::StatusCode::kDeadlineExceeded) {
         continue;
       }
+      watch_supported = ended.code() != absl::StatusCode::kUnimplemented;
     }
     if (!watch_supported) {
-      // The polling fallback.
-      absl::StatusOr<v1::CheckpointsResponse> polled = peer->transport->Checkpoints();
-      if (polled.ok()) {
-        failures = 0;
-        SetState(peer, "polling", absl::OkStatus());
-        absl::Status s = Exchange(peer->member, *peer->transport, *polled);
-        if (!s.ok()) {
-          SetState(peer, "polling", s);
-        }
-        stop_.WaitForNotificationWithTimeout(options_.poll_interval);
+      ended = PollOnce(peer, &failures);
+      if (ended.ok()) {
+        clock_->WaitFor(stop_, options_.poll_interval);
         continue;
       }
-      ended = polled.status();
     }
     ++failures;
     if (ended.ok()) {
@@ -158,7 +168,7 @@ void Syncer::Run(Peer* peer) {
       absl::MutexLock lock(&rng_mu_);
       wait = Jittered(BackoffDelay(options_, failures), rng_);
     }
-    stop_.WaitForNotificationWithTimeout(wait);
+    clock_->WaitFor(stop_, wait);
   }
 }
 
@@ -176,7 +186,8 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   absl::Status first_fault = absl::OkStatus();
   const std::string self = witness_->self();
   for (const v1::Evidence& evidence : response.evidence()) {
-    absl::Status verified = VerifyEvidence(evidence, OriginLogKeys(*directory_, evidence.origin()));
+    absl::Status verified =
+        VerifyEvidence(evidence, directory_->federation(), directory_->LogKeys(evidence.origin()));
     if (verified.ok()) {
       OTS_RETURN_IF_ERROR(witness_->Record(evidence, peer_member));
     } else {
@@ -214,14 +225,17 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
     return;
   }
   // Only lines by witnesses this checkpoint has no cosignature of yet: each is verified once.
+  std::set<std::string> known;
+  for (const std::string& have : stored->cosignature_lines()) {
+    absl::StatusOr<NoteSignature> sig = ParseSignatureLine(have);
+    if (sig.ok()) {
+      known.insert(sig->name);
+    }
+  }
   std::vector<std::string> fresh;
   for (const std::string& line : lines) {
-    const absl::string_view signer = absl::string_view(line).substr(0, line.rfind(' ') + 1);
-    bool known = false;
-    for (const std::string& have : stored->cosignature_lines()) {
-      known = known || absl::StartsWith(have, signer);
-    }
-    if (!known && !signer.empty()) {
+    absl::StatusOr<NoteSignature> sig = ParseSignatureLine(line);
+    if (sig.ok() && known.insert(sig->name).second) {
       fresh.push_back(line);
     }
   }
@@ -236,6 +250,131 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
                    absl::StrCat("sync: storing cosignatures of ", origin, ": ", s.message()));
     }
   }
+}
+
+absl::Status Syncer::SkipFrozen(absl::string_view peer_member, absl::string_view origin,
+                                const VerifiedCheckpoint& theirs) {
+  OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
+  absl::MutexLock status_lock(&status_mu_);
+  uint64_t& logged = frozen_logged_[origin];
+  if (theirs.checkpoint.size > local_size && theirs.checkpoint.size != logged) {
+    logged = theirs.checkpoint.size;
+    logger_->Log(LogLevel::kWarn, peer_member,
+                 absl::StrCat("sync: ", origin,
+                              " is frozen after a split view; not accepting its checkpoint of "
+                              "size ",
+                              theirs.checkpoint.size, " from ", peer_member));
+  }
+  return absl::OkStatus();
+}
+
+bool Syncer::ClaimPull(absl::string_view origin, uint64_t size) {
+  absl::MutexLock lock(&origins_mu_);
+  InFlight& in_flight = in_flight_[origin];
+  const absl::Time now = clock_->Now();
+  if (in_flight.size >= size && now - in_flight.started < options_.poll_interval) {
+    return false;
+  }
+  in_flight = InFlight{size, now};
+  return true;
+}
+
+void Syncer::ReleasePull(absl::string_view origin, uint64_t size) {
+  absl::MutexLock lock(&origins_mu_);
+  InFlight& in_flight = in_flight_[origin];
+  if (in_flight.size == size) {
+    in_flight = InFlight();
+  }
+}
+
+absl::Status Syncer::CheckConsistency(absl::string_view peer_member, PeerTransport& transport,
+                                      absl::string_view origin, uint64_t local_size,
+                                      const PulledBatch& pulled,
+                                      const VerifiedCheckpoint& pulled_cp) {
+  if (local_size == 0) {
+    return absl::OkStatus();
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint ours, store_->GetCheckpoint(origin, local_size));
+  OTS_ASSIGN_OR_RETURN(Checkpoint our_cp, ParseCheckpointNote(ours.note()));
+  std::vector<Hash> proof;
+  for (const std::string& bytes : pulled.start.consistency_proof()) {
+    Hash h;
+    if (!HashFromBytes(bytes, &h)) {
+      return absl::InvalidArgumentError("a consistency proof hash is not 32 bytes");
+    }
+    proof.push_back(h);
+  }
+  absl::Status consistent = MerkleVerifyConsistency(local_size, pulled_cp.checkpoint.size,
+                                                    our_cp.root, pulled_cp.checkpoint.root, proof);
+  if (!consistent.ok()) {
+    // Either the peer forged the proof, or the origin signed a fork: find out which.
+    return ProbeSplitView(peer_member, transport, origin, pulled_cp);
+  }
+  return absl::OkStatus();
+}
+
+void Syncer::AfterAccept(absl::string_view origin, uint64_t size, const PulledBatch& pulled) {
+  if (witness_->self() != origin) {
+    absl::StatusOr<std::string> mine = witness_->CosignStored(origin, size);
+    if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
+      logger_->Log(LogLevel::kError, "-",
+                   absl::StrCat("witness: cannot cosign ", origin, ": ", mine.status().message()));
+    }
+  }
+  std::vector<std::string> lines(pulled.start.cosignature_lines().begin(),
+                                 pulled.start.cosignature_lines().end());
+  MergeCosignatures(origin, size, pulled.start.checkpoint_note(), lines);
+}
+
+absl::StatusOr<uint64_t> Syncer::PullUpTo(absl::string_view peer_member, PeerTransport& transport,
+                                          absl::string_view origin, uint64_t local_size,
+                                          uint64_t size) {
+  const std::vector<PublicKey>& keys = directory_->LogKeys(origin);
+  while (local_size < size) {
+    v1::PullRequest request;
+    request.set_origin(std::string(origin));
+    request.set_from(local_size);
+    OTS_ASSIGN_OR_RETURN(PulledBatch pulled, transport.Pull(request));
+    if (pulled.start.from() != local_size) {
+      return absl::InvalidArgumentError(absl::StrCat("asked for ", origin, " from ", local_size,
+                                                     ", the pull starts at ", pulled.start.from()));
+    }
+    OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint pulled_cp,
+                         VerifyOriginCheckpoint(directory_->federation(), origin, keys,
+                                                pulled.start.checkpoint_note()));
+    if (pulled_cp.checkpoint.size != pulled.start.size() || pulled.start.size() <= local_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pull of ", origin, " from ", local_size, " ended at size ", pulled.start.size(),
+          " under a checkpoint of size ", pulled_cp.checkpoint.size));
+    }
+    OTS_RETURN_IF_ERROR(
+        CheckConsistency(peer_member, transport, origin, local_size, pulled, pulled_cp));
+    absl::StatusOr<uint64_t> accepted;
+    {
+      absl::MutexLock lock(OriginMutex(origin));
+      accepted = replicator_.Accept(pulled.batch);
+    }
+    if (accepted.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // Another peer's batch landed first, or the origin was frozen meanwhile.
+      OTS_ASSIGN_OR_RETURN(bool now_frozen, witness_->Frozen(origin));
+      OTS_ASSIGN_OR_RETURN(uint64_t now_size, store_->LogSize(origin));
+      if (now_frozen) {
+        return now_size;
+      }
+      if (now_size == local_size) {
+        return accepted.status();
+      }
+      local_size = now_size;
+      continue;
+    }
+    OTS_RETURN_IF_ERROR(accepted.status());
+    logger_->Log(LogLevel::kInfo, peer_member,
+                 absl::StrCat("sync: accepted ", origin, " entries ", local_size, "..",
+                              *accepted - 1, " from ", peer_member, "; log size ", *accepted));
+    local_size = *accepted;
+    AfterAccept(origin, local_size, pulled);
+  }
+  return local_size;
 }
 
 absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& transport,
@@ -256,27 +395,16 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
     MergeCosignatures(origin, theirs.size(), note, cosignatures);
     return absl::OkStatus();
   }
-  const std::vector<PublicKey> keys = OriginLogKeys(*directory_, origin);
-  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint cp, VerifyOriginCheckpoint(origin, keys, note));
+  OTS_ASSIGN_OR_RETURN(
+      VerifiedCheckpoint cp,
+      VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
 
   // No lock is held across the network: a slow peer must not hold up the same origin coming
   // from another. The append itself is serialized per origin and refused by the store if the
   // log grew meanwhile; then we start over from the new size.
   OTS_ASSIGN_OR_RETURN(bool frozen, witness_->Frozen(origin));
   if (frozen) {
-    // Nothing more of it is accepted; the alarm is raised already. Say so once per size seen.
-    OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
-    absl::MutexLock status_lock(&status_mu_);
-    uint64_t& logged = frozen_logged_[origin];
-    if (cp.checkpoint.size > local_size && cp.checkpoint.size != logged) {
-      logged = cp.checkpoint.size;
-      logger_->Log(LogLevel::kWarn, peer_member,
-                   absl::StrCat("sync: ", origin,
-                                " is frozen after a split view; not accepting "
-                                "its checkpoint of size ",
-                                cp.checkpoint.size, " from ", peer_member));
-    }
-    return absl::OkStatus();
+    return SkipFrozen(peer_member, origin, cp);
   }
   OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
   if (cp.checkpoint.size <= local_size) {
@@ -293,98 +421,15 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
         absl::StrCat("offered a checkpoint of size ", cp.checkpoint.size,
                      " of our own log, which has ", local_size, " entries"));
   }
-
   // Every peer announces a new checkpoint at about the same moment; one pull is enough. Another
   // peer's announcement of the same size is skipped while a pull started recently is under way
   // (not for longer: that pull may be from a slow peer), and retried at its next answer.
-  {
-    absl::MutexLock lock(&origins_mu_);
-    InFlight& in_flight = in_flight_[origin];
-    const absl::Time now = clock_->Now();
-    if (in_flight.size >= cp.checkpoint.size && now - in_flight.started < options_.poll_interval) {
-      return absl::OkStatus();
-    }
-    in_flight = InFlight{cp.checkpoint.size, now};
+  if (!ClaimPull(origin, cp.checkpoint.size)) {
+    return absl::OkStatus();
   }
-  absl::Cleanup done = [&] {
-    absl::MutexLock lock(&origins_mu_);
-    InFlight& in_flight = in_flight_[origin];
-    if (in_flight.size == cp.checkpoint.size) {
-      in_flight = InFlight();
-    }
-  };
-
-  while (local_size < cp.checkpoint.size) {
-    v1::PullRequest request;
-    request.set_origin(origin);
-    request.set_from(local_size);
-    OTS_ASSIGN_OR_RETURN(PulledBatch pulled, transport.Pull(request));
-    if (pulled.start.from() != local_size) {
-      return absl::InvalidArgumentError(absl::StrCat("asked for ", origin, " from ", local_size,
-                                                     ", the pull starts at ", pulled.start.from()));
-    }
-    const std::string& pulled_note = pulled.start.checkpoint_note();
-    OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint pulled_cp,
-                         VerifyOriginCheckpoint(origin, keys, pulled_note));
-    if (pulled_cp.checkpoint.size != pulled.start.size() || pulled.start.size() <= local_size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "pull of ", origin, " from ", local_size, " ended at size ", pulled.start.size(),
-          " under a checkpoint of size ", pulled_cp.checkpoint.size));
-    }
-    if (local_size > 0) {
-      OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint ours, store_->GetCheckpoint(origin, local_size));
-      OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint our_cp,
-                           VerifyOriginCheckpoint(origin, keys, ours.note()));
-      std::vector<Hash> proof;
-      for (const std::string& bytes : pulled.start.consistency_proof()) {
-        Hash h;
-        if (!HashFromBytes(bytes, &h)) {
-          return absl::InvalidArgumentError("a consistency proof hash is not 32 bytes");
-        }
-        proof.push_back(h);
-      }
-      absl::Status consistent =
-          MerkleVerifyConsistency(local_size, pulled_cp.checkpoint.size, our_cp.checkpoint.root,
-                                  pulled_cp.checkpoint.root, proof);
-      if (!consistent.ok()) {
-        // Either the peer forged the proof, or the origin signed a fork: find out which.
-        return ProbeSplitView(peer_member, transport, origin, pulled_cp, pulled_note);
-      }
-    }
-    absl::StatusOr<uint64_t> accepted;
-    {
-      absl::MutexLock lock(OriginMutex(origin));
-      accepted = replicator_.Accept(pulled.batch);
-    }
-    if (accepted.status().code() == absl::StatusCode::kFailedPrecondition) {
-      // Another peer's batch landed first, or the origin was frozen meanwhile.
-      OTS_ASSIGN_OR_RETURN(bool now_frozen, witness_->Frozen(origin));
-      OTS_ASSIGN_OR_RETURN(uint64_t now_size, store_->LogSize(origin));
-      if (now_frozen || now_size == local_size) {
-        return now_frozen ? absl::OkStatus() : accepted.status();
-      }
-      local_size = now_size;
-      continue;
-    }
-    if (!accepted.ok()) {
-      return accepted.status();
-    }
-    logger_->Log(LogLevel::kInfo, peer_member,
-                 absl::StrCat("sync: accepted ", origin, " entries ", local_size, "..",
-                              *accepted - 1, " from ", peer_member, "; log size ", *accepted));
-    local_size = *accepted;
-    if (witness_->self() != origin) {
-      absl::StatusOr<std::string> mine = witness_->CosignStored(origin, local_size);
-      if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
-        logger_->Log(
-            LogLevel::kError, "-",
-            absl::StrCat("witness: cannot cosign ", origin, ": ", mine.status().message()));
-      }
-    }
-    std::vector<std::string> lines(pulled.start.cosignature_lines().begin(),
-                                   pulled.start.cosignature_lines().end());
-    MergeCosignatures(origin, local_size, pulled_note, lines);
-  }
+  absl::Cleanup release = [&] { ReleasePull(origin, cp.checkpoint.size); };
+  OTS_ASSIGN_OR_RETURN(local_size,
+                       PullUpTo(peer_member, transport, origin, local_size, cp.checkpoint.size));
   if (local_size == cp.checkpoint.size) {
     MergeCosignatures(origin, local_size, note, cosignatures);
   }
@@ -392,8 +437,7 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
 }
 
 absl::Status Syncer::ProbeSplitView(absl::string_view peer_member, PeerTransport& transport,
-                                    absl::string_view origin, const VerifiedCheckpoint& theirs,
-                                    absl::string_view their_note) {
+                                    absl::string_view origin, const VerifiedCheckpoint& theirs) {
   v1::PullRequest request;
   request.set_origin(std::string(origin));
   request.set_from(0);
@@ -401,25 +445,23 @@ absl::Status Syncer::ProbeSplitView(absl::string_view peer_member, PeerTransport
   request.set_max_entries(theirs.checkpoint.size);
   OTS_ASSIGN_OR_RETURN(PulledBatch all, transport.Pull(request));
   const std::string& note = all.start.checkpoint_note();
-  absl::StatusOr<VerifiedCheckpoint> cp =
-      VerifyOriginCheckpoint(origin, OriginLogKeys(*directory_, origin), note);
-  if (!cp.ok()) {
-    return cp.status();
-  }
+  const std::vector<PublicKey>& keys = directory_->LogKeys(origin);
+  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint cp,
+                       VerifyOriginCheckpoint(directory_->federation(), origin, keys, note));
   // Every header must be the origin's and the leaves must hash to its signed root.
-  LogChecker checker(std::string(origin), &cp->key, absl::StatusCode::kInvalidArgument);
+  LogChecker checker(std::string(origin), keys, absl::StatusCode::kInvalidArgument);
   for (const v1::LogEntry& entry : all.batch.entries) {
     OTS_RETURN_IF_ERROR(checker.CheckHeader(entry.header(), nullptr).status());
   }
-  if (checker.leaves().size() != cp->checkpoint.size ||
-      MerkleRoot(checker.leaves()) != cp->checkpoint.root) {
+  if (checker.leaves().size() != cp.checkpoint.size ||
+      MerkleRoot(checker.leaves()) != cp.checkpoint.root) {
     return absl::InvalidArgumentError(absl::StrCat("the consistency proof for ", origin,
                                                    " does not hold, and the log it serves does not "
                                                    "match its checkpoint"));
   }
   OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
-  if (cp->checkpoint.size <= local_size) {
-    absl::Status s = witness_->CheckAgainstLocal(origin, *cp, note, peer_member);
+  if (cp.checkpoint.size <= local_size) {
+    absl::Status s = witness_->CheckAgainstLocal(origin, cp, note, peer_member);
     if (!s.ok()) {
       return s;
     }
@@ -435,7 +477,6 @@ absl::Status Syncer::ProbeSplitView(absl::string_view peer_member, PeerTransport
     }
   }
   // The peer's log extends ours after all: the proof it sent was wrong.
-  (void)their_note;
   return absl::InvalidArgumentError(absl::StrCat("the consistency proof for ", origin, " size ",
                                                  theirs.checkpoint.size, " does not hold"));
 }

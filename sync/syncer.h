@@ -23,9 +23,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "node/base/clock.h"
-#include "node/trust/directory.h"
 #include "node/base/event_log.h"
+#include "node/log/checkpoint.h"
+#include "node/log/origin_log.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
 #include "proto/services.pb.h"
 #include "sync/peer_transport.h"
 #include "sync/replica.h"
@@ -50,8 +52,8 @@ absl::Duration Jittered(absl::Duration delay, absl::BitGenRef gen);
 
 class Syncer {
  public:
-  // Everything must outlive the syncer.
-  Syncer(Store* store, const Directory* directory, Witness* witness, const Clock* clock,
+  // Everything must outlive the syncer. The clock paces the retries as well as telling the time.
+  Syncer(OriginLogs* logs, const Directory* directory, Witness* witness, const Clock* clock,
          Logger* logger, const SyncOptions& options);
   ~Syncer();
 
@@ -87,16 +89,38 @@ class Syncer {
   };
 
   void Run(Peer* peer);
+  // One Watch stream of `peer`, each answer reconciled; how it ended.
+  absl::Status WatchOnce(Peer* peer, int* failures);
+  // One poll of `peer` for a node without Watch; how it went.
+  absl::Status PollOnce(Peer* peer, int* failures);
   absl::Mutex* OriginMutex(absl::string_view origin);
+
+  // The steps of Reconcile. `theirs` has been verified as signed by the origin.
+  // Already frozen here: nothing is accepted (said once per size announced).
+  absl::Status SkipFrozen(absl::string_view peer_member, absl::string_view origin,
+                          const VerifiedCheckpoint& theirs);
+  // Claims the pull of `origin` up to `size` unless another peer's pull of it is under way and
+  // recent. Returns whether this call should pull; ReleasePull undoes a claim.
+  bool ClaimPull(absl::string_view origin, uint64_t size);
+  void ReleasePull(absl::string_view origin, uint64_t size);
+  // Pulls `origin` from `local_size` until the log reaches `size`; returns the size reached.
+  absl::StatusOr<uint64_t> PullUpTo(absl::string_view peer_member, PeerTransport& transport,
+                                    absl::string_view origin, uint64_t local_size, uint64_t size);
+  // The consistency of a pulled checkpoint with the one stored at `local_size`.
+  absl::Status CheckConsistency(absl::string_view peer_member, PeerTransport& transport,
+                                absl::string_view origin, uint64_t local_size,
+                                const PulledBatch& pulled, const VerifiedCheckpoint& pulled_cp);
+  // After a batch of `origin` is stored: cosign it and merge the cosignatures that came with it.
+  void AfterAccept(absl::string_view origin, uint64_t size, const PulledBatch& pulled);
   // Pulls headers from 0 to decide whether a failed consistency proof is the peer's fault or the
   // origin's split view.
   absl::Status ProbeSplitView(absl::string_view peer_member, PeerTransport& transport,
-                              absl::string_view origin, const VerifiedCheckpoint& theirs,
-                              absl::string_view their_note);
+                              absl::string_view origin, const VerifiedCheckpoint& theirs);
   void MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
                          const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
 
+  OriginLogs* const logs_;
   Store* const store_;
   const Directory* const directory_;
   Witness* const witness_;

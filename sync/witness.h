@@ -11,26 +11,23 @@
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
-#include "node/trust/directory.h"
-#include "node/log/evidence.h"
 #include "node/base/event_log.h"
+#include "node/log/checkpoint.h"
+#include "node/log/evidence.h"
+#include "node/log/origin_log.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
 
 namespace ots {
-
-// The key name of `member`'s witness in cosignature lines: "ots-mx/witness/KZ".
-std::string WitnessName(absl::string_view member);
-
-// The log keys of `origin` in the trust bundle (empty if it is no reporting member).
-std::vector<PublicKey> OriginLogKeys(const Directory& directory, absl::string_view origin);
 
 // Thread-safe (the store serializes writes).
 class Witness {
  public:
   // Everything must outlive the witness; `witness_key` may be null (the node cosigns nothing).
-  Witness(Store* store, const Directory* directory, std::string self, const PrivateKey* witness_key,
-          const Clock* clock, Logger* logger)
-      : store_(store),
+  Witness(OriginLogs* logs, const Directory* directory, std::string self,
+          const PrivateKey* witness_key, const Clock* clock, Logger* logger)
+      : logs_(logs),
+        store_(&logs->store()),
         directory_(directory),
         self_(std::move(self)),
         witness_key_(witness_key),
@@ -38,6 +35,8 @@ class Witness {
         logger_(logger) {}
 
   const std::string& self() const { return self_; }
+  // The key name of this node's witness ("ots-mx/witness/KZ").
+  std::string name() const;
 
   // Checks `note`, a checkpoint of `origin` already verified as signed by it, against the log
   // this node holds:
@@ -70,6 +69,10 @@ class Witness {
                                                 const std::vector<std::string>& lines) const;
 
  private:
+  // Cosigns the text of `note` with this node's witness key: the cosignature line.
+  absl::StatusOr<std::string> CosignText(const Note& note) const;
+
+  OriginLogs* const logs_;
   Store* const store_;
   const Directory* const directory_;
   const std::string self_;

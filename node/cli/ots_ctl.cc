@@ -25,23 +25,27 @@
 #include "absl/strings/str_split.h"
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "google/protobuf/text_format.h"
-#include "node/query/audit.h"
-#include "node/rpc/client.h"
 #include "node/base/clock.h"
 #include "node/cli/ots_ctl.h"
-#include "node/model/codes.h"
-#include "node/trust/config.h"
-#include "node/query/consolidate.h"
+#include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
-#include "node/trust/pki.h"
-#include "node/query/prove.h"
+#include "node/log/origin_log.h"
 #include "node/log/publisher.h"
-#include "node/query/query.h"
+#include "node/model/codes.h"
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
+#include "node/query/audit.h"
+#include "node/query/consolidate.h"
+#include "node/query/prove.h"
+#include "node/query/query.h"
+#include "node/rpc/client.h"
 #include "node/store/store.h"
+#include "node/trust/config.h"
+#include "node/trust/directory.h"
+#include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
 
 namespace ots {
@@ -264,6 +268,32 @@ absl::StatusOr<v1::NodeConfig> NodeSettings(const Args& args, bool need_key) {
   return config;
 }
 
+// The federation whose logs a data folder holds: --federation, or the trust bundle a --config
+// node configuration names, or what the folder itself records.
+absl::StatusOr<std::string> FederationOf(const Args& args, Store& store) {
+  if (args.Has("federation")) {
+    return args.Get("federation");
+  }
+  if (args.Has("config")) {
+    OTS_ASSIGN_OR_RETURN(v1::NodeConfig config, LoadNodeConfig(args.Get("config")));
+    if (!config.trust_bundle_file().empty() && !config.bundle_public_key_file().empty()) {
+      OTS_ASSIGN_OR_RETURN(PublicKey anchor,
+                           PublicKey::LoadPemFile(config.bundle_public_key_file()));
+      OTS_ASSIGN_OR_RETURN(std::string text, ReadFile(config.trust_bundle_file()));
+      OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
+                           VerifyTrustBundle(config.trust_bundle_file(), text, anchor));
+      return bundle.federation();
+    }
+  }
+  absl::StatusOr<std::string> bound = store.GetMeta(kFederationMeta);
+  if (absl::IsNotFound(bound.status())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(store.where(),
+                     " does not say which federation its logs belong to: give --federation NAME"));
+  }
+  return bound;
+}
+
 int Import(const Args& args) {
   if (args.positional.size() != 1) {
     return Usage("import needs exactly one return file");
@@ -297,14 +327,25 @@ int Import(const Args& args) {
   if (!key.ok()) {
     return Fail(key.status());
   }
+  // A new data folder is created only once the federation of its log is known.
   Store::Options options;
-  options.create_if_missing = true;
+  options.create_if_missing = args.Has("federation") || args.Has("config");
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir(), options);
+  if (absl::IsNotFound(store.status()) && !options.create_if_missing) {
+    return Usage(absl::StrCat(config->data_dir(),
+                              " holds no log yet: the first import names its federation with "
+                              "--federation NAME"));
+  }
   if (!store.ok()) {
     return Fail(store.status());
   }
+  absl::StatusOr<std::string> federation = FederationOf(args, **store);
+  if (!federation.ok()) {
+    return Fail(federation.status(), kExitUsage);
+  }
   SystemClock clock;
-  Publisher publisher(store->get(), &*key, &clock);
+  OriginLogs logs(store->get(), *federation);
+  Publisher publisher(&logs, &*key, &clock);
   absl::StatusOr<PublishResult> result = publisher.Publish(*ret);
   if (!result.ok()) {
     return Fail(result.status());
@@ -381,21 +422,23 @@ int Query(const Args& args) {
 }
 
 // --log-pubkey CC=FILE flags as trusted keys.
-absl::StatusOr<std::map<std::string, PublicKey>> TrustedKeys(const Args& args) {
-  std::map<std::string, PublicKey> keys;
+absl::StatusOr<TrustedLogs> TrustedKeys(const Args& args, Store& store) {
+  TrustedLogs trusted;
+  std::map<std::string, std::vector<PublicKey>>& keys = trusted.keys;
   if (args.Has("trust-bundle") || args.Has("bundle-pubkey")) {
     // Every origin's log key from a trust bundle verified against the federation's key.
     if (!args.Has("trust-bundle") || !args.Has("bundle-pubkey")) {
       return absl::InvalidArgumentError("--trust-bundle and --bundle-pubkey go together");
     }
     OTS_ASSIGN_OR_RETURN(PublicKey anchor, PublicKey::LoadPemFile(args.Get("bundle-pubkey")));
-    OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(args.Get("trust-bundle")));
+    OTS_ASSIGN_OR_RETURN(std::string text, ReadFile(args.Get("trust-bundle")));
     OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
                          VerifyTrustBundle(args.Get("trust-bundle"), text, anchor));
+    Directory directory(bundle);
+    trusted.federation = directory.federation();
     for (const v1::Member& m : bundle.members()) {
-      if (!m.log_keys().empty()) {
-        OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromRaw(m.log_keys(0).ed25519()));
-        keys.emplace(m.code(), std::move(key));
+      if (!directory.LogKeys(m.code()).empty()) {
+        keys[m.code()] = directory.LogKeys(m.code());
       }
     }
   }
@@ -406,9 +449,12 @@ absl::StatusOr<std::map<std::string, PublicKey>> TrustedKeys(const Args& args) {
           absl::StrCat("--log-pubkey \"", spec, "\": expected CC=FILE, CC a federation state"));
     }
     OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPemFile(parts[1]));
-    keys.emplace(parts[0], std::move(key));
+    keys[parts[0]].push_back(std::move(key));
   }
-  return keys;
+  if (trusted.federation.empty()) {
+    OTS_ASSIGN_OR_RETURN(trusted.federation, FederationOf(args, store));
+  }
+  return trusted;
 }
 
 int Audit(const Args& args) {
@@ -417,14 +463,14 @@ int Audit(const Args& args) {
         "audit needs --data-dir and --trust-bundle FILE --bundle-pubkey FILE or at least one "
         "--log-pubkey CC=FILE");
   }
-  absl::StatusOr<std::map<std::string, PublicKey>> keys = TrustedKeys(args);
-  if (!keys.ok()) {
-    return Fail(keys.status(), kExitUsage);
-  }
   absl::StatusOr<std::unique_ptr<Store>> store = OpenExisting(args);
   if (!store.ok()) {
     std::cerr << "AUDIT FAILED: " << store.status().message() << "\n";
     return kExitRejected;
+  }
+  absl::StatusOr<TrustedLogs> keys = TrustedKeys(args, **store);
+  if (!keys.ok()) {
+    return Fail(keys.status(), kExitUsage);
   }
   std::vector<std::string> report;
   absl::Status s = AuditStore(**store, *keys, &report);
@@ -469,8 +515,13 @@ int Prove(const Args& args) {
   if (!store.ok()) {
     return Fail(store.status());
   }
-  absl::StatusOr<ProofFiles> files =
-      BuildCellProof(**store, args.Get("origin"), args.Get("period"), *selection, *key);
+  absl::StatusOr<std::string> federation = FederationOf(args, **store);
+  if (!federation.ok()) {
+    return Fail(federation.status());
+  }
+  OriginLogs logs(store->get(), *federation);
+  absl::StatusOr<ProofFiles> files = BuildCellProof(logs, args.Get("origin"), args.Get("period"),
+                                                    *selection, absl::MakeConstSpan(&*key, 1));
   if (!files.ok()) {
     return Fail(files.status());
   }
@@ -673,7 +724,12 @@ int Consolidated(const Args& args) {
     if (!store.ok()) {
       return Fail(store.status());
     }
-    table = Consolidate(**store, request, [](absl::string_view) { return true; });
+    absl::StatusOr<std::string> federation = FederationOf(args, **store);
+    if (!federation.ok()) {
+      return Fail(federation.status());
+    }
+    OriginLogs logs(store->get(), *federation);
+    table = Consolidate(logs, request, [](absl::string_view) { return true; });
     if (!table.ok()) {
       return Fail(table.status());
     }
@@ -715,9 +771,8 @@ int Status(const Args& args) {
     std::cout << "origins     none visible to you yet\n";
   }
   for (const v1::OriginStatus& o : r->origins()) {
-    std::vector<std::string> lines = absl::StrSplit(o.checkpoint_note(), '\n');
     std::cout << "origin " << o.origin() << "   log size " << o.log_size() << ", checkpoint root "
-              << (lines.size() > 2 ? lines[2] : "-") << ", cosigned by "
+              << CheckpointRootText(o.checkpoint_note()) << ", cosigned by "
               << (o.cosigned_by().empty() ? "none yet" : absl::StrJoin(o.cosigned_by(), " "))
               << "\n";
   }
@@ -944,7 +999,7 @@ int Main(int argc, char** argv) {
   };
   const std::map<std::string, Command> commands = {
       {"keygen", {{"out"}, {}, Keygen}},
-      {"import", {{"config", "data-dir", "origin", "log-key"}, {"dry-run"}, Import}},
+      {"import", {{"config", "data-dir", "origin", "log-key", "federation"}, {"dry-run"}, Import}},
       {"query",
        {{"config", "node", "data-dir", "filter", "totals-by", "format", "period", "stay-cat", "sex",
          "age", "at"},

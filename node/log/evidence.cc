@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
-#include "node/log/publisher.h"
 
 namespace ots {
 namespace {
@@ -37,34 +36,6 @@ std::string RootBase64(const Hash& h) { return absl::Base64Escape(HashBytes(h));
 
 }  // namespace
 
-absl::StatusOr<VerifiedCheckpoint> VerifyOriginCheckpoint(absl::string_view origin,
-                                                          absl::Span<const PublicKey> keys,
-                                                          absl::string_view note) {
-  absl::StatusOr<Note> parsed = ParseNote(note);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin, " checkpoint: ", parsed.status().message()));
-  }
-  const std::string log_name = LogName(origin);
-  for (const PublicKey& key : keys) {
-    if (!VerifyNote(*parsed, log_name, key).ok()) {
-      continue;
-    }
-    absl::StatusOr<Checkpoint> cp = ParseCheckpoint(parsed->text);
-    if (!cp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(origin, " checkpoint: ", cp.status().message()));
-    }
-    if (cp->origin != log_name) {
-      return absl::InvalidArgumentError(absl::StrCat(origin, " checkpoint names log \"", cp->origin,
-                                                     "\", not \"", log_name, "\""));
-    }
-    return VerifiedCheckpoint{*std::move(cp), key};
-  }
-  return absl::InvalidArgumentError(absl::StrCat(origin, " checkpoint: not signed by a log key of ",
-                                                 origin, " in the trust bundle"));
-}
-
 absl::StatusOr<v1::Evidence> MakeEvidence(absl::string_view origin, absl::string_view note_a,
                                           absl::string_view note_b,
                                           const std::vector<Hash>& leaf_hashes_of_larger,
@@ -74,10 +45,8 @@ absl::StatusOr<v1::Evidence> MakeEvidence(absl::string_view origin, absl::string
   e.set_note_a(std::string(note_a));
   e.set_note_b(std::string(note_b));
   e.set_detail(std::string(detail));
-  OTS_ASSIGN_OR_RETURN(Note a, ParseNote(note_a));
-  OTS_ASSIGN_OR_RETURN(Note b, ParseNote(note_b));
-  OTS_ASSIGN_OR_RETURN(Checkpoint ca, ParseCheckpoint(a.text));
-  OTS_ASSIGN_OR_RETURN(Checkpoint cb, ParseCheckpoint(b.text));
+  OTS_ASSIGN_OR_RETURN(Checkpoint ca, ParseCheckpointNote(note_a));
+  OTS_ASSIGN_OR_RETURN(Checkpoint cb, ParseCheckpointNote(note_b));
   if (ca.size != cb.size) {
     for (const Hash& h : leaf_hashes_of_larger) {
       e.add_leaf_hashes(HashBytes(h));
@@ -90,11 +59,12 @@ absl::StatusOr<v1::Evidence> MakeEvidence(absl::string_view origin, absl::string
   return e;
 }
 
-absl::Status VerifyEvidence(const v1::Evidence& evidence, absl::Span<const PublicKey> keys) {
-  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint a,
-                       VerifyOriginCheckpoint(evidence.origin(), keys, evidence.note_a()));
-  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint b,
-                       VerifyOriginCheckpoint(evidence.origin(), keys, evidence.note_b()));
+absl::Status VerifyEvidence(const v1::Evidence& evidence, absl::string_view federation,
+                            absl::Span<const PublicKey> keys) {
+  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint a, VerifyOriginCheckpoint(federation, evidence.origin(),
+                                                                    keys, evidence.note_a()));
+  OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint b, VerifyOriginCheckpoint(federation, evidence.origin(),
+                                                                    keys, evidence.note_b()));
   std::vector<Hash> leaves;
   leaves.reserve(evidence.leaf_hashes_size());
   for (const std::string& bytes : evidence.leaf_hashes()) {
@@ -115,11 +85,7 @@ absl::Status VerifyEvidence(const v1::Evidence& evidence, absl::Span<const Publi
 
 std::string DescribeEvidence(const v1::Evidence& evidence) {
   auto describe = [](absl::string_view note) -> std::string {
-    absl::StatusOr<Note> n = ParseNote(note);
-    if (!n.ok()) {
-      return "an unreadable checkpoint";
-    }
-    absl::StatusOr<Checkpoint> cp = ParseCheckpoint(n->text);
+    absl::StatusOr<Checkpoint> cp = ParseCheckpointNote(note);
     if (!cp.ok()) {
       return "an unreadable checkpoint";
     }

@@ -13,21 +13,10 @@
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "crypto/sha256.h"
+#include "node/log/checkpoint.h"
 #include "proto/data.pb.h"
 
 namespace ots {
-
-// A checkpoint note whose signature by one of `keys` verifies.
-struct VerifiedCheckpoint {
-  Checkpoint checkpoint;
-  PublicKey key;  // the key that signed it
-};
-
-// Parses `note` and verifies that one of `origin`'s log `keys` signed it and that it names
-// `origin`'s log. INVALID_ARGUMENT saying which part fails.
-absl::StatusOr<VerifiedCheckpoint> VerifyOriginCheckpoint(absl::string_view origin,
-                                                          absl::Span<const PublicKey> keys,
-                                                          absl::string_view note);
 
 // Builds the evidence that `note_a` and `note_b` (both already verified) are inconsistent.
 // `leaf_hashes_of_larger` are the leaves of the larger checkpoint's log (unused when the sizes
@@ -37,9 +26,10 @@ absl::StatusOr<v1::Evidence> MakeEvidence(absl::string_view origin, absl::string
                                           const std::vector<Hash>& leaf_hashes_of_larger,
                                           absl::string_view detail);
 
-// OK if `evidence` proves that `evidence.origin` signed two inconsistent checkpoints with one of
-// `keys`. INVALID_ARGUMENT saying what does not hold otherwise.
-absl::Status VerifyEvidence(const v1::Evidence& evidence, absl::Span<const PublicKey> keys);
+// OK if `evidence` proves that `evidence.origin` signed two inconsistent checkpoints of its log in
+// `federation` with its log `keys`. INVALID_ARGUMENT saying what does not hold otherwise.
+absl::Status VerifyEvidence(const v1::Evidence& evidence, absl::string_view federation,
+                            absl::Span<const PublicKey> keys);
 
 // One line for people: "AZ signed size 3 (root ...) and size 3 (root ...): <detail>".
 std::string DescribeEvidence(const v1::Evidence& evidence);

@@ -3,25 +3,60 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
-#include "crypto/sha256.h"
+#include "crypto/merkle.h"
+#include "crypto/status_macros.h"
+#include "node/model/cell_line.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
 
 namespace ots {
 
+absl::StatusOr<const PublicKey*> LogChecker::Signer(const v1::Envelope& header) const {
+  const DsseEnvelope env = DsseFromProto(header);
+  absl::Status first_failure =
+      absl::InvalidArgumentError(absl::StrCat("no log key of ", origin_, " is trusted here"));
+  bool named = false;
+  for (const PublicKey& key : keys_) {
+    absl::Status s = DsseVerify(env, kReturnHeaderPayloadType, key);
+    if (s.ok()) {
+      return &key;
+    }
+    // Say why the signature by a key the envelope names fails, rather than that another key
+    // signed nothing.
+    bool names_key = false;
+    for (const DsseSignature& sig : env.signatures) {
+      names_key = names_key || sig.keyid == key.KeyId();
+    }
+    if (!named || names_key) {
+      first_failure = s;
+      named = names_key;
+    }
+  }
+  return first_failure;
+}
+
+absl::StatusOr<std::optional<LogChecker::Latest>> LogChecker::Previous(
+    const std::string& period) const {
+  auto seen = latest_.find(period);
+  if (seen != latest_.end()) {
+    return std::optional<Latest>(seen->second);
+  }
+  if (prior_ == nullptr) {
+    return std::optional<Latest>();
+  }
+  return prior_(period);
+}
+
 absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env,
                                                          std::string* out_where) {
-  const uint64_t index = leaves_.size();
+  const uint64_t index = next_index_;
   std::string where = absl::StrCat(origin_, " log index ", index);
-  absl::Status s = DsseVerify(DsseFromProto(env), kReturnHeaderPayloadType, *key_);
-  if (!s.ok()) {
-    return Fail(absl::StrCat(where, ": header signature: ", s.message()));
+  absl::StatusOr<const PublicKey*> key = Signer(env);
+  if (!key.ok()) {
+    return Fail(absl::StrCat(where, ": header signature: ", key.status().message()));
   }
   absl::StatusOr<v1::ReturnHeader> parsed = ParseReturnHeader(env.payload());
   if (!parsed.ok()) {
@@ -32,17 +67,20 @@ absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env
   if (h.origin() != origin_) {
     return Fail(absl::StrCat(where, ": header origin is ", h.origin(), ", not ", origin_));
   }
-  if (h.key_id() != key_->KeyId()) {
+  if (h.key_id() != (*key)->KeyId()) {
     return Fail(absl::StrCat(where, ": header names signer key ", h.key_id(),
-                             ", not the trusted key ", key_->KeyId()));
+                             ", not the trusted key ", (*key)->KeyId(), " that signed it"));
   }
-  auto prev = latest_.find(h.period());
-  const uint64_t want_revision = prev == latest_.end() ? 1 : prev->second.revision + 1;
+  absl::StatusOr<std::optional<Latest>> prev = Previous(h.period());
+  if (!prev.ok()) {
+    return Fail(absl::StrCat(where, ": ", prev.status().message()));
+  }
+  const uint64_t want_revision = prev->has_value() ? (*prev)->revision + 1 : 1;
   if (h.revision() != want_revision) {
     return Fail(absl::StrCat(where, ": revision chain: expected revision ", want_revision));
   }
   const std::string want_supersedes =
-      prev == latest_.end() ? std::string() : HashBytes(prev->second.header_hash);
+      prev->has_value() ? HashBytes((*prev)->header_hash) : std::string();
   if (h.supersedes() != want_supersedes) {
     return Fail(absl::StrCat(where, ": supersedes: header says ",
                              h.supersedes().empty() ? "-" : HexEncode(h.supersedes()),
@@ -51,6 +89,7 @@ absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env
   }
   latest_[h.period()] = Latest{h.revision(), index, Sha256(env.payload())};
   leaves_.push_back(MerkleLeafHash(env.payload()));
+  ++next_index_;
   if (out_where != nullptr) {
     *out_where = std::move(where);
   }
@@ -58,16 +97,16 @@ absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env
 }
 
 CellsChecker::CellsChecker(const v1::ReturnHeader& header, absl::StatusCode failure_code)
-    : header_(header),
-      code_(failure_code),
-      prefix_(absl::StrCat(header.origin(), ",", header.period(), ",")) {
-  leaves_.reserve(header.cell_count());
+    : header_(header), code_(failure_code) {
+  // The header is not trusted with the allocation until the cells match it.
+  leaves_.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
 }
 
 void CellsChecker::Add(absl::string_view line) {
-  std::vector<absl::string_view> f = absl::StrSplit(line, ',');
+  CellLineView cell;
   uint64_t v = 0;
-  if ((!absl::StartsWith(line, prefix_) || f.size() != 10 || !absl::SimpleAtoi(f[6], &v)) &&
+  if ((!CellLineView::Parse(line, &cell) || cell.ref_area() != header_.origin() ||
+       cell.time_period() != header_.period() || !cell.ObsValue(&v)) &&
       bad_line_.empty()) {
     bad_line_ = std::string(line);
   }
@@ -76,7 +115,8 @@ void CellsChecker::Add(absl::string_view line) {
   }
   previous_.assign(line.data(), line.size());
   sum_ += v;
-  leaves_.push_back(MerkleLeafHash(line));
+  const char leaf_prefix = 0x00;
+  leaves_.push_back(hasher_.Digest(absl::string_view(&leaf_prefix, 1), line));
 }
 
 absl::Status CellsChecker::Finish(absl::string_view where) const {

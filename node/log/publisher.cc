@@ -9,108 +9,94 @@
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
-#include "crypto/parallel.h"
 #include "crypto/status_macros.h"
+#include "node/log/checkpoint.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
 
 namespace ots {
+namespace {
 
-std::string LogName(absl::string_view origin) { return absl::StrCat("ots-mx/log/", origin); }
-
-std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines) {
-  std::vector<Hash> out(sorted_lines.size());
-  auto hash_range = [&](size_t begin, size_t end) {
-    Sha256Hasher hasher;
-    const char leaf_prefix = 0x00;
-    for (size_t i = begin; i < end; ++i) {
-      out[i] = hasher.Digest(absl::string_view(&leaf_prefix, 1), sorted_lines[i]);
-    }
-  };
-  const size_t half = sorted_lines.size() / 2;
-  if (half < 4096) {
-    hash_range(0, sorted_lines.size());
-  } else {
-    RunBoth([&] { hash_range(0, half); }, [&] { hash_range(half, sorted_lines.size()); });
-  }
-  return out;
-}
-
-std::vector<Hash> LogLeafHashes(const std::vector<v1::LogEntry>& log) {
-  std::vector<Hash> out;
-  out.reserve(log.size());
-  for (const v1::LogEntry& e : log) {
-    out.push_back(MerkleLeafHash(e.header().payload()));
-  }
-  return out;
-}
-
-absl::Status Publisher::BindKey(absl::string_view origin) {
-  // A node signs for one state only: the first publication names it.
-  absl::StatusOr<std::string> own = store_->GetMeta(kNodeOriginMeta);
-  if (own.ok() && *own != origin) {
-    return absl::FailedPreconditionError(absl::StrCat("this data folder is the node of ", *own,
-                                                      "; it does not sign returns of ", origin));
-  }
-  if (!own.ok() && !absl::IsNotFound(own.status())) {
-    return own.status();
-  }
-  if (!own.ok()) {
-    OTS_RETURN_IF_ERROR(store_->PutMeta(kNodeOriginMeta, origin));
-  }
-  const std::string name = absl::StrCat(kLogPublicKeyMeta, origin);
-  const std::string pem = log_key_->public_key().ToPem();
-  absl::StatusOr<std::string> bound = store_->GetMeta(name);
+// Meta entry `name` must be `want` or absent; if absent it is added to `*out`.
+absl::Status Bind(Store& store, absl::string_view name, absl::string_view want,
+                  const std::function<std::string(absl::string_view)>& refusal,
+                  std::vector<std::pair<std::string, std::string>>* out) {
+  absl::StatusOr<std::string> bound = store.GetMeta(name);
   if (bound.ok()) {
-    if (*bound != pem) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("this data folder holds the log of ", origin,
-                       " signed with another log key; refusing to sign with key ",
-                       log_key_->public_key().KeyId()));
-    }
-    return absl::OkStatus();
+    return *bound == want ? absl::OkStatus() : absl::FailedPreconditionError(refusal(*bound));
   }
   if (!absl::IsNotFound(bound.status())) {
     return bound.status();
   }
-  return store_->PutMeta(name, pem);
+  out->emplace_back(std::string(name), std::string(want));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
-  absl::MutexLock lock(&mu_);
-  const std::string& origin = ret.origin;
-  const std::string log_name = LogName(origin);
+}  // namespace
 
-  OTS_RETURN_IF_ERROR(BindKey(origin));
-  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store_->ReadLog(origin));
-  std::vector<Hash> log_leaves = LogLeafHashes(log);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Publisher::Bindings(
+    absl::string_view origin) {
+  Store& store = logs_->store();
+  std::vector<std::pair<std::string, std::string>> meta;
+  // A node signs for one state only: the first publication names it.
+  OTS_RETURN_IF_ERROR(Bind(
+      store, kNodeOriginMeta, origin,
+      [&](absl::string_view own) {
+        return absl::StrCat("this data folder is the node of ", own,
+                            "; it does not sign returns of ", origin);
+      },
+      &meta));
+  OTS_RETURN_IF_ERROR(Bind(
+      store, absl::StrCat(kLogPublicKeyMeta, origin), log_key_->public_key().ToPem(),
+      [&](absl::string_view) {
+        return absl::StrCat("this data folder holds the log of ", origin,
+                            " signed with another log key; refusing to sign with key ",
+                            log_key_->public_key().KeyId());
+      },
+      &meta));
+  OTS_RETURN_IF_ERROR(logs_->BindFederation(&meta));
+  return meta;
+}
 
-  // Never sign a checkpoint that contradicts the last one: the stored log must still be what
-  // that checkpoint committed to.
-  if (!log.empty()) {
-    OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint last, store_->LatestCheckpoint(origin));
-    OTS_ASSIGN_OR_RETURN(Note note, ParseNote(last.note()));
-    OTS_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpoint(note.text));
-    if (cp.size != log.size() || cp.root != MerkleRoot(log_leaves)) {
-      return absl::DataLossError(
-          absl::StrCat("refusing to sign: the stored log of ", origin, " (", log.size(),
-                       " entries) no longer matches its last signed checkpoint (size ", cp.size,
-                       "); run ots-ctl audit"));
-    }
+absl::StatusOr<uint64_t> Publisher::SignedSize(absl::string_view origin) {
+  auto refuse = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("refusing to sign: the stored log of ", origin,
+                                            " no longer matches its last signed checkpoint (", why,
+                                            "); run ots-ctl audit"));
+  };
+  absl::StatusOr<OriginLogs::TreeHead> head = logs_->Head(origin);
+  if (absl::IsDataLoss(head.status())) {
+    return refuse(head.status().message());
   }
+  OTS_RETURN_IF_ERROR(head.status());
+  if (head->size == 0) {
+    return 0;
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint last, logs_->store().LatestCheckpoint(origin));
+  absl::StatusOr<Checkpoint> cp = ParseCheckpointNote(last.note());
+  if (!cp.ok() || cp->size != head->size) {
+    return refuse(absl::StrCat(
+        "the log holds ", head->size, " entries, its latest checkpoint ",
+        cp.ok() ? absl::StrCat("is of size ", cp->size) : std::string(cp.status().message())));
+  }
+  return head->size;
+}
 
+absl::StatusOr<v1::ReturnHeader> Publisher::MakeHeader(const ParsedReturn& ret) {
+  Store& store = logs_->store();
   v1::ReturnHeader header;
-  header.set_origin(origin);
+  header.set_origin(ret.origin);
   header.set_period(ret.period);
   OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
-                       store_->GetCurrent(origin, ret.period));
+                       store.GetCurrent(ret.origin, ret.period));
   if (current.has_value()) {
-    if (current->log_index() >= log.size()) {
-      return absl::DataLossError(absl::StrCat("current view of ", origin, " ", ret.period,
-                                              " points past the end of the log"));
+    absl::StatusOr<v1::LogEntry> previous = store.GetLogEntry(ret.origin, current->log_index());
+    if (!previous.ok()) {
+      return absl::DataLossError(absl::StrCat("current view of ", ret.origin, " ", ret.period, ": ",
+                                              previous.status().message()));
     }
     header.set_revision(current->revision() + 1);
-    header.set_supersedes(HashBytes(Sha256(log[current->log_index()].header().payload())));
+    header.set_supersedes(HashBytes(Sha256(previous->header().payload())));
   } else {
     header.set_revision(1);
   }
@@ -119,28 +105,39 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
   header.set_value_sum(ret.value_sum);
   header.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone()));
   header.set_key_id(log_key_->public_key().KeyId());
-  const std::string payload = FormatReturnHeader(header);
+  return header;
+}
 
+absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
+  absl::MutexLock lock(&mu_);
+  Store& store = logs_->store();
+  const std::string& origin = ret.origin;
+  OTS_ASSIGN_OR_RETURN(auto meta, Bindings(origin));
+
+  OTS_ASSIGN_OR_RETURN(uint64_t size, SignedSize(origin));
+  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, MakeHeader(ret));
+  const std::string payload = FormatReturnHeader(header);
   OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
+  const Hash leaf = MerkleLeafHash(payload);
+  OTS_ASSIGN_OR_RETURN(Hash root, logs_->RootWith(origin, size, absl::MakeConstSpan(&leaf, 1)));
+  Checkpoint cp;
+  cp.origin = logs_->LogName(origin);
+  cp.size = size + 1;
+  cp.root = root;
+  Note note;
+  note.text = FormatCheckpoint(cp);
+  OTS_RETURN_IF_ERROR(SignNote(&note, cp.origin, *log_key_));
+
   Store::Append append;
   append.origin = origin;
-  append.log_index = log.size();
+  append.log_index = size;
   *append.entry.mutable_header() = DsseToProto(env);
   append.period = ret.period;
   append.revision = header.revision();
   append.cell_lines = &ret.lines;
-
-  log_leaves.push_back(MerkleLeafHash(payload));
-  Checkpoint cp;
-  cp.origin = log_name;
-  cp.size = log_leaves.size();
-  cp.root = MerkleRoot(log_leaves);
-  Note note;
-  note.text = FormatCheckpoint(cp);
-  OTS_RETURN_IF_ERROR(SignNote(&note, log_name, *log_key_));
   append.checkpoint.set_note(FormatNote(note));
-
-  OTS_RETURN_IF_ERROR(store_->AppendReturn(append));
+  append.meta = std::move(meta);
+  OTS_RETURN_IF_ERROR(store.AppendReturn(append));
   PublishResult result;
   result.header = std::move(header);
   result.log_index = append.log_index;

@@ -5,6 +5,7 @@
 #define OTS_NODE_LOG_PUBLISHER_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -12,27 +13,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "crypto/ed25519.h"
-#include "crypto/sha256.h"
 #include "node/base/clock.h"
+#include "node/log/origin_log.h"
 #include "node/model/return_csv.h"
-#include "node/store/store.h"
 #include "proto/data.pb.h"
 
 namespace ots {
-
-// The name of `origin`'s log: the first line of its checkpoints and the key name of their
-// signatures, e.g. "ots-mx/log/AZ".
-std::string LogName(absl::string_view origin);
-
-// Leaf hashes of a return's cell lines (which must be sorted) and of a log's header payloads.
-std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines);
-std::vector<Hash> LogLeafHashes(const std::vector<v1::LogEntry>& log);
-
-// Meta entry naming the one state whose returns this node signs; bound on the first publication.
-constexpr absl::string_view kNodeOriginMeta = "node_origin";
-// Meta entry (followed by the origin) holding the PEM public key an origin's log is signed
-// with; bound on the first publication.
-constexpr absl::string_view kLogPublicKeyMeta = "log_public_key/";
 
 struct PublishResult {
   v1::ReturnHeader header;
@@ -43,21 +29,30 @@ struct PublishResult {
 // Thread-safe; publications are serialized.
 class Publisher {
  public:
-  // `store`, `log_key` and `clock` must outlive the publisher.
-  Publisher(Store* store, const PrivateKey* log_key, const Clock* clock)
-      : store_(store), log_key_(log_key), clock_(clock) {}
+  // `logs`, `log_key` and `clock` must outlive the publisher.
+  Publisher(OriginLogs* logs, const PrivateKey* log_key, const Clock* clock)
+      : logs_(logs), log_key_(log_key), clock_(clock) {}
 
   // Publishes `ret` as the next revision of its period (revision 1 if the period is new).
-  // DATA_LOSS, signing nothing, if the stored log no longer matches the last checkpoint this
-  // origin signed (an origin never signs two inconsistent checkpoints).
+  // FAILED_PRECONDITION, storing nothing, if the data folder is another state's node, holds this
+  // state's log under another key or another federation's logs. DATA_LOSS, signing nothing, if
+  // the stored log no longer matches the last checkpoint this origin signed (an origin never
+  // signs two inconsistent checkpoints). Store errors pass through; nothing is stored then.
   absl::StatusOr<PublishResult> Publish(const ParsedReturn& ret);
 
  private:
-  // Binds the node to `origin` and `origin`'s log to this key on first use; FAILED_PRECONDITION
-  // if the node signs for another state or the log is bound to another key.
-  absl::Status BindKey(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The metadata the first publication binds: this node to `origin`, `origin`'s log to this
+  // key, the folder to the federation. FAILED_PRECONDITION if any is bound to something else.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Bindings(
+      absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The size of `origin`'s log, checked against the last checkpoint it signed: DATA_LOSS, saying
+  // "refusing to sign", if they differ.
+  absl::StatusOr<uint64_t> SignedSize(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The signed header of `ret` as revision n+1 of its period, n the current one (if any).
+  absl::StatusOr<v1::ReturnHeader> MakeHeader(const ParsedReturn& ret)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Store* const store_;
+  OriginLogs* const logs_;
   const PrivateKey* const log_key_;
   const Clock* const clock_;
   absl::Mutex mu_;

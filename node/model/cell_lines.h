@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "crypto/sha256.h"
 
 namespace ots {
 
@@ -48,6 +49,8 @@ class CellLines {
   }
 
   size_t size() const { return spans_.size(); }
+  // Bytes of all lines together (without line ends).
+  size_t byte_size() const { return buffer_.size(); }
   bool empty() const { return spans_.empty(); }
   absl::string_view operator[](size_t i) const {
     return absl::string_view(buffer_.data() + spans_[i].start, spans_[i].size);
@@ -71,6 +74,10 @@ class CellLines {
   std::string buffer_;
   std::vector<Span> spans_;
 };
+
+// The Merkle leaf hashes of a return's cell lines, which must be sorted (DESIGN §3.2): on two
+// cores for a large return.
+std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines);
 
 }  // namespace ots
 

@@ -15,24 +15,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "crypto/bytes.h"
 #include "crypto/parallel.h"
+#include "node/model/cell_line.h"
 #include "node/model/codes.h"
 
 namespace ots {
 namespace {
-
-enum Column : int {
-  kRefArea = 0,
-  kTimePeriod,
-  kCitizen,
-  kStayCat,
-  kSex,
-  kAge,
-  kObsValue,
-  kObsStatus,
-  kConfStatus,
-  kStockFlow,
-};
 
 // Collects problems up to kMaxProblems.
 class Problems {
@@ -114,22 +103,6 @@ bool SplitCsvLine(absl::string_view line, std::vector<absl::string_view>* fields
       return true;
     }
   }
-}
-
-// Strict non-negative decimal: no sign, no leading zeros, no spaces.
-bool ParseCount(absl::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 13 || (s.size() > 1 && s[0] == '0')) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return false;
-    }
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = v;
-  return true;
 }
 
 // One accepted cell, as the totals check needs it.
@@ -354,57 +327,297 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
   }
 }
 
-}  // namespace
+// Reads a return one record at a time: the header, then the rows, then the checks that need
+// every cell. Not thread-safe.
+class ReturnReader {
+ public:
+  ReturnReader(absl::string_view file_name, absl::string_view expected_origin,
+               size_t contents_bytes)
+      : file_name_(file_name), expected_origin_(expected_origin), problems_(file_name) {
+    column_of_.fill(-1);
+    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing.
+    const size_t expected_cells = contents_bytes / 40 + 1;
+    cells_.reserve(expected_cells);
+    keys_.reserve(expected_cells);
+    by_key_.reserve(expected_cells);
+    out_.lines.Reserve(expected_cells, contents_bytes);
+  }
 
-absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
-                                            absl::string_view expected_origin,
-                                            std::vector<std::string>* out_problems) {
-  Problems problems(file_name);
-  ParsedReturn out;
-  auto fail = [&]() -> absl::Status {
-    size_t n = problems.count();
-    std::vector<std::string> list = problems.Take();
+  // True once nothing more is worth reading: too many problems, or a header without which no
+  // row can be read.
+  bool stopped() const { return problems_.full() || header_failed_; }
+
+  // Takes the record `line` (neither empty nor ending in a line break) of line `line_no`.
+  void Record(size_t line_no, absl::string_view line) {
+    if (!SplitCsvLine(line, &fields_, &quoted_, &error_)) {
+      problems_.Add(line_no, error_);
+      return;
+    }
+    if (!header_done_) {
+      ReadHeader(line_no);
+      return;
+    }
+    ReadRow(line_no, line);
+  }
+
+  // The return, or INVALID_ARGUMENT with every problem found (see ParseReturnCsv).
+  absl::StatusOr<ParsedReturn> Finish(size_t last_line, std::vector<std::string>* out_problems) {
+    if (!header_done_) {
+      problems_.Add(1, "empty file: expected a header line and at least one cell");
+    } else if (problems_.empty() && cells_.empty()) {
+      problems_.Add(last_line, "no cells: a return carries at least one");
+    }
+    if (problems_.empty()) {
+      // The lines are sorted for the cells root while the totals are checked.
+      RunBoth(
+          [&] {
+            CheckCategoricalTotals(cells_, keys_, by_key_, &problems_);
+            CheckAgeTotals(cells_, keys_, &problems_);
+          },
+          [&] { out_.lines.Sort(); });
+    }
+    if (problems_.empty()) {
+      return std::move(out_);
+    }
+    const size_t n = problems_.count();
+    std::vector<std::string> list = problems_.Take();
     std::string first = list.empty() ? "" : list.front();
     if (out_problems != nullptr) {
       *out_problems = std::move(list);
     }
     return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ": ",
+        absl::StrCat(file_name_, ": ",
                      n > kMaxProblems ? absl::StrCat("more than ", kMaxProblems) : absl::StrCat(n),
                      n == 1 ? " problem" : " problems", "; first: ", first));
-  };
+  }
 
+ private:
+  absl::string_view Field(int column) const { return fields_[column_of_[column]]; }
+
+  // The header: which column of the file holds each cell column.
+  void ReadHeader(size_t line_no) {
+    header_done_ = true;
+    expected_fields_ = fields_.size();
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      absl::string_view name = absl::StripAsciiWhitespace(fields_[i]);
+      if (name == "DATAFLOW" && i == 0) {
+        dataflow_column_ = 0;
+        continue;
+      }
+      const int found = CellColumnIndex(name);
+      if (found < 0) {
+        problems_.Add(line_no, absl::StrFormat("unknown column \"%s\" (expected DATAFLOW "
+                                               "first for SDMX-CSV, then %s)",
+                                               name, absl::StrJoin(kCellColumns, ",")));
+      } else if (column_of_[found] >= 0) {
+        problems_.Add(line_no, absl::StrFormat("column %s appears twice", name));
+      } else {
+        column_of_[found] = static_cast<int>(i);
+      }
+    }
+    for (size_t c = 0; c < kCellColumnCount; ++c) {
+      if (column_of_[c] < 0) {
+        problems_.Add(line_no, absl::StrFormat("missing column %s", kCellColumns[c]));
+      }
+    }
+    header_failed_ = !problems_.empty();
+    const int first = dataflow_column_ >= 0 ? 1 : 0;
+    canonical_order_ = expected_fields_ == kCellColumnCount + first;
+    for (size_t c = 0; c < kCellColumnCount; ++c) {
+      canonical_order_ = canonical_order_ && column_of_[c] == static_cast<int>(c) + first;
+    }
+  }
+
+  // One row: its DATAFLOW, origin, period and codes, then the cell itself.
+  void ReadRow(size_t line_no, absl::string_view line) {
+    if (fields_.size() != expected_fields_) {
+      problems_.Add(line_no, absl::StrFormat("expected %d fields, found %d", expected_fields_,
+                                             fields_.size()));
+      return;
+    }
+    const size_t before = problems_.count();
+    CheckDataflow(line_no);
+    CheckOrigin(line_no);
+    CheckPeriod(line_no);
+    CellInfo cell;
+    cell.line = line_no;
+    ReadCodes(line_no, &cell);
+    if (problems_.count() == before) {
+      AddCell(line_no, line, std::move(cell));
+    }
+  }
+
+  void CheckDataflow(size_t line_no) {
+    if (dataflow_column_ < 0) {
+      return;
+    }
+    absl::string_view df = fields_[dataflow_column_];
+    if (df.empty()) {
+      problems_.Add(line_no, "DATAFLOW is empty");
+    } else if (first_dataflow_.empty()) {
+      first_dataflow_ = std::string(df);
+    } else if (df != first_dataflow_) {
+      problems_.Add(line_no, absl::StrFormat("DATAFLOW \"%s\" differs from \"%s\" on earlier "
+                                             "lines",
+                                             df, first_dataflow_));
+    }
+  }
+
+  void CheckOrigin(size_t line_no) {
+    absl::string_view ref_area = Field(kRefArea);
+    if (!IsFederationState(ref_area)) {
+      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not a federation state "
+                                             "(AZ KZ KG TR UZ HU TM)",
+                                             ref_area));
+    } else if (!expected_origin_.empty() && ref_area != expected_origin_) {
+      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not this node's state (%s)",
+                                             ref_area, expected_origin_));
+    } else if (out_.origin.empty()) {
+      out_.origin = std::string(ref_area);
+    } else if (ref_area != out_.origin) {
+      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" differs from \"%s\": a return "
+                                             "comes from one state",
+                                             ref_area, out_.origin));
+    }
+  }
+
+  void CheckPeriod(size_t line_no) {
+    absl::string_view period = Field(kTimePeriod);
+    if (!IsTimePeriod(period)) {
+      problems_.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" is not an ISO 8601 period "
+                                             "(2020, 2020-Q2, 2020-05 or 2020-05-14)",
+                                             period));
+    } else if (out_.period.empty()) {
+      out_.period = std::string(period);
+      period_line_ = line_no;
+    } else if (period != out_.period) {
+      problems_.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" differs from \"%s\" (line %d): "
+                                             "a return covers one period",
+                                             period, out_.period, period_line_));
+    }
+  }
+
+  // The dimensions, the value and the attributes: each from its code list.
+  void ReadCodes(size_t line_no, CellInfo* cell) {
+    cell->citizen = CitizenCodeId(Field(kCitizen));
+    if (cell->citizen < 0) {
+      problems_.Add(line_no, absl::StrFormat("CITIZEN \"%s\" is not an ISO 3166-1 alpha-2 code, "
+                                             "STLS, _U or _T",
+                                             Field(kCitizen)));
+    }
+    cell->stay_cat = StayCatCodeId(Field(kStayCat));
+    if (cell->stay_cat < 0) {
+      problems_.Add(line_no, absl::StrFormat("STAY_CAT \"%s\" is not a category of stay (VISA, "
+                                             "VISA_FREE, RES_TEMP, RES_PERM, WORK_PERM, STUDY, "
+                                             "LAB_MIG, LAB_MIG_IRR, STRANDED, TRANSIT, OVERSTAY, "
+                                             "EXT_GRANTED, LEGALISED, _O, _T)",
+                                             Field(kStayCat)));
+    }
+    cell->sex = SexCodeId(Field(kSex));
+    if (cell->sex < 0) {
+      problems_.Add(line_no,
+                    absl::StrFormat("SEX \"%s\" is not in CL_SEX (F, M, _U, _T)", Field(kSex)));
+    }
+    if (!ParseAgeCode(Field(kAge), &cell->age)) {
+      problems_.Add(line_no, absl::StrFormat("AGE \"%s\" is not a CL_AGE code (Y<n>, Y<a>T<b>, "
+                                             "Y_LT<n>, Y_GE<n> with ages up to %d, _U or _T)",
+                                             Field(kAge), kMaxAge));
+    }
+    if (!ParseCanonicalDecimal(Field(kObsValue), &cell->value)) {
+      problems_.Add(line_no, absl::StrFormat("OBS_VALUE \"%s\" is not a non-negative integer "
+                                             "(digits only, no leading zeros)",
+                                             Field(kObsValue)));
+    } else if (cell->value > kMaxObsValue) {
+      problems_.Add(line_no, absl::StrFormat("OBS_VALUE %d is larger than %d persons", cell->value,
+                                             kMaxObsValue));
+    }
+    if (!IsObsStatusCode(Field(kObsStatus))) {
+      problems_.Add(line_no, absl::StrFormat("OBS_STATUS \"%s\" is not a CL_OBS_STATUS code "
+                                             "for a reported value (A, B, D, E, F, G, I, K, N, P, "
+                                             "U, V, W)",
+                                             Field(kObsStatus)));
+    }
+    if (!IsConfStatusCode(Field(kConfStatus))) {
+      problems_.Add(line_no, absl::StrFormat("CONF_STATUS \"%s\" is not a CL_CONF_STATUS code "
+                                             "(F, N, C, D, S, A, O, T, G, M)",
+                                             Field(kConfStatus)));
+    }
+    if (!IsStockFlowCode(Field(kStockFlow))) {
+      problems_.Add(line_no,
+                    absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW", Field(kStockFlow)));
+    }
+  }
+
+  // A valid row: unless its key was seen before, its canonical line joins the return.
+  void AddCell(size_t line_no, absl::string_view line, CellInfo cell) {
+    const uint64_t key = KeyOf(cell);
+    auto [it, inserted] = by_key_.emplace(key, cells_.size());
+    if (!inserted) {
+      const CellInfo& first = cells_[it->second];
+      problems_.Add(line_no, absl::StrFormat("duplicate cell CITIZEN=%s STAY_CAT=%s SEX=%s AGE=%s "
+                                             "(first at line %d%s)",
+                                             Field(kCitizen), Field(kStayCat), Field(kSex),
+                                             Field(kAge), first.line,
+                                             first.age_code() == Field(kAge)
+                                                 ? ""
+                                                 : absl::StrCat(" as AGE=", first.age_code(),
+                                                                ", which covers the same ages")));
+      return;
+    }
+    absl::string_view age = Field(kAge);
+    cell.age_len = static_cast<uint8_t>(std::min(age.size(), cell.age_chars.size()));
+    std::copy_n(age.data(), cell.age_len, cell.age_chars.data());
+    out_.value_sum += cell.value;
+    if (canonical_order_ && quoted_.empty()) {
+      // The columns are in cell-line order: an unquoted row is its own canonical line.
+      out_.lines.Add(dataflow_column_ >= 0 ? line.substr(fields_[0].size() + 1) : line);
+    } else {
+      std::array<absl::string_view, kCellColumnCount> canonical;
+      for (size_t c = 0; c < kCellColumnCount; ++c) {
+        canonical[c] = Field(static_cast<int>(c));
+      }
+      out_.lines.AddJoined(canonical, ',');
+    }
+    cells_.push_back(std::move(cell));
+    keys_.push_back(key);
+  }
+
+  const std::string file_name_;
+  const std::string expected_origin_;
+  Problems problems_;
+  ParsedReturn out_;
+
+  std::vector<absl::string_view> fields_;
+  std::deque<std::string> quoted_;
+  std::string error_;
+
+  bool header_done_ = false;
+  bool header_failed_ = false;
+  // Position of each canonical column in the file's columns.
+  std::array<int, kCellColumnCount> column_of_;
+  int dataflow_column_ = -1;
+  size_t expected_fields_ = 0;
+  bool canonical_order_ = false;
+  std::string first_dataflow_;
+  size_t period_line_ = 0;
+
+  std::vector<CellInfo> cells_;
+  std::vector<uint64_t> keys_;  // KeyOf(cells_[i])
+  absl::flat_hash_map<uint64_t, size_t> by_key_;
+};
+
+}  // namespace
+
+absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
+                                            absl::string_view expected_origin,
+                                            std::vector<std::string>* out_problems) {
   if (absl::StartsWith(contents, "\xEF\xBB\xBF")) {
     contents.remove_prefix(3);  // UTF-8 byte order mark
   }
-
-  std::vector<absl::string_view> fields;
-  std::deque<std::string> quoted;
-  std::string error;
-  // Position of each canonical column in the file's columns.
-  std::array<int, kCellColumnCount> column_of;
-  column_of.fill(-1);
-  int dataflow_column = -1;
-  size_t expected_fields = 0;
-  bool header_done = false;
-  // The columns are in cell-line order: an unquoted row is its own canonical line.
-  bool canonical_order = false;
-  std::string first_dataflow;
-
-  std::vector<CellInfo> cells;
-  std::vector<uint64_t> keys;  // KeyOf(cells[i])
-  absl::flat_hash_map<uint64_t, size_t> by_key;
-  // Cell lines are about 40 bytes: reserve for that many to avoid regrowing.
-  const size_t expected_cells = contents.size() / 40 + 1;
-  cells.reserve(expected_cells);
-  keys.reserve(expected_cells);
-  out.lines.Reserve(expected_cells, contents.size());
-  by_key.reserve(expected_cells);
-  size_t period_line = 0;
-
+  ReturnReader reader(file_name, expected_origin, contents.size());
   size_t line_no = 0;
   size_t pos = 0;
-  while (pos < contents.size() && !problems.full()) {
+  while (pos < contents.size() && !reader.stopped()) {
     size_t end = contents.find('\n', pos);
     if (end == absl::string_view::npos) {
       end = contents.size();
@@ -415,209 +628,11 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    if (line.empty()) {
-      continue;
+    if (!line.empty()) {
+      reader.Record(line_no, line);
     }
-    if (!SplitCsvLine(line, &fields, &quoted, &error)) {
-      problems.Add(line_no, error);
-      continue;
-    }
-
-    if (!header_done) {
-      header_done = true;
-      expected_fields = fields.size();
-      for (size_t i = 0; i < fields.size(); ++i) {
-        absl::string_view name = absl::StripAsciiWhitespace(fields[i]);
-        if (name == "DATAFLOW" && i == 0) {
-          dataflow_column = 0;
-          continue;
-        }
-        int found = -1;
-        for (size_t c = 0; c < kCellColumnCount; ++c) {
-          if (name == kCellColumns[c]) {
-            found = static_cast<int>(c);
-          }
-        }
-        if (found < 0) {
-          problems.Add(line_no, absl::StrFormat("unknown column \"%s\" (expected DATAFLOW "
-                                                "first for SDMX-CSV, then %s)",
-                                                name, absl::StrJoin(kCellColumns, ",")));
-        } else if (column_of[found] >= 0) {
-          problems.Add(line_no, absl::StrFormat("column %s appears twice", name));
-        } else {
-          column_of[found] = static_cast<int>(i);
-        }
-      }
-      for (size_t c = 0; c < kCellColumnCount; ++c) {
-        if (column_of[c] < 0) {
-          problems.Add(line_no, absl::StrFormat("missing column %s", kCellColumns[c]));
-        }
-      }
-      if (!problems.empty()) {
-        return fail();  // without a usable header no row can be read
-      }
-      const int first = dataflow_column >= 0 ? 1 : 0;
-      canonical_order = expected_fields == kCellColumnCount + first;
-      for (size_t c = 0; c < kCellColumnCount; ++c) {
-        canonical_order = canonical_order && column_of[c] == static_cast<int>(c) + first;
-      }
-      continue;
-    }
-
-    if (fields.size() != expected_fields) {
-      problems.Add(line_no,
-                   absl::StrFormat("expected %d fields, found %d", expected_fields, fields.size()));
-      continue;
-    }
-    auto field = [&](int column) { return fields[column_of[column]]; };
-    size_t before = problems.count();
-
-    if (dataflow_column >= 0) {
-      absl::string_view df = fields[dataflow_column];
-      if (df.empty()) {
-        problems.Add(line_no, "DATAFLOW is empty");
-      } else if (first_dataflow.empty()) {
-        first_dataflow = std::string(df);
-      } else if (df != first_dataflow) {
-        problems.Add(line_no, absl::StrFormat("DATAFLOW \"%s\" differs from \"%s\" on earlier "
-                                              "lines",
-                                              df, first_dataflow));
-      }
-    }
-
-    absl::string_view ref_area = field(kRefArea);
-    if (!IsFederationState(ref_area)) {
-      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not a federation state "
-                                            "(AZ KZ KG TR UZ HU TM)",
-                                            ref_area));
-    } else if (!expected_origin.empty() && ref_area != expected_origin) {
-      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not this node's state (%s)",
-                                            ref_area, expected_origin));
-    } else if (out.origin.empty()) {
-      out.origin = std::string(ref_area);
-    } else if (ref_area != out.origin) {
-      problems.Add(line_no, absl::StrFormat("REF_AREA \"%s\" differs from \"%s\": a return "
-                                            "comes from one state",
-                                            ref_area, out.origin));
-    }
-
-    absl::string_view period = field(kTimePeriod);
-    if (!IsTimePeriod(period)) {
-      problems.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" is not an ISO 8601 period "
-                                            "(2020, 2020-Q2, 2020-05 or 2020-05-14)",
-                                            period));
-    } else if (out.period.empty()) {
-      out.period = std::string(period);
-      period_line = line_no;
-    } else if (period != out.period) {
-      problems.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" differs from \"%s\" (line %d): "
-                                            "a return covers one period",
-                                            period, out.period, period_line));
-    }
-
-    CellInfo cell;
-    cell.line = line_no;
-    cell.citizen = CitizenCodeId(field(kCitizen));
-    if (cell.citizen < 0) {
-      problems.Add(line_no, absl::StrFormat("CITIZEN \"%s\" is not an ISO 3166-1 alpha-2 code, "
-                                            "STLS, _U or _T",
-                                            field(kCitizen)));
-    }
-    cell.stay_cat = StayCatCodeId(field(kStayCat));
-    if (cell.stay_cat < 0) {
-      problems.Add(line_no, absl::StrFormat("STAY_CAT \"%s\" is not a category of stay (VISA, "
-                                            "VISA_FREE, RES_TEMP, RES_PERM, WORK_PERM, STUDY, "
-                                            "LAB_MIG, LAB_MIG_IRR, STRANDED, TRANSIT, OVERSTAY, "
-                                            "EXT_GRANTED, LEGALISED, _O, _T)",
-                                            field(kStayCat)));
-    }
-    cell.sex = SexCodeId(field(kSex));
-    if (cell.sex < 0) {
-      problems.Add(line_no,
-                   absl::StrFormat("SEX \"%s\" is not in CL_SEX (F, M, _U, _T)", field(kSex)));
-    }
-    if (!ParseAgeCode(field(kAge), &cell.age)) {
-      problems.Add(line_no, absl::StrFormat("AGE \"%s\" is not a CL_AGE code (Y<n>, Y<a>T<b>, "
-                                            "Y_LT<n>, Y_GE<n> with ages up to %d, _U or _T)",
-                                            field(kAge), kMaxAge));
-    }
-    if (!ParseCount(field(kObsValue), &cell.value)) {
-      problems.Add(line_no, absl::StrFormat("OBS_VALUE \"%s\" is not a non-negative integer "
-                                            "(digits only, no leading zeros)",
-                                            field(kObsValue)));
-    } else if (cell.value > kMaxObsValue) {
-      problems.Add(line_no, absl::StrFormat("OBS_VALUE %d is larger than %d persons", cell.value,
-                                            kMaxObsValue));
-    }
-    if (!IsObsStatusCode(field(kObsStatus))) {
-      problems.Add(line_no, absl::StrFormat("OBS_STATUS \"%s\" is not a CL_OBS_STATUS code "
-                                            "for a reported value (A, B, D, E, F, G, I, K, N, P, "
-                                            "U, V, W)",
-                                            field(kObsStatus)));
-    }
-    if (!IsConfStatusCode(field(kConfStatus))) {
-      problems.Add(line_no, absl::StrFormat("CONF_STATUS \"%s\" is not a CL_CONF_STATUS code "
-                                            "(F, N, C, D, S, A, O, T, G, M)",
-                                            field(kConfStatus)));
-    }
-    if (!IsStockFlowCode(field(kStockFlow))) {
-      problems.Add(line_no,
-                   absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW", field(kStockFlow)));
-    }
-    if (problems.count() != before) {
-      continue;
-    }
-
-    uint64_t key = KeyOf(cell);
-    auto [it, inserted] = by_key.emplace(key, cells.size());
-    if (!inserted) {
-      const CellInfo& first = cells[it->second];
-      problems.Add(line_no, absl::StrFormat("duplicate cell CITIZEN=%s STAY_CAT=%s SEX=%s AGE=%s "
-                                            "(first at line %d%s)",
-                                            field(kCitizen), field(kStayCat), field(kSex),
-                                            field(kAge), first.line,
-                                            first.age_code() == field(kAge)
-                                                ? ""
-                                                : absl::StrCat(" as AGE=", first.age_code(),
-                                                               ", which covers the same ages")));
-      continue;
-    }
-    absl::string_view age = field(kAge);
-    cell.age_len = static_cast<uint8_t>(std::min(age.size(), cell.age_chars.size()));
-    std::copy_n(age.data(), cell.age_len, cell.age_chars.data());
-    out.value_sum += cell.value;
-
-    if (canonical_order && quoted.empty()) {
-      out.lines.Add(dataflow_column >= 0 ? line.substr(fields[0].size() + 1) : line);
-    } else {
-      std::array<absl::string_view, kCellColumnCount> canonical;
-      for (size_t c = 0; c < kCellColumnCount; ++c) {
-        canonical[c] = field(static_cast<int>(c));
-      }
-      out.lines.AddJoined(canonical, ',');
-    }
-    cells.push_back(std::move(cell));
-    keys.push_back(key);
   }
-
-  if (!header_done) {
-    problems.Add(1, "empty file: expected a header line and at least one cell");
-  } else if (problems.empty() && cells.empty()) {
-    problems.Add(line_no, "no cells: a return carries at least one");
-  }
-  if (problems.empty()) {
-    // The lines are sorted for the cells root while the totals are checked.
-    RunBoth(
-        [&] {
-          CheckCategoricalTotals(cells, keys, by_key, &problems);
-          CheckAgeTotals(cells, keys, &problems);
-        },
-        [&] { out.lines.Sort(); });
-  }
-  if (!problems.empty()) {
-    return fail();
-  }
-  return out;
+  return reader.Finish(line_no, out_problems);
 }
 
 }  // namespace ots

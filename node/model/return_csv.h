@@ -12,15 +12,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/model/cell_line.h"
 #include "node/model/cell_lines.h"
 
 namespace ots {
-
-// The columns of a return, in the order of the canonical cell line.
-constexpr const char* kCellColumns[] = {"REF_AREA",    "TIME_PERIOD", "CITIZEN",   "STAY_CAT",
-                                        "SEX",         "AGE",         "OBS_VALUE", "OBS_STATUS",
-                                        "CONF_STATUS", "STOCK_FLOW"};
-constexpr size_t kCellColumnCount = 10;
 
 // Most problems reported for one file; validation stops after this many.
 constexpr size_t kMaxProblems = 100;

@@ -13,7 +13,14 @@
 
 namespace ots {
 
-// Checks everything in `store` against `trusted_keys` (origin -> log public key).
+// What an audit trusts: the federation's name (in every log name) and each origin's log keys,
+// all of them valid (a log may be signed with several keys over its life).
+struct TrustedLogs {
+  std::string federation;
+  std::map<std::string, std::vector<PublicKey>> keys;  // origin -> its log keys
+};
+
+// Checks everything in `store` against `trusted`.
 //
 // Returns OK if every check holds, filling `out_report` (if non-null) with one summary line per
 // origin. Otherwise returns DATA_LOSS (or FAILED_PRECONDITION for a missing key) whose message
@@ -22,7 +29,7 @@ namespace ots {
 // If every stored check holds but the folder keeps verified evidence that an origin signed two
 // inconsistent checkpoints (a split view), returns ABORTED naming it, with the report filled;
 // evidence that does not verify is DATA_LOSS.
-absl::Status AuditStore(Store& store, const std::map<std::string, PublicKey>& trusted_keys,
+absl::Status AuditStore(Store& store, const TrustedLogs& trusted,
                         std::vector<std::string>* out_report);
 
 }  // namespace ots

@@ -13,9 +13,9 @@
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "node/log/checkpoint.h"
+#include "node/model/cell_line.h"
 #include "node/model/codes.h"
-#include "node/log/publisher.h"
-#include "node/model/return_csv.h"
 #include "node/model/return_header.h"
 
 namespace ots {
@@ -62,11 +62,11 @@ struct LogPoint {
 
 // Finds the checkpoint of size `want` (0: the latest) of `origin`, and checks that it is the
 // origin's checkpoint of that size and that log entries [0, size) hash to its root.
-absl::StatusOr<LogPoint> FindLogPoint(Store& store, absl::string_view origin, uint64_t want,
-                                      std::vector<v1::LogEntry>* out_entries) {
+absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin, uint64_t want) {
+  Store& store = logs.store();
   std::optional<LogPoint> found;
   OTS_RETURN_IF_ERROR(store.ForEachCheckpoint(
-      origin, [&](uint64_t size, const v1::StoredCheckpoint& cp) -> absl::Status {
+      origin, want, [&](uint64_t size, const v1::StoredCheckpoint& cp) -> absl::Status {
         if (want == 0 || size == want) {
           found = LogPoint{size, cp};
         }
@@ -93,28 +93,44 @@ absl::StatusOr<LogPoint> FindLogPoint(Store& store, absl::string_view origin, ui
                                             " entries)"));
   }
   const std::string where = absl::StrCat("checkpoint of ", origin, " at size ", found->size);
-  absl::StatusOr<Note> note = ParseNote(found->checkpoint.note());
-  absl::StatusOr<Checkpoint> cp =
-      note.ok() ? ParseCheckpoint(note->text) : absl::StatusOr<Checkpoint>(note.status());
+  absl::StatusOr<Checkpoint> cp = ParseCheckpointNote(found->checkpoint.note());
   if (!cp.ok()) {
     return absl::DataLossError(absl::StrCat(where, ": ", cp.status().message()));
   }
-  if (cp->origin != LogName(origin) || cp->size != found->size) {
+  if (cp->origin != logs.LogName(origin) || cp->size != found->size) {
     return absl::DataLossError(
         absl::StrCat(where, ": the note says log \"", cp->origin, "\" size ", cp->size));
   }
-  out_entries->clear();
-  out_entries->reserve(found->size);
-  for (uint64_t i = 0; i < found->size; ++i) {
-    OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store.GetLogEntry(origin, i));
-    out_entries->push_back(std::move(entry));
-  }
-  if (MerkleRoot(LogLeafHashes(*out_entries)) != cp->root) {
-    return absl::DataLossError(absl::StrCat("log entries 0..", found->size - 1, " of ", origin,
-                                            " do not hash to the root of its ", where,
-                                            "; run ots-ctl audit"));
+  absl::StatusOr<Hash> root = logs.Root(origin, found->size);
+  if (!root.ok() || *root != cp->root) {
+    return absl::DataLossError(absl::StrCat(
+        "log entries 0..", found->size - 1, " of ", origin, " do not hash to the root of its ",
+        where, root.ok() ? "" : absl::StrCat(" (", root.status().message(), ")"),
+        "; run ots-ctl audit"));
   }
   return *std::move(found);
+}
+
+// The return of `period` in force at log size N: the highest revision among entries [0, N).
+absl::StatusOr<std::optional<v1::ReturnHeader>> InForce(Store& store, absl::string_view origin,
+                                                        absl::string_view period, uint64_t size) {
+  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> entries, store.ReadLogRange(origin, 0, size));
+  std::optional<v1::ReturnHeader> in_force;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entries[i].header().payload());
+    if (!h.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("log of ", origin, ", entry ", i, ": ", h.status().message()));
+    }
+    if (h->origin() != origin) {
+      return absl::DataLossError(absl::StrCat("log of ", origin, ", entry ", i,
+                                              ": the header is of origin ", h->origin()));
+    }
+    if (h->period() == period && (!in_force.has_value() || h->revision() > in_force->revision())) {
+      in_force = *std::move(h);
+    }
+  }
+  return in_force;
 }
 
 // Reads the cells of `header`'s return, checks them against its cells root and keeps those of
@@ -130,28 +146,30 @@ absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, absl::stri
       header.origin(), header.period(), header.revision(),
       [&](absl::string_view line) -> absl::Status {
         leaves.push_back(MerkleLeafHash(line));
-        std::vector<absl::string_view> f = absl::StrSplit(line, ',');
-        if (f.size() != kCellColumnCount || f[0] != header.origin() || f[1] != header.period()) {
+        CellLineView cell;
+        if (!CellLineView::Parse(line, &cell) || cell.ref_area() != header.origin() ||
+            cell.time_period() != header.period()) {
           return absl::DataLossError(absl::StrCat(where, ": stored cell is malformed: ", line));
         }
         AgeCode cell_age;
-        if (f[3] != stay_cat || f[4] != sex || !ParseAgeCode(f[5], &cell_age) ||
-            cell_age.Id() != age.Id()) {
+        if (cell.stay_cat() != stay_cat || cell.sex() != sex ||
+            !ParseAgeCode(cell.age(), &cell_age) || cell_age.Id() != age.Id()) {
           return absl::OkStatus();
         }
         Value v;
-        if (!absl::SimpleAtoi(f[6], &v.value)) {
-          return absl::DataLossError(
-              absl::StrCat(where, ": stored OBS_VALUE \"", f[6], "\" is not a number"));
+        if (!cell.ObsValue(&v.value)) {
+          return absl::DataLossError(absl::StrCat(where, ": stored OBS_VALUE \"",
+                                                  cell.obs_value_text(), "\" is not a number"));
         }
-        v.flow = f[9] == "FLW";
-        const bool duplicate = f[2] == kTotal ? row->total.has_value()
-                                              : !row->figures.emplace(std::string(f[2]), v).second;
+        v.flow = cell.is_flow();
+        const bool total = cell.citizen() == kTotal;
+        const bool duplicate = total ? row->total.has_value()
+                                     : !row->figures.emplace(std::string(cell.citizen()), v).second;
         if (duplicate) {
-          return absl::DataLossError(
-              absl::StrCat(where, ": two cells for CITIZEN=", f[2], " of the same category"));
+          return absl::DataLossError(absl::StrCat(where, ": two cells for CITIZEN=", cell.citizen(),
+                                                  " of the same category"));
         }
-        if (f[2] == kTotal) {
+        if (total) {
           row->total = v;
         }
         return absl::OkStatus();
@@ -209,23 +227,13 @@ absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request)
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
+namespace {
+
+// The origins the table considers: held here and visible to the caller. INVALID_ARGUMENT if
+// at_sizes names another.
+absl::StatusOr<std::vector<std::string>> SelectOrigins(
     Store& store, const v1::ConsolidatedRequest& request,
     const std::function<bool(absl::string_view origin)>& may_see) {
-  OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
-  const std::string& period = request.period();
-  const std::string stay_cat(OrTotal(request.stay_cat()));
-  const std::string sex(OrTotal(request.sex()));
-  const std::string age_code(OrTotal(request.age()));
-  AgeCode age;
-  ParseAgeCode(age_code, &age);  // checked above
-
-  v1::ConsolidatedResponse out;
-  out.set_period(period);
-  out.set_stay_cat(stay_cat);
-  out.set_sex(sex);
-  out.set_age(age_code);
-
   OTS_ASSIGN_OR_RETURN(std::vector<std::string> held, store.Origins());
   std::vector<std::string> origins;
   for (const std::string& o : held) {
@@ -239,55 +247,12 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
           absl::StrCat("at_sizes: ", origin, "=", size, ": no log of ", origin, " here"));
     }
   }
+  return origins;
+}
 
-  std::vector<StateRow> rows;
-  std::vector<v1::LogEntry> entries;
-  for (const std::string& origin : origins) {
-    auto named = request.at_sizes().find(origin);
-    OTS_ASSIGN_OR_RETURN(
-        LogPoint point,
-        FindLogPoint(store, origin, named == request.at_sizes().end() ? 0 : named->second,
-                     &entries));
-    v1::OriginStatus* status = out.add_checkpoints();
-    status->set_origin(origin);
-    status->set_log_size(point.size);
-    status->set_checkpoint_note(point.checkpoint.note());
-
-    // The return in force at size N: the highest revision of the period in entries [0, N).
-    std::optional<v1::ReturnHeader> in_force;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entries[i].header().payload());
-      if (!h.ok()) {
-        return absl::DataLossError(
-            absl::StrCat("log of ", origin, ", entry ", i, ": ", h.status().message()));
-      }
-      if (h->origin() != origin) {
-        return absl::DataLossError(absl::StrCat("log of ", origin, ", entry ", i,
-                                                ": the header is of origin ", h->origin()));
-      }
-      if (h->period() == period &&
-          (!in_force.has_value() || h->revision() > in_force->revision())) {
-        in_force = *std::move(h);
-      }
-    }
-    if (!in_force.has_value()) {
-      out.add_notes(
-          absl::StrCat(origin, ": no return for ", period, " (log size ", point.size, ")"));
-      continue;
-    }
-    StateRow row;
-    row.origin = origin;
-    OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, stay_cat, sex, age, &row));
-    if (row.figures.empty() && !row.total.has_value()) {
-      out.add_notes(absl::StrCat(origin, ": its return for ", period, " (revision ",
-                                 in_force->revision(), ") has no cell for STAY_CAT=", stay_cat,
-                                 " SEX=", sex, " AGE=", age_code));
-      continue;
-    }
-    rows.push_back(std::move(row));
-  }
-
-  // Columns: every citizenship some row reports, in code order.
+// The columns: every citizenship some row reports, in code order. Notes which figures are flows.
+std::vector<std::string> AddColumns(const std::vector<StateRow>& rows, absl::string_view period,
+                                    v1::ConsolidatedResponse* out) {
   std::set<std::string> citizen_set;
   size_t flows = 0, values = 0;
   for (const StateRow& row : rows) {
@@ -303,34 +268,40 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
   }
   const std::vector<std::string> citizens(citizen_set.begin(), citizen_set.end());
   for (const std::string& c : citizens) {
-    out.add_citizens(c);
+    out->add_citizens(c);
   }
   if (values > 0 && flows == values) {
-    out.add_notes(absl::StrCat("every figure is a flow (STOCK_FLOW=FLW: events in ", period,
-                               "), not a stock"));
-  } else if (flows > 0) {
-    for (const StateRow& row : rows) {
-      std::vector<std::string> flow_codes;
-      for (const auto& [citizen, v] : row.figures) {
-        if (v.flow) {
-          flow_codes.push_back(citizen);
-        }
-      }
-      if (row.total.has_value() && row.total->flow) {
-        flow_codes.emplace_back(kTotal);
-      }
-      if (!flow_codes.empty()) {
-        out.add_notes(absl::StrCat(row.origin, ": ", absl::StrJoin(flow_codes, ", "),
-                                   flow_codes.size() == 1 ? " is a flow" : " are flows",
-                                   " (STOCK_FLOW=FLW), not stocks"));
+    out->add_notes(absl::StrCat("every figure is a flow (STOCK_FLOW=FLW: events in ", period,
+                                "), not a stock"));
+    return citizens;
+  }
+  for (const StateRow& row : rows) {
+    std::vector<std::string> flow_codes;
+    for (const auto& [citizen, v] : row.figures) {
+      if (v.flow) {
+        flow_codes.push_back(citizen);
       }
     }
+    if (row.total.has_value() && row.total->flow) {
+      flow_codes.emplace_back(kTotal);
+    }
+    if (!flow_codes.empty()) {
+      out->add_notes(absl::StrCat(row.origin, ": ", absl::StrJoin(flow_codes, ", "),
+                                  flow_codes.size() == 1 ? " is a flow" : " are flows",
+                                  " (STOCK_FLOW=FLW), not stocks"));
+    }
   }
+  return citizens;
+}
 
-  // Rows, and each row's total: the reported _T cell, else the sum of its figures.
+// The rows, each with its total: the reported _T cell, else the sum of its figures. Returns the
+// row totals (nullopt where there is none).
+absl::StatusOr<std::vector<std::optional<Value>>> AddRows(const std::vector<StateRow>& rows,
+                                                          const std::vector<std::string>& citizens,
+                                                          v1::ConsolidatedResponse* out) {
   std::vector<std::optional<Value>> row_totals;
   for (const StateRow& row : rows) {
-    v1::ConsolidatedResponse::Row* r = out.add_rows();
+    v1::ConsolidatedResponse::Row* r = out->add_rows();
     r->set_ref_area(row.origin);
     for (const std::string& c : citizens) {
       auto it = row.figures.find(c);
@@ -352,61 +323,129 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
       }
     }
     if (mixed) {
-      out.add_notes(absl::StrCat(row.origin,
-                                 ": no total: it reports no CITIZEN=_T cell and its "
-                                 "figures mix stocks and flows"));
+      out->add_notes(absl::StrCat(row.origin,
+                                  ": no total: it reports no CITIZEN=_T cell and its "
+                                  "figures mix stocks and flows"));
       row_totals.emplace_back();
       continue;
     }
     *r->mutable_total() = MakeFigure(sum.value, true);
     row_totals.push_back(sum);
   }
+  return row_totals;
+}
 
-  // Column totals: the sum over the rows that report the column.
-  for (size_t c = 0; c < citizens.size(); ++c) {
+// Column totals: the sum over the rows that report the column.
+absl::Status AddColumnTotals(const std::vector<StateRow>& rows,
+                             const std::vector<std::string>& citizens,
+                             v1::ConsolidatedResponse* out) {
+  for (const std::string& citizen : citizens) {
     uint64_t sum = 0;
     std::set<bool> kinds;
     for (const StateRow& row : rows) {
-      auto it = row.figures.find(citizens[c]);
+      auto it = row.figures.find(citizen);
       if (it == row.figures.end()) {
         continue;
       }
       kinds.insert(it->second.flow);
       if (!AddChecked(&sum, it->second.value)) {
-        return Overflow(absl::StrCat("total of CITIZEN=", citizens[c]));
+        return Overflow(absl::StrCat("total of CITIZEN=", citizen));
       }
     }
     if (kinds.size() > 1) {
-      out.add_notes(absl::StrCat("CITIZEN=", citizens[c],
-                                 ": no total: the states report it as stocks and as flows"));
-      out.add_column_totals();
+      out->add_notes(absl::StrCat("CITIZEN=", citizen,
+                                  ": no total: the states report it as stocks and as flows"));
+      out->add_column_totals();
       continue;
     }
-    *out.add_column_totals() = MakeFigure(sum, true);
+    *out->add_column_totals() = MakeFigure(sum, true);
+  }
+  return absl::OkStatus();
+}
+
+// The grand total: the sum of the row totals, if every row has one and they are alike.
+absl::Status AddGrandTotal(const std::vector<std::optional<Value>>& row_totals,
+                           v1::ConsolidatedResponse* out) {
+  if (row_totals.empty()) {
+    return absl::OkStatus();
+  }
+  uint64_t sum = 0;
+  std::set<bool> kinds;
+  bool complete = true;
+  for (const std::optional<Value>& t : row_totals) {
+    if (!t.has_value()) {
+      complete = false;
+      continue;
+    }
+    kinds.insert(t->flow);
+    if (!AddChecked(&sum, t->value)) {
+      return Overflow("grand total");
+    }
+  }
+  if (complete && kinds.size() == 1) {
+    *out->mutable_grand_total() = MakeFigure(sum, true);
+  } else {
+    out->add_notes(complete ? "no grand total: the row totals mix stocks and flows"
+                            : "no grand total: a row has no total");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
+    OriginLogs& logs, const v1::ConsolidatedRequest& request,
+    const std::function<bool(absl::string_view origin)>& may_see) {
+  OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
+  Store& store = logs.store();
+  const std::string& period = request.period();
+  const std::string stay_cat(OrTotal(request.stay_cat()));
+  const std::string sex(OrTotal(request.sex()));
+  const std::string age_code(OrTotal(request.age()));
+  AgeCode age;
+  ParseAgeCode(age_code, &age);  // checked above
+
+  v1::ConsolidatedResponse out;
+  out.set_period(period);
+  out.set_stay_cat(stay_cat);
+  out.set_sex(sex);
+  out.set_age(age_code);
+
+  // Each visible origin at its log point, with the return in force there.
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, SelectOrigins(store, request, may_see));
+  std::vector<StateRow> rows;
+  for (const std::string& origin : origins) {
+    auto named = request.at_sizes().find(origin);
+    OTS_ASSIGN_OR_RETURN(
+        LogPoint point,
+        FindLogPoint(logs, origin, named == request.at_sizes().end() ? 0 : named->second));
+    v1::OriginStatus* status = out.add_checkpoints();
+    status->set_origin(origin);
+    status->set_log_size(point.size);
+    status->set_checkpoint_note(point.checkpoint.note());
+    OTS_ASSIGN_OR_RETURN(std::optional<v1::ReturnHeader> in_force,
+                         InForce(store, origin, period, point.size));
+    if (!in_force.has_value()) {
+      out.add_notes(
+          absl::StrCat(origin, ": no return for ", period, " (log size ", point.size, ")"));
+      continue;
+    }
+    StateRow row;
+    row.origin = origin;
+    OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, stay_cat, sex, age, &row));
+    if (row.figures.empty() && !row.total.has_value()) {
+      out.add_notes(absl::StrCat(origin, ": its return for ", period, " (revision ",
+                                 in_force->revision(), ") has no cell for STAY_CAT=", stay_cat,
+                                 " SEX=", sex, " AGE=", age_code));
+      continue;
+    }
+    rows.push_back(std::move(row));
   }
 
-  // The grand total: the sum of the row totals, if every row has one and they are alike.
-  if (!rows.empty()) {
-    uint64_t sum = 0;
-    std::set<bool> kinds;
-    bool complete = true;
-    for (const std::optional<Value>& t : row_totals) {
-      if (!t.has_value()) {
-        complete = false;
-        continue;
-      }
-      kinds.insert(t->flow);
-      if (!AddChecked(&sum, t->value)) {
-        return Overflow("grand total");
-      }
-    }
-    if (complete && kinds.size() == 1) {
-      *out.mutable_grand_total() = MakeFigure(sum, true);
-    } else {
-      out.add_notes(complete ? "no grand total: the row totals mix stocks and flows"
-                             : "no grand total: a row has no total");
-    }
-  }
+  const std::vector<std::string> citizens = AddColumns(rows, period, &out);
+  OTS_ASSIGN_OR_RETURN(std::vector<std::optional<Value>> row_totals, AddRows(rows, citizens, &out));
+  OTS_RETURN_IF_ERROR(AddColumnTotals(rows, citizens, &out));
+  OTS_RETURN_IF_ERROR(AddGrandTotal(row_totals, &out));
   return out;
 }
 
@@ -438,12 +477,6 @@ std::string FormatAtSizes(const v1::ConsolidatedResponse& table) {
 
 namespace {
 
-// The root line of a checkpoint note ("<origin>\n<size>\n<root>\n..."), or "?".
-std::string NoteRoot(absl::string_view note) {
-  std::vector<absl::string_view> lines = absl::StrSplit(note, '\n');
-  return lines.size() > 2 && !lines[2].empty() ? std::string(lines[2]) : "?";
-}
-
 std::string FigureText(const v1::ConsolidatedResponse::Figure& f) {
   if (!f.has_value()) {
     return "";
@@ -471,7 +504,7 @@ std::string RenderTrailer(const v1::ConsolidatedResponse& t) {
     absl::StrAppend(&out, "\nComputed at these checkpoints (log size: root):\n");
     for (const v1::OriginStatus& s : t.checkpoints()) {
       absl::StrAppend(&out, "  ", s.origin(), " at size ", s.log_size(), ": ",
-                      NoteRoot(s.checkpoint_note()), "\n");
+                      CheckpointRootText(s.checkpoint_note()), "\n");
     }
     absl::StrAppend(&out, "Recompute exactly with: --at ", FormatAtSizes(t), "\n");
   }
@@ -626,7 +659,7 @@ std::string RenderJson(const v1::ConsolidatedResponse& t) {
     const v1::OriginStatus& s = t.checkpoints(i);
     absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"origin\": ", JsonString(s.origin()),
                     ", \"log_size\": ", s.log_size(),
-                    ", \"root\": ", JsonString(NoteRoot(s.checkpoint_note())),
+                    ", \"root\": ", JsonString(CheckpointRootText(s.checkpoint_note())),
                     ", \"checkpoint_note\": ", JsonString(s.checkpoint_note()), "}");
   }
   absl::StrAppend(&out, t.checkpoints_size() == 0 ? "" : "\n  ",

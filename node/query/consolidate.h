@@ -15,8 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/log/origin_log.h"
 #include "node/query/query.h"
-#include "node/store/store.h"
 #include "proto/services.pb.h"
 
 namespace ots {
@@ -26,8 +26,8 @@ namespace ots {
 // code otherwise. Log sizes are checked against the store by Consolidate.
 absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request);
 
-// The consolidated table of `request` over the origins of `store` for which `may_see(origin)`
-// is true.
+// The consolidated table of `request` over the origins of the logs' store for which
+// `may_see(origin)` is true.
 //
 // Each origin is taken at log size N = request.at_sizes[origin] if named, else at its latest
 // checkpoint. The return in force is the highest revision of the period among log entries
@@ -51,7 +51,7 @@ absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request)
 // checkpoint; OUT_OF_RANGE if a sum exceeds 2^64-1 (never wraps); DATA_LOSS if stored data is
 // malformed or inconsistent with its checkpoint or header; store errors otherwise.
 absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
-    Store& store, const v1::ConsolidatedRequest& request,
+    OriginLogs& logs, const v1::ConsolidatedRequest& request,
     const std::function<bool(absl::string_view origin)>& may_see);
 
 // Parses the --at argument "AZ=3,KZ=2" (origin=log size, comma separated). INVALID_ARGUMENT

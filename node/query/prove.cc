@@ -1,19 +1,18 @@
 #include "node/query/prove.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "node/log/checkpoint.h"
+#include "node/model/cell_line.h"
 #include "node/model/envelope.h"
-#include "node/log/publisher.h"
 #include "node/model/return_header.h"
 
 namespace ots {
@@ -27,90 +26,126 @@ std::string ProofText(uint64_t index, uint64_t size, const std::vector<Hash>& pa
   return out;
 }
 
-}  // namespace
+// The one cell of a return that `filter` matches, with its index and inclusion proof.
+struct ProvenCell {
+  std::string line;
+  uint64_t index = 0;
+  uint64_t count = 0;
+  std::vector<Hash> path;
+  Hash cells_root{};
+};
 
-absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin,
-                                          absl::string_view period, const CellFilter& selection,
-                                          const PublicKey& origin_key) {
-  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current, store.GetCurrent(origin, period));
-  if (!current.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no return of ", origin, " for ", period));
-  }
-  CellFilter filter = selection;
-  for (int dim = 2; dim <= 5; ++dim) {
-    if (filter.allowed[dim].empty()) {
-      filter.allowed[dim] = {"_T"};
-    }
-  }
-  std::vector<std::string> lines;
+absl::StatusOr<ProvenCell> FindCell(Store& store, absl::string_view origin,
+                                    absl::string_view period, uint64_t revision,
+                                    const CellFilter& filter) {
+  std::vector<std::string> matches;
   std::vector<Hash> leaves;
-  std::vector<size_t> matches;
-  OTS_RETURN_IF_ERROR(store.ForEachCell(
-      origin, period, current->revision(), [&](absl::string_view line) -> absl::Status {
-        std::vector<absl::string_view> f = absl::StrSplit(line, ',');
-        bool match = f.size() == kCellColumnCount;
-        for (size_t c = 0; match && c < kCellColumnCount; ++c) {
-          const auto& allowed = filter.allowed[c];
-          match =
-              allowed.empty() || std::find(allowed.begin(), allowed.end(), f[c]) != allowed.end();
-        }
-        if (match) {
-          matches.push_back(lines.size());
+  ProvenCell out;
+  OTS_RETURN_IF_ERROR(
+      store.ForEachCell(origin, period, revision, [&](absl::string_view line) -> absl::Status {
+        CellLineView cell;
+        if (CellLineView::Parse(line, &cell) && filter.Matches(cell)) {
+          if (matches.empty()) {
+            out.index = leaves.size();
+          }
+          matches.emplace_back(line);
         }
         leaves.push_back(MerkleLeafHash(line));
-        lines.emplace_back(line);
         return absl::OkStatus();
       }));
   if (matches.size() != 1) {
     std::string listed;
     for (size_t i = 0; i < matches.size() && i < 5; ++i) {
-      absl::StrAppend(&listed, "\n  ", lines[matches[i]]);
+      absl::StrAppend(&listed, "\n  ", matches[i]);
     }
     return absl::InvalidArgumentError(
         absl::StrCat("the selection matches ", matches.size(), " cells of ", origin, " ", period,
                      "; name CITIZEN, STAY_CAT, SEX and AGE so that exactly one matches", listed));
   }
-  const size_t cell_index = matches[0];
-  OTS_ASSIGN_OR_RETURN(std::vector<Hash> cell_path, MerkleInclusionProof(leaves, cell_index));
+  out.line = matches[0];
+  out.count = leaves.size();
+  out.cells_root = MerkleRoot(leaves);
+  OTS_ASSIGN_OR_RETURN(out.path, MerkleInclusionProof(leaves, out.index));
+  return out;
+}
 
-  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
-  const uint64_t log_index = current->log_index();
-  if (log_index >= log.size()) {
-    return absl::DataLossError(
-        absl::StrCat("current view of ", origin, " ", period, " points past the end of its log"));
+}  // namespace
+
+absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, absl::string_view origin,
+                                          absl::string_view period, const CellFilter& selection,
+                                          absl::Span<const PublicKey> origin_keys) {
+  Store& store = logs.store();
+  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current, store.GetCurrent(origin, period));
+  if (!current.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no return of ", origin, " for ", period));
   }
-  const v1::Envelope& env = log[log_index].header();
-  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, ParseReturnHeader(env.payload()));
+  CellFilter filter = selection;
+  for (int dim : {kCitizen, kStayCat, kSex, kAge}) {
+    if (filter.allowed[dim].empty()) {
+      filter.allowed[dim] = {"_T"};
+    }
+  }
+  OTS_ASSIGN_OR_RETURN(ProvenCell cell,
+                       FindCell(store, origin, period, current->revision(), filter));
+
+  // The header, and the checkpoint that covers it.
+  const uint64_t log_index = current->log_index();
+  absl::StatusOr<v1::LogEntry> entry = store.GetLogEntry(origin, log_index);
+  if (!entry.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("current view of ", origin, " ", period, ": ", entry.status().message()));
+  }
+  const v1::Envelope& env = entry->header();
   if (env.signatures_size() != 1) {
     return absl::DataLossError(absl::StrCat(origin, " log index ", log_index,
-                                            ": expected one "
-                                            "header signature, found ",
+                                            ": expected one header signature, found ",
                                             env.signatures_size()));
   }
-
-  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint checkpoint, store.LatestCheckpoint(origin));
-  OTS_ASSIGN_OR_RETURN(Note note, ParseNote(checkpoint.note()));
-  OTS_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpoint(note.text));
-  if (cp.size > log.size() || log_index >= cp.size) {
-    return absl::DataLossError(absl::StrCat("latest checkpoint of ", origin, " (size ", cp.size,
-                                            ") does not cover log index ", log_index));
+  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, ParseReturnHeader(env.payload()));
+  if (header.cells_root() != HashBytes(cell.cells_root)) {
+    return absl::DataLossError(absl::StrCat("the stored cells of ", origin, " ", period,
+                                            " do not hash to the cells root of its header"));
   }
-  std::vector<Hash> log_leaves = LogLeafHashes(log);
-  log_leaves.resize(cp.size);
-  OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path, MerkleInclusionProof(log_leaves, log_index));
-
-  // Check before handing out: a proof that does not verify here is a store problem.
   const DsseEnvelope dsse = DsseFromProto(env);
-  OTS_RETURN_IF_ERROR(DsseVerify(dsse, kReturnHeaderPayloadType, origin_key));
-  OTS_RETURN_IF_ERROR(VerifyNote(note, LogName(origin), origin_key));
+  auto signer = std::find_if(origin_keys.begin(), origin_keys.end(), [&](const PublicKey& k) {
+    return DsseVerify(dsse, kReturnHeaderPayloadType, k).ok();
+  });
+  if (signer == origin_keys.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(origin, " log index ", log_index,
+                     ": the header is signed by no trusted log key of ", origin));
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint checkpoint, store.LatestCheckpoint(origin));
+  absl::StatusOr<VerifiedCheckpoint> cp =
+      VerifyOriginCheckpoint(logs.federation(), origin, origin_keys, checkpoint.note());
+  if (!cp.ok()) {
+    return absl::FailedPreconditionError(cp.status().message());
+  }
+  if (cp->key.raw() != signer->raw()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the header of ", origin, " ", period, " and the latest checkpoint of ",
+                     origin, " are signed with different log keys; verify.sh checks one key"));
+  }
+  if (log_index >= cp->checkpoint.size) {
+    return absl::DataLossError(absl::StrCat("latest checkpoint of ", origin, " (size ",
+                                            cp->checkpoint.size, ") does not cover log index ",
+                                            log_index));
+  }
+  OTS_ASSIGN_OR_RETURN(Hash root, logs.Root(origin, cp->checkpoint.size));
+  if (root != cp->checkpoint.root) {
+    return absl::DataLossError(absl::StrCat("the stored log of ", origin,
+                                            " does not hash to its latest checkpoint's root"));
+  }
+  OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path,
+                       logs.InclusionProof(origin, log_index, cp->checkpoint.size));
 
   ProofFiles files;
-  files["cell.line"] = lines[cell_index];
-  files["cell.proof"] = ProofText(cell_index, leaves.size(), cell_path);
+  files["cell.line"] = cell.line;
+  files["cell.proof"] = ProofText(cell.index, cell.count, cell.path);
   files["header.txt"] = env.payload();
   files["header.sig"] = env.signatures(0).sig();
   files["header.dsse.json"] = DsseToJson(dsse) + "\n";
-  files["header.proof"] = ProofText(log_index, cp.size, header_path);
+  files["header.proof"] = ProofText(log_index, cp->checkpoint.size, header_path);
   // The origin's note with the witnesses' cosignature lines after its own signature (a note may
   // carry any number of signatures; verify.sh checks the origin's).
   std::string cosigned = checkpoint.note();
@@ -118,7 +153,7 @@ absl::StatusOr<ProofFiles> BuildCellProof(Store& store, absl::string_view origin
     cosigned += line;
   }
   files["checkpoint.note"] = cosigned;
-  files["log.pub.pem"] = origin_key.ToPem();
+  files["log.pub.pem"] = signer->ToPem();
   files["verify.sh"] = std::string(VerifyScript());
   return files;
 }

@@ -41,45 +41,25 @@ std::string CsvField(absl::string_view s) {
 
 namespace {
 
-constexpr int kObsValueColumn = 6;
-
-int ColumnIndex(absl::string_view name) {
-  for (size_t c = 0; c < kCellColumnCount; ++c) {
-    if (name == kCellColumns[c]) {
-      return static_cast<int>(c);
-    }
-  }
-  return -1;
-}
-
 bool Allowed(const std::vector<std::string>& allowed, absl::string_view code) {
   return allowed.empty() || std::find(allowed.begin(), allowed.end(), code) != allowed.end();
 }
 
-// Calls `fn(fields)` for every current cell matching `filter`.
-absl::Status ForEachMatchingCell(
-    Store& store, const CellFilter& filter,
-    const std::function<void(const std::vector<absl::string_view>&)>& fn) {
-  return store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
-                                  const v1::CurrentEntry& entry) -> absl::Status {
-    if (!Allowed(filter.allowed[0], origin) || !Allowed(filter.allowed[1], period)) {
-      return absl::OkStatus();
-    }
-    return store.ForEachCell(
-        origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
-          std::vector<absl::string_view> f = absl::StrSplit(line, ',');
-          if (f.size() != kCellColumnCount) {
-            return absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
-          }
-          for (size_t c = 0; c < kCellColumnCount; ++c) {
-            if (!Allowed(filter.allowed[c], f[c])) {
-              return absl::OkStatus();
-            }
-          }
-          fn(f);
-          return absl::OkStatus();
-        });
-  });
+// Checks one column's codes: a column that can be filtered, and no empty code.
+absl::Status AddCodes(absl::string_view spec, int column, const std::vector<std::string>& codes,
+                      CellFilter* filter) {
+  if (column < 0 || column == kObsValue) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter \"", spec, "\": expected COLUMN=code[,code...] with COLUMN one of ",
+        "REF_AREA TIME_PERIOD CITIZEN STAY_CAT SEX AGE OBS_STATUS CONF_STATUS STOCK_FLOW"));
+  }
+  if (codes.empty() ||
+      std::any_of(codes.begin(), codes.end(), [](const std::string& c) { return c.empty(); })) {
+    return absl::InvalidArgumentError(absl::StrCat("filter \"", spec, "\": empty code"));
+  }
+  auto& allowed = filter->allowed[column];
+  allowed.insert(allowed.end(), codes.begin(), codes.end());
+  return absl::OkStatus();
 }
 
 std::string CsvRow(const std::vector<std::string>& row) {
@@ -92,32 +72,86 @@ std::string CsvRow(const std::vector<std::string>& row) {
 
 }  // namespace
 
+bool CellFilter::Matches(const CellLineView& cell) const {
+  for (size_t c = 0; c < kCellColumnCount; ++c) {
+    if (!Allowed(allowed[c], cell[c])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs) {
   CellFilter filter;
   for (const std::string& spec : specs) {
-    size_t eq = spec.find('=');
-    int column = eq == std::string::npos ? -1 : ColumnIndex(spec.substr(0, eq));
-    if (column < 0 || column == kObsValueColumn) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter \"", spec, "\": expected COLUMN=code[,code...] with COLUMN one of ",
-          "REF_AREA TIME_PERIOD CITIZEN STAY_CAT SEX AGE OBS_STATUS CONF_STATUS STOCK_FLOW"));
+    const size_t eq = spec.find('=');
+    const int column = eq == std::string::npos ? -1 : CellColumnIndex(spec.substr(0, eq));
+    std::vector<std::string> codes;
+    if (eq != std::string::npos) {
+      codes = absl::StrSplit(spec.substr(eq + 1), ',');
     }
-    std::vector<std::string> codes = absl::StrSplit(spec.substr(eq + 1), ',');
-    if (codes.empty() ||
-        std::any_of(codes.begin(), codes.end(), [](const std::string& c) { return c.empty(); })) {
-      return absl::InvalidArgumentError(absl::StrCat("filter \"", spec, "\": empty code"));
-    }
-    auto& allowed = filter.allowed[column];
-    allowed.insert(allowed.end(), codes.begin(), codes.end());
+    OTS_RETURN_IF_ERROR(AddCodes(spec, column, codes, &filter));
   }
   return filter;
 }
 
-absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
+absl::StatusOr<CellFilter> CellFilterFromWire(
+    const google::protobuf::RepeatedPtrField<v1::ColumnFilter>& filters) {
+  CellFilter filter;
+  for (const v1::ColumnFilter& f : filters) {
+    std::vector<std::string> codes(f.codes().begin(), f.codes().end());
+    OTS_RETURN_IF_ERROR(AddCodes(absl::StrCat(f.column(), "=", absl::StrJoin(codes, ",")),
+                                 CellColumnIndex(f.column()), codes, &filter));
+  }
+  return filter;
+}
+
+absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
+                                     absl::string_view member, CellFilter filter) {
+  std::vector<std::string>& areas = filter.allowed[kRefArea];
+  for (const std::string& o : areas) {
+    if (!directory.MaySee(member, o)) {
+      return absl::PermissionDeniedError(absl::StrCat(o, " does not share its data with ", member));
+    }
+  }
+  if (areas.empty()) {
+    OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store.Origins());
+    for (const std::string& o : origins) {
+      if (directory.MaySee(member, o)) {
+        areas.push_back(o);
+      }
+    }
+    if (areas.empty()) {
+      areas.emplace_back();  // matches no cell
+    }
+  }
+  return filter;
+}
+
+absl::Status ForEachCurrentCell(Store& store, const CellFilter& filter,
+                                const std::function<absl::Status(const CellLineView&)>& fn) {
+  return store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
+                                  const v1::CurrentEntry& entry) -> absl::Status {
+    if (!Allowed(filter.allowed[kRefArea], origin) ||
+        !Allowed(filter.allowed[kTimePeriod], period)) {
+      return absl::OkStatus();
+    }
+    return store.ForEachCell(
+        origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
+          CellLineView cell;
+          if (!CellLineView::Parse(line, &cell)) {
+            return absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
+          }
+          return filter.Matches(cell) ? fn(cell) : absl::OkStatus();
+        });
+  });
+}
+
+absl::StatusOr<std::vector<int>> ColumnsByName(const std::vector<std::string>& names) {
   std::vector<int> out;
-  for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
-    int column = ColumnIndex(name);
-    if (column < 0 || column == kObsValueColumn) {
+  for (const std::string& name : names) {
+    const int column = CellColumnIndex(name);
+    if (column < 0 || column == kObsValue) {
       return absl::InvalidArgumentError(absl::StrCat("\"", name,
                                                      "\" is not a column to group "
                                                      "by (REF_AREA TIME_PERIOD CITIZEN STAY_CAT "
@@ -131,12 +165,20 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
   return out;
 }
 
+absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
+  return ColumnsByName(absl::StrSplit(spec, ',', absl::SkipEmpty()));
+}
+
 absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter) {
   Table t;
   t.columns.assign(std::begin(kCellColumns), std::end(kCellColumns));
-  OTS_RETURN_IF_ERROR(ForEachMatchingCell(
-      store, filter,
-      [&](const std::vector<absl::string_view>& f) { t.rows.emplace_back(f.begin(), f.end()); }));
+  OTS_RETURN_IF_ERROR(ForEachCurrentCell(store, filter, [&](const CellLineView& cell) {
+    std::vector<std::string>& row = t.rows.emplace_back();
+    for (size_t c = 0; c < kCellColumnCount; ++c) {
+      row.emplace_back(cell[c]);
+    }
+    return absl::OkStatus();
+  }));
   return t;
 }
 
@@ -183,9 +225,9 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
       out.push_back(std::move(g.total));
       continue;
     }
-    bool derivable = dim == 2 || dim == 4;  // citizenships and sexes are disjoint
+    bool derivable = dim == kCitizen || dim == kSex;  // these parts are disjoint
     uint64_t sum = 0;
-    if (dim == 5) {
+    if (dim == kAge) {
       // AGE: the outermost intervals (and _U) must not overlap.
       std::vector<std::pair<AgeCode, uint64_t>> ages;
       derivable = true;
@@ -234,8 +276,9 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
   if (dropped > 0) {
     notes->push_back(absl::StrCat(dropped, dropped == 1 ? " group" : " groups", " left out: no ",
                                   kCellColumns[dim], "=_T total is reported and ",
-                                  dim == 3 ? "categories of stay overlap, so their sum is no total"
-                                           : "the AGE groups overlap, so their sum is no total",
+                                  dim == kStayCat
+                                      ? "categories of stay overlap, so their sum is no total"
+                                      : "the AGE groups overlap, so their sum is no total",
                                   " (first: ", example, ")"));
   }
   return out;
@@ -246,43 +289,42 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
 absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
                                   const std::vector<int>& group_by) {
   // Output columns in cell-line order: REF_AREA, TIME_PERIOD, the grouped ones, STOCK_FLOW.
-  std::vector<int> columns = {0, 1};
+  std::vector<int> columns = {kRefArea, kTimePeriod};
   for (int c : group_by) {
-    if (c != 0 && c != 1 && c != 9) {
+    if (c != kRefArea && c != kTimePeriod && c != kStockFlow) {
       columns.push_back(c);
     }
   }
   std::sort(columns.begin() + 2, columns.end());
-  columns.push_back(9);
+  columns.push_back(kStockFlow);
 
   std::vector<Row> rows;
-  absl::Status bad;
-  OTS_RETURN_IF_ERROR(
-      ForEachMatchingCell(store, filter, [&](const std::vector<absl::string_view>& f) {
-        Row r;
-        for (size_t c = 0; c < kCellColumnCount; ++c) {
-          r.f[c] = std::string(f[c]);
-        }
-        if (!absl::SimpleAtoi(f[kObsValueColumn], &r.value) && bad.ok()) {
-          bad = absl::DataLossError(
-              absl::StrCat("stored OBS_VALUE \"", f[kObsValueColumn], "\" is not a number"));
-        }
-        rows.push_back(std::move(r));
-      }));
-  OTS_RETURN_IF_ERROR(bad);
+  OTS_RETURN_IF_ERROR(ForEachCurrentCell(store, filter, [&](const CellLineView& cell) {
+    Row r;
+    for (size_t c = 0; c < kCellColumnCount; ++c) {
+      r.f[c] = std::string(cell[c]);
+    }
+    if (!cell.ObsValue(&r.value)) {
+      return absl::DataLossError(
+          absl::StrCat("stored OBS_VALUE \"", cell.obs_value_text(), "\" is not a number"));
+    }
+    rows.push_back(std::move(r));
+    return absl::OkStatus();
+  }));
 
   // Collapse every dimension that is not grouped by, one at a time. Groups are told apart by
   // the dimensions, STOCK_FLOW and any grouped attribute.
-  std::vector<int> key_columns = {0, 1, 2, 3, 4, 5, 9};
+  std::vector<int> key_columns = {kRefArea, kTimePeriod, kCitizen,  kStayCat,
+                                  kSex,     kAge,        kStockFlow};
   for (int c : columns) {
-    if (c == 7 || c == 8) {
+    if (c == kObsStatus || c == kConfStatus) {
       key_columns.push_back(c);
     }
   }
   // Dimensions whose parts may not add up (STAY_CAT, AGE) go first, so that a group left out
   // there is left out before its siblings are summed over citizenships and sexes.
   Table t;
-  for (int dim : {3, 5, 4, 2}) {
+  for (int dim : {kStayCat, kAge, kSex, kCitizen}) {
     if (std::find(columns.begin(), columns.end(), dim) == columns.end()) {
       rows = Collapse(std::move(rows), dim, key_columns, &t.notes);
     }

@@ -4,13 +4,16 @@
 #define OTS_NODE_QUERY_QUERY_H_
 
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "node/model/return_csv.h"
+#include "node/model/cell_line.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
+#include "proto/services.pb.h"
 
 namespace ots {
 
@@ -18,14 +21,30 @@ namespace ots {
 // every code. OBS_VALUE cannot be filtered.
 struct CellFilter {
   std::array<std::vector<std::string>, kCellColumnCount> allowed;
+
+  // Whether every column of `cell` is allowed.
+  bool Matches(const CellLineView& cell) const;
 };
 
 // Parses filters of the form "COLUMN=code[,code...]", e.g. "CITIZEN=UZ,KZ". INVALID_ARGUMENT
 // naming the spec on an unknown column, OBS_VALUE, or an empty code list.
 absl::StatusOr<CellFilter> ParseCellFilter(const std::vector<std::string>& specs);
 
-// Parses "COLUMN[,COLUMN...]" into column indexes. INVALID_ARGUMENT on an unknown column or
+// The filter of a request's ColumnFilter messages, checked as ParseCellFilter checks its specs.
+absl::StatusOr<CellFilter> CellFilterFromWire(
+    const google::protobuf::RepeatedPtrField<v1::ColumnFilter>& filters);
+
+// `filter` limited to the origins `member` may see (node/trust/directory.h MaySee): if it names
+// REF_AREAs, each must share with `member` (PERMISSION_DENIED naming the first that does not);
+// if it names none, it gets every visible origin the store holds.
+absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
+                                     absl::string_view member, CellFilter filter);
+
+// The indexes of the columns `names`, each once. INVALID_ARGUMENT on an unknown column or
 // OBS_VALUE.
+absl::StatusOr<std::vector<int>> ColumnsByName(const std::vector<std::string>& names);
+// Parses "COLUMN[,COLUMN...]" into column indexes, as ColumnsByName. INVALID_ARGUMENT on an unknown
+// column or OBS_VALUE.
 absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec);
 
 // A rendered result: column names and rows of text fields.
@@ -35,6 +54,11 @@ struct Table {
   // What the reader must know about the rows (groups left out, and why); not rendered.
   std::vector<std::string> notes;
 };
+
+// Calls `fn` for every current cell matching `filter`, in key order (origin, period, cell line).
+// Stops at the first error `fn` returns and returns it; DATA_LOSS for a malformed stored cell.
+absl::Status ForEachCurrentCell(Store& store, const CellFilter& filter,
+                                const std::function<absl::Status(const CellLineView&)>& fn);
 
 // Every current cell matching `filter`, one row of the ten cell columns each.
 absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);

@@ -5,11 +5,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
-#include "node/trust/config.h"
 #include "node/rpc/grpc_status.h"
+#include "node/trust/config.h"
 
 namespace ots {
 namespace {
@@ -42,8 +43,8 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::Client
                                                                 absl::string_view address,
                                                                 absl::Duration connect_timeout) {
   OTS_ASSIGN_OR_RETURN(TlsKey key, TlsKey::LoadPemFile(config.tls().key_file()));
-  OTS_ASSIGN_OR_RETURN(std::string cert, ReadWholeFile(config.tls().cert_file()));
-  OTS_ASSIGN_OR_RETURN(std::string ca, ReadWholeFile(config.tls().ca_file()));
+  OTS_ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls().cert_file()));
+  OTS_ASSIGN_OR_RETURN(std::string ca, ReadFile(config.tls().ca_file()));
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = ca;
   tls.pem_private_key = key.ToPem();

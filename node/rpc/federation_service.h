@@ -1,5 +1,6 @@
-// The Federation gRPC service (proto/services.proto): peers' node identities only. Handlers are
-// thin: they identify the caller and call sync/federation.h and the witness.
+// The Federation gRPC service (proto/services.proto): node identities only. Handlers are thin:
+// they read the identified caller, check it is a node and may see the origin, and call
+// sync/federation.h or the witness.
 #ifndef OTS_NODE_RPC_FEDERATION_SERVICE_H_
 #define OTS_NODE_RPC_FEDERATION_SERVICE_H_
 
@@ -16,7 +17,7 @@ namespace ots {
 class FederationService final : public v1::Federation::Service {
  public:
   // `node` and `witness` must outlive the service. A Watch stream answers at least every
-  // `keepalive`.
+  // `keepalive` (as node->clock counts time).
   FederationService(const NodeContext* node, Witness* witness, const PullLimits& limits,
                     absl::Duration keepalive)
       : node_(node), witness_(witness), limits_(limits), keepalive_(keepalive) {}
@@ -35,7 +36,7 @@ class FederationService final : public v1::Federation::Service {
 
  private:
   // The caller, which must be a NODE identity; PERMISSION_DENIED (logged) otherwise.
-  absl::StatusOr<CallerIdentity> Peer(grpc::ServerContext* context, absl::string_view verb);
+  absl::StatusOr<CallerIdentity> Peer(const grpc::ServerContext& context, absl::string_view verb);
 
   const NodeContext* const node_;
   Witness* const witness_;

@@ -1,9 +1,6 @@
-// The gRPC services of ots-node (proto/services.proto). Handlers are thin (STYLE §10): they
-// identify and authorize the caller, validate the request, call the library and map
-// absl::Status to grpc::Status.
-//
-// Every call has already passed IdentityGate, which refuses any certificate the trust bundle
-// does not list; handlers then check what the caller's identity may do.
+// The gRPC services of ots-node (proto/services.proto). Handlers are thin (STYLE §10): each reads
+// the caller IdentityGate identified, authorizes it, calls one library function and maps its
+// absl::Status to a grpc::Status.
 #ifndef OTS_NODE_RPC_SERVICES_H_
 #define OTS_NODE_RPC_SERVICES_H_
 
@@ -12,12 +9,12 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/security/auth_metadata_processor.h"
 #include "node/base/clock.h"
-#include "node/trust/directory.h"
 #include "node/base/event_log.h"
+#include "node/log/origin_log.h"
 #include "node/log/publisher.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
 #include "proto/services.grpc.pb.h"
 
 namespace ots {
@@ -25,7 +22,7 @@ namespace ots {
 // What the services share. Everything is owned by the server and outlives the services.
 struct NodeContext {
   std::string member;  // this node's member code (AZ, ..., OTS)
-  Store* store = nullptr;
+  OriginLogs* logs = nullptr;
   Publisher* publisher = nullptr;  // nullptr on the Secretariat, which signs no returns
   const Directory* directory = nullptr;
   Logger* logger = nullptr;
@@ -34,28 +31,8 @@ struct NodeContext {
   std::string started_at;
   // How replication with each peer goes (empty function if the node does not replicate).
   std::function<std::vector<v1::PeerStatus>()> peer_statuses;
-};
 
-// The identity of the caller of `context`, from its verified client certificate.
-// UNAUTHENTICATED without a certificate, PERMISSION_DENIED if the bundle does not list it.
-absl::StatusOr<CallerIdentity> IdentifyCaller(const grpc::AuthContext& auth,
-                                              const Directory& directory);
-
-// Runs before every call, gRPC's own health and reflection services included: refuses with
-// PERMISSION_DENIED, and logs, any caller whose certificate (already verified against the
-// federation CA by TLS) is not an identity of the trust bundle.
-class IdentityGate : public grpc::AuthMetadataProcessor {
- public:
-  IdentityGate(const Directory* directory, Logger* logger)
-      : directory_(directory), logger_(logger) {}
-  bool IsBlocking() const override { return false; }
-  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
-                       OutputMetadata* consumed_auth_metadata,
-                       OutputMetadata* response_metadata) override;
-
- private:
-  const Directory* const directory_;
-  Logger* const logger_;
+  Store& store() const { return logs->store(); }
 };
 
 class SubmissionService final : public v1::Submission::Service {
@@ -87,6 +64,9 @@ class QueryService final : public v1::Query::Service {
                             v1::ConsolidatedResponse* response) override;
 
  private:
+  // The caller, if it may see `origin`; PERMISSION_DENIED (logged as `verb` denied) otherwise.
+  absl::StatusOr<CallerIdentity> CallerSeeing(const grpc::ServerContext& context,
+                                              absl::string_view origin, absl::string_view verb);
   const NodeContext* const node_;
 };
 

@@ -6,21 +6,22 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "node/rpc/grpc_peer.h"
+#include "node/rpc/identity.h"
 #include "node/trust/config.h"
 #include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
-#include "node/rpc/grpc_peer.h"
 
 namespace ots {
 namespace {
 
 constexpr uint64_t kDefaultMaxReturnBytes = uint64_t{1} << 30;
-constexpr absl::string_view kBundleVersionMeta = "trust_bundle_version";
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -39,8 +40,6 @@ absl::Status Require(const std::string& value, absl::string_view config_file,
 
 }  // namespace
 
-void RestrictTlsToVersion13() { setenv("GRPC_SSL_CIPHER_SUITES", "PSK-AES128-GCM-SHA256", 1); }
-
 absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Clock& clock) {
   NodeSetup setup;
   setup.config = config;
@@ -54,7 +53,7 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   // The trust bundle first: everything else is checked against it.
   OTS_ASSIGN_OR_RETURN(PublicKey bundle_key,
                        PublicKey::LoadPemFile(config.bundle_public_key_file()));
-  OTS_ASSIGN_OR_RETURN(std::string bundle_text, ReadWholeFile(config.trust_bundle_file()));
+  OTS_ASSIGN_OR_RETURN(std::string bundle_text, ReadFile(config.trust_bundle_file()));
   OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
                        VerifyTrustBundle(config.trust_bundle_file(), bundle_text, bundle_key));
   setup.directory = std::make_unique<Directory>(std::move(bundle));
@@ -67,8 +66,8 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   // TLS identity: key file private, matching its certificate, issued by the CA, valid now.
   const v1::TlsFiles& tls = config.tls();
   OTS_ASSIGN_OR_RETURN(TlsKey tls_key, TlsKey::LoadPemFile(tls.key_file()));
-  OTS_ASSIGN_OR_RETURN(setup.cert_pem, ReadWholeFile(tls.cert_file()));
-  OTS_ASSIGN_OR_RETURN(setup.ca_pem, ReadWholeFile(tls.ca_file()));
+  OTS_ASSIGN_OR_RETURN(setup.cert_pem, ReadFile(tls.cert_file()));
+  OTS_ASSIGN_OR_RETURN(setup.ca_pem, ReadFile(tls.ca_file()));
   absl::StatusOr<Certificate> cert = Certificate::FromPem(setup.cert_pem);
   OTS_RETURN_IF_ERROR(Named(tls.cert_file(), cert.status()));
   absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(setup.ca_pem);
@@ -131,6 +130,114 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   return setup;
 }
 
+absl::Status NodeServer::OpenStore() {
+  const std::string& member = setup_.config.origin();
+  Store::Options store_options;
+  store_options.create_if_missing = true;
+  OTS_ASSIGN_OR_RETURN(store_, Store::Open(setup_.config.data_dir(), store_options));
+  absl::StatusOr<std::string> bound = store_->GetMeta(kNodeOriginMeta);
+  if (bound.ok() && *bound != member) {
+    return absl::FailedPreconditionError(absl::StrCat(setup_.config.data_dir(),
+                                                      ": this data folder belongs to the node of ",
+                                                      *bound, ", not ", member));
+  }
+  const std::string& federation = setup_.directory->federation();
+  absl::StatusOr<std::string> holds = store_->GetMeta(kFederationMeta);
+  if (holds.ok() && *holds != federation) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(setup_.config.data_dir(), ": this data folder holds the logs of federation ",
+                     *holds, ", not ", federation, " (", setup_.config.trust_bundle_file(), ")"));
+  }
+  // A node accepts only a trust bundle at least as new as the newest it has run with.
+  const uint64_t version = setup_.directory->bundle().version();
+  absl::StatusOr<std::string> seen = store_->GetMeta(kBundleVersionMeta);
+  uint64_t seen_version = 0;
+  if (seen.ok() && absl::SimpleAtoi(*seen, &seen_version) && seen_version > version) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(setup_.config.trust_bundle_file(), ": version ", version,
+                     " is older than version ", seen_version, " this node already ran with"));
+  }
+  OTS_RETURN_IF_ERROR(store_->PutMeta(kBundleVersionMeta, absl::StrCat(version)));
+  logs_ = std::make_unique<OriginLogs>(store_.get(), federation);
+  return absl::OkStatus();
+}
+
+void NodeServer::MakeServices(const Clock* clock) {
+  const NodeSetup& s = setup_;
+  if (s.log_key.has_value()) {
+    publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock);
+  }
+  context_.member = s.config.origin();
+  context_.logs = logs_.get();
+  context_.publisher = publisher_.get();
+  context_.directory = s.directory.get();
+  context_.logger = logger_;
+  context_.clock = clock;
+  context_.max_return_bytes =
+      s.config.max_return_bytes() == 0 ? kDefaultMaxReturnBytes : s.config.max_return_bytes();
+  context_.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
+  submission_ = std::make_unique<SubmissionService>(&context_);
+  query_ = std::make_unique<QueryService>(&context_);
+  witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
+                                       s.witness_key.has_value() ? &*s.witness_key : nullptr, clock,
+                                       logger_);
+}
+
+void NodeServer::AddPeers(const SyncOptions& sync_options) {
+  const NodeSetup& s = setup_;
+  const v1::SyncConfig& sync = s.config.sync();
+  for (const v1::Member& peer : s.directory->bundle().members()) {
+    if (peer.code() == context_.member) {
+      continue;
+    }
+    auto override_it = sync.peer_endpoints().find(peer.code());
+    GrpcPeerOptions peer_options;
+    peer_options.member = peer.code();
+    peer_options.endpoint =
+        override_it != sync.peer_endpoints().end() ? override_it->second : peer.endpoint();
+    if (peer_options.endpoint.empty()) {
+      continue;
+    }
+    peer_options.server_name = NodeServerName(peer.code(), s.directory->federation());
+    peer_options.cert_pem = s.cert_pem;
+    peer_options.key_pem = s.key_pem;
+    peer_options.ca_pem = s.ca_pem;
+    peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
+    peer_options.reconnect_max = sync_options.backoff_max;
+    const std::string endpoint = peer_options.endpoint;
+    syncer_->AddPeer(peer.code(), endpoint,
+                     std::make_unique<GrpcPeerTransport>(peer_options, s.directory.get()));
+  }
+}
+
+absl::Status NodeServer::Listen(const std::string& address) {
+  const NodeSetup& s = setup_;
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = s.ca_pem;
+  tls.pem_key_cert_pairs.push_back({s.key_pem, s.cert_pem});
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(tls);
+  credentials->SetAuthMetadataProcessor(std::make_shared<IdentityGate>(s.directory.get(), logger_));
+
+  int port = 0;
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
+  // take half of the first one's connections. Refuse to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(address, credentials, &port);
+  builder.RegisterService(submission_.get());
+  builder.RegisterService(query_.get());
+  builder.RegisterService(federation_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  address_ = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, const Clock* clock,
                                                               Logger* logger,
                                                               const Options& options) {
@@ -138,43 +245,8 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   node->logger_ = logger;
   node->setup_ = std::move(setup);
   const NodeSetup& s = node->setup_;
-  const std::string& member = s.config.origin();
-
-  Store::Options store_options;
-  store_options.create_if_missing = true;
-  OTS_ASSIGN_OR_RETURN(node->store_, Store::Open(s.config.data_dir(), store_options));
-  absl::StatusOr<std::string> bound = node->store_->GetMeta(kNodeOriginMeta);
-  if (bound.ok() && *bound != member) {
-    return absl::FailedPreconditionError(absl::StrCat(s.config.data_dir(),
-                                                      ": this data folder belongs to the node of ",
-                                                      *bound, ", not ", member));
-  }
-  // A node accepts only a trust bundle at least as new as the newest it has run with.
-  const uint64_t version = s.directory->bundle().version();
-  absl::StatusOr<std::string> seen = node->store_->GetMeta(kBundleVersionMeta);
-  uint64_t seen_version = 0;
-  if (seen.ok() && absl::SimpleAtoi(*seen, &seen_version) && seen_version > version) {
-    return absl::FailedPreconditionError(absl::StrCat(s.config.trust_bundle_file(), ": version ",
-                                                      version, " is older than version ",
-                                                      seen_version, " this node already ran with"));
-  }
-  OTS_RETURN_IF_ERROR(node->store_->PutMeta(kBundleVersionMeta, absl::StrCat(version)));
-
-  if (s.log_key.has_value()) {
-    node->publisher_ = std::make_unique<Publisher>(node->store_.get(), &*s.log_key, clock);
-  }
-  NodeContext& ctx = node->context_;
-  ctx.member = member;
-  ctx.store = node->store_.get();
-  ctx.publisher = node->publisher_.get();
-  ctx.directory = s.directory.get();
-  ctx.logger = logger;
-  ctx.clock = clock;
-  ctx.max_return_bytes =
-      s.config.max_return_bytes() == 0 ? kDefaultMaxReturnBytes : s.config.max_return_bytes();
-  ctx.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
-  node->submission_ = std::make_unique<SubmissionService>(&node->context_);
-  node->query_ = std::make_unique<QueryService>(&node->context_);
+  OTS_RETURN_IF_ERROR(node->OpenStore());
+  node->MakeServices(clock);
 
   const v1::SyncConfig& sync = s.config.sync();
   SyncOptions sync_options;
@@ -187,71 +259,24 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   if (sync.backoff_max_ms() > 0) {
     sync_options.backoff_max = absl::Milliseconds(sync.backoff_max_ms());
   }
-  node->witness_ = std::make_unique<Witness>(node->store_.get(), s.directory.get(), member,
-                                             s.witness_key.has_value() ? &*s.witness_key : nullptr,
-                                             clock, logger);
   node->federation_ = std::make_unique<FederationService>(&node->context_, node->witness_.get(),
                                                           PullLimits(), sync_options.poll_interval);
   if (!sync.disabled()) {
-    node->syncer_ = std::make_unique<Syncer>(node->store_.get(), s.directory.get(),
+    node->syncer_ = std::make_unique<Syncer>(node->logs_.get(), s.directory.get(),
                                              node->witness_.get(), clock, logger, sync_options);
-    for (const v1::Member& peer : s.directory->bundle().members()) {
-      if (peer.code() == member) {
-        continue;
-      }
-      auto override_it = sync.peer_endpoints().find(peer.code());
-      GrpcPeerOptions peer_options;
-      peer_options.member = peer.code();
-      peer_options.endpoint =
-          override_it != sync.peer_endpoints().end() ? override_it->second : peer.endpoint();
-      if (peer_options.endpoint.empty()) {
-        continue;
-      }
-      peer_options.server_name = NodeServerName(peer.code(), s.directory->bundle().federation());
-      peer_options.cert_pem = s.cert_pem;
-      peer_options.key_pem = s.key_pem;
-      peer_options.ca_pem = s.ca_pem;
-      peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
-      peer_options.reconnect_max = sync_options.backoff_max;
-      const std::string endpoint = peer_options.endpoint;
-      node->syncer_->AddPeer(peer.code(), endpoint,
-                             std::make_unique<GrpcPeerTransport>(peer_options, s.directory.get()));
-    }
+    node->AddPeers(sync_options);
     Syncer* syncer = node->syncer_.get();
-    ctx.peer_statuses = [syncer] { return syncer->PeerStatuses(); };
+    node->context_.peer_statuses = [syncer] { return syncer->PeerStatuses(); };
   }
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = s.ca_pem;
-  tls.pem_key_cert_pairs.push_back({s.key_pem, s.cert_pem});
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(tls);
-  credentials->SetAuthMetadataProcessor(std::make_shared<IdentityGate>(s.directory.get(), logger));
-
-  const std::string address =
-      options.listen_address.empty() ? s.listen_address : options.listen_address;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
-  // take half of the first one's connections. Refuse to start instead.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(address, credentials, &port);
-  builder.RegisterService(node->submission_.get());
-  builder.RegisterService(node->query_.get());
-  builder.RegisterService(node->federation_.get());
-  node->server_ = builder.BuildAndStart();
-  if (node->server_ == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
-  }
-  node->server_->GetHealthCheckService()->SetServingStatus(true);
-  node->address_ = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
-  logger->Log(LogLevel::kInfo, "-",
-              absl::StrCat("serving ", member, " (", RoleName(s.directory->Find(member)->role()),
-                           ") on ", node->address_,
-                           " with TLS 1.3 and required client "
-                           "certificates; trust bundle ",
-                           s.directory->bundle().federation(), " version ", version));
+  OTS_RETURN_IF_ERROR(
+      node->Listen(options.listen_address.empty() ? s.listen_address : options.listen_address));
+  logger->Log(
+      LogLevel::kInfo, "-",
+      absl::StrCat("serving ", node->context_.member, " (",
+                   RoleName(s.directory->Find(node->context_.member)->role()), ") on ",
+                   node->address_, " with TLS 1.3 and required client certificates; trust bundle ",
+                   s.directory->federation(), " version ", s.directory->bundle().version()));
   if (node->syncer_ != nullptr) {
     node->syncer_->Start();
   }
@@ -275,6 +300,7 @@ void NodeServer::Shutdown(absl::Duration grace) {
   federation_.reset();
   witness_.reset();
   publisher_.reset();
+  logs_.reset();
   store_.reset();  // closes RocksDB
   logger_->Log(LogLevel::kInfo, "-", "stopped; store closed");
 }

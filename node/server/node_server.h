@@ -12,13 +12,14 @@
 #include "absl/time/time.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
-#include "node/trust/directory.h"
 #include "node/base/event_log.h"
+#include "node/log/origin_log.h"
 #include "node/log/publisher.h"
+#include "node/rpc/federation_service.h"
 #include "node/rpc/services.h"
 #include "node/store/store.h"
+#include "node/trust/directory.h"
 #include "proto/config.pb.h"
-#include "node/rpc/federation_service.h"
 #include "sync/syncer.h"
 #include "sync/witness.h"
 
@@ -27,14 +28,6 @@ class Server;
 }  // namespace grpc
 
 namespace ots {
-
-// Makes every TLS 1.2 handshake of this process fail, so that only TLS 1.3 is ever negotiated
-// (DESIGN §4). gRPC 1.51's C++ API cannot set a minimum TLS version; it does take the list of
-// TLS 1.2 cipher suites from GRPC_SSL_CIPHER_SUITES, and this sets that list to a single PSK
-// suite that no peer of ours can use (we configure no pre-shared keys). TLS 1.3 suites are a
-// separate list and stay OpenSSL's defaults. Must be called before any gRPC object is created;
-// mains call it first.
-void RestrictTlsToVersion13();
 
 // Everything a node's configuration names, loaded and cross-checked against the trust bundle.
 struct NodeSetup {
@@ -64,7 +57,7 @@ class NodeServer {
 
   // Opens the store, binds the listener and starts serving. `clock` and `logger` must outlive
   // the server. UNAVAILABLE if the address cannot be bound; FAILED_PRECONDITION if the store
-  // belongs to another member or holds a newer trust bundle version.
+  // belongs to another member or federation, or holds a newer trust bundle version.
   static absl::StatusOr<std::unique_ptr<NodeServer>> Start(NodeSetup setup, const Clock* clock,
                                                            Logger* logger, const Options& options);
   ~NodeServer();
@@ -79,8 +72,15 @@ class NodeServer {
  private:
   NodeServer() = default;
 
+  // The steps of Start.
+  absl::Status OpenStore();
+  void MakeServices(const Clock* clock);
+  void AddPeers(const SyncOptions& sync_options);
+  absl::Status Listen(const std::string& address);
+
   NodeSetup setup_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<OriginLogs> logs_;
   std::unique_ptr<Publisher> publisher_;
   NodeContext context_;
   std::unique_ptr<SubmissionService> submission_;

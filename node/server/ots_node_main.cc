@@ -17,9 +17,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "node/base/clock.h"
-#include "node/trust/config.h"
 #include "node/base/event_log.h"
+#include "node/rpc/tls.h"
 #include "node/server/node_server.h"
+#include "node/trust/config.h"
 
 namespace ots {
 namespace {

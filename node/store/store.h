@@ -1,4 +1,5 @@
-// The node's RocksDB (DESIGN §5). One database, column families:
+// The node's store (DESIGN §5) over a storage Engine (node/store/engine.h; RocksDB in every real
+// node). One table per kind of record:
 //   logs         origin/be64(index)            -> v1::LogEntry (signed header envelope)
 //   cells        origin/period/be64(rev)be32(n) -> block n of the return's sorted cell lines,
 //                                                each ending in '\n' (kCellsPerBlock a block)
@@ -6,8 +7,8 @@
 //   checkpoints  origin/be64(size)             -> v1::StoredCheckpoint
 //   evidence     origin/...                    -> v1::Evidence (misbehaviour, issue 4)
 //   meta         name                          -> value (node metadata)
-// Every append is one WriteBatch written with a synced WAL: after a crash either all of it is
-// there or none of it.
+// Every append is one batch written with a synced WAL: after a crash either all of it is there or
+// none of it.
 //
 // Thread-safety: all methods may be called concurrently; appends are serialized internally.
 #ifndef OTS_NODE_STORE_STORE_H_
@@ -28,14 +29,22 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "node/model/cell_lines.h"
+#include "node/store/engine.h"
 #include "proto/data.pb.h"
 
-namespace rocksdb {
-class ColumnFamilyHandle;
-class DB;
-}  // namespace rocksdb
-
 namespace ots {
+
+// Names of the node metadata (GetMeta, PutMeta) that the layers above keep.
+// The one state whose returns this node signs; bound on its first publication.
+constexpr absl::string_view kNodeOriginMeta = "node_origin";
+// Followed by an origin: the PEM public key the origin's log is signed with on this node; bound
+// on its first publication.
+constexpr absl::string_view kLogPublicKeyMeta = "log_public_key/";
+// The federation whose logs the folder holds (its name is in every log name); bound with the
+// first log entry stored.
+constexpr absl::string_view kFederationMeta = "federation";
+// The newest trust bundle version the node has run with.
+constexpr absl::string_view kBundleVersionMeta = "trust_bundle_version";
 
 // Cell lines per stored block. Returns are written and read whole, so one RocksDB entry per
 // block rather than per cell keeps a million-cell import near the disk's sequential rate.
@@ -50,11 +59,13 @@ class Store {
     bool create_if_missing = false;
   };
 
-  // Opens the store in `dir`. NOT_FOUND if there is none and !create_if_missing; DATA_LOSS or
-  // another error, naming the folder, if RocksDB refuses it.
+  // Opens the store in the RocksDB of `dir`. NOT_FOUND if there is none and
+  // !create_if_missing; DATA_LOSS or another error, naming the folder, if RocksDB refuses it.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const Options& options);
-  // Closes RocksDB cleanly.
+  // A store over `engine` (tests wrap the real engine to inject faults).
+  explicit Store(std::unique_ptr<Engine> engine);
+  // Closes the engine cleanly.
   ~Store();
 
   Store(const Store&) = delete;
@@ -69,6 +80,8 @@ class Store {
     uint64_t revision = 0;
     const CellLines* cell_lines = nullptr;
     v1::StoredCheckpoint checkpoint;  // of size log_index + 1
+    // Metadata set in the same write.
+    std::vector<std::pair<std::string, std::string>> meta;
   };
   // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log
   // size (somebody else appended); nothing is written then.
@@ -87,6 +100,7 @@ class Store {
     uint64_t from = 0;  // must equal the current log size of `origin`
     std::vector<Entry> entries;
     v1::StoredCheckpoint checkpoint;  // of size from + entries.size()
+    // Metadata set in the same write.
     std::vector<std::pair<std::string, std::string>> meta;
   };
   // Writes `e` atomically with a synced WAL; the current view names the last revision of each
@@ -99,6 +113,9 @@ class Store {
   absl::StatusOr<v1::LogEntry> GetLogEntry(absl::string_view origin, uint64_t index);
   // Every entry of `origin`'s log in order.
   absl::StatusOr<std::vector<v1::LogEntry>> ReadLog(absl::string_view origin);
+  // Entries [from, to) of `origin`'s log. DATA_LOSS if one of them is missing.
+  absl::StatusOr<std::vector<v1::LogEntry>> ReadLogRange(absl::string_view origin, uint64_t from,
+                                                         uint64_t to);
 
   // The latest revision of (origin, period), or nullopt.
   absl::StatusOr<std::optional<v1::CurrentEntry>> GetCurrent(absl::string_view origin,
@@ -116,10 +133,15 @@ class Store {
       const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,
                                        absl::string_view)>& fn);
 
-  // Every stored checkpoint of `origin`, in increasing size: `fn(size, checkpoint)`.
+  // Every stored checkpoint of `origin` of at least `min_size`, in increasing size:
+  // `fn(size, checkpoint)`. Stops at the first error `fn` returns and returns it.
   absl::Status ForEachCheckpoint(
-      absl::string_view origin,
+      absl::string_view origin, uint64_t min_size,
       const std::function<absl::Status(uint64_t, const v1::StoredCheckpoint&)>& fn);
+  // The sizes of at most `limit` stored checkpoints of `origin` of at least `min_size`, in
+  // increasing order (keys only: no value is read).
+  absl::StatusOr<std::vector<uint64_t>> CheckpointSizes(absl::string_view origin, uint64_t min_size,
+                                                        size_t limit);
   // The checkpoint of the largest size; NOT_FOUND if there is none.
   absl::StatusOr<v1::StoredCheckpoint> LatestCheckpoint(absl::string_view origin);
   // The checkpoint of exactly `size`; NOT_FOUND if none is stored.
@@ -137,10 +159,10 @@ class Store {
   absl::StatusOr<std::vector<v1::Evidence>> ListEvidence(absl::string_view origin);
 
   // Change notification for watchers: a counter bumped by every successful append, cosignature
-  // and evidence write. WaitForChange blocks until the counter differs from `seen`, `deadline`
+  // and evidence write. WaitForChange blocks until the counter differs from `seen`, `timeout`
   // passes or WakeAll has been called, and returns the counter.
   uint64_t ChangeCount();
-  uint64_t WaitForChange(uint64_t seen, absl::Time deadline);
+  uint64_t WaitForChange(uint64_t seen, absl::Duration timeout);
   // Wakes every waiter now, and makes every later WaitForChange return at once (shutdown: a
   // watcher between two waits must not sleep through it).
   void WakeAll();
@@ -155,19 +177,15 @@ class Store {
   // Reads every block of every table file and checks its checksum. DATA_LOSS naming the file.
   absl::Status VerifyChecksums();
 
-  // Column family names, for tools and tests that open the database directly.
-  static const std::vector<std::string>& ColumnFamilyNames();
+  // The data folder, for messages.
+  const std::string& where() const { return engine_->where(); }
 
  private:
-  Store(std::string dir, std::unique_ptr<rocksdb::DB> db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles);
-
-  rocksdb::ColumnFamilyHandle* cf(int index) const { return handles_[index]; }
-
-  const std::string dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Writes `batch` with a synced WAL and wakes the watchers.
+  absl::Status Commit(WriteBatch& batch);
   void NoteChange();
+
+  std::unique_ptr<Engine> engine_;
 
   absl::Mutex append_mu_;
   absl::Mutex change_mu_;

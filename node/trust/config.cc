@@ -1,12 +1,8 @@
 #include "node/trust/config.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -65,21 +61,6 @@ std::string ResolvePath(absl::string_view base_dir, absl::string_view path) {
   return absl::StrCat(base_dir, "/", path);
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    std::string message = absl::StrCat(path, ": ", std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read failed"));
-  }
-  return s.str();
-}
-
 absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
                                                absl::string_view text) {
   v1::NodeConfig config;
@@ -100,7 +81,7 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
 }
 
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  OTS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   OTS_ASSIGN_OR_RETURN(v1::NodeConfig config, ParseNodeConfig(path, text));
   const std::string dir = DirOf(path);
   config.set_data_dir(ResolvePath(dir, config.data_dir()));
@@ -133,7 +114,7 @@ absl::StatusOr<v1::ClientConfig> ParseClientConfig(absl::string_view file_name,
 }
 
 absl::StatusOr<v1::ClientConfig> LoadClientConfig(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  OTS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   OTS_ASSIGN_OR_RETURN(v1::ClientConfig config, ParseClientConfig(path, text));
   ResolveTls(DirOf(path), config.mutable_tls());
   return config;

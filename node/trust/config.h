@@ -26,9 +26,6 @@ absl::StatusOr<v1::ClientConfig> ParseClientConfig(absl::string_view file_name,
 // Reads, parses and resolves relative paths as LoadNodeConfig does.
 absl::StatusOr<v1::ClientConfig> LoadClientConfig(const std::string& path);
 
-// Reads a whole file. NOT_FOUND or PERMISSION_DENIED naming the path and the system's reason.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
-
 // `path` if it is absolute or empty, else `base_dir`/`path`.
 std::string ResolvePath(absl::string_view base_dir, absl::string_view path);
 

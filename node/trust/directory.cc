@@ -36,10 +36,33 @@ absl::string_view RoleName(v1::Role role) {
   }
 }
 
+namespace {
+
+std::vector<PublicKey> ParseKeys(
+    const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entries) {
+  std::vector<PublicKey> keys;
+  for (const v1::PublicKeyEntry& e : entries) {
+    absl::StatusOr<PublicKey> k = PublicKey::FromRaw(e.ed25519());
+    if (k.ok()) {
+      keys.push_back(*std::move(k));
+    }
+  }
+  return keys;
+}
+
+const std::vector<PublicKey>& NoKeys() {
+  static const auto* kNone = new std::vector<PublicKey>();
+  return *kNone;
+}
+
+}  // namespace
+
 Directory::Directory(v1::TrustBundle bundle) : bundle_(std::move(bundle)) {
   for (int i = 0; i < bundle_.members_size(); ++i) {
     const v1::Member& m = bundle_.members(i);
     member_index_[m.code()] = i;
+    log_keys_[m.code()] = ParseKeys(m.log_keys());
+    witness_keys_[m.code()] = ParseKeys(m.witness_keys());
     for (const v1::TlsIdentity& id : m.tls_identities()) {
       by_spki_[id.spki_sha256()] =
           CallerIdentity{m.code(), id.kind(), id.common_name(), id.spki_sha256()};
@@ -60,6 +83,16 @@ absl::StatusOr<CallerIdentity> Directory::Identify(absl::string_view spki_sha256
 const v1::Member* Directory::Find(absl::string_view code) const {
   auto it = member_index_.find(code);
   return it == member_index_.end() ? nullptr : &bundle_.members(it->second);
+}
+
+const std::vector<PublicKey>& Directory::LogKeys(absl::string_view origin) const {
+  auto it = log_keys_.find(origin);
+  return it == log_keys_.end() ? NoKeys() : it->second;
+}
+
+const std::vector<PublicKey>& Directory::WitnessKeys(absl::string_view member) const {
+  auto it = witness_keys_.find(member);
+  return it == witness_keys_.end() ? NoKeys() : it->second;
 }
 
 bool Directory::MaySee(absl::string_view member, absl::string_view origin) const {

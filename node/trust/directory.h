@@ -4,11 +4,13 @@
 #define OTS_NODE_TRUST_DIRECTORY_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "crypto/ed25519.h"
 #include "proto/bundle.pb.h"
 
 namespace ots {
@@ -32,10 +34,12 @@ absl::string_view RoleName(v1::Role role);
 // Immutable after construction; safe to share between threads.
 class Directory {
  public:
-  // `bundle` must have passed ValidateTrustBundle.
+  // `bundle` must have passed ValidateTrustBundle (keys that are not 32 bytes are left out).
   explicit Directory(v1::TrustBundle bundle);
 
   const v1::TrustBundle& bundle() const { return bundle_; }
+  // The federation's name, the first part of every log and witness key name ("ots-mx").
+  const std::string& federation() const { return bundle_.federation(); }
 
   // The identity whose public key has SHA-256 `spki_sha256` (lower-case hex). PERMISSION_DENIED
   // ("not a member identity in trust bundle version N") if the bundle lists no such key.
@@ -43,6 +47,12 @@ class Directory {
 
   // The member with `code`, or nullptr.
   const v1::Member* Find(absl::string_view code) const;
+
+  // Every log key the bundle lists for `origin` (empty if it lists none, or no such member).
+  // Replication, witnessing, audit and proofs all accept exactly these.
+  const std::vector<PublicKey>& LogKeys(absl::string_view origin) const;
+  // Every witness key the bundle lists for `member`.
+  const std::vector<PublicKey>& WitnessKeys(absl::string_view member) const;
 
   // Whether `member` may receive `origin`'s data: its own, or listed in origin's share_with.
   bool MaySee(absl::string_view member, absl::string_view origin) const;
@@ -55,6 +65,8 @@ class Directory {
   v1::TrustBundle bundle_;
   absl::flat_hash_map<std::string, CallerIdentity> by_spki_;
   absl::flat_hash_map<std::string, int> member_index_;
+  absl::flat_hash_map<std::string, std::vector<PublicKey>> log_keys_;
+  absl::flat_hash_map<std::string, std::vector<PublicKey>> witness_keys_;
 };
 
 }  // namespace ots

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
+#include "node/log/origin_log.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/store/store.h"
@@ -89,7 +90,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   SystemClock clock;
-  Publisher publisher(store->get(), &*key, &clock);
+  OriginLogs logs(store->get(), "bench");
+  Publisher publisher(&logs, &*key, &clock);
 
   auto t0 = std::chrono::steady_clock::now();
   auto ret = ParseReturnCsv("synthetic.csv", csv, "AZ", nullptr);

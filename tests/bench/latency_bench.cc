@@ -43,12 +43,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "crypto/files.h"
 #include "grpcpp/grpcpp.h"
 #include "node/rpc/client.h"
-#include "node/trust/config.h"
+#include "node/rpc/tls.h"
 #include "node/server/node_server.h"
-#include "node/trust/pki.h"
 #include "node/store/store.h"
+#include "node/trust/config.h"
+#include "node/trust/pki.h"
 #include "proto/services.grpc.pb.h"
 #include "tests/tools/synthetic_return.h"
 
@@ -212,9 +214,9 @@ int Main(int argc, char** argv) {
     std::cerr << ots.status() << "\n";
     return 1;
   }
-  absl::StatusOr<std::string> cert = ReadWholeFile(ots->tls().cert_file());
-  absl::StatusOr<std::string> key = ReadWholeFile(ots->tls().key_file());
-  absl::StatusOr<std::string> ca = ReadWholeFile(ots->tls().ca_file());
+  absl::StatusOr<std::string> cert = ReadFile(ots->tls().cert_file());
+  absl::StatusOr<std::string> key = ReadFile(ots->tls().key_file());
+  absl::StatusOr<std::string> ca = ReadFile(ots->tls().ca_file());
   if (!cert.ok() || !key.ok() || !ca.ok()) {
     std::cerr << "cannot read the Secretariat's TLS files\n";
     return 1;

@@ -12,7 +12,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/status_macros.h"
-#include "node/log/publisher.h"
 #include "node/model/return_header.h"
 #include "node/store/store.h"
 
@@ -28,7 +27,7 @@ inline absl::Status CopyLog(Store& from, Store& to, absl::string_view origin,
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, from.ReadLog(origin));
   std::vector<std::pair<uint64_t, v1::StoredCheckpoint>> checkpoints;
   OTS_RETURN_IF_ERROR(
-      from.ForEachCheckpoint(origin, [&](uint64_t size, const v1::StoredCheckpoint& cp) {
+      from.ForEachCheckpoint(origin, 0, [&](uint64_t size, const v1::StoredCheckpoint& cp) {
         checkpoints.emplace_back(size, cp);
         return absl::OkStatus();
       }));

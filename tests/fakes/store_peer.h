@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "node/log/origin_log.h"
 #include "node/trust/directory.h"
-#include "node/store/store.h"
 #include "proto/services.pb.h"
 #include "sync/federation.h"
 #include "sync/peer_transport.h"
@@ -26,9 +26,9 @@ namespace ots {
 
 class StorePeer : public PeerTransport {
  public:
-  // `store` and `directory` must outlive the peer.
-  StorePeer(Store* store, const Directory* directory, std::string self, std::string caller)
-      : store_(store), directory_(directory), self_(std::move(self)), caller_(std::move(caller)) {}
+  // `logs` and `directory` must outlive the peer.
+  StorePeer(OriginLogs* logs, const Directory* directory, std::string self, std::string caller)
+      : logs_(logs), directory_(directory), self_(std::move(self)), caller_(std::move(caller)) {}
 
   // What the serving node allows itself per pull. Default: PullLimits().
   PullLimits limits;
@@ -52,13 +52,13 @@ class StorePeer : public PeerTransport {
     if (cancelled_) {
       return absl::CancelledError("cancelled");
     }
-    return LatestCheckpoints(*store_, *directory_, self_, caller_);
+    return LatestCheckpoints(logs_->store(), *directory_, self_, caller_);
   }
 
   // The peer's OriginCheckpoint of `origin` as it would announce it to `caller`.
   absl::StatusOr<v1::OriginCheckpoint> Announced(const std::string& origin) {
     absl::StatusOr<v1::CheckpointsResponse> all =
-        LatestCheckpoints(*store_, *directory_, self_, caller_);
+        LatestCheckpoints(logs_->store(), *directory_, self_, caller_);
     if (!all.ok()) {
       return all.status();
     }
@@ -81,7 +81,7 @@ class StorePeer : public PeerTransport {
     PullAssembler assembler(request.origin(), request.headers_only());
     absl::Status assembled = absl::OkStatus();
     absl::Status served =
-        ServePull(*store_, *directory_, caller_, request, limits, [&](const v1::PullChunk& chunk) {
+        ServePull(*logs_, *directory_, caller_, request, limits, [&](const v1::PullChunk& chunk) {
           v1::PullChunk c = chunk;
           if (c.has_start() && checkpoint_note.has_value()) {
             c.mutable_start()->set_checkpoint_note(*checkpoint_note);
@@ -115,7 +115,7 @@ class StorePeer : public PeerTransport {
   void Cancel() override { cancelled_ = true; }
 
  private:
-  Store* const store_;
+  OriginLogs* const logs_;
   const Directory* const directory_;
   const std::string self_;
   const std::string caller_;

@@ -89,7 +89,7 @@ wait_for "KZ to hold the real AZ log" 30 holds kz AZ 1
 status_of kz || fail "KZ raises an alarm before any split view"
 # The fork: another year's return first, then another (size 2 > 1: KZ must probe the fork).
 rm -rf "$fed/kg/evil"
-"$forge" --mode equivocate --origin AZ --log-key "$fed/az/log.key" --owner KG \
+"$forge" --mode equivocate --origin AZ --log-key "$fed/az/log.key" --owner KG --federation ots-mx \
   --to "$fed/kg/evil" "${returns[1]}" "${returns[2]}" >/dev/null
 start kg "$fed/kg/evil.textproto"
 log_says "$work/kz.log" "ALARM split view, AZ frozen on this node"

@@ -51,7 +51,19 @@ must_say "$bad:2: SEX=_T total 16254 does not equal its breakdown F + M = 15398"
 "$ctl" import --dry-run --origin AZ --data-dir "$data" "$work/returns/AZ_1990.csv" >"$work/out"
 grep -q "valid return of AZ for 1990, 15 cells" "$work/out" || fail "dry-run output"
 [ ! -e "$data" ] || fail "a dry run created the data folder"
+# The first import into a new folder names the federation whose log it starts; later imports
+# read it from the folder, and a folder of another federation is refused.
+expect_fail 2 "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" \
+  "$work/returns/AZ_1990.csv"
+must_say "--federation"
+[ ! -e "$data" ] || fail "an import without a federation created the data folder"
+"$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" --federation ots-mx \
+  "$work/returns/AZ_1990.csv" >/dev/null
+expect_fail 1 "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" \
+  --federation other-fed "$work/returns/AZ_2000.csv"
+must_say "holds the logs of federation ots-mx, not other-fed"
 for f in "$work"/returns/AZ_*.csv; do
+  [ "$f" = "$work/returns/AZ_1990.csv" ] && continue
   "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" "$f" >/dev/null
 done
 # A revision replaces the period in the current view; the first revision stays in history.

@@ -32,32 +32,19 @@ namespace {
 struct Net {
   TempDir dir;
   FakeClock clock;
-  PrivateKey az_key = *PrivateKey::Generate();
-  PrivateKey uz_key = *PrivateKey::Generate();
-  Directory directory{Bundle()};
-  std::unique_ptr<Store> az = OpenStore(dir, "az");
-  std::unique_ptr<Store> uz = OpenStore(dir, "uz");
-  std::unique_ptr<Store> kz = OpenStore(dir, "kz");
-  Publisher az_publisher{az.get(), &az_key, &clock};
-  Publisher uz_publisher{uz.get(), &uz_key, &clock};
+  TestBundle keys = TestBundle()
+                        .Add("AZ", {"KZ"})
+                        .Add("UZ", {"KZ", "HU"})
+                        .Add("KZ", {}, false)
+                        .Add("HU", {}, false);
+  Directory directory{keys.Bundle()};
+  const PrivateKey& az_key = keys.LogKey("AZ");
+  TestNode az = OpenNode(dir, "az");
+  TestNode uz = OpenNode(dir, "uz");
+  TestNode kz = OpenNode(dir, "kz");
+  Publisher az_publisher{az.logs.get(), &az_key, &clock};
+  Publisher uz_publisher{uz.logs.get(), &keys.LogKey("UZ"), &clock};
 
-  v1::TrustBundle Bundle() {
-    v1::TrustBundle b;
-    b.set_federation("ots-mx");
-    b.set_version(1);
-    v1::Member* az_member = b.add_members();
-    az_member->set_code("AZ");
-    az_member->add_log_keys()->set_ed25519(az_key.public_key().raw());
-    az_member->add_share_with("KZ");
-    v1::Member* uz_member = b.add_members();
-    uz_member->set_code("UZ");
-    uz_member->add_log_keys()->set_ed25519(uz_key.public_key().raw());
-    uz_member->add_share_with("KZ");
-    uz_member->add_share_with("HU");
-    b.add_members()->set_code("KZ");
-    b.add_members()->set_code("HU");
-    return b;
-  }
   void Publish(int count) {
     for (int i = 0; i < count; ++i) {
       REQUIRE(az_publisher.Publish(Return("AZ", absl::StrCat(2010 + i), 100 + i)).ok());
@@ -68,7 +55,7 @@ struct Net {
                                    const std::string& caller = "KZ") {
     std::vector<v1::PullChunk> chunks;
     absl::Status s =
-        ServePull(*az, directory, caller, request, limits, [&](const v1::PullChunk& c) {
+        ServePull(*az.logs, directory, caller, request, limits, [&](const v1::PullChunk& c) {
           chunks.push_back(c);
           return true;
         });
@@ -118,9 +105,9 @@ TEST_CASE("LatestCheckpoints shows a caller only the origins and evidence it may
   Net n;
   n.Publish(2);
   REQUIRE(n.uz_publisher.Publish(Return("UZ", "2020", 5)).ok());
-  Replicator kz(n.kz.get(), &n.directory, "KZ");
-  REQUIRE(kz.Accept(*ExportBatch(*n.az, "AZ", 0)).ok());
-  REQUIRE(kz.Accept(*ExportBatch(*n.uz, "UZ", 0)).ok());
+  Replicator kz(n.kz.logs.get(), &n.directory, "KZ");
+  REQUIRE(kz.Accept(*ExportBatch(*n.az.logs, "AZ", 0)).ok());
+  REQUIRE(kz.Accept(*ExportBatch(*n.uz.logs, "UZ", 0)).ok());
   REQUIRE(n.kz->AddCosignatures("AZ", 2, {"\u2014 ots-mx/witness/KZ line\n"}).ok());
   for (const char* origin : {"AZ", "UZ"}) {
     v1::Evidence e;
@@ -162,7 +149,7 @@ TEST_CASE("ServePull refuses a caller the origin does not share with", "[sync]")
   n.Publish(2);
   int written = 0;
   absl::Status s =
-      ServePull(*n.az, n.directory, "HU", Request(0), PullLimits(), [&](const v1::PullChunk&) {
+      ServePull(*n.az.logs, n.directory, "HU", Request(0), PullLimits(), [&](const v1::PullChunk&) {
         ++written;
         return true;
       });
@@ -172,7 +159,7 @@ TEST_CASE("ServePull refuses a caller the origin does not share with", "[sync]")
   CHECK(written == 0);
 
   // Through the in-process transport too.
-  StorePeer peer(n.az.get(), &n.directory, "AZ", "HU");
+  StorePeer peer(n.az.logs.get(), &n.directory, "AZ", "HU");
   CHECK(absl::IsPermissionDenied(peer.Pull(Request(0)).status()));
   CHECK(peer.Checkpoints()->origins().empty());
 }
@@ -182,7 +169,7 @@ TEST_CASE("ServePull: an origin not held is NOT_FOUND, a start past the end OUT_
   Net n;
   n.Publish(2);
   auto serve = [&](const v1::PullRequest& r) {
-    return ServePull(*n.az, n.directory, "KZ", r, PullLimits(),
+    return ServePull(*n.az.logs, n.directory, "KZ", r, PullLimits(),
                      [](const v1::PullChunk&) { return true; });
   };
   v1::PullRequest uz = Request(0);
@@ -190,7 +177,7 @@ TEST_CASE("ServePull: an origin not held is NOT_FOUND, a start past the end OUT_
   CHECK(absl::IsNotFound(serve(uz)));
   CHECK(absl::IsOutOfRange(serve(Request(3))));
   // A caller that goes away ends the pull.
-  absl::Status s = ServePull(*n.az, n.directory, "KZ", Request(0), PullLimits(),
+  absl::Status s = ServePull(*n.az.logs, n.directory, "KZ", Request(0), PullLimits(),
                              [](const v1::PullChunk&) { return false; });
   CHECK(absl::IsCancelled(s));
 }
@@ -198,7 +185,7 @@ TEST_CASE("ServePull: an origin not held is NOT_FOUND, a start past the end OUT_
 TEST_CASE("a served pull assembles into the origin's batch", "[sync]") {
   Net n;
   n.Publish(3);
-  absl::StatusOr<ReplicaBatch> expected = ExportBatch(*n.az, "AZ", 0);
+  absl::StatusOr<ReplicaBatch> expected = ExportBatch(*n.az.logs, "AZ", 0);
   REQUIRE(expected.ok());
 
   SECTION("cells in one chunk per entry") {
@@ -252,10 +239,10 @@ TEST_CASE("a pull from a size carries a consistency proof and stops at the limit
       proof.push_back(h);
     }
     REQUIRE_FALSE(proof.empty());
-    absl::StatusOr<VerifiedCheckpoint> old =
-        VerifyOriginCheckpoint("AZ", {n.az_key.public_key()}, n.az->GetCheckpoint("AZ", 2)->note());
-    absl::StatusOr<VerifiedCheckpoint> now =
-        VerifyOriginCheckpoint("AZ", {n.az_key.public_key()}, start.checkpoint_note());
+    absl::StatusOr<VerifiedCheckpoint> old = VerifyOriginCheckpoint(
+        kTestFederation, "AZ", {n.az_key.public_key()}, n.az->GetCheckpoint("AZ", 2)->note());
+    absl::StatusOr<VerifiedCheckpoint> now = VerifyOriginCheckpoint(
+        kTestFederation, "AZ", {n.az_key.public_key()}, start.checkpoint_note());
     REQUIRE(old.ok());
     REQUIRE(now.ok());
     CHECK(MerkleVerifyConsistency(2, 5, old->checkpoint.root, now->checkpoint.root, proof).ok());
@@ -359,10 +346,10 @@ TEST_CASE("WaitForChange returns at once on a counter that moved", "[sync]") {
   const uint64_t now = n.az->ChangeCount();
   REQUIRE(now > 0);
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  CHECK(n.az->WaitForChange(now - 1, deadline) == now);
-  CHECK(absl::Now() < deadline);  // it did not wait for the deadline
-  // With nothing new, it returns the same count at the deadline.
-  CHECK(n.az->WaitForChange(now, absl::Now() + absl::Milliseconds(1)) == now);
+  CHECK(n.az->WaitForChange(now - 1, absl::Seconds(60)) == now);
+  CHECK(absl::Now() < deadline);  // it did not wait for the timeout
+  // With nothing new, it returns the same count when the time is up.
+  CHECK(n.az->WaitForChange(now, absl::Milliseconds(1)) == now);
 }
 
 TEST_CASE("WaitForChange returns after an append from another thread", "[sync]") {
@@ -375,7 +362,7 @@ TEST_CASE("WaitForChange returns after an append from another thread", "[sync]")
   absl::Time woke_at = absl::InfiniteFuture();
   std::thread waiter([&] {
     waiting.Notify();
-    woke_with = n.az->WaitForChange(seen, deadline);
+    woke_with = n.az->WaitForChange(seen, absl::Seconds(60));
     woke_at = absl::Now();
   });
   waiting.WaitForNotification();
@@ -397,7 +384,7 @@ TEST_CASE("WakeAll releases a waiter with no change, and every later wait", "[sy
   absl::Time woke_at = absl::InfiniteFuture();
   std::thread waiter([&] {
     waiting.Notify();
-    woke_with = n.az->WaitForChange(seen, deadline);
+    woke_with = n.az->WaitForChange(seen, absl::Seconds(60));
     woke_at = absl::Now();
   });
   waiting.WaitForNotification();
@@ -406,7 +393,7 @@ TEST_CASE("WakeAll releases a waiter with no change, and every later wait", "[sy
   CHECK(woke_with == seen);
   CHECK(woke_at < deadline);
   // A watcher that was between two waits when the node shut down does not sleep through it.
-  CHECK(n.az->WaitForChange(seen, deadline) == seen);
+  CHECK(n.az->WaitForChange(seen, absl::Seconds(60)) == seen);
   CHECK(absl::Now() < deadline);
 }
 

@@ -21,6 +21,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "node/log/evidence.h"
+#include "node/log/names.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "tests/fakes/fake_clock.h"
@@ -37,17 +38,8 @@ std::string Resign(const std::string& note, const PrivateKey& key,
   absl::StatusOr<Note> parsed = ParseNote(note);
   REQUIRE(parsed.ok());
   Note out{parsed->text, {}};
-  REQUIRE(SignNote(&out, LogName(origin), key).ok());
+  REQUIRE(SignNote(&out, LogName(kTestFederation, origin), key).ok());
   return FormatNote(out);
-}
-
-// The cosignature line of `member`'s witness `key` over the text of `note`.
-std::string CosignLine(const std::string& note, const std::string& member, const PrivateKey& key) {
-  absl::StatusOr<Note> parsed = ParseNote(note);
-  REQUIRE(parsed.ok());
-  Note mine{parsed->text, {}};
-  REQUIRE(CosignNote(&mine, WitnessName(member), key, 1790000000).ok());
-  return FormatNote(mine).substr(mine.text.size() + 1);
 }
 
 // `line` with one character of its signature changed.
@@ -59,13 +51,8 @@ std::string Altered(std::string line) {
 
 // Whether `cp` carries a cosignature line that verifies under `member`'s witness name and `key`.
 bool CosignedBy(const v1::StoredCheckpoint& cp, const std::string& member, const PublicKey& key) {
-  absl::StatusOr<Note> parsed = ParseNote(cp.note());
-  if (!parsed.ok()) {
-    return false;
-  }
   for (const std::string& line : cp.cosignature_lines()) {
-    absl::StatusOr<Note> one = ParseNote(absl::StrCat(parsed->text, "\n", line));
-    if (one.ok() && VerifyCosignature(*one, WitnessName(member), key).ok()) {
+    if (CosignatureVerifies(cp.note(), line, member, key)) {
       return true;
     }
   }
@@ -77,50 +64,14 @@ bool Contains(const v1::StoredCheckpoint& cp, const std::string& line) {
          cp.cosignature_lines().end();
 }
 
-// AZ publishes on its node (`az`) and, with the same log key, a forked history on `fork`. KZ's
-// node (`kz`) replicates it; HU is a member AZ does not share with.
-struct Net {
-  TempDir dir;
-  FakeClock clock;
-  RecordingLogger logger;
-  PrivateKey az_key = *PrivateKey::Generate();
-  PrivateKey kz_witness_key = *PrivateKey::Generate();
-  PrivateKey hu_witness_key = *PrivateKey::Generate();
-  PrivateKey stranger_key = *PrivateKey::Generate();
-  Directory directory{Bundle()};
-  std::unique_ptr<Store> az = OpenStore(dir, "az");
-  std::unique_ptr<Store> fork = OpenStore(dir, "fork");
-  std::unique_ptr<Store> kz = OpenStore(dir, "kz");
-  std::unique_ptr<Store> hu = OpenStore(dir, "hu");
-  Publisher az_publisher{az.get(), &az_key, &clock};
-  Publisher fork_publisher{fork.get(), &az_key, &clock};
-  Witness kz_witness{kz.get(), &directory, "KZ", &kz_witness_key, &clock, &logger};
-  Syncer kz_syncer{kz.get(), &directory, &kz_witness, &clock, &logger, SyncOptions()};
-  StorePeer az_peer{az.get(), &directory, "AZ", "KZ"};
-  StorePeer fork_peer{fork.get(), &directory, "AZ", "KZ"};
+// ForkedOrigin, with KZ's syncer and in-process peers serving AZ's log and the fork to KZ, and
+// HU's node.
+struct Net : ForkedOrigin {
+  TestNode hu = OpenNode(dir, "hu");
+  Syncer kz_syncer{kz.logs.get(), &directory, &kz_witness, &clock, &logger, SyncOptions()};
+  StorePeer az_peer{az.logs.get(), &directory, "AZ", "KZ"};
+  StorePeer fork_peer{fork.logs.get(), &directory, "AZ", "KZ"};
 
-  v1::TrustBundle Bundle() {
-    v1::TrustBundle b;
-    b.set_federation("ots-mx");
-    b.set_version(1);
-    v1::Member* az_member = b.add_members();
-    az_member->set_code("AZ");
-    az_member->add_log_keys()->set_ed25519(az_key.public_key().raw());
-    az_member->add_share_with("KZ");
-    v1::Member* kz_member = b.add_members();
-    kz_member->set_code("KZ");
-    kz_member->add_witness_keys()->set_ed25519(kz_witness_key.public_key().raw());
-    v1::Member* hu_member = b.add_members();
-    hu_member->set_code("HU");
-    hu_member->add_witness_keys()->set_ed25519(hu_witness_key.public_key().raw());
-    return b;
-  }
-  void Publish(int value, const std::string& period = "2020") {
-    REQUIRE(az_publisher.Publish(Return("AZ", period, value)).ok());
-  }
-  void PublishFork(int value, const std::string& period = "2020") {
-    REQUIRE(fork_publisher.Publish(Return("AZ", period, value)).ok());
-  }
   v1::OriginCheckpoint Announced(StorePeer& peer) {
     absl::StatusOr<v1::OriginCheckpoint> o = peer.Announced("AZ");
     REQUIRE(o.ok());
@@ -130,11 +81,6 @@ struct Net {
     return kz_syncer.Reconcile("AZ", peer, Announced(peer));
   }
   uint64_t KzSize() { return *kz->LogSize("AZ"); }
-  std::vector<v1::Evidence> Evidence() {
-    absl::StatusOr<std::vector<v1::Evidence>> e = kz->ListEvidence("AZ");
-    REQUIRE(e.ok());
-    return *e;
-  }
 };
 
 TEST_CASE("the backoff doubles from the initial delay and stops at the maximum", "[sync]") {
@@ -194,8 +140,8 @@ TEST_CASE("a peer ahead is pulled, verified, stored and cosigned", "[sync]") {
 TEST_CASE("a node without a witness key replicates but cosigns nothing", "[sync]") {
   Net n;
   n.Publish(100);
-  Witness witness(n.hu.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
-  Syncer syncer(n.hu.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  Witness witness(n.hu.logs.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
+  Syncer syncer(n.hu.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   REQUIRE(syncer.Reconcile("AZ", n.az_peer, n.Announced(n.az_peer)).ok());
   CHECK(*n.hu->LogSize("AZ") == 1);
   CHECK(n.hu->GetCheckpoint("AZ", 1)->cosignature_lines_size() == 0);
@@ -299,9 +245,9 @@ TEST_CASE("a checkpoint the origin did not sign is refused and nothing is stored
     REQUIRE(parsed.ok());
     absl::StatusOr<Checkpoint> cp = ParseCheckpoint(parsed->text);
     REQUIRE(cp.ok());
-    cp->origin = LogName("KZ");
+    cp->origin = LogName(kTestFederation, "KZ");
     Note other{FormatCheckpoint(*cp), {}};
-    REQUIRE(SignNote(&other, LogName("AZ"), n.az_key).ok());
+    REQUIRE(SignNote(&other, LogName(kTestFederation, "AZ"), n.az_key).ok());
     theirs.mutable_checkpoint()->set_note(FormatNote(other));
     CHECK(absl::IsInvalidArgument(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs)));
     CHECK(n.az_peer.pull_calls() == 0);
@@ -360,8 +306,8 @@ TEST_CASE("a pull capped by the serving node's limits is completed by further pu
 TEST_CASE("an origin that does not share with this node is neither pulled nor stored", "[sync]") {
   Net n;
   n.Publish(100);
-  Witness witness(n.hu.get(), &n.directory, "HU", &n.hu_witness_key, &n.clock, &n.logger);
-  Syncer syncer(n.hu.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  Witness witness(n.hu.logs.get(), &n.directory, "HU", &n.hu_witness_key, &n.clock, &n.logger);
+  Syncer syncer(n.hu.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   // The peer (wrongly) offers AZ's checkpoint to HU.
   absl::Status s = syncer.Reconcile("KZ", n.az_peer, n.Announced(n.az_peer));
   INFO(s.message());
@@ -381,10 +327,10 @@ TEST_CASE("a checkpoint of our own log beyond its end is refused", "[sync]") {
   n.PublishFork(101);
   n.PublishFork(102);
   REQUIRE(n.fork->GetCheckpoint("AZ", 2)->note() == n.az->GetCheckpoint("AZ", 2)->note());
-  PrivateKey az_witness_key = *PrivateKey::Generate();
-  Witness witness(n.az.get(), &n.directory, "AZ", &az_witness_key, &n.clock, &n.logger);
-  Syncer syncer(n.az.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
-  StorePeer peer(n.fork.get(), &n.directory, "KZ", "AZ");
+  Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
+                  &n.logger);
+  Syncer syncer(n.az.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  StorePeer peer(n.fork.logs.get(), &n.directory, "KZ", "AZ");
   absl::Status s = syncer.Reconcile("KZ", peer, n.Announced(peer));
   INFO(s.message());
   CHECK(absl::IsInvalidArgument(s));
@@ -406,7 +352,7 @@ TEST_CASE("a checkpoint of our size with another root proves a split view", "[sy
   CHECK(n.fork_peer.pull_calls() == 0);
   std::vector<v1::Evidence> evidence = n.Evidence();
   REQUIRE(evidence.size() == 1);
-  absl::Status verified = VerifyEvidence(evidence[0], {n.az_key.public_key()});
+  absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()});
   INFO(verified.message());
   CHECK(verified.ok());
   CHECK(evidence[0].reported_by() == "KZ");
@@ -439,7 +385,7 @@ TEST_CASE("a smaller checkpoint with another root proves a split view", "[sync]"
   std::vector<v1::Evidence> evidence = n.Evidence();
   REQUIRE(evidence.size() == 1);
   CHECK(evidence[0].leaf_hashes_size() == 2);
-  CHECK(VerifyEvidence(evidence[0], {n.az_key.public_key()}).ok());
+  CHECK(VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()}).ok());
 }
 
 TEST_CASE("a larger fork fails the consistency proof and the probe proves the split view",
@@ -462,7 +408,7 @@ TEST_CASE("a larger fork fails the consistency proof and the probe proves the sp
   std::vector<v1::Evidence> evidence = n.Evidence();
   REQUIRE(evidence.size() == 1);
   CHECK(evidence[0].leaf_hashes_size() == 3);
-  absl::Status verified = VerifyEvidence(evidence[0], {n.az_key.public_key()});
+  absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()});
   INFO(verified.message());
   CHECK(verified.ok());
   CHECK(*n.kz_witness.Frozen("AZ"));
@@ -562,8 +508,8 @@ TEST_CASE("a slow peer does not hold up an origin another peer delivers", "[sync
   Net n;
   n.Publish(100);
   // The slow peer stalls inside its pull until released.
-  StorePeer slow{n.az.get(), &n.directory, "AZ", "KZ"};
-  StorePeer fast{n.az.get(), &n.directory, "AZ", "KZ"};
+  StorePeer slow{n.az.logs.get(), &n.directory, "AZ", "KZ"};
+  StorePeer fast{n.az.logs.get(), &n.directory, "AZ", "KZ"};
   absl::Notification entered, release;
   slow.chunk_mutator = [&](v1::PullChunk*) {
     if (!entered.HasBeenNotified()) {

@@ -26,86 +26,27 @@
 namespace ots {
 namespace {
 
-ParsedReturn Return(const std::string& period, int value) {
-  const std::string csv = absl::StrCat(
-      "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
-      "STOCK_FLOW\n",
-      "AZ,", period, ",TJ,_T,F,_T,", value, ",A,F,STK\n",  //
-      "AZ,", period, ",KG,_T,_T,_T,3456,A,F,STK\n");
-  absl::StatusOr<ParsedReturn> ret = ParseReturnCsv("r.csv", csv, "AZ", nullptr);
-  REQUIRE(ret.ok());
-  return *ret;
-}
-
-std::string CosignLine(const std::string& note, const std::string& member, const PrivateKey& key) {
-  absl::StatusOr<Note> parsed = ParseNote(note);
-  REQUIRE(parsed.ok());
-  Note mine{parsed->text, {}};
-  REQUIRE(CosignNote(&mine, WitnessName(member), key, 1790000000).ok());
-  return FormatNote(mine).substr(mine.text.size() + 1);
-}
-
-// Whether `line` is a cosignature of `note` by `member`'s witness `key`.
-bool Verifies(const std::string& note, const std::string& line, const std::string& member,
-              const PublicKey& key) {
-  absl::StatusOr<Note> parsed = ParseNote(note);
-  if (!parsed.ok()) {
-    return false;
-  }
-  absl::StatusOr<Note> one = ParseNote(absl::StrCat(parsed->text, "\n", line));
-  return one.ok() && VerifyCosignature(*one, WitnessName(member), key).ok();
-}
-
 // AZ's node (`az`) and a forked history under AZ's key (`fork`); KZ's node (`kz`) holds AZ's
 // first two returns and witnesses with `kz_witness_key`.
-struct Net {
-  TempDir dir;
-  FakeClock clock;
-  RecordingLogger logger;
-  PrivateKey az_key = *PrivateKey::Generate();
-  PrivateKey kz_witness_key = *PrivateKey::Generate();
-  PrivateKey hu_witness_key = *PrivateKey::Generate();
-  PrivateKey stranger_key = *PrivateKey::Generate();
-  Directory directory{Bundle()};
-  std::unique_ptr<Store> az = OpenStore(dir, "az");
-  std::unique_ptr<Store> fork = OpenStore(dir, "fork");
-  std::unique_ptr<Store> kz = OpenStore(dir, "kz");
-  Publisher az_publisher{az.get(), &az_key, &clock};
-  Publisher fork_publisher{fork.get(), &az_key, &clock};
-  Witness witness{kz.get(), &directory, "KZ", &kz_witness_key, &clock, &logger};
+struct Net : ForkedOrigin {
+  Witness& witness = kz_witness;
 
   Net() {
-    REQUIRE(az_publisher.Publish(Return("2020", 100)).ok());
-    REQUIRE(az_publisher.Publish(Return("2020", 101)).ok());
-    REQUIRE(fork_publisher.Publish(Return("2020", 900)).ok());
-    REQUIRE(fork_publisher.Publish(Return("2020", 901)).ok());
-    absl::StatusOr<ReplicaBatch> batch = ExportBatch(*az, "AZ", 0);
+    Publish(100);
+    Publish(101);
+    PublishFork(900);
+    PublishFork(901);
+    absl::StatusOr<ReplicaBatch> batch = ExportBatch(*az.logs, "AZ", 0);
     REQUIRE(batch.ok());
-    Replicator replicator(kz.get(), &directory, "KZ");
+    Replicator replicator(kz.logs.get(), &directory, "KZ");
     REQUIRE(replicator.Accept(*batch).ok());
   }
 
-  v1::TrustBundle Bundle() {
-    v1::TrustBundle b;
-    b.set_federation("ots-mx");
-    b.set_version(1);
-    v1::Member* az_member = b.add_members();
-    az_member->set_code("AZ");
-    az_member->add_log_keys()->set_ed25519(az_key.public_key().raw());
-    az_member->add_share_with("KZ");
-    v1::Member* kz_member = b.add_members();
-    kz_member->set_code("KZ");
-    kz_member->add_witness_keys()->set_ed25519(kz_witness_key.public_key().raw());
-    v1::Member* hu_member = b.add_members();
-    hu_member->set_code("HU");
-    hu_member->add_witness_keys()->set_ed25519(hu_witness_key.public_key().raw());
-    return b;
-  }
   std::string AzNote(uint64_t size) { return az->GetCheckpoint("AZ", size)->note(); }
   std::string ForkNote(uint64_t size) { return fork->GetCheckpoint("AZ", size)->note(); }
   VerifiedCheckpoint Verified(const std::string& note) {
     absl::StatusOr<VerifiedCheckpoint> cp =
-        VerifyOriginCheckpoint("AZ", {az_key.public_key()}, note);
+        VerifyOriginCheckpoint(kTestFederation, "AZ", {az_key.public_key()}, note);
     REQUIRE(cp.ok());
     return *cp;
   }
@@ -125,7 +66,7 @@ TEST_CASE("a checkpoint of the local log or a prefix of it holds", "[sync]") {
 
 TEST_CASE("a checkpoint ahead of the local log cannot be judged yet", "[sync]") {
   Net n;
-  REQUIRE(n.az_publisher.Publish(Return("2021", 5)).ok());
+  n.Publish(5, "2021");
   absl::Status s = n.Check(n.AzNote(3));
   CHECK(absl::IsFailedPrecondition(s));
   CHECK(n.EvidenceCount() == 0);
@@ -147,7 +88,7 @@ TEST_CASE("a checkpoint that contradicts the local log is kept as evidence", "[s
   }
   std::vector<v1::Evidence> evidence = *n.kz->ListEvidence("AZ");
   REQUIRE(evidence.size() == 1);
-  absl::Status verified = VerifyEvidence(evidence[0], {n.az_key.public_key()});
+  absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()});
   INFO(verified.message());
   CHECK(verified.ok());
   CHECK(evidence[0].reported_by() == "KZ");
@@ -161,8 +102,8 @@ TEST_CASE("a stored checkpoint is cosigned once with the witness key", "[sync]")
   Net n;
   absl::StatusOr<std::string> line = n.witness.CosignStored("AZ", 2);
   REQUIRE(line.ok());
-  CHECK(Verifies(n.AzNote(2), *line, "KZ", n.kz_witness_key.public_key()));
-  CHECK_FALSE(Verifies(n.AzNote(1), *line, "KZ", n.kz_witness_key.public_key()));
+  CHECK(CosignatureVerifies(n.AzNote(2), *line, "KZ", n.kz_witness_key.public_key()));
+  CHECK_FALSE(CosignatureVerifies(n.AzNote(1), *line, "KZ", n.kz_witness_key.public_key()));
   absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 2);
   REQUIRE(stored.ok());
   REQUIRE(stored->cosignature_lines_size() == 1);
@@ -181,7 +122,7 @@ TEST_CASE("a stored checkpoint is cosigned once with the witness key", "[sync]")
 
 TEST_CASE("a witness without a key cosigns nothing", "[sync]") {
   Net n;
-  Witness keyless(n.kz.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
+  Witness keyless(n.kz.logs.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
   CHECK(absl::IsFailedPrecondition(keyless.CosignStored("AZ", 2).status()));
   CHECK(absl::IsFailedPrecondition(keyless.Cosign("AZ", n.AzNote(2), "HU").status()));
   CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines_size() == 0);
@@ -192,24 +133,24 @@ TEST_CASE("Cosign signs only checkpoints of the origin that hold against the loc
   SECTION("the stored checkpoint") {
     absl::StatusOr<std::string> line = n.witness.Cosign("AZ", n.AzNote(2), "HU");
     REQUIRE(line.ok());
-    CHECK(Verifies(n.AzNote(2), *line, "KZ", n.kz_witness_key.public_key()));
+    CHECK(CosignatureVerifies(n.AzNote(2), *line, "KZ", n.kz_witness_key.public_key()));
     CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines(0) == *line);
   }
   SECTION("a prefix") {
     absl::StatusOr<std::string> line = n.witness.Cosign("AZ", n.AzNote(1), "HU");
     REQUIRE(line.ok());
-    CHECK(Verifies(n.AzNote(1), *line, "KZ", n.kz_witness_key.public_key()));
+    CHECK(CosignatureVerifies(n.AzNote(1), *line, "KZ", n.kz_witness_key.public_key()));
   }
   SECTION("not signed by the origin") {
     absl::StatusOr<Note> parsed = ParseNote(n.AzNote(2));
     REQUIRE(parsed.ok());
     Note forged{parsed->text, {}};
-    REQUIRE(SignNote(&forged, LogName("AZ"), n.stranger_key).ok());
+    REQUIRE(SignNote(&forged, LogName(kTestFederation, "AZ"), n.stranger_key).ok());
     CHECK(absl::IsInvalidArgument(n.witness.Cosign("AZ", FormatNote(forged), "HU").status()));
     CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines_size() == 0);
   }
   SECTION("ahead of the local log") {
-    REQUIRE(n.az_publisher.Publish(Return("2021", 5)).ok());
+    n.Publish(5, "2021");
     CHECK(absl::IsFailedPrecondition(n.witness.Cosign("AZ", n.AzNote(3), "HU").status()));
   }
   SECTION("a fork") {

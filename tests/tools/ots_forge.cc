@@ -23,12 +23,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/ed25519.h"
+#include "crypto/files.h"
 #include "node/base/clock.h"
-#include "node/trust/config.h"
+#include "node/log/origin_log.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
 #include "node/store/store.h"
+#include "node/trust/config.h"
 
 namespace ots {
 namespace {
@@ -129,9 +131,10 @@ int Equivocate(const std::map<std::string, std::string>& f, const std::vector<st
     return Fail(to.status().message());
   }
   SystemClock clock;
-  Publisher publisher(to->get(), &*key, &clock);
+  OriginLogs logs(to->get(), f.at("federation"));
+  Publisher publisher(&logs, &*key, &clock);
   for (const std::string& file : files) {
-    absl::StatusOr<std::string> contents = ReadWholeFile(file);
+    absl::StatusOr<std::string> contents = ReadFile(file);
     if (!contents.ok()) {
       return Fail(contents.status().message());
     }
@@ -171,12 +174,12 @@ int Main(int argc, char** argv) {
     return CopyTampered(f["from"], f["to"], f["origin"], mode);
   }
   if (mode == "equivocate" && !f["to"].empty() && !f["origin"].empty() && !f["log-key"].empty() &&
-      !f["owner"].empty() && !positional.empty()) {
+      !f["owner"].empty() && !f["federation"].empty() && !positional.empty()) {
     return Equivocate(f, positional);
   }
   std::cerr << "usage: ots_forge --mode header|cell --from DIR --origin CC --to DIR\n"
-               "       ots_forge --mode equivocate --origin CC --log-key FILE --owner MM --to DIR "
-               "RETURN...\n";
+               "       ots_forge --mode equivocate --origin CC --log-key FILE --owner MM "
+               "--federation NAME --to DIR RETURN...\n";
   return 2;
 }
 

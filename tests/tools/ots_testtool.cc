@@ -22,11 +22,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/ed25519.h"
+#include "crypto/files.h"
 #include "crypto/x509.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "node/trust/config.h"
+#include "node/rpc/tls.h"
 #include "node/server/node_server.h"
+#include "node/trust/config.h"
 #include "proto/services.grpc.pb.h"
 #include "tests/fakes/copy_log.h"
 #include "tests/tools/synthetic_return.h"
@@ -95,7 +97,7 @@ int Issue(std::map<std::string, std::string> f) {
 }
 
 int Call(std::map<std::string, std::string> f) {
-  absl::StatusOr<std::string> ca = ReadWholeFile(f["ca"]);
+  absl::StatusOr<std::string> ca = ReadFile(f["ca"]);
   if (!ca.ok()) {
     std::cerr << "call: " << ca.status().message() << "\n";
     return 2;
@@ -103,8 +105,8 @@ int Call(std::map<std::string, std::string> f) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = *ca;
   if (f.count("cert")) {
-    absl::StatusOr<std::string> cert = ReadWholeFile(f["cert"]);
-    absl::StatusOr<std::string> key = ReadWholeFile(f["key"]);
+    absl::StatusOr<std::string> cert = ReadFile(f["cert"]);
+    absl::StatusOr<std::string> key = ReadFile(f["key"]);
     if (!cert.ok() || !key.ok()) {
       std::cerr << "call: cannot read --cert or --key\n";
       return 2;

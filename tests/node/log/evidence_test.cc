@@ -13,8 +13,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/merkle.h"
-#include "node/log/publisher.h"
+#include "node/log/names.h"
 #include "node/store/store.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -32,11 +33,11 @@ std::vector<Hash> Leaves(size_t n, const std::string& salt) {
 std::string Signed(const PrivateKey& key, const std::vector<Hash>& leaves, size_t size,
                    const std::string& origin = "AZ") {
   Checkpoint cp;
-  cp.origin = LogName(origin);
+  cp.origin = LogName(kTestFederation, origin);
   cp.size = size;
   cp.root = MerkleRoot(absl::Span<const Hash>(leaves.data(), size));
   Note note{FormatCheckpoint(cp), {}};
-  REQUIRE(SignNote(&note, LogName(origin), key).ok());
+  REQUIRE(SignNote(&note, LogName(kTestFederation, origin), key).ok());
   return FormatNote(note);
 }
 
@@ -76,21 +77,21 @@ TEST_CASE("evidence of a fork verifies, at one size or two", "[evidence]") {
   SECTION("the same size, another root") {
     v1::Evidence e = l.Make(Signed(l.key, l.honest, 4), Signed(l.key, l.fork, 4), {});
     CHECK(e.leaf_hashes_size() == 0);
-    CHECK(VerifyEvidence(e, l.keys).ok());
+    CHECK(VerifyEvidence(e, kTestFederation, l.keys).ok());
     CHECK(absl::StrContains(DescribeEvidence(e), "AZ signed two inconsistent checkpoints: size 4"));
   }
   SECTION("a smaller checkpoint the larger log does not extend") {
     v1::Evidence e = l.Make(Signed(l.key, l.honest, 2), Signed(l.key, l.fork, 4), l.fork);
     CHECK(e.leaf_hashes_size() == 4);
-    CHECK(VerifyEvidence(e, l.keys).ok());
+    CHECK(VerifyEvidence(e, kTestFederation, l.keys).ok());
   }
   SECTION("the larger first") {
     v1::Evidence e = l.Make(Signed(l.key, l.honest, 4), Signed(l.key, l.fork, 3), l.honest);
-    CHECK(VerifyEvidence(e, l.keys).ok());
+    CHECK(VerifyEvidence(e, kTestFederation, l.keys).ok());
   }
   SECTION("one of several keys of the origin") {
     v1::Evidence e = l.Make(Signed(l.key, l.honest, 4), Signed(l.other, l.fork, 4), {});
-    CHECK(VerifyEvidence(e, {l.other.public_key(), l.key.public_key()}).ok());
+    CHECK(VerifyEvidence(e, kTestFederation, {l.other.public_key(), l.key.public_key()}).ok());
   }
 }
 
@@ -98,17 +99,18 @@ TEST_CASE("evidence of two consistent checkpoints is rejected", "[evidence]") {
   Logs l;
   const std::string two = Signed(l.key, l.honest, 2), four = Signed(l.key, l.honest, 4);
   SECTION("a prefix and its extension") {
-    absl::Status s = VerifyEvidence(Logs::Raw(two, four, l.honest), l.keys);
+    absl::Status s = VerifyEvidence(Logs::Raw(two, four, l.honest), kTestFederation, l.keys);
     CHECK(absl::IsInvalidArgument(s));
     CHECK(absl::StrContains(s.message(), "consistent"));
   }
   SECTION("one checkpoint twice") {
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(Logs::Raw(four, four, {}), l.keys)));
+    CHECK(absl::IsInvalidArgument(
+        VerifyEvidence(Logs::Raw(four, four, {}), kTestFederation, l.keys)));
   }
   SECTION("one checkpoint signed by two keys of the origin") {
     const std::string by_other = Signed(l.other, l.honest, 4);
-    CHECK(absl::IsInvalidArgument(
-        VerifyEvidence(Logs::Raw(four, by_other, {}), {l.key.public_key(), l.other.public_key()})));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(Logs::Raw(four, by_other, {}), kTestFederation,
+                                                 {l.key.public_key(), l.other.public_key()})));
   }
 }
 
@@ -117,19 +119,22 @@ TEST_CASE("evidence under a key that is not the origin's is rejected", "[evidenc
   const std::string honest = Signed(l.key, l.honest, 4);
   const v1::Evidence genuine = l.Make(honest, Signed(l.key, l.fork, 4), {});
   SECTION("verified with another key") {
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(genuine, {l.other.public_key()})));
+    CHECK(
+        absl::IsInvalidArgument(VerifyEvidence(genuine, kTestFederation, {l.other.public_key()})));
   }
-  SECTION("verified with no key") { CHECK(absl::IsInvalidArgument(VerifyEvidence(genuine, {}))); }
+  SECTION("verified with no key") {
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(genuine, kTestFederation, {})));
+  }
   SECTION("one of the notes signed by another key") {
     const v1::Evidence e = Logs::Raw(honest, Signed(l.other, l.fork, 4), {});
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
     const v1::Evidence swapped = Logs::Raw(Signed(l.other, l.fork, 4), honest, {});
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(swapped, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(swapped, kTestFederation, l.keys)));
   }
   SECTION("claimed against another origin") {
     v1::Evidence e = genuine;
     e.set_origin("UZ");
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
   }
 }
 
@@ -138,27 +143,27 @@ TEST_CASE("evidence whose leaf hashes do not hash to the larger root is rejected
   const std::string two = Signed(l.key, l.honest, 2), four = Signed(l.key, l.honest, 4);
   SECTION("made-up leaves against two consistent checkpoints") {
     // Their prefix does not hash to the smaller root, but they are not the larger log.
-    absl::Status s = VerifyEvidence(Logs::Raw(two, four, l.fork), l.keys);
+    absl::Status s = VerifyEvidence(Logs::Raw(two, four, l.fork), kTestFederation, l.keys);
     CHECK(absl::IsInvalidArgument(s));
     CHECK(absl::StrContains(s.message(), "do not hash to the root"));
   }
   v1::Evidence e = l.Make(Signed(l.key, l.honest, 2), Signed(l.key, l.fork, 4), l.fork);
-  REQUIRE(VerifyEvidence(e, l.keys).ok());
+  REQUIRE(VerifyEvidence(e, kTestFederation, l.keys).ok());
   SECTION("a leaf altered") {
     (*e.mutable_leaf_hashes(3))[0] ^= 1;
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
   }
   SECTION("a leaf dropped") {
     e.mutable_leaf_hashes()->RemoveLast();
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
   }
   SECTION("no leaves") {
     e.clear_leaf_hashes();
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
   }
   SECTION("a leaf hash of 31 bytes") {
     e.mutable_leaf_hashes(0)->pop_back();
-    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, l.keys)));
+    CHECK(absl::IsInvalidArgument(VerifyEvidence(e, kTestFederation, l.keys)));
   }
 }
 

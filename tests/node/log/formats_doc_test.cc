@@ -16,6 +16,7 @@
 #include "node/model/return_header.h"
 #include "node/store/store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -58,7 +59,8 @@ TEST_CASE("the worked example of docs/formats.md is what the code produces", "[f
   auto store = Store::Open(tmp.File("data"), options);
   REQUIRE(store.ok());
   FakeClock clock(absl::FromUnixSeconds(1768467600));  // 2026-01-15T09:00:00Z
-  Publisher publisher(store->get(), &*key, &clock);
+  OriginLogs logs(store->get(), kTestFederation);
+  Publisher publisher(&logs, &*key, &clock);
   auto result = publisher.Publish(*parsed);
   REQUIRE(result.ok());
 

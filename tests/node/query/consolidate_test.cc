@@ -11,11 +11,13 @@
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
+#include "node/log/names.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
 #include "tests/fakes/copy_log.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -25,12 +27,12 @@ constexpr char kHeader[] =
     "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
     "STOCK_FLOW\n";
 
-std::unique_ptr<Store> OpenStore(const TempDir& tmp, const std::string& name) {
-  Store::Options options;
-  options.create_if_missing = true;
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(tmp.File(name), options);
-  REQUIRE(store.ok());
-  return *std::move(store);
+// The table over the logs of `store`.
+absl::StatusOr<v1::ConsolidatedResponse> ConsolidateIn(
+    Store& store, const v1::ConsolidatedRequest& request,
+    const std::function<bool(absl::string_view)>& may_see) {
+  OriginLogs logs(&store, kTestFederation);
+  return Consolidate(logs, request, may_see);
 }
 
 // One state's node: its own store, key and publisher.
@@ -38,11 +40,13 @@ struct State {
   std::string code;
   PrivateKey key = *PrivateKey::Generate();
   std::unique_ptr<Store> store;
+  std::unique_ptr<OriginLogs> logs;
   std::unique_ptr<Publisher> publisher;
 
   State(const TempDir& tmp, const FakeClock& clock, std::string cc) : code(std::move(cc)) {
     store = OpenStore(tmp, code);
-    publisher = std::make_unique<Publisher>(store.get(), &key, &clock);
+    logs = std::make_unique<OriginLogs>(store.get(), kTestFederation);
+    publisher = std::make_unique<Publisher>(logs.get(), &key, &clock);
   }
   void Publish(const std::string& rows) {
     std::vector<std::string> problems;
@@ -85,7 +89,7 @@ struct Fixture {
   }
 
   absl::StatusOr<v1::ConsolidatedResponse> Table(v1::ConsolidatedRequest request) {
-    return Consolidate(*sec, request, [](absl::string_view origin) { return origin != "TR"; });
+    return ConsolidateIn(*sec, request, [](absl::string_view origin) { return origin != "TR"; });
   }
 };
 
@@ -130,7 +134,7 @@ bool HasNote(const v1::ConsolidatedResponse& t, const std::string& text) {
 std::string StoredNote(Store& store, const std::string& origin, uint64_t size) {
   std::string note;
   REQUIRE(store
-              .ForEachCheckpoint(origin,
+              .ForEachCheckpoint(origin, 0,
                                  [&](uint64_t s, const v1::StoredCheckpoint& cp) {
                                    if (s == size) {
                                      note = cp.note();
@@ -177,7 +181,7 @@ TEST_CASE("consolidated table of the latest returns: figures and totals", "[cons
   CHECK(FormatAtSizes(*t) == "AZ=3,KG=1,KZ=1");
 
   // Everything visible: TR gets its row and its columns.
-  t = Consolidate(*f.sec, Request("2020"), [](absl::string_view) { return true; });
+  t = ConsolidateIn(*f.sec, Request("2020"), [](absl::string_view) { return true; });
   REQUIRE(t.ok());
   REQUIRE(t->rows_size() == 3);
   CHECK(RowText(t->rows(2)) ==
@@ -277,7 +281,7 @@ TEST_CASE("AGE matches a cell written with another code for the same ages", "[co
   v1::ConsolidatedRequest request = Request("2020");
   request.set_age("Y0");
   absl::StatusOr<v1::ConsolidatedResponse> t =
-      Consolidate(*az.store, request, [](absl::string_view) { return true; });
+      ConsolidateIn(*az.store, request, [](absl::string_view) { return true; });
   REQUIRE(t.ok());
   REQUIRE(t->rows_size() == 1);
   CHECK(RowText(t->rows(0)) == std::vector<std::string>{"AZ", "4", "4*"});
@@ -320,11 +324,11 @@ TEST_CASE("bad requests and log sizes are refused", "[consolidate]") {
   REQUIRE(CopyLog(*f.az.store, *other, "AZ", /*every_checkpoint=*/false).ok());
   v1::ConsolidatedRequest r1 = at("AZ", 1);
   absl::StatusOr<v1::ConsolidatedResponse> t =
-      Consolidate(*other, r1, [](absl::string_view) { return true; });
+      ConsolidateIn(*other, r1, [](absl::string_view) { return true; });
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(absl::StrContains(t.status().message(), "no checkpoint of AZ at size 1"));
-  t = Consolidate(*other, at("AZ", 3), [](absl::string_view) { return true; });
+  t = ConsolidateIn(*other, at("AZ", 3), [](absl::string_view) { return true; });
   REQUIRE(t.ok());
   CHECK(RowText(t->rows(0)) == std::vector<std::string>{"AZ", "20", "5", "110", "160"});
 }
@@ -357,12 +361,12 @@ void AppendRaw(Store& store, const PrivateKey& key, const std::string& origin,
   a.revision = 1;
   a.cell_lines = &cells;
   Checkpoint cp;
-  cp.origin = LogName(origin);
+  cp.origin = LogName(kTestFederation, origin);
   cp.size = 1;
   cp.root = MerkleRoot(std::vector<Hash>{MerkleLeafHash(forge_checkpoint ? "forged" : payload)});
   Note note;
   note.text = FormatCheckpoint(cp);
-  REQUIRE(SignNote(&note, LogName(origin), key).ok());
+  REQUIRE(SignNote(&note, LogName(kTestFederation, origin), key).ok());
   a.checkpoint.set_note(FormatNote(note));
   REQUIRE(store.AppendReturn(a).ok());
 }
@@ -377,7 +381,7 @@ TEST_CASE("sums that do not fit in 64 bits are refused, never wrapped", "[consol
     AppendRaw(
         *store, key, "AZ",
         {"AZ,2020,UZ,_T,_T,_T,18446744073709551615,A,F,STK", "AZ,2020,KG,_T,_T,_T,1,A,F,STK"});
-    absl::StatusOr<v1::ConsolidatedResponse> t = Consolidate(*store, Request("2020"), all);
+    absl::StatusOr<v1::ConsolidatedResponse> t = ConsolidateIn(*store, Request("2020"), all);
     REQUIRE_FALSE(t.ok());
     CHECK(t.status().code() == absl::StatusCode::kOutOfRange);
     CHECK(absl::StrContains(t.status().message(), "total of AZ exceeds 2^64-1"));
@@ -390,7 +394,7 @@ TEST_CASE("sums that do not fit in 64 bits are refused, never wrapped", "[consol
                 {absl::StrCat(cc, ",2020,UZ,_T,_T,_T,9223372036854775808,A,F,STK"),
                  absl::StrCat(cc, ",2020,_T,_T,_T,_T,9223372036854775808,A,F,STK")});
     }
-    absl::StatusOr<v1::ConsolidatedResponse> t = Consolidate(*store, Request("2020"), all);
+    absl::StatusOr<v1::ConsolidatedResponse> t = ConsolidateIn(*store, Request("2020"), all);
     REQUIRE_FALSE(t.ok());
     CHECK(t.status().code() == absl::StatusCode::kOutOfRange);
     CHECK(absl::StrContains(t.status().message(), "total of CITIZEN=UZ exceeds 2^64-1"));
@@ -398,7 +402,7 @@ TEST_CASE("sums that do not fit in 64 bits are refused, never wrapped", "[consol
     std::unique_ptr<Store> fits = OpenStore(tmp, "fits");
     AppendRaw(*fits, key, "AZ", {"AZ,2020,UZ,_T,_T,_T,9223372036854775808,A,F,STK"});
     AppendRaw(*fits, key, "KZ", {"KZ,2020,UZ,_T,_T,_T,9223372036854775807,A,F,STK"});
-    t = Consolidate(*fits, Request("2020"), all);
+    t = ConsolidateIn(*fits, Request("2020"), all);
     REQUIRE(t.ok());
     CHECK(t->grand_total().value() == UINT64_MAX);
   }
@@ -411,14 +415,14 @@ TEST_CASE("stored cells or logs that do not match their header or checkpoint are
   std::unique_ptr<Store> store = OpenStore(tmp, "data");
   AppendRaw(*store, key, "AZ", {"AZ,2020,UZ,_T,_T,_T,5,A,F,STK"}, std::string(32, 'x'));
   absl::StatusOr<v1::ConsolidatedResponse> t =
-      Consolidate(*store, Request("2020"), [](absl::string_view) { return true; });
+      ConsolidateIn(*store, Request("2020"), [](absl::string_view) { return true; });
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(t.status().message(), "do not hash to the cells root"));
 
   std::unique_ptr<Store> forged = OpenStore(tmp, "forged");
   AppendRaw(*forged, key, "AZ", {"AZ,2020,UZ,_T,_T,_T,5,A,F,STK"}, "", /*forge_checkpoint=*/true);
-  t = Consolidate(*forged, Request("2020"), [](absl::string_view) { return true; });
+  t = ConsolidateIn(*forged, Request("2020"), [](absl::string_view) { return true; });
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(t.status().message(),
@@ -467,11 +471,15 @@ v1::ConsolidatedResponse SampleTable() {
   v1::OriginStatus* cp = t.add_checkpoints();
   cp->set_origin("AZ");
   cp->set_log_size(3);
-  cp->set_checkpoint_note("ots-mx/log/AZ\n3\nROOTAZ=\n\n\xe2\x80\x94 ots-mx/log/AZ SIG\n");
+  cp->set_checkpoint_note(
+      "ots-mx/log/AZ\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 "
+      "ots-mx/log/AZ AAAAAAAA\n");
   cp = t.add_checkpoints();
   cp->set_origin("KZ");
   cp->set_log_size(1);
-  cp->set_checkpoint_note("ots-mx/log/KZ\n1\nROOTKZ=\n\n\xe2\x80\x94 ots-mx/log/KZ SIG\n");
+  cp->set_checkpoint_note(
+      "ots-mx/log/KZ\n1\nAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n\n\xe2\x80\x94 "
+      "ots-mx/log/KZ AAAAAAAA\n");
   t.add_notes("KG: no return for 2020 (log size 2)");
   return t;
 }
@@ -492,8 +500,8 @@ TEST_CASE("consolidated tables render as text, CSV and JSON", "[consolidate]") {
         "*: derived, the sum of the reported figures it totals, not a reported cell.\n"
         "\n"
         "Computed at these checkpoints (log size: root):\n"
-        "  AZ at size 3: ROOTAZ=\n"
-        "  KZ at size 1: ROOTKZ=\n"
+        "  AZ at size 3: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+        "  KZ at size 1: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"
         "Recompute exactly with: --at AZ=3,KZ=1\n"
         "\n"
         "note: KG: no return for 2020 (log size 2)\n");
@@ -525,12 +533,18 @@ TEST_CASE("consolidated tables render as text, CSV and JSON", "[consolidate]") {
         "16261, \"derived\": true}},\n"
         "  \"grand_total\": {\"value\": 25007, \"derived\": true},\n"
         "  \"checkpoints\": [\n"
-        "    {\"origin\": \"AZ\", \"log_size\": 3, \"root\": \"ROOTAZ=\", \"checkpoint_note\": "
-        "\"ots-mx/log/AZ\\u000a3\\u000aROOTAZ=\\u000a\\u000a\xe2\x80\x94 ots-mx/log/AZ "
-        "SIG\\u000a\"},\n"
-        "    {\"origin\": \"KZ\", \"log_size\": 1, \"root\": \"ROOTKZ=\", \"checkpoint_note\": "
-        "\"ots-mx/log/KZ\\u000a1\\u000aROOTKZ=\\u000a\\u000a\xe2\x80\x94 ots-mx/log/KZ "
-        "SIG\\u000a\"}\n"
+        "    {\"origin\": \"AZ\", \"log_size\": 3, \"root\": "
+        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", \"checkpoint_note\": "
+        "\"ots-mx/log/"
+        "AZ\\u000a3\\u000aAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\\u000a\\u000a\xe2\x80\x94 "
+        "ots-mx/log/AZ "
+        "AAAAAAAA\\u000a\"},\n"
+        "    {\"origin\": \"KZ\", \"log_size\": 1, \"root\": "
+        "\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", \"checkpoint_note\": "
+        "\"ots-mx/log/"
+        "KZ\\u000a1\\u000aAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\\u000a\\u000a\xe2\x80\x94 "
+        "ots-mx/log/KZ "
+        "AAAAAAAA\\u000a\"}\n"
         "  ],\n"
         "  \"at\": \"AZ=3,KZ=1\",\n"
         "  \"notes\": [\"KG: no return for 2020 (log size 2)\"]\n"

@@ -7,6 +7,7 @@
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -27,7 +28,8 @@ struct Fixture {
     Store::Options options;
     options.create_if_missing = true;
     store = *Store::Open(tmp.File("data"), options);
-    Publisher publisher(store.get(), &key, &clock);
+    OriginLogs logs(store.get(), kTestFederation);
+    Publisher publisher(&logs, &key, &clock);
     for (const char* rows : {"AZ,2019,UZ,_T,_T,_T,10,A,F,STK\nAZ,2019,UZ,_T,F,_T,4,A,F,STK\n"
                              "AZ,2019,UZ,_T,M,_T,6,A,F,STK\nAZ,2019,KG,_T,_T,_T,3,A,F,STK\n",
                              "AZ,2020,UZ,_T,_T,_T,99,A,F,STK\n",
@@ -84,7 +86,8 @@ TEST_CASE("totals never double count a total and its breakdown", "[query]") {
 
 TEST_CASE("totals are derived from disjoint parts, never from overlapping ones", "[query]") {
   Fixture f;
-  Publisher publisher(f.store.get(), &f.key, &f.clock);
+  OriginLogs logs(f.store.get(), kTestFederation);
+  Publisher publisher(&logs, &f.key, &f.clock);
   auto r = ParseReturnCsv("t.csv",
                           absl::StrCat(kHeader,
                                        "AZ,2021,UZ,_T,F,Y_LT15,3,A,F,STK\n"

@@ -14,13 +14,15 @@
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
-#include "node/query/audit.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
+#include "node/query/audit.h"
+#include "node/store/rocksdb_engine.h"
 #include "node/store/store.h"
 #include "rocksdb/db.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -58,7 +60,8 @@ struct Fixture {
 
   Fixture() {
     auto store = OpenStore(dir);
-    Publisher publisher(store.get(), &key, &clock);
+    OriginLogs logs(store.get(), kTestFederation);
+    Publisher publisher(&logs, &key, &clock);
     for (const ParsedReturn& r : {Return("2015", 100, 90), Return("2020", 8398, 7856),
                                   Return("2020", 8400, 7856), Return("2010", 50, 40)}) {
       REQUIRE(publisher.Publish(r).ok());
@@ -68,14 +71,14 @@ struct Fixture {
 
   absl::Status Audit() {
     auto store = OpenStore(dir, /*read_only=*/true);
-    return AuditStore(*store, {{"AZ", key.public_key()}}, nullptr);
+    return AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr);
   }
 
   // Opens the database directly, as an attacker with file access would, and runs `fn`.
   void Tamper(
       const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const std::string& name : Store::ColumnFamilyNames()) {
+    for (const std::string& name : RocksDbColumnFamilies()) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -90,7 +93,7 @@ struct Fixture {
   }
 };
 
-// Column family indexes, in Store::ColumnFamilyNames() order.
+// Column family indexes, in RocksDbColumnFamilies() order.
 constexpr int kLogs = 1, kCells = 2, kCurrent = 3, kCheckpoints = 4;
 
 std::string LogKey(uint64_t index) {
@@ -144,10 +147,14 @@ TEST_CASE("publishing builds revisions, the current view and checkpoints", "[sto
   auto cp = ParseCheckpoint(note->text);
   REQUIRE(cp.ok());
   CHECK(cp->size == 4);
-  CHECK(cp->root == MerkleRoot(LogLeafHashes(*log)));
+  std::vector<Hash> leaves;
+  for (const v1::LogEntry& e : *log) {
+    leaves.push_back(MerkleLeafHash(e.header().payload()));
+  }
+  CHECK(cp->root == MerkleRoot(leaves));
   int checkpoints = 0;
   REQUIRE(store
-              ->ForEachCheckpoint("AZ",
+              ->ForEachCheckpoint("AZ", 0,
                                   [&](uint64_t size, const v1::StoredCheckpoint&) {
                                     CHECK(size == static_cast<uint64_t>(++checkpoints));
                                     return absl::OkStatus();
@@ -161,7 +168,8 @@ TEST_CASE("audit passes on an untouched folder and reports each origin", "[audit
   Fixture f;
   auto store = OpenStore(f.dir, true);
   std::vector<std::string> report;
-  REQUIRE(AuditStore(*store, {{"AZ", f.key.public_key()}}, &report).ok());
+  REQUIRE(AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {f.key.public_key()}}}}, &report)
+              .ok());
   REQUIRE(report.size() == 1);
   CHECK(absl::StartsWith(report[0],
                          "AZ: 4 signed returns over 3 periods, 16 cells, 4 "
@@ -172,9 +180,10 @@ TEST_CASE("audit refuses a wrong key and a missing key", "[audit]") {
   Fixture f;
   auto store = OpenStore(f.dir, true);
   PrivateKey other = *PrivateKey::Generate();
-  absl::Status s = AuditStore(*store, {{"AZ", other.public_key()}}, nullptr);
+  absl::Status s =
+      AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {other.public_key()}}}}, nullptr);
   CHECK(absl::StrContains(s.message(), "AZ log index 0: header signature"));
-  s = AuditStore(*store, {}, nullptr);
+  s = AuditStore(*store, TrustedLogs{kTestFederation, {}}, nullptr);
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
   CHECK(absl::StrContains(s.message(), "AZ: no trusted log key"));
 }
@@ -309,7 +318,9 @@ TEST_CASE("audit reports a flipped byte in a table file", "[audit][tamper]") {
   options.read_only = true;
   auto store = Store::Open(f.dir, options);
   absl::Status s =
-      store.ok() ? AuditStore(**store, {{"AZ", f.key.public_key()}}, nullptr) : store.status();
+      store.ok() ? AuditStore(**store, TrustedLogs{kTestFederation, {{"AZ", {f.key.public_key()}}}},
+                              nullptr)
+                 : store.status();
   CHECK(s.code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(s.message(), ".sst"));
 }
@@ -318,7 +329,8 @@ TEST_CASE("a data folder stays bound to its log key", "[publisher]") {
   Fixture f;
   auto store = OpenStore(f.dir);
   PrivateKey other = *PrivateKey::Generate();
-  Publisher publisher(store.get(), &other, &f.clock);
+  OriginLogs logs(store.get(), kTestFederation);
+  Publisher publisher(&logs, &other, &f.clock);
   auto r = publisher.Publish(Return("2021", 1, 1));
   CHECK(r.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK(absl::StrContains(r.status().message(), "signed with another log key"));
@@ -328,7 +340,8 @@ TEST_CASE("a data folder stays bound to its log key", "[publisher]") {
 TEST_CASE("a node signs for its own state only", "[publisher]") {
   Fixture f;
   auto store = OpenStore(f.dir);
-  Publisher publisher(store.get(), &f.key, &f.clock);
+  OriginLogs logs(store.get(), kTestFederation);
+  Publisher publisher(&logs, &f.key, &f.clock);
   auto r = ParseReturnCsv("kz.csv", absl::StrCat(kHeader, "KZ,2020,UZ,_T,_T,_T,5,A,F,STK\n"), "",
                           nullptr);
   REQUIRE(r.ok());
@@ -351,7 +364,8 @@ TEST_CASE("the publisher refuses to sign over a log that contradicts its checkpo
     REQUIRE(db->Put({}, h[kLogs], LogKey(0), entry.SerializeAsString()).ok());
   });
   auto store = OpenStore(f.dir);
-  Publisher publisher(store.get(), &f.key, &f.clock);
+  OriginLogs logs(store.get(), kTestFederation);
+  Publisher publisher(&logs, &f.key, &f.clock);
   auto r = publisher.Publish(Return("2021", 1, 1));
   CHECK(r.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(r.status().message(), "refusing to sign"));
@@ -420,7 +434,8 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   r.lines.Sort();
   REQUIRE(r.lines.size() > 2 * kCellsPerBlock);
   auto store = OpenStore(tmp.File("data"));
-  Publisher publisher(store.get(), &key, &clock);
+  OriginLogs logs(store.get(), kTestFederation);
+  Publisher publisher(&logs, &key, &clock);
   REQUIRE(publisher.Publish(r).ok());
   std::vector<std::string> back;
   REQUIRE(store
@@ -431,7 +446,8 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
                             })
               .ok());
   CHECK(back == r.lines.ToVector());
-  CHECK(AuditStore(*store, {{"AZ", key.public_key()}}, nullptr).ok());
+  CHECK(
+      AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr).ok());
 }
 
 }  // namespace

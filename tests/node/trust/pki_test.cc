@@ -1,6 +1,7 @@
 // Tests for node/pki and the start-up checks of node/node_server (LoadNodeSetup): what pki init
 // writes is self-consistent, and each thing a node refuses to start on is refused, naming it.
 #include "node/trust/pki.h"
+#include "crypto/files.h"
 
 #include <sys/stat.h>
 
@@ -10,8 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "crypto/x509.h"
-#include "node/trust/config.h"
 #include "node/server/node_server.h"
+#include "node/trust/config.h"
 #include "node/trust/trust_bundle.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/temp_dir.h"
@@ -43,7 +44,7 @@ TEST_CASE("pki init writes a consistent federation", "[pki]") {
   absl::StatusOr<PublicKey> bundle_key =
       PublicKey::LoadPemFile(dir.File("federation/bundle.pub.pem"));
   REQUIRE(bundle_key.ok());
-  absl::StatusOr<std::string> text = ReadWholeFile(dir.File("federation/trust-bundle.json"));
+  absl::StatusOr<std::string> text = ReadFile(dir.File("federation/trust-bundle.json"));
   REQUIRE(text.ok());
   absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle("b", *text, *bundle_key);
   REQUIRE(bundle.ok());
