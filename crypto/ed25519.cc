@@ -68,43 +68,57 @@ absl::StatusOr<std::string> RawPublicKey(const EVP_PKEY* key) {
   return raw;
 }
 
+// An Ed25519 key from its 32 raw bytes: the public key, or the private key's seed.
+absl::StatusOr<EvpPkeyPtr> RawKey(bool is_private, absl::string_view bytes) {
+  const char* what = is_private ? "seed" : "public key";
+  const size_t want = is_private ? kEd25519SeedSize : kEd25519PublicKeySize;
+  if (bytes.size() != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ed25519 ", what, " is ", bytes.size(), " bytes, want ", want));
+  }
+  EvpPkeyPtr key = Share(
+      is_private
+          ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(bytes), bytes.size())
+          : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(bytes), bytes.size()));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument, absl::StrCat("invalid Ed25519 ", what));
+  }
+  return key;
+}
+
+// An Ed25519 key from a PEM "PUBLIC KEY" or unencrypted "PRIVATE KEY" block.
+absl::StatusOr<EvpPkeyPtr> PemKey(bool is_private, absl::string_view pem) {
+  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  EvpPkeyPtr key =
+      Share(is_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr)
+                       : PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (key == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        is_private ? "not an unencrypted PEM \"PRIVATE KEY\" (PKCS#8) block"
+                                   : "not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo) block");
+  }
+  OTS_RETURN_IF_ERROR(CheckEd25519(key.get(), is_private ? "private key" : "public key"));
+  return key;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // PublicKey
 
 absl::StatusOr<PublicKey> PublicKey::FromRaw(absl::string_view raw) {
-  if (raw.size() != kEd25519PublicKeySize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Ed25519 public key is ", raw.size(), " bytes, want ", kEd25519PublicKeySize));
-  }
-  EvpPkeyPtr key =
-      Share(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(raw), raw.size()));
-  if (key == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument, "invalid Ed25519 public key");
-  }
+  OTS_ASSIGN_OR_RETURN(EvpPkeyPtr key, RawKey(/*is_private=*/false, raw));
   return PublicKey(std::move(key), std::string(raw));
 }
 
 absl::StatusOr<PublicKey> PublicKey::FromPem(absl::string_view pem) {
-  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
-  EvpPkeyPtr key = Share(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
-  if (key == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo) block");
-  }
-  OTS_RETURN_IF_ERROR(CheckEd25519(key.get(), "public key"));
+  OTS_ASSIGN_OR_RETURN(EvpPkeyPtr key, PemKey(/*is_private=*/false, pem));
   OTS_ASSIGN_OR_RETURN(std::string raw, RawPublicKey(key.get()));
   return PublicKey(std::move(key), std::move(raw));
 }
 
 absl::StatusOr<PublicKey> PublicKey::LoadPemFile(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/false));
-  absl::StatusOr<PublicKey> key = FromPem(pem);
-  if (!key.ok()) {
-    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
-  }
-  return key;
+  return LoadPem<PublicKey>(path, /*private_key=*/false, FromPem);
 }
 
 std::string PublicKey::ToPem() const {
@@ -169,60 +183,25 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate() {
 }
 
 absl::StatusOr<PrivateKey> PrivateKey::FromSeed(absl::string_view seed) {
-  if (seed.size() != kEd25519SeedSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Ed25519 seed is ", seed.size(), " bytes, want ", kEd25519SeedSize));
-  }
-  EvpPkeyPtr key =
-      Share(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed), seed.size()));
-  if (key == nullptr) {
-    return OpenSslError(absl::StatusCode::kInternal, "EVP_PKEY_new_raw_private_key failed");
-  }
+  OTS_ASSIGN_OR_RETURN(EvpPkeyPtr key, RawKey(/*is_private=*/true, seed));
   OTS_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));
   return PrivateKey(std::move(key), std::move(pub));
 }
 
 absl::StatusOr<PrivateKey> PrivateKey::FromPem(absl::string_view pem) {
-  OTS_ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
-  EvpPkeyPtr key = Share(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
-  if (key == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not an unencrypted PEM \"PRIVATE KEY\" (PKCS#8) block");
-  }
-  OTS_RETURN_IF_ERROR(CheckEd25519(key.get(), "private key"));
+  OTS_ASSIGN_OR_RETURN(EvpPkeyPtr key, PemKey(/*is_private=*/true, pem));
   OTS_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));
   return PrivateKey(std::move(key), std::move(pub));
 }
 
 absl::StatusOr<PrivateKey> PrivateKey::LoadPemFile(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/true));
-  absl::StatusOr<PrivateKey> key = FromPem(pem);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  if (!key.ok()) {
-    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
-  }
-  return key;
+  return LoadPem<PrivateKey>(path, /*private_key=*/true, FromPem);
 }
 
-std::string PrivateKey::ToPem() const {
-  BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr || key_ == nullptr ||
-      PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
-          1) {
-    ERR_clear_error();
-    return "";
-  }
-  return BioContents(bio.get());
-}
+std::string PrivateKey::ToPem() const { return PrivateKeyToPem(key_.get()); }
 
 absl::Status PrivateKey::SavePemFile(const std::string& path) const {
-  std::string pem = ToPem();
-  if (pem.empty()) {
-    return absl::InternalError(absl::StrCat(path, ": cannot encode the private key as PEM"));
-  }
-  absl::Status status = WriteNewFile(path, pem, 0600);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  return status;
+  return SavePrivateKeyPem(path, ToPem());
 }
 
 absl::StatusOr<std::string> PrivateKey::Sign(absl::string_view message) const {

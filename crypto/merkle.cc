@@ -1,5 +1,7 @@
 #include "crypto/merkle.h"
 
+#include "crypto/status_macros.h"
+
 #include <bit>
 #include <cstring>
 
@@ -159,38 +161,52 @@ absl::StatusOr<std::vector<Hash>> MerkleConsistencyProof(absl::Span<const Hash> 
   return proof;
 }
 
+namespace {
+
+// The walk both RFC 9162 verifications make (§2.1.3.2, §2.1.4.2) over proof[next...], with fn
+// and sn as the algorithms set them: `left(h)` for a hash that is a left sibling of the path,
+// `right(h)` for one on its right. INVALID_ARGUMENT if the proof has too many or too few hashes
+// for the tree (`what` and `for_what` say which proof, for which sizes).
+template <typename Left, typename Right>
+absl::Status WalkProof(absl::Span<const Hash> proof, size_t next, uint64_t fn, uint64_t sn,
+                       Left left, Right right, absl::string_view what, absl::string_view for_what) {
+  for (; next < proof.size(); ++next) {
+    if (sn == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " has ", proof.size(), " hashes, too many ", for_what));
+    }
+    if ((fn & 1) == 1 || fn == sn) {
+      left(proof[next]);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      right(proof[next]);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  if (sn != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " has ", proof.size(), " hashes, too few ", for_what));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status MerkleVerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
                                    absl::Span<const Hash> proof, const Hash& root) {
   if (index >= size) {
     return absl::InvalidArgumentError(
         absl::StrCat("inclusion proof: leaf index ", index, " is not below the tree size ", size));
   }
-  uint64_t fn = index;
-  uint64_t sn = size - 1;
   Hash r = leaf_hash;
-  for (const Hash& p : proof) {
-    if (sn == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("inclusion proof has ", proof.size(),
-                                                     " hashes, too many for leaf ", index,
-                                                     " of a tree of size ", size));
-    }
-    if ((fn & 1) == 1 || fn == sn) {
-      r = MerkleNodeHash(p, r);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      r = MerkleNodeHash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  if (sn != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("inclusion proof has ", proof.size(),
-                                                   " hashes, too few for leaf ", index,
-                                                   " of a tree of size ", size));
-  }
+  OTS_RETURN_IF_ERROR(WalkProof(
+      proof, 0, index, size - 1, [&](const Hash& p) { r = MerkleNodeHash(p, r); },
+      [&](const Hash& p) { r = MerkleNodeHash(r, p); }, "inclusion proof",
+      absl::StrCat("for leaf ", index, " of a tree of size ", size)));
   if (r != root) {
     return absl::InvalidArgumentError(
         absl::StrCat("inclusion proof for leaf ", index,
@@ -240,31 +256,14 @@ absl::Status MerkleVerifyConsistency(uint64_t old_size, uint64_t new_size, const
     fn >>= 1;
     sn >>= 1;
   }
-  for (; next < proof.size(); ++next) {
-    const Hash& c = proof[next];
-    if (sn == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("consistency proof has ", proof.size(),
-                                                     " hashes, too many for sizes ", old_size,
-                                                     " to ", new_size));
-    }
-    if ((fn & 1) == 1 || fn == sn) {
-      fr = MerkleNodeHash(c, fr);
-      sr = MerkleNodeHash(c, sr);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      sr = MerkleNodeHash(sr, c);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  if (sn != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("consistency proof has ", proof.size(),
-                                                   " hashes, too few for sizes ", old_size, " to ",
-                                                   new_size));
-  }
+  OTS_RETURN_IF_ERROR(WalkProof(
+      proof, next, fn, sn,
+      [&](const Hash& c) {
+        fr = MerkleNodeHash(c, fr);
+        sr = MerkleNodeHash(c, sr);
+      },
+      [&](const Hash& c) { sr = MerkleNodeHash(sr, c); }, "consistency proof",
+      absl::StrCat("for sizes ", old_size, " to ", new_size)));
   if (fr != old_root) {
     return absl::InvalidArgumentError(absl::StrCat(
         "consistency proof does not reproduce the old root of the tree of size ", old_size));

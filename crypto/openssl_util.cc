@@ -1,6 +1,8 @@
 #include "crypto/openssl_util.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <climits>
 
@@ -43,5 +45,26 @@ std::string BioContents(BIO* bio) {
   }
   return std::string(data, static_cast<size_t>(len));
 }
+
+std::string PrivateKeyToPem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (bio == nullptr || key == nullptr ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    return "";
+  }
+  return BioContents(bio.get());
+}
+
+absl::Status SavePrivateKeyPem(const std::string& path, std::string pem) {
+  if (pem.empty()) {
+    return absl::InternalError(absl::StrCat(path, ": cannot encode the private key as PEM"));
+  }
+  absl::Status status = WriteNewFile(path, pem, 0600);
+  WipeString(&pem);
+  return status;
+}
+
+void WipeString(std::string* s) { OPENSSL_cleanse(s->data(), s->size()); }
 
 }  // namespace ots

@@ -118,33 +118,13 @@ absl::StatusOr<TlsKey> TlsKey::FromPem(absl::string_view pem) {
 }
 
 absl::StatusOr<TlsKey> TlsKey::LoadPemFile(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/true));
-  absl::StatusOr<TlsKey> key = FromPem(pem);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  if (!key.ok()) {
-    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
-  }
-  return key;
+  return LoadPem<TlsKey>(path, /*private_key=*/true, FromPem);
 }
 
-std::string TlsKey::ToPem() const {
-  BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0,
-                                                      nullptr, nullptr) != 1) {
-    ERR_clear_error();
-    return "";
-  }
-  return BioContents(bio.get());
-}
+std::string TlsKey::ToPem() const { return PrivateKeyToPem(key_.get()); }
 
 absl::Status TlsKey::SavePemFile(const std::string& path) const {
-  std::string pem = ToPem();
-  if (pem.empty()) {
-    return absl::InternalError(absl::StrCat(path, ": cannot encode the private key as PEM"));
-  }
-  absl::Status s = WriteNewFile(path, pem, 0600);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  return s;
+  return SavePrivateKeyPem(path, ToPem());
 }
 
 std::string TlsKey::SpkiSha256Hex() const { return SpkiHash(key_.get()); }
@@ -162,12 +142,7 @@ absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
 }
 
 absl::StatusOr<Certificate> Certificate::LoadPemFile(const std::string& path) {
-  OTS_ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(path, /*private_key=*/false));
-  absl::StatusOr<Certificate> cert = FromPem(pem);
-  if (!cert.ok()) {
-    return absl::Status(cert.status().code(), absl::StrCat(path, ": ", cert.status().message()));
-  }
-  return cert;
+  return LoadPem<Certificate>(path, /*private_key=*/false, FromPem);
 }
 
 std::string Certificate::ToPem() const {

@@ -36,8 +36,7 @@ absl::Duration Jittered(absl::Duration delay, absl::BitGenRef gen) {
 
 Syncer::Syncer(OriginLogs* logs, const Directory* directory, Witness* witness, const Clock* clock,
                Logger* logger, const SyncOptions& options)
-    : logs_(logs),
-      store_(&logs->store()),
+    : store_(&logs->store()),
       directory_(directory),
       witness_(witness),
       clock_(clock),

@@ -120,7 +120,6 @@ class Syncer {
                          const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
 
-  OriginLogs* const logs_;
   Store* const store_;
   const Directory* const directory_;
   Witness* const witness_;

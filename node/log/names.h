@@ -14,6 +14,8 @@ namespace ots {
 std::string LogName(absl::string_view federation, absl::string_view origin);
 // "<federation>/witness/<member>", e.g. "ots-mx/witness/KZ".
 std::string WitnessName(absl::string_view federation, absl::string_view member);
+// Splits a log name into its federation and origin; false if `name` is no log name.
+bool ParseLogName(absl::string_view name, std::string* out_federation, std::string* out_origin);
 // The member whose witness name `key_name` is, or "" if it is no witness name of `federation`.
 std::string WitnessMember(absl::string_view federation, absl::string_view key_name);
 

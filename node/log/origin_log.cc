@@ -12,6 +12,25 @@ namespace ots {
 
 Hash LogLeafHash(const v1::LogEntry& entry) { return MerkleLeafHash(entry.header().payload()); }
 
+absl::StatusOr<std::string> StoredFederation(Store& store) {
+  absl::StatusOr<std::string> bound = store.GetMeta(kFederationMeta);
+  if (!absl::IsNotFound(bound.status())) {
+    return bound;
+  }
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store.Origins());
+  if (origins.empty()) {
+    return absl::NotFoundError(absl::StrCat(store.where(), " holds no log"));
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint latest, store.LatestCheckpoint(origins[0]));
+  absl::StatusOr<Checkpoint> cp = ParseCheckpointNote(latest.note());
+  std::string federation, origin;
+  if (!cp.ok() || !ParseLogName(cp->origin, &federation, &origin) || origin != origins[0]) {
+    return absl::DataLossError(absl::StrCat(store.where(), ": the latest checkpoint of ",
+                                            origins[0], " does not name its log"));
+  }
+  return federation;
+}
+
 std::string OriginLogs::LogName(absl::string_view origin) const {
   return ots::LogName(federation_, origin);
 }

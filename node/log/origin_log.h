@@ -28,6 +28,10 @@ namespace ots {
 // The leaf hash of one log entry: the Merkle leaf hash of its signed header text.
 Hash LogLeafHash(const v1::LogEntry& entry);
 
+// The federation whose logs `store` holds: the name it recorded with its first entry, or for a
+// folder that recorded none, the one its checkpoints name. NOT_FOUND if it holds no log.
+absl::StatusOr<std::string> StoredFederation(Store& store);
+
 class OriginLogs {
  public:
   // `store` must outlive this. `federation` names the logs (node/log/names.h).

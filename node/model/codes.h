@@ -12,6 +12,9 @@
 
 namespace ots {
 
+// The code of the Secretariat among the federation's members.
+constexpr absl::string_view kSecretariatCode = "OTS";
+
 // The reporting states of the federation: AZ KZ KG TR UZ (members), HU TM (observers).
 bool IsFederationState(absl::string_view code);
 

@@ -3,10 +3,15 @@
 #ifndef OTS_NODE_MODEL_ENVELOPE_H_
 #define OTS_NODE_MODEL_ENVELOPE_H_
 
+#include "absl/strings/string_view.h"
 #include "crypto/dsse.h"
 #include "proto/data.pb.h"
 
 namespace ots {
+
+// The payloadType of each kind of DSSE envelope the federation signs.
+constexpr absl::string_view kReturnHeaderPayloadType = "application/vnd.ots.return-header.v1";
+constexpr absl::string_view kTrustBundlePayloadType = "application/vnd.ots.trust-bundle.v1";
 
 inline DsseEnvelope DsseFromProto(const v1::Envelope& e) {
   DsseEnvelope out;

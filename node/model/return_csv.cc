@@ -463,38 +463,39 @@ class ReturnReader {
     }
   }
 
-  void CheckOrigin(size_t line_no) {
-    absl::string_view ref_area = Field(kRefArea);
-    if (!IsFederationState(ref_area)) {
-      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not a federation state "
-                                             "(AZ KZ KG TR UZ HU TM)",
-                                             ref_area));
-    } else if (!expected_origin_.empty() && ref_area != expected_origin_) {
-      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" is not this node's state (%s)",
-                                             ref_area, expected_origin_));
-    } else if (out_.origin.empty()) {
-      out_.origin = std::string(ref_area);
-    } else if (ref_area != out_.origin) {
-      problems_.Add(line_no, absl::StrFormat("REF_AREA \"%s\" differs from \"%s\": a return "
-                                             "comes from one state",
-                                             ref_area, out_.origin));
+  // A field every row of a return shares (REF_AREA, TIME_PERIOD): a valid code, the same as on
+  // the first row, which sets `*value` and `*first_line`.
+  void CheckShared(size_t line_no, int column, absl::string_view invalid, std::string* value,
+                   size_t* first_line, absl::string_view one_what) {
+    absl::string_view code = Field(column);
+    if (!invalid.empty()) {
+      problems_.Add(line_no, absl::StrFormat("%s \"%s\" %s", kCellColumns[column], code, invalid));
+    } else if (value->empty()) {
+      *value = std::string(code);
+      *first_line = line_no;
+    } else if (code != *value) {
+      problems_.Add(line_no,
+                    absl::StrFormat("%s \"%s\" differs from \"%s\" (line %d): a return %s",
+                                    kCellColumns[column], code, *value, *first_line, one_what));
     }
   }
 
+  void CheckOrigin(size_t line_no) {
+    absl::string_view ref_area = Field(kRefArea);
+    const std::string invalid =
+        !IsFederationState(ref_area) ? "is not a federation state (AZ KZ KG TR UZ HU TM)"
+        : !expected_origin_.empty() && ref_area != expected_origin_
+            ? absl::StrCat("is not this node's state (", expected_origin_, ")")
+            : "";
+    CheckShared(line_no, kRefArea, invalid, &out_.origin, &origin_line_, "comes from one state");
+  }
+
   void CheckPeriod(size_t line_no) {
-    absl::string_view period = Field(kTimePeriod);
-    if (!IsTimePeriod(period)) {
-      problems_.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" is not an ISO 8601 period "
-                                             "(2020, 2020-Q2, 2020-05 or 2020-05-14)",
-                                             period));
-    } else if (out_.period.empty()) {
-      out_.period = std::string(period);
-      period_line_ = line_no;
-    } else if (period != out_.period) {
-      problems_.Add(line_no, absl::StrFormat("TIME_PERIOD \"%s\" differs from \"%s\" (line %d): "
-                                             "a return covers one period",
-                                             period, out_.period, period_line_));
-    }
+    CheckShared(line_no, kTimePeriod,
+                IsTimePeriod(Field(kTimePeriod))
+                    ? ""
+                    : "is not an ISO 8601 period (2020, 2020-Q2, 2020-05 or 2020-05-14)",
+                &out_.period, &period_line_, "covers one period");
   }
 
   // The dimensions, the value and the attributes: each from its code list.
@@ -599,6 +600,7 @@ class ReturnReader {
   size_t expected_fields_ = 0;
   bool canonical_order_ = false;
   std::string first_dataflow_;
+  size_t origin_line_ = 0;
   size_t period_line_ = 0;
 
   std::vector<CellInfo> cells_;

@@ -12,8 +12,6 @@
 
 namespace ots {
 
-// DSSE payloadType of a return header.
-constexpr absl::string_view kReturnHeaderPayloadType = "application/vnd.ots.return-header.v1";
 // First line of every header text.
 constexpr absl::string_view kReturnHeaderMagic = "ots-return-header/v1";
 

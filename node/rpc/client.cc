@@ -19,10 +19,6 @@ constexpr size_t kChunkBytes = size_t{1} << 20;
 // A rejected return's message lists up to 100 problems; allow it through the trailers.
 constexpr int kMaxMetadataBytes = 1 << 20;
 
-std::chrono::system_clock::time_point After(absl::Duration d) {
-  return std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d);
-}
-
 absl::Status WithAddress(const std::string& address, const grpc::Status& s) {
   absl::Status status = FromGrpcStatus(s);
   if (status.ok() || status.code() != absl::StatusCode::kUnavailable) {
@@ -60,7 +56,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::Client
       grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
   // Connect now, and give up at the first failed attempt: a refused handshake does not get
   // better by retrying.
-  const auto deadline = After(connect_timeout);
+  const auto deadline = DeadlineIn(connect_timeout);
   for (grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
        state != GRPC_CHANNEL_READY; state = channel->GetState(/*try_to_connect=*/true)) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
@@ -109,7 +105,7 @@ absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_nam
 
 absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
   grpc::ClientContext context;
-  context.set_deadline(After(absl::Minutes(10)));
+  context.set_deadline(DeadlineIn(absl::Minutes(10)));
   std::unique_ptr<grpc::ClientReader<v1::TableChunk>> reader = query_->Cells(&context, request);
   Table table;
   v1::TableChunk chunk;
@@ -127,51 +123,37 @@ absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
   return table;
 }
 
-absl::StatusOr<v1::StatusResponse> NodeClient::Status() {
+template <typename Request, typename Response>
+absl::StatusOr<Response> NodeClient::Call(
+    grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request, absl::Duration timeout) {
   grpc::ClientContext context;
-  context.set_deadline(After(absl::Seconds(30)));
-  v1::StatusResponse response;
-  grpc::Status status = query_->Status(&context, v1::StatusRequest(), &response);
+  context.set_deadline(DeadlineIn(timeout));
+  Response response;
+  grpc::Status status = (query_.get()->*method)(&context, request, &response);
   if (!status.ok()) {
     return WithAddress(address_, status);
   }
   return response;
+}
+
+absl::StatusOr<v1::StatusResponse> NodeClient::Status() {
+  return Call(&v1::Query::Stub::Status, v1::StatusRequest(), absl::Seconds(30));
 }
 
 absl::StatusOr<v1::CheckpointResponse> NodeClient::LatestCheckpoint(absl::string_view origin) {
-  grpc::ClientContext context;
-  context.set_deadline(After(absl::Seconds(30)));
   v1::CheckpointRequest request;
   request.set_origin(std::string(origin));
-  v1::CheckpointResponse response;
-  grpc::Status status = query_->LatestCheckpoint(&context, request, &response);
-  if (!status.ok()) {
-    return WithAddress(address_, status);
-  }
-  return response;
+  return Call(&v1::Query::Stub::LatestCheckpoint, request, absl::Seconds(30));
 }
 
 absl::StatusOr<v1::ProveResponse> NodeClient::Prove(const v1::ProveRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(After(absl::Minutes(5)));
-  v1::ProveResponse response;
-  grpc::Status status = query_->Prove(&context, request, &response);
-  if (!status.ok()) {
-    return WithAddress(address_, status);
-  }
-  return response;
+  return Call(&v1::Query::Stub::Prove, request, absl::Minutes(5));
 }
 
 absl::StatusOr<v1::ConsolidatedResponse> NodeClient::Consolidated(
     const v1::ConsolidatedRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(After(absl::Minutes(5)));
-  v1::ConsolidatedResponse response;
-  grpc::Status status = query_->Consolidated(&context, request, &response);
-  if (!status.ok()) {
-    return WithAddress(address_, status);
-  }
-  return response;
+  return Call(&v1::Query::Stub::Consolidated, request, absl::Minutes(5));
 }
 
 }  // namespace ots

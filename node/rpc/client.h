@@ -47,6 +47,11 @@ class NodeClient {
 
  private:
   NodeClient(std::string address, std::shared_ptr<grpc::Channel> channel);
+  // One unary Query call with a deadline `timeout` from now; the node's status passes through.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*,
+                                                                        const Request&, Response*),
+                                const Request& request, absl::Duration timeout);
 
   const std::string address_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -8,14 +8,6 @@
 #include "node/rpc/grpc_status.h"
 
 namespace ots {
-namespace {
-
-std::chrono::system_clock::time_point After(absl::Duration d) {
-  return std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d);
-}
-
-}  // namespace
-
 GrpcPeerTransport::GrpcPeerTransport(const GrpcPeerOptions& options, const Directory* directory)
     : options_(options), directory_(directory) {
   grpc::SslCredentialsOptions tls;
@@ -85,7 +77,7 @@ void GrpcPeerTransport::Cancel() {
 
 absl::StatusOr<v1::CheckpointsResponse> GrpcPeerTransport::Checkpoints() {
   grpc::ClientContext context;
-  context.set_deadline(After(options_.call_timeout));
+  context.set_deadline(DeadlineIn(options_.call_timeout));
   if (!Track(&context)) {
     return absl::CancelledError("shutting down");
   }
@@ -101,7 +93,7 @@ absl::StatusOr<v1::CheckpointsResponse> GrpcPeerTransport::Checkpoints() {
 
 absl::StatusOr<PulledBatch> GrpcPeerTransport::Pull(const v1::PullRequest& request) {
   grpc::ClientContext context;
-  context.set_deadline(After(options_.pull_timeout));
+  context.set_deadline(DeadlineIn(options_.pull_timeout));
   if (!Track(&context)) {
     return absl::CancelledError("shutting down");
   }
@@ -135,7 +127,7 @@ absl::StatusOr<PulledBatch> GrpcPeerTransport::Pull(const v1::PullRequest& reque
 absl::Status GrpcPeerTransport::Watch(
     const std::function<void(const v1::CheckpointsResponse&)>& on_update) {
   grpc::ClientContext context;
-  context.set_deadline(After(options_.watch_timeout));
+  context.set_deadline(DeadlineIn(options_.watch_timeout));
   if (!Track(&context)) {
     return absl::CancelledError("shutting down");
   }

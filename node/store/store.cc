@@ -72,6 +72,18 @@ void PutCells(WriteBatch& batch, absl::string_view origin, absl::string_view per
 
 }  // namespace
 
+template <typename Message>
+absl::StatusOr<Message> Store::GetValue(StoreTable table, absl::string_view key,
+                                        absl::string_view what) {
+  std::string value;
+  absl::Status s = engine_->Get(table, key, &value);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError(absl::StrCat("no ", what));
+  }
+  OTS_RETURN_IF_ERROR(s);
+  return ParseValue<Message>(value, what);
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
   RocksDbOptions rocks;
   rocks.read_only = options.read_only;
@@ -154,13 +166,8 @@ absl::StatusOr<uint64_t> Store::LogSize(absl::string_view origin) {
 }
 
 absl::StatusOr<v1::LogEntry> Store::GetLogEntry(absl::string_view origin, uint64_t index) {
-  std::string value;
-  absl::Status s = engine_->Get(StoreTable::kLogs, OriginKey(origin, index), &value);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat("log of ", origin, " has no entry ", index));
-  }
-  OTS_RETURN_IF_ERROR(s);
-  return ParseValue<v1::LogEntry>(value, absl::StrCat("log of ", origin, ", entry ", index));
+  return GetValue<v1::LogEntry>(StoreTable::kLogs, OriginKey(origin, index),
+                                absl::StrCat("entry ", index, " in the log of ", origin));
 }
 
 absl::StatusOr<std::vector<v1::LogEntry>> Store::ReadLog(absl::string_view origin) {
@@ -196,16 +203,14 @@ absl::StatusOr<std::vector<v1::LogEntry>> Store::ReadLogRange(absl::string_view 
 
 absl::StatusOr<std::optional<v1::CurrentEntry>> Store::GetCurrent(absl::string_view origin,
                                                                   absl::string_view period) {
-  std::string value;
-  absl::Status s = engine_->Get(StoreTable::kCurrent, absl::StrCat(origin, "/", period), &value);
-  if (absl::IsNotFound(s)) {
+  absl::StatusOr<v1::CurrentEntry> entry =
+      GetValue<v1::CurrentEntry>(StoreTable::kCurrent, absl::StrCat(origin, "/", period),
+                                 absl::StrCat("current view of ", origin, " ", period));
+  if (absl::IsNotFound(entry.status())) {
     return std::optional<v1::CurrentEntry>();
   }
-  OTS_RETURN_IF_ERROR(s);
-  OTS_ASSIGN_OR_RETURN(
-      v1::CurrentEntry entry,
-      ParseValue<v1::CurrentEntry>(value, absl::StrCat("current view of ", origin, " ", period)));
-  return std::optional<v1::CurrentEntry>(std::move(entry));
+  OTS_RETURN_IF_ERROR(entry.status());
+  return std::optional<v1::CurrentEntry>(*std::move(entry));
 }
 
 absl::Status Store::ForEachCurrent(
@@ -313,14 +318,8 @@ absl::StatusOr<v1::StoredCheckpoint> Store::LatestCheckpoint(absl::string_view o
 }
 
 absl::StatusOr<v1::StoredCheckpoint> Store::GetCheckpoint(absl::string_view origin, uint64_t size) {
-  std::string value;
-  absl::Status s = engine_->Get(StoreTable::kCheckpoints, OriginKey(origin, size), &value);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat("no checkpoint of ", origin, " at size ", size));
-  }
-  OTS_RETURN_IF_ERROR(s);
-  return ParseValue<v1::StoredCheckpoint>(value,
-                                          absl::StrCat("checkpoint of ", origin, " size ", size));
+  return GetValue<v1::StoredCheckpoint>(StoreTable::kCheckpoints, OriginKey(origin, size),
+                                        absl::StrCat("checkpoint of ", origin, " at size ", size));
 }
 
 absl::StatusOr<size_t> Store::AddCosignatures(absl::string_view origin, uint64_t size,

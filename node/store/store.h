@@ -181,6 +181,9 @@ class Store {
   const std::string& where() const { return engine_->where(); }
 
  private:
+  // The value of `key` in `table`, parsed: NOT_FOUND "no <what>", DATA_LOSS if it does not parse.
+  template <typename Message>
+  absl::StatusOr<Message> GetValue(StoreTable table, absl::string_view key, absl::string_view what);
   // Writes `batch` with a synced WAL and wakes the watchers.
   absl::Status Commit(WriteBatch& batch);
   void NoteChange();

@@ -65,7 +65,7 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
                                                absl::string_view text) {
   v1::NodeConfig config;
   OTS_RETURN_IF_ERROR(ParseText(file_name, text, &config));
-  const bool secretariat = config.origin() == "OTS";
+  const bool secretariat = config.origin() == kSecretariatCode;
   if (!secretariat && !IsFederationState(config.origin())) {
     return absl::InvalidArgumentError(
         absl::StrCat(file_name, ": origin \"", config.origin(),

@@ -2,29 +2,23 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/ed25519.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
+#include "google/protobuf/text_format.h"
 #include "node/model/codes.h"
 #include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
+#include "proto/config.pb.h"
 
 namespace ots {
 namespace {
-
-absl::Status MakeDir(const std::string& path) {
-  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat(path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
 
 bool IsIpLiteral(absl::string_view host) {
   if (host.find(':') != absl::string_view::npos) {
@@ -74,23 +68,47 @@ absl::StatusOr<PrivateKey> WriteSigningKey(const std::string& dir, const std::st
   return key;
 }
 
-std::string ClientConfigText(const std::string& member, const std::string& endpoint,
-                             const std::string& server_name, const std::string& identity) {
-  return absl::StrCat("# ots-ctl client configuration: ", identity, " of ", member,
-                      ", written by pki init.\n", "member: \"", member, "\"\n", "node_address: \"",
-                      endpoint, "\"\n", "node_name: \"", server_name, "\"\n",
-                      "tls {\n  cert_file: \"", identity, ".pem\"\n  key_file: \"", identity,
-                      ".key\"\n  ca_file: \"../ca/ca.pem\"\n}\n");
+// Writes `config` as protobuf text, after a comment line saying what it is.
+absl::Status WriteConfig(const std::string& path, absl::string_view comment,
+                         const google::protobuf::Message& config) {
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(config, &text)) {
+    return absl::InternalError(absl::StrCat(path, ": cannot print the configuration"));
+  }
+  return WritePublicFile(path, absl::StrCat("# ", comment, ", written by pki init.\n", text));
 }
 
-}  // namespace
-
-std::string NodeServerName(absl::string_view code, absl::string_view federation) {
-  return absl::StrCat(absl::AsciiStrToLower(code), ".node.", federation);
+// A client configuration of `member`'s `identity` (operator, auditor).
+v1::ClientConfig ClientConfigFor(const std::string& member, const std::string& endpoint,
+                                 const std::string& server_name, const std::string& identity) {
+  v1::ClientConfig config;
+  config.set_member(member);
+  config.set_node_address(endpoint);
+  config.set_node_name(server_name);
+  config.mutable_tls()->set_cert_file(identity + ".pem");
+  config.mutable_tls()->set_key_file(identity + ".key");
+  config.mutable_tls()->set_ca_file("../ca/ca.pem");
+  return config;
 }
 
-absl::Status InitPki(const PkiOptions& options, const Clock& clock,
-                     std::vector<std::string>* out_summary) {
+// What writing a federation shares across its steps.
+struct PkiRun {
+  const PkiOptions& options;
+  absl::Time not_before;  // backdated a little: a peer whose clock is slightly behind accepts
+  absl::Time not_after;
+  std::optional<TlsKey> ca_key;
+  std::optional<Certificate> ca;
+  std::vector<std::string>* summary;
+
+  void Say(std::string line) {
+    if (summary != nullptr) {
+      summary->push_back(std::move(line));
+    }
+  }
+};
+
+// The member codes to create, the Secretariat first. INVALID_ARGUMENT on a bad or repeated code.
+absl::StatusOr<std::vector<std::string>> MemberCodes(const PkiOptions& options) {
   if (options.states.empty() && !options.secretariat) {
     return absl::InvalidArgumentError("pki init: no members (give --states and/or --secretariat)");
   }
@@ -108,17 +126,22 @@ absl::Status InitPki(const PkiOptions& options, const Clock& clock,
     }
     codes.push_back(s);
   }
+  return codes;
+}
+
+// Each member's endpoint: the Secretariat at base_port, the states after it, unless overridden.
+absl::StatusOr<std::map<std::string, std::string>> Endpoints(
+    const PkiOptions& options, const std::vector<std::string>& codes) {
   std::map<std::string, std::string> endpoints;
   int next_port = options.base_port + 1;
+  const std::string host = options.host.find(':') != std::string::npos
+                               ? absl::StrCat("[", options.host, "]")
+                               : options.host;
   for (const std::string& code : codes) {
     auto it = options.endpoints.find(code);
     const int port = code == kSecretariatCode ? options.base_port : next_port++;
-    std::string endpoint = it != options.endpoints.end()
-                               ? it->second
-                               : absl::StrCat(options.host.find(':') != std::string::npos
-                                                  ? absl::StrCat("[", options.host, "]")
-                                                  : options.host,
-                                              ":", port);
+    std::string endpoint =
+        it != options.endpoints.end() ? it->second : absl::StrCat(host, ":", port);
     OTS_RETURN_IF_ERROR(SplitEndpoint(endpoint).status());
     endpoints[code] = endpoint;
   }
@@ -128,134 +151,162 @@ absl::Status InitPki(const PkiOptions& options, const Clock& clock,
           absl::StrCat("pki init: endpoint given for ", code, ", which is not being created"));
     }
   }
+  return endpoints;
+}
 
-  const std::string& out = options.out_dir;
-  OTS_RETURN_IF_ERROR(MakeDir(out));
+// The federation CA in `out`/ca. ALREADY_EXISTS if there is one: keys are never overwritten.
+absl::Status WriteCa(PkiRun& run, const std::string& out) {
   const std::string ca_dir = out + "/ca";
   struct stat st;
   if (stat(ca_dir.c_str(), &st) == 0) {
     return absl::AlreadyExistsError(
         absl::StrCat(ca_dir, ": already holds a federation CA; pki init never overwrites keys"));
   }
-  OTS_RETURN_IF_ERROR(MakeDir(ca_dir));
-  const absl::Time now = clock.Now();
-  // Backdated a little so that a peer whose clock runs slightly behind accepts new certificates.
-  const absl::Time not_before = now - absl::Hours(1);
-  const absl::Time not_after = now + options.validity;
+  OTS_RETURN_IF_ERROR(MakeDirectory(ca_dir, 0755));
+  CertificateSpec spec;
+  spec.common_name = absl::StrCat(run.options.federation, " federation CA");
+  spec.organization = run.options.federation;
+  spec.is_ca = true;
+  spec.not_before = run.not_before;
+  spec.not_after = run.not_after + absl::Hours(24);
+  OTS_ASSIGN_OR_RETURN(run.ca_key, TlsKey::Generate());
+  OTS_ASSIGN_OR_RETURN(run.ca, IssueCertificate(spec, *run.ca_key, nullptr, *run.ca_key));
+  OTS_RETURN_IF_ERROR(run.ca_key->SavePemFile(ca_dir + "/ca.key"));
+  OTS_RETURN_IF_ERROR(WritePublicFile(ca_dir + "/ca.pem", run.ca->ToPem()));
+  run.Say(absl::StrCat(ca_dir, "/: federation CA (ca.pem, ca.key)"));
+  return absl::OkStatus();
+}
 
-  CertificateSpec ca_spec;
-  ca_spec.common_name = absl::StrCat(options.federation, " federation CA");
-  ca_spec.organization = options.federation;
-  ca_spec.is_ca = true;
-  ca_spec.not_before = not_before;
-  ca_spec.not_after = not_after + absl::Hours(24);
-  OTS_ASSIGN_OR_RETURN(TlsKey ca_key, TlsKey::Generate());
-  OTS_ASSIGN_OR_RETURN(Certificate ca, IssueCertificate(ca_spec, ca_key, nullptr, ca_key));
-  OTS_RETURN_IF_ERROR(ca_key.SavePemFile(ca_dir + "/ca.key"));
-  OTS_RETURN_IF_ERROR(WritePublicFile(ca_dir + "/ca.pem", ca.ToPem()));
-  if (out_summary != nullptr) {
-    out_summary->push_back(absl::StrCat(ca_dir, "/: federation CA (ca.pem, ca.key)"));
+// One TLS identity of `code` (`name`: node, operator, auditor) in `dir`, listed in `m`.
+absl::Status WriteTlsIdentity(const PkiRun& run, const std::string& dir, const std::string& code,
+                              const std::string& endpoint, v1::TlsIdentity::Kind kind,
+                              const std::string& name, v1::Member* m) {
+  const bool server = kind == v1::TlsIdentity::NODE;
+  CertificateSpec spec;
+  spec.common_name = absl::StrCat(code, " ", name);
+  spec.organization = run.options.federation;
+  spec.client_auth = true;
+  spec.server_auth = server;
+  if (server) {
+    spec.dns_names.push_back(NodeServerName(code, run.options.federation));
+    OTS_ASSIGN_OR_RETURN(auto host_port, SplitEndpoint(endpoint));
+    if (IsIpLiteral(host_port.first)) {
+      spec.ip_addresses.push_back(host_port.first);
+    } else {
+      spec.dns_names.push_back(host_port.first);
+    }
   }
+  spec.not_before = run.not_before;
+  spec.not_after = run.not_after;
+  OTS_ASSIGN_OR_RETURN(std::string spki, WriteIdentity(dir, name, spec, *run.ca, *run.ca_key));
+  v1::TlsIdentity* id = m->add_tls_identities();
+  id->set_kind(kind);
+  id->set_spki_sha256(spki);
+  id->set_common_name(spec.common_name);
+  return absl::OkStatus();
+}
+
+// One signing key of `dir` (`name`: log, witness), listed in `entry` with its validity.
+absl::Status WriteListedKey(const PkiRun& run, const std::string& dir, const std::string& name,
+                            v1::PublicKeyEntry* entry) {
+  OTS_ASSIGN_OR_RETURN(PrivateKey key, WriteSigningKey(dir, name));
+  entry->set_ed25519(key.public_key().raw());
+  entry->set_valid_from(Rfc3339(run.not_before));
+  entry->set_valid_until(Rfc3339(run.not_after));
+  return absl::OkStatus();
+}
+
+// Everything of one member in `out`/<code>: its TLS identities, log and witness keys and
+// configurations, and its entry `m` of the bundle.
+absl::Status WriteMember(PkiRun& run, const std::string& out, const std::string& code,
+                         const std::string& endpoint, const std::vector<std::string>& codes,
+                         v1::Member* m) {
+  const bool secretariat = code == kSecretariatCode;
+  const std::string dir = absl::StrCat(out, "/", absl::AsciiStrToLower(code));
+  OTS_RETURN_IF_ERROR(MakeDirectory(dir, 0755));
+  m->set_code(code);
+  m->set_role(secretariat                    ? v1::SECRETARIAT
+              : code == "HU" || code == "TM" ? v1::OBSERVER
+                                             : v1::MEMBER);
+  m->set_endpoint(endpoint);
+  for (const std::string& other : codes) {
+    if (other != code) {
+      m->add_share_with(other);
+    }
+  }
+  OTS_RETURN_IF_ERROR(WriteTlsIdentity(run, dir, code, endpoint, v1::TlsIdentity::NODE, "node", m));
+  if (!secretariat) {
+    OTS_RETURN_IF_ERROR(
+        WriteTlsIdentity(run, dir, code, endpoint, v1::TlsIdentity::OPERATOR, "operator", m));
+  }
+  OTS_RETURN_IF_ERROR(
+      WriteTlsIdentity(run, dir, code, endpoint, v1::TlsIdentity::AUDITOR, "auditor", m));
+
+  v1::NodeConfig node;
+  node.set_origin(code);
+  node.set_data_dir("data");
+  if (!secretariat) {
+    OTS_RETURN_IF_ERROR(WriteListedKey(run, dir, "log", m->add_log_keys()));
+    node.set_log_key_file("log.key");
+  }
+  OTS_RETURN_IF_ERROR(WriteListedKey(run, dir, "witness", m->add_witness_keys()));
+  node.set_witness_key_file("witness.key");
+  node.set_listen_address(endpoint);
+  node.mutable_tls()->set_cert_file("node.pem");
+  node.mutable_tls()->set_key_file("node.key");
+  node.mutable_tls()->set_ca_file("../ca/ca.pem");
+  node.set_trust_bundle_file("../federation/trust-bundle.json");
+  node.set_bundle_public_key_file("../federation/bundle.pub.pem");
+  OTS_RETURN_IF_ERROR(
+      WriteConfig(dir + "/node.textproto", absl::StrCat("ots-node configuration of ", code), node));
+  const std::string server_name = NodeServerName(code, run.options.federation);
+  for (const char* identity : {"operator", "auditor"}) {
+    if (secretariat && std::string(identity) == "operator") {
+      continue;  // the Secretariat submits nothing
+    }
+    OTS_RETURN_IF_ERROR(
+        WriteConfig(absl::StrCat(dir, "/", identity, ".textproto"),
+                    absl::StrCat("ots-ctl client configuration: ", identity, " of ", code),
+                    ClientConfigFor(code, endpoint, server_name, identity)));
+  }
+  run.Say(absl::StrCat(dir, "/: ", code, " at ", endpoint, " (node.textproto",
+                       secretariat ? "" : ", operator.textproto",
+                       ", auditor.textproto, keys and certificates)"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string NodeServerName(absl::string_view code, absl::string_view federation) {
+  return absl::StrCat(absl::AsciiStrToLower(code), ".node.", federation);
+}
+
+absl::Status InitPki(const PkiOptions& options, const Clock& clock,
+                     std::vector<std::string>* out_summary) {
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> codes, MemberCodes(options));
+  OTS_ASSIGN_OR_RETURN(auto endpoints, Endpoints(options, codes));
+  const std::string& out = options.out_dir;
+  OTS_RETURN_IF_ERROR(MakeDirectory(out, 0755));
+  const absl::Time now = clock.Now();
+  PkiRun run{options, now - absl::Hours(1), now + options.validity, {}, {}, out_summary};
+  OTS_RETURN_IF_ERROR(WriteCa(run, out));
 
   v1::TrustBundle bundle;
   bundle.set_federation(options.federation);
   bundle.set_version(1);
   bundle.set_issued_at(Rfc3339(now));
   for (const std::string& code : codes) {
-    const bool secretariat = code == kSecretariatCode;
-    const std::string dir = absl::StrCat(out, "/", absl::AsciiStrToLower(code));
-    OTS_RETURN_IF_ERROR(MakeDir(dir));
-    const std::string& endpoint = endpoints[code];
-    OTS_ASSIGN_OR_RETURN(auto host_port, SplitEndpoint(endpoint));
-    const std::string server_name = NodeServerName(code, options.federation);
-
-    v1::Member* m = bundle.add_members();
-    m->set_code(code);
-    m->set_role(secretariat                    ? v1::SECRETARIAT
-                : code == "HU" || code == "TM" ? v1::OBSERVER
-                                               : v1::MEMBER);
-    m->set_endpoint(endpoint);
-    for (const std::string& other : codes) {
-      if (other != code) {
-        m->add_share_with(other);
-      }
-    }
-
-    auto add_identity = [&](v1::TlsIdentity::Kind kind, const std::string& name,
-                            bool server) -> absl::Status {
-      CertificateSpec spec;
-      spec.common_name = absl::StrCat(code, " ", name);
-      spec.organization = options.federation;
-      spec.client_auth = true;
-      spec.server_auth = server;
-      if (server) {
-        spec.dns_names.push_back(server_name);
-        if (IsIpLiteral(host_port.first)) {
-          spec.ip_addresses.push_back(host_port.first);
-        } else {
-          spec.dns_names.push_back(host_port.first);
-        }
-      }
-      spec.not_before = not_before;
-      spec.not_after = not_after;
-      OTS_ASSIGN_OR_RETURN(std::string spki, WriteIdentity(dir, name, spec, ca, ca_key));
-      v1::TlsIdentity* id = m->add_tls_identities();
-      id->set_kind(kind);
-      id->set_spki_sha256(spki);
-      id->set_common_name(spec.common_name);
-      return absl::OkStatus();
-    };
-    OTS_RETURN_IF_ERROR(add_identity(v1::TlsIdentity::NODE, "node", /*server=*/true));
-    if (!secretariat) {
-      OTS_RETURN_IF_ERROR(add_identity(v1::TlsIdentity::OPERATOR, "operator", false));
-    }
-    OTS_RETURN_IF_ERROR(add_identity(v1::TlsIdentity::AUDITOR, "auditor", false));
-
-    auto add_key = [&](const PrivateKey& key, v1::PublicKeyEntry* e) {
-      e->set_ed25519(key.public_key().raw());
-      e->set_valid_from(Rfc3339(not_before));
-      e->set_valid_until(Rfc3339(not_after));
-    };
-    std::string node_config =
-        absl::StrCat("# ots-node configuration of ", code, ", written by pki init.\n", "origin: \"",
-                     code, "\"\n", "data_dir: \"data\"\n");
-    if (!secretariat) {
-      OTS_ASSIGN_OR_RETURN(PrivateKey log_key, WriteSigningKey(dir, "log"));
-      add_key(log_key, m->add_log_keys());
-      absl::StrAppend(&node_config, "log_key_file: \"log.key\"\n");
-    }
-    OTS_ASSIGN_OR_RETURN(PrivateKey witness_key, WriteSigningKey(dir, "witness"));
-    add_key(witness_key, m->add_witness_keys());
-    absl::StrAppend(&node_config, "witness_key_file: \"witness.key\"\n", "listen_address: \"",
-                    endpoint, "\"\n",
-                    "tls {\n  cert_file: \"node.pem\"\n  key_file: \"node.key\"\n"
-                    "  ca_file: \"../ca/ca.pem\"\n}\n",
-                    "trust_bundle_file: \"../federation/trust-bundle.json\"\n",
-                    "bundle_public_key_file: \"../federation/bundle.pub.pem\"\n");
-    OTS_RETURN_IF_ERROR(WritePublicFile(dir + "/node.textproto", node_config));
-    if (!secretariat) {
-      OTS_RETURN_IF_ERROR(WritePublicFile(
-          dir + "/operator.textproto", ClientConfigText(code, endpoint, server_name, "operator")));
-    }
-    OTS_RETURN_IF_ERROR(WritePublicFile(dir + "/auditor.textproto",
-                                        ClientConfigText(code, endpoint, server_name, "auditor")));
-    if (out_summary != nullptr) {
-      out_summary->push_back(absl::StrCat(dir, "/: ", code, " at ", endpoint, " (node.textproto",
-                                          secretariat ? "" : ", operator.textproto",
-                                          ", auditor.textproto, keys and certificates)"));
-    }
+    OTS_RETURN_IF_ERROR(WriteMember(run, out, code, endpoints[code], codes, bundle.add_members()));
   }
 
   const std::string fed_dir = out + "/federation";
-  OTS_RETURN_IF_ERROR(MakeDir(fed_dir));
+  OTS_RETURN_IF_ERROR(MakeDirectory(fed_dir, 0755));
   OTS_ASSIGN_OR_RETURN(PrivateKey bundle_key, WriteSigningKey(fed_dir, "bundle"));
   OTS_ASSIGN_OR_RETURN(std::string signed_bundle, SignTrustBundle(bundle, bundle_key));
   OTS_RETURN_IF_ERROR(WritePublicFile(fed_dir + "/trust-bundle.json", signed_bundle));
-  if (out_summary != nullptr) {
-    out_summary->push_back(absl::StrCat(fed_dir,
-                                        "/: signed trust bundle version 1 (trust-bundle.json), "
-                                        "its signing key (bundle.key, bundle.pub.pem)"));
-  }
+  run.Say(absl::StrCat(fed_dir,
+                       "/: signed trust bundle version 1 (trust-bundle.json), its signing key "
+                       "(bundle.key, bundle.pub.pem)"));
   return absl::OkStatus();
 }
 

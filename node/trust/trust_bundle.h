@@ -11,13 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
+#include "node/model/codes.h"
+#include "node/model/envelope.h"
 #include "proto/bundle.pb.h"
 
 namespace ots {
-
-constexpr absl::string_view kTrustBundlePayloadType = "application/vnd.ots.trust-bundle.v1";
-// The code of the Secretariat in the bundle.
-constexpr absl::string_view kSecretariatCode = "OTS";
 
 // Checks that `bundle` is usable: a federation name and version; member codes unique, each a
 // federation state (AZ KZ KG TR UZ HU TM) with role MEMBER or OBSERVER, or "OTS" with role

@@ -13,6 +13,7 @@
 #include "crypto/merkle.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
+#include "node/model/envelope.h"
 #include "node/model/return_header.h"
 #include "node/store/store.h"
 #include "tests/fakes/fake_clock.h"
