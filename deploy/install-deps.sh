@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev rocksdb-tools
   libabsl-dev libssl-dev openssl
-  catch2
+  catch2 libcli11-dev
   clang libclang-rt-14-dev
   xxd
 )

@@ -7,16 +7,12 @@
 #ifndef OTS_NODE_QUERY_CONSOLIDATE_H_
 #define OTS_NODE_QUERY_CONSOLIDATE_H_
 
-#include <cstdint>
 #include <functional>
-#include <map>
-#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "node/log/origin_log.h"
-#include "node/query/query.h"
 #include "proto/services.pb.h"
 
 namespace ots {
@@ -53,25 +49,6 @@ absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request)
 absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     OriginLogs& logs, const v1::ConsolidatedRequest& request,
     const std::function<bool(absl::string_view origin)>& may_see);
-
-// Parses the --at argument "AZ=3,KZ=2" (origin=log size, comma separated). INVALID_ARGUMENT
-// naming the part on a missing '=', an origin given twice, or a size that is not a positive
-// decimal number.
-absl::StatusOr<std::map<std::string, uint64_t>> ParseAtSizes(absl::string_view spec);
-
-// The --at argument that recomputes `table`: "AZ=3,KG=4,KZ=2", from its checkpoints.
-std::string FormatAtSizes(const v1::ConsolidatedResponse& table);
-
-// Renders `table` (docs/returns.md, "Consolidated table"):
-//   kTable: a title line, the matrix (rows = states, columns = citizenships, a final _T column
-//           and _T row of totals; derived totals end in '*', explained by a legend; blank where
-//           nothing is reported), the checkpoints, the --at argument and the notes.
-//   kCsv:   "REF_AREA,CITIZEN,OBS_VALUE,DERIVED", one line per figure, then per row its total
-//           (CITIZEN=_T), per column its total (REF_AREA=_T) and the grand total (_T,_T).
-//           Checkpoints and notes are not part of the CSV.
-//   kJson:  one object with the request, citizens, rows, column_totals, grand_total,
-//           checkpoints, at and notes, keys in a fixed order.
-std::string RenderConsolidated(const v1::ConsolidatedResponse& table, TableFormat format);
 
 }  // namespace ots
 

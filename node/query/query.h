@@ -1,5 +1,6 @@
 // Queries over the current view (the latest revision of every origin and period): cells by any
-// dimension filter, and totals grouped by any dimensions, rendered as a table, CSV or JSON.
+// dimension filter, and totals grouped by any dimensions, as tables of text fields (ots-ctl
+// renders them: node/cli/render.h).
 #ifndef OTS_NODE_QUERY_QUERY_H_
 #define OTS_NODE_QUERY_QUERY_H_
 
@@ -47,11 +48,11 @@ absl::StatusOr<std::vector<int>> ColumnsByName(const std::vector<std::string>& n
 // column or OBS_VALUE.
 absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec);
 
-// A rendered result: column names and rows of text fields.
+// A query's result: column names and rows of text fields.
 struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
-  // What the reader must know about the rows (groups left out, and why); not rendered.
+  // What the reader must know about the rows (groups left out, and why); not part of them.
   std::vector<std::string> notes;
 };
 
@@ -71,18 +72,6 @@ absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);
 // gives a sound total (categories of stay overlap) the group is left out and `notes` says so.
 absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
                                   const std::vector<int>& group_by);
-
-enum class TableFormat { kTable, kCsv, kJson };
-// "table", "csv" or "json"; INVALID_ARGUMENT otherwise.
-absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name);
-// Renders `t`. JSON is an array of objects, OBS_VALUE as a number.
-std::string RenderTable(const Table& t, TableFormat format);
-
-// `s` as a JSON string literal, quotes included; '"', '\' and control characters escaped.
-std::string JsonString(absl::string_view s);
-// `s` as one RFC 4180 CSV field: quoted, its quotes doubled, if it holds a comma, quote or line
-// break; as it is otherwise.
-std::string CsvField(absl::string_view s);
 
 }  // namespace ots
 

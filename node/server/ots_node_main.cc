@@ -1,23 +1,30 @@
 // ots-node: the national node daemon (and, with origin "OTS", the Secretariat's). This file only
 // parses flags, loads the configuration and wires the real clock, logger and signals.
 //
-//   ots-node --config FILE [--listen HOST:PORT] [--ready-file FILE]
+//   ots-node --config FILE [--listen HOST:PORT] [--ready-file FILE]   (also --help, --version)
 //
-// --ready-file: written (atomically) with the address listened on once the node serves; tests
-// and scripts wait for it instead of sleeping. Exit codes: 0 stopped cleanly, 1 the
-// configuration or what it names is unusable, 2 usage.
+// A flag's value may follow it or be joined to it (--config=FILE). --ready-file: written
+// (atomically) with the address listened on once the node serves; tests and scripts wait for it
+// instead of sleeping. Exit codes: 0 stopped cleanly, 1 the configuration or what it names is
+// unusable, 2 usage (one line on stderr).
 #include <grpc/support/log.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "crypto/files.h"
 #include "node/base/clock.h"
 #include "node/base/event_log.h"
+#include "node/base/version.h"
 #include "node/rpc/tls.h"
 #include "node/server/node_server.h"
 #include "node/trust/config.h"
@@ -38,43 +45,54 @@ void GrpcLog(gpr_log_func_args* args) {
   logger->Log(level, "-", absl::StrCat("grpc: ", args->message));
 }
 
-int Usage(absl::string_view message) {
-  std::fprintf(stderr,
-               "ots-node: %.*s\n\nusage: ots-node --config FILE [--listen HOST:PORT] "
-               "[--ready-file FILE]\n",
-               static_cast<int>(message.size()), message.data());
-  return 2;
-}
-
-bool WriteReadyFile(const std::string& path, const std::string& address) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) {
-    return false;
+// A command line ots-node cannot use: one line naming the problem, and exit code 2.
+int Usage(const CLI::App& app, const CLI::ParseError& e) {
+  std::string problem = e.what();
+  // An argument no flag took explains most errors (a misspelt flag leaves the right one missing).
+  const std::vector<std::string> extra = app.remaining();
+  auto arg =
+      std::find_if(extra.begin(), extra.end(), [](const std::string& a) { return a != "--"; });
+  if (arg != extra.end()) {
+    problem = absl::StartsWith(*arg, "-")
+                  ? absl::StrCat("unknown flag ", arg->substr(0, arg->find('=')))
+                  : absl::StrCat("unexpected argument \"", *arg, "\"");
+  } else if (absl::EndsWith(problem, " missing")) {  // "--config: 1 required FILE missing"
+    problem = absl::StrCat(problem.substr(0, problem.find(':')), " needs a value");
   }
-  bool ok = std::fprintf(f, "%s\n", address.c_str()) > 0;
-  ok = std::fclose(f) == 0 && ok;
-  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+  std::fprintf(stderr, "ots-node: %s (run 'ots-node --help')\n", problem.c_str());
+  return 2;
 }
 
 int Main(int argc, char** argv) {
   std::string config_path, listen, ready_file;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    std::string* target = flag == "--config"       ? &config_path
-                          : flag == "--listen"     ? &listen
-                          : flag == "--ready-file" ? &ready_file
-                                                   : nullptr;
-    if (target == nullptr) {
-      return Usage(absl::StrCat("unknown argument \"", flag, "\""));
-    }
-    if (i + 1 >= argc) {
-      return Usage(absl::StrCat(flag, " needs a value"));
-    }
-    *target = argv[++i];
-  }
-  if (config_path.empty()) {
-    return Usage("--config is required");
+  CLI::App app(
+      "The node of one state of the OTS Migration Exchange (with origin OTS, the Secretariat's):\n"
+      "it stores and signs its state's returns, replicates and witnesses the other members' logs,\n"
+      "and serves them over gRPC with mutual TLS, as its configuration says.",
+      "ots-node");
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.set_version_flag("--version", VersionLine("ots-node"), "print the version and exit");
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--config", config_path, "node configuration (NodeConfig, protobuf text)")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("--listen", listen, "listen here instead (127.0.0.1:0 picks a free port)")
+      ->type_name("HOST:PORT");
+  app.add_option("--ready-file", ready_file, "write the address listened on here once serving")
+      ->type_name("FILE");
+  app.footer(
+      "Stops on SIGTERM or SIGINT. Exit codes: 0 stopped cleanly, 1 the configuration or what\n"
+      "it names is unusable, 2 usage.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::CallForVersion& version) {
+    std::printf("%s\n", version.what());
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return Usage(app, e);
   }
 
   // Signals are taken by sigwait below; block them before any thread exists so every thread
@@ -110,10 +128,13 @@ int Main(int argc, char** argv) {
     logger.Log(LogLevel::kError, "-", absl::StrCat("fatal: ", server.status().message()));
     return 1;
   }
-  if (!ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
-    logger.Log(LogLevel::kError, "-",
-               absl::StrCat("fatal: cannot write ", ready_file, ": ", std::strerror(errno)));
-    return 1;
+  if (!ready_file.empty()) {
+    absl::Status written =
+        WriteFileReplacing(ready_file, absl::StrCat((*server)->address(), "\n"), 0644);
+    if (!written.ok()) {
+      logger.Log(LogLevel::kError, "-", absl::StrCat("fatal: ", written.message()));
+      return 1;
+    }
   }
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -1,9 +1,12 @@
 // The consolidated table (node/consolidate.h) on a real RocksDB holding the logs of several
 // states, as a Secretariat's folder does: figures, reported and derived totals, revisions and
-// the log sizes a table is computed at, visibility, errors, overflow and rendering.
+// the log sizes a table is computed at, visibility, errors and overflow (its rendering:
+// tests/node/cli/render_test.cc).
 #include "node/query/consolidate.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +16,7 @@
 #include "crypto/note.h"
 #include "node/log/names.h"
 #include "node/log/publisher.h"
+#include "node/model/envelope.h"
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
 #include "tests/fakes/copy_log.h"
@@ -131,6 +135,15 @@ bool HasNote(const v1::ConsolidatedResponse& t, const std::string& text) {
   return false;
 }
 
+// Each considered origin's log size, as the table's checkpoints give them (its at_sizes).
+std::map<std::string, uint64_t> AtSizes(const v1::ConsolidatedResponse& t) {
+  std::map<std::string, uint64_t> out;
+  for (const v1::OriginStatus& s : t.checkpoints()) {
+    out[s.origin()] = s.log_size();
+  }
+  return out;
+}
+
 std::string StoredNote(Store& store, const std::string& origin, uint64_t size) {
   std::string note;
   REQUIRE(store
@@ -178,7 +191,7 @@ TEST_CASE("consolidated table of the latest returns: figures and totals", "[cons
   CHECK(t->checkpoints(1).log_size() == 1);
   CHECK(t->checkpoints(2).origin() == "KZ");
   CHECK(t->checkpoints(2).checkpoint_note() == StoredNote(*f.sec, "KZ", 1));
-  CHECK(FormatAtSizes(*t) == "AZ=3,KG=1,KZ=1");
+  CHECK(AtSizes(*t) == std::map<std::string, uint64_t>{{"AZ", 3}, {"KG", 1}, {"KZ", 1}});
 
   // Everything visible: TR gets its row and its columns.
   t = ConsolidateIn(*f.sec, Request("2020"), [](absl::string_view) { return true; });
@@ -202,7 +215,7 @@ TEST_CASE("at_sizes recomputes the table as it was at those log sizes", "[consol
   CHECK(TotalsText(*t) == std::vector<std::string>{"20*", "7*", "600*", "657*"});
   CHECK(t->checkpoints(0).log_size() == 1);
   CHECK(t->checkpoints(0).checkpoint_note() == StoredNote(*f.sec, "AZ", 1));
-  CHECK(FormatAtSizes(*t) == "AZ=1,KG=1,KZ=1");
+  CHECK(AtSizes(*t) == std::map<std::string, uint64_t>{{"AZ", 1}, {"KG", 1}, {"KZ", 1}});
 
   // Size 2 adds AZ's 2019 return only: 2020 is still revision 1.
   (*request.mutable_at_sizes())["AZ"] = 2;
@@ -218,9 +231,8 @@ TEST_CASE("at_sizes recomputes the table as it was at those log sizes", "[consol
   REQUIRE(CopyLog(*f.az.store, *f.sec, "AZ").ok());
   REQUIRE(CopyLog(*f.kg.store, *f.sec, "KG").ok());
   v1::ConsolidatedRequest again = Request("2020");
-  absl::StatusOr<std::map<std::string, uint64_t>> at = ParseAtSizes(FormatAtSizes(*latest));
-  REQUIRE(at.ok());
-  again.mutable_at_sizes()->insert(at->begin(), at->end());
+  const std::map<std::string, uint64_t> at = AtSizes(*latest);
+  again.mutable_at_sizes()->insert(at.begin(), at.end());
   t = f.Table(again);
   REQUIRE(t.ok());
   CHECK(t->SerializeAsString() == latest->SerializeAsString());
@@ -427,146 +439,6 @@ TEST_CASE("stored cells or logs that do not match their header or checkpoint are
   CHECK(t.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(t.status().message(),
                           "log entries 0..0 of AZ do not hash to the root of its checkpoint"));
-}
-
-TEST_CASE("consolidated query: --at arguments parse strictly", "[consolidate]") {
-  absl::StatusOr<std::map<std::string, uint64_t>> at = ParseAtSizes("AZ=3,KZ=12");
-  REQUIRE(at.ok());
-  CHECK(*at == std::map<std::string, uint64_t>{{"AZ", 3}, {"KZ", 12}});
-  for (const char* bad : {"AZ", "AZ=", "=3", "AZ=0", "AZ=x", "AZ=-1", "AZ=+1", "AZ=1,AZ=2"}) {
-    INFO(bad);
-    CHECK_FALSE(ParseAtSizes(bad).ok());
-  }
-}
-
-// A hand-made table, so that its rendering can be compared byte for byte.
-v1::ConsolidatedResponse SampleTable() {
-  v1::ConsolidatedResponse t;
-  t.set_period("2020");
-  t.set_stay_cat("_T");
-  t.set_sex("_T");
-  t.set_age("_T");
-  t.add_citizens("KG");
-  t.add_citizens("UZ");
-  auto figure = [](uint64_t v, bool derived) {
-    v1::ConsolidatedResponse::Figure f;
-    f.set_has_value(true);
-    f.set_value(v);
-    f.set_derived(derived);
-    return f;
-  };
-  v1::ConsolidatedResponse::Row* az = t.add_rows();
-  az->set_ref_area("AZ");
-  *az->add_figures() = figure(2438, false);
-  *az->add_figures() = figure(16254, false);
-  *az->mutable_total() = figure(25000, false);
-  v1::ConsolidatedResponse::Row* kz = t.add_rows();
-  kz->set_ref_area("KZ");
-  kz->add_figures();
-  *kz->add_figures() = figure(7, false);
-  *kz->mutable_total() = figure(7, true);
-  *t.add_column_totals() = figure(2438, true);
-  *t.add_column_totals() = figure(16261, true);
-  *t.mutable_grand_total() = figure(25007, true);
-  v1::OriginStatus* cp = t.add_checkpoints();
-  cp->set_origin("AZ");
-  cp->set_log_size(3);
-  cp->set_checkpoint_note(
-      "ots-mx/log/AZ\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 "
-      "ots-mx/log/AZ AAAAAAAA\n");
-  cp = t.add_checkpoints();
-  cp->set_origin("KZ");
-  cp->set_log_size(1);
-  cp->set_checkpoint_note(
-      "ots-mx/log/KZ\n1\nAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n\n\xe2\x80\x94 "
-      "ots-mx/log/KZ AAAAAAAA\n");
-  t.add_notes("KG: no return for 2020 (log size 2)");
-  return t;
-}
-
-TEST_CASE("consolidated tables render as text, CSV and JSON", "[consolidate]") {
-  const v1::ConsolidatedResponse t = SampleTable();
-  CHECK(RenderConsolidated(t, TableFormat::kTable) ==
-        "Consolidated table: TIME_PERIOD=2020 STAY_CAT=_T SEX=_T AGE=_T (persons)\n"
-        "\n"
-        "REF_AREA    KG      UZ      _T\n"
-        "--------  ----   -----   -----\n"
-        "AZ        2438   16254   25000\n"
-        "KZ                   7       7*\n"
-        "--------  ----   -----   -----\n"
-        "_T        2438*  16261*  25007*\n"
-        "\n"
-        "2 states, 2 citizenships. Blank: not reported.\n"
-        "*: derived, the sum of the reported figures it totals, not a reported cell.\n"
-        "\n"
-        "Computed at these checkpoints (log size: root):\n"
-        "  AZ at size 3: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-        "  KZ at size 1: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"
-        "Recompute exactly with: --at AZ=3,KZ=1\n"
-        "\n"
-        "note: KG: no return for 2020 (log size 2)\n");
-  CHECK(RenderConsolidated(t, TableFormat::kCsv) ==
-        "REF_AREA,CITIZEN,OBS_VALUE,DERIVED\n"
-        "AZ,KG,2438,false\n"
-        "AZ,UZ,16254,false\n"
-        "AZ,_T,25000,false\n"
-        "KZ,UZ,7,false\n"
-        "KZ,_T,7,true\n"
-        "_T,KG,2438,true\n"
-        "_T,UZ,16261,true\n"
-        "_T,_T,25007,true\n");
-  CHECK(RenderConsolidated(t, TableFormat::kJson) ==
-        "{\n"
-        "  \"period\": \"2020\",\n"
-        "  \"stay_cat\": \"_T\",\n"
-        "  \"sex\": \"_T\",\n"
-        "  \"age\": \"_T\",\n"
-        "  \"citizens\": [\"KG\", \"UZ\"],\n"
-        "  \"rows\": [\n"
-        "    {\"ref_area\": \"AZ\", \"figures\": {\"KG\": {\"value\": 2438, \"derived\": false}, "
-        "\"UZ\": {\"value\": 16254, \"derived\": false}}, \"total\": {\"value\": 25000, "
-        "\"derived\": false}},\n"
-        "    {\"ref_area\": \"KZ\", \"figures\": {\"UZ\": {\"value\": 7, \"derived\": false}}, "
-        "\"total\": {\"value\": 7, \"derived\": true}}\n"
-        "  ],\n"
-        "  \"column_totals\": {\"KG\": {\"value\": 2438, \"derived\": true}, \"UZ\": {\"value\": "
-        "16261, \"derived\": true}},\n"
-        "  \"grand_total\": {\"value\": 25007, \"derived\": true},\n"
-        "  \"checkpoints\": [\n"
-        "    {\"origin\": \"AZ\", \"log_size\": 3, \"root\": "
-        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", \"checkpoint_note\": "
-        "\"ots-mx/log/"
-        "AZ\\u000a3\\u000aAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\\u000a\\u000a\xe2\x80\x94 "
-        "ots-mx/log/AZ "
-        "AAAAAAAA\\u000a\"},\n"
-        "    {\"origin\": \"KZ\", \"log_size\": 1, \"root\": "
-        "\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", \"checkpoint_note\": "
-        "\"ots-mx/log/"
-        "KZ\\u000a1\\u000aAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\\u000a\\u000a\xe2\x80\x94 "
-        "ots-mx/log/KZ "
-        "AAAAAAAA\\u000a\"}\n"
-        "  ],\n"
-        "  \"at\": \"AZ=3,KZ=1\",\n"
-        "  \"notes\": [\"KG: no return for 2020 (log size 2)\"]\n"
-        "}\n");
-
-  // No rows: no empty matrix, but why there is none.
-  v1::ConsolidatedResponse empty = t;
-  empty.clear_rows();
-  empty.clear_citizens();
-  empty.clear_column_totals();
-  empty.clear_grand_total();
-  CHECK(absl::StartsWith(RenderConsolidated(empty, TableFormat::kTable),
-                         "Consolidated table: TIME_PERIOD=2020 STAY_CAT=_T SEX=_T AGE=_T "
-                         "(persons)\n\nNo state has a cell of this category for 2020.\n\n"
-                         "Computed at these checkpoints"));
-  CHECK(RenderConsolidated(empty, TableFormat::kCsv) == "REF_AREA,CITIZEN,OBS_VALUE,DERIVED\n");
-  empty.clear_checkpoints();
-  empty.clear_notes();
-  CHECK(absl::StrContains(RenderConsolidated(empty, TableFormat::kTable),
-                          "No state's log is held here, or none shares its data with you."));
-  CHECK(absl::StrContains(RenderConsolidated(empty, TableFormat::kJson),
-                          "\"rows\": [],\n  \"column_totals\": {},\n  \"grand_total\": null"));
 }
 
 }  // namespace

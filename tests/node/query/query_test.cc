@@ -114,23 +114,6 @@ TEST_CASE("bad filters and columns are usage errors", "[query]") {
   CHECK(absl::StrContains(ParseCellFilter({"OBS_VALUE=3"}).status().message(), "OBS_VALUE=3"));
   CHECK(absl::StrContains(ParseCellFilter({"SEX="}).status().message(), "empty code"));
   CHECK_FALSE(ParseColumnList("SEX,NATION").ok());
-  CHECK_FALSE(ParseTableFormat("xml").ok());
-}
-
-TEST_CASE("tables render as aligned text, CSV and JSON", "[query]") {
-  Table t;
-  t.columns = {"CITIZEN", "OBS_VALUE"};
-  t.rows = {{"UZ", "16254"}, {"K\"G", "3"}};
-  CHECK(RenderTable(t, TableFormat::kCsv) == "CITIZEN,OBS_VALUE\nUZ,16254\n\"K\"\"G\",3\n");
-  CHECK(RenderTable(t, TableFormat::kJson) ==
-        "[\n  {\"CITIZEN\": \"UZ\", \"OBS_VALUE\": 16254},\n"
-        "  {\"CITIZEN\": \"K\\\"G\", \"OBS_VALUE\": 3}\n]\n");
-  CHECK(RenderTable(t, TableFormat::kTable) ==
-        "CITIZEN  OBS_VALUE\n"
-        "-------  ---------\n"
-        "UZ           16254\n"
-        "K\"G              3\n"
-        "(2 rows)\n");
 }
 
 }  // namespace

@@ -1,0 +1,154 @@
+// ots-ctl import: a return validated, signed with the origin's log key and appended to its log in
+// a data folder, offline (the node does the same for `submit`).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/bytes.h"
+#include "crypto/ed25519.h"
+#include "crypto/files.h"
+#include "node/base/clock.h"
+#include "node/cli/command.h"
+#include "node/log/origin_log.h"
+#include "node/log/publisher.h"
+#include "node/model/codes.h"
+#include "node/model/return_csv.h"
+#include "node/store/store.h"
+#include "node/trust/config.h"
+
+namespace ots {
+namespace {
+
+// `ots-ctl import --help`; its first line is the summary in the list of commands.
+constexpr char kImportHelp[] =
+    "Validates, signs and stores a return in a data folder, offline.\n"
+    "Validates a return (SDMX-CSV or plain CSV), signs it with the origin's log key and\n"
+    "appends it as the next revision of its period. Give --config NODE.textproto, or\n"
+    "--data-dir, --origin and --log-key (flags override the configuration); --dry-run only\n"
+    "validates, and needs none of them. The first import into a new folder names its\n"
+    "federation with --federation.\n";
+
+struct ImportFlags {
+  std::string config;
+  std::string data_dir;
+  std::string origin;
+  std::string log_key;
+  std::string federation;
+  bool dry_run = false;
+  std::string file;
+};
+
+// The node settings of an import: --config, then the flags over it. A data folder, a log key and
+// an origin are needed unless it is a dry run.
+absl::StatusOr<v1::NodeConfig> NodeSettings(const ImportFlags& flags) {
+  v1::NodeConfig config;
+  if (!flags.config.empty()) {
+    absl::StatusOr<v1::NodeConfig> loaded = LoadNodeConfig(flags.config);
+    if (!loaded.ok()) {
+      return loaded.status();
+    }
+    config = *std::move(loaded);
+  }
+  if (!flags.data_dir.empty()) {
+    config.set_data_dir(flags.data_dir);
+  }
+  if (!flags.origin.empty()) {
+    config.set_origin(flags.origin);
+  }
+  if (!flags.log_key.empty()) {
+    config.set_log_key_file(flags.log_key);
+  }
+  if (!flags.dry_run && config.data_dir().empty()) {
+    return absl::InvalidArgumentError("no data folder: give --config or --data-dir");
+  }
+  if (!flags.dry_run && (config.log_key_file().empty() || config.origin().empty())) {
+    return absl::InvalidArgumentError("give --config, or --origin and --log-key");
+  }
+  if (!config.origin().empty() && !IsFederationState(config.origin())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "origin \"", config.origin(), "\" is not a federation state (AZ KZ KG TR UZ HU TM)"));
+  }
+  return config;
+}
+
+int RunImport(const Console& console, const ImportFlags& flags) {
+  absl::StatusOr<v1::NodeConfig> config = NodeSettings(flags);
+  if (!config.ok()) {
+    return console.Usage(config.status().message());
+  }
+  absl::StatusOr<std::string> contents = ReadFile(flags.file);
+  if (!contents.ok()) {
+    return console.Fail(contents.status());
+  }
+  std::vector<std::string> problems;
+  absl::StatusOr<ParsedReturn> ret =
+      ParseReturnCsv(flags.file, *contents, config->origin(), &problems);
+  if (!ret.ok()) {
+    for (const std::string& p : problems) {
+      console.err() << p << "\n";
+    }
+    console.err() << "ots-ctl: " << flags.file << " rejected: " << problems.size()
+                  << (problems.size() == 1 ? " problem" : " problems") << ", nothing stored\n";
+    return kExitRejected;
+  }
+  if (flags.dry_run) {
+    console.out() << flags.file << ": valid return of " << ret->origin << " for " << ret->period
+                  << ", " << ret->lines.size() << " cells, value sum " << ret->value_sum << "\n";
+    return kExitOk;
+  }
+  absl::StatusOr<PrivateKey> key = PrivateKey::LoadPemFile(config->log_key_file());
+  if (!key.ok()) {
+    return console.Fail(key.status());
+  }
+  // A new data folder is created only once the federation of its log is known.
+  Store::Options options;
+  options.create_if_missing = !flags.federation.empty() || !flags.config.empty();
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir(), options);
+  if (absl::IsNotFound(store.status()) && !options.create_if_missing) {
+    return console.Usage(absl::StrCat(config->data_dir(),
+                                      " holds no log yet: the first import names its federation "
+                                      "with --federation NAME"));
+  }
+  if (!store.ok()) {
+    return console.Fail(store.status());
+  }
+  absl::StatusOr<std::string> federation =
+      FederationOf(**store, flags.federation, flags.config.empty() ? nullptr : &*config);
+  if (!federation.ok()) {
+    return console.Usage(federation.status().message());
+  }
+  SystemClock clock;
+  OriginLogs logs(store->get(), *federation);
+  Publisher publisher(&logs, &*key, &clock);
+  absl::StatusOr<PublishResult> result = publisher.Publish(*ret);
+  if (!result.ok()) {
+    return console.Fail(result.status());
+  }
+  const v1::ReturnHeader& h = result->header;
+  console.out() << "imported " << h.origin() << " " << h.period() << " revision " << h.revision()
+                << ": " << h.cell_count() << " cells, value sum " << h.value_sum()
+                << ", cells root " << HexEncode(h.cells_root()) << "; log entry "
+                << result->log_index << ", checkpoint size " << result->log_index + 1 << "\n";
+  return kExitOk;
+}
+
+void AddImportFlags(CLI::App* import, ImportFlags* flags) {
+  AddFlag(import, "--config", &flags->config, "NODE.textproto",
+          "node configuration (paths relative to its folder)");
+  AddFlag(import, "--data-dir", &flags->data_dir, "DIR", "the node's data folder");
+  AddFlag(import, "--origin", &flags->origin, "CC", "the state whose return it is");
+  AddFlag(import, "--log-key", &flags->log_key, "FILE", "the origin's log private key");
+  AddFlag(import, "--federation", &flags->federation, "NAME",
+          "the federation of the folder's logs (to start a folder)");
+  import->add_flag("--dry-run", flags->dry_run, "only validate; store nothing");
+  AddFlag(import, "FILE", &flags->file, "", "the return")->required();
+}
+
+}  // namespace
+
+void AddImportCommand(CLI::App* app, Commands* commands) {
+  AddCommand<ImportFlags>(app, commands, "import", kImportHelp, AddImportFlags, RunImport);
+}
+
+}  // namespace ots

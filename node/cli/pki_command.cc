@@ -1,0 +1,99 @@
+// ots-ctl pki init: a whole federation's CA, certificates, keys, configurations and signed trust
+// bundle (node/trust/pki.h).
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "node/base/clock.h"
+#include "node/cli/command.h"
+#include "node/trust/pki.h"
+
+namespace ots {
+namespace {
+
+// `ots-ctl pki init --help`; its first line is the summary in the list of commands.
+constexpr char kPkiInitHelp[] =
+    "Writes a new federation: CA, certificates, keys and trust bundle.\n"
+    "A federation CA; for each member its node, operator and auditor TLS certificates, log and\n"
+    "witness keys and ready configurations (DIR/az/node.textproto, operator.textproto,\n"
+    "auditor.textproto); and the signed trust bundle (DIR/federation/). Endpoints: the\n"
+    "Secretariat at HOST:BASE-PORT, the states at HOST:BASE-PORT+1, +2, ... in the order given.\n"
+    "Private keys are mode 0600; a federation already in DIR is never overwritten.\n";
+
+struct PkiInitFlags {
+  std::string out;
+  std::string states;
+  bool secretariat = false;
+  std::string host;
+  std::string base_port;
+  std::vector<std::string> endpoints;
+  std::string days;
+};
+
+int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
+  PkiOptions options;
+  options.out_dir = flags.out;
+  options.states = absl::StrSplit(flags.states, ',', absl::SkipEmpty());
+  options.secretariat = flags.secretariat;
+  if (!flags.host.empty()) {
+    options.host = flags.host;
+  }
+  if (!flags.base_port.empty() && (!absl::SimpleAtoi(flags.base_port, &options.base_port) ||
+                                   options.base_port < 1 || options.base_port > 65000)) {
+    return console.Usage("--base-port must be a port number below 65000");
+  }
+  int days = 365;
+  if (!flags.days.empty() && (!absl::SimpleAtoi(flags.days, &days) || days < 1)) {
+    return console.Usage("--days must be a positive number");
+  }
+  options.validity = absl::Hours(24) * days;
+  for (const std::string& spec : flags.endpoints) {
+    std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    if (parts.size() != 2) {
+      return console.Usage(absl::StrCat("--endpoint \"", spec, "\": expected CC=HOST:PORT"));
+    }
+    options.endpoints[parts[0]] = parts[1];
+  }
+  SystemClock clock;
+  std::vector<std::string> summary;
+  absl::Status s = InitPki(options, clock, &summary);
+  if (absl::IsInvalidArgument(s)) {  // a bad flag value; the usage line names the command
+    return console.Usage(absl::StripPrefix(s.message(), "pki init: "));
+  }
+  if (!s.ok()) {
+    return console.Fail(s);
+  }
+  for (const std::string& line : summary) {
+    console.out() << "wrote " << line << "\n";
+  }
+  console.out() << "start a node with: ots-node --config " << options.out_dir
+                << "/<cc>/node.textproto\n";
+  return kExitOk;
+}
+
+void AddInitFlags(CLI::App* init, PkiInitFlags* flags) {
+  AddFlag(init, "--out", &flags->out, "DIR", "folder to write the federation into")->required();
+  AddFlag(init, "--states", &flags->states, "CC[,CC...]",
+          "member states, e.g. AZ,KZ,KG,TR,UZ,HU,TM");
+  init->add_flag("--secretariat", flags->secretariat, "also the Secretariat (OTS)");
+  AddFlag(init, "--host", &flags->host, "HOST", "host of every endpoint (default 127.0.0.1)");
+  AddFlag(init, "--base-port", &flags->base_port, "N", "the Secretariat's port (default 7400)");
+  AddRepeatedFlag(init, "--endpoint", &flags->endpoints, "CC=HOST:PORT",
+                  "one member's endpoint (repeatable)");
+  AddFlag(init, "--days", &flags->days, "N", "validity of certificates and keys (default 365)");
+}
+
+}  // namespace
+
+void AddPkiCommand(CLI::App* app, Commands* commands) {
+  CLI::App* pki = app->add_subcommand(
+      "pki", "Sets up a federation: CA, certificates, keys and trust bundle.\n");
+  pki->require_subcommand(1);
+  AddCommand<PkiInitFlags>(pki, commands, "init", kPkiInitHelp, AddInitFlags, RunPkiInit);
+}
+
+}  // namespace ots

@@ -1,0 +1,115 @@
+#include "node/cli/render.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace ots {
+namespace {
+
+std::string CsvRow(const std::vector<std::string>& row) {
+  std::string out;
+  for (size_t i = 0; i < row.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", CsvField(row[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(&out, "\\u00", c < 0x10 ? "0" : "", absl::Hex(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    return std::string(s);
+  }
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
+}
+
+absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name) {
+  if (name == "table") {
+    return TableFormat::kTable;
+  }
+  if (name == "csv") {
+    return TableFormat::kCsv;
+  }
+  if (name == "json") {
+    return TableFormat::kJson;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format \"", name, "\": expected table, csv or json"));
+}
+
+std::string RenderTable(const Table& t, TableFormat format) {
+  std::string out;
+  switch (format) {
+    case TableFormat::kCsv:
+      absl::StrAppend(&out, CsvRow(t.columns), "\n");
+      for (const auto& row : t.rows) {
+        absl::StrAppend(&out, CsvRow(row), "\n");
+      }
+      return out;
+    case TableFormat::kJson: {
+      out.push_back('[');  // not out = "[", on which GCC 12 gives a false -Wrestrict
+      for (size_t r = 0; r < t.rows.size(); ++r) {
+        out += r == 0 ? "\n  {" : ",\n  {";
+        for (size_t c = 0; c < t.columns.size(); ++c) {
+          absl::StrAppend(&out, c == 0 ? "" : ", ", JsonString(t.columns[c]), ": ",
+                          t.columns[c] == "OBS_VALUE" ? t.rows[r][c] : JsonString(t.rows[r][c]));
+        }
+        out += "}";
+      }
+      out += t.rows.empty() ? "]\n" : "\n]\n";
+      return out;
+    }
+    case TableFormat::kTable:
+      break;
+  }
+  std::vector<size_t> width(t.columns.size());
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    width[c] = t.columns[c].size();
+    for (const auto& row : t.rows) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      bool numeric = t.columns[c] == "OBS_VALUE";
+      std::string pad(width[c] - cells[c].size(), ' ');
+      absl::StrAppend(&out, c == 0 ? "" : "  ", numeric ? pad : "", cells[c],
+                      numeric || c + 1 == cells.size() ? "" : pad);
+    }
+    out += "\n";
+  };
+  line(t.columns);
+  std::vector<std::string> rule;
+  for (size_t w : width) {
+    rule.emplace_back(w, '-');
+  }
+  line(rule);
+  for (const auto& row : t.rows) {
+    line(row);
+  }
+  absl::StrAppend(&out, "(", t.rows.size(), t.rows.size() == 1 ? " row" : " rows", ")\n");
+  return out;
+}
+
+}  // namespace ots

@@ -1,0 +1,75 @@
+// ots-ctl status: a node's identity, how it sees the caller, each visible origin's log and
+// latest checkpoint, its peers, and any split view it holds evidence of.
+#include <memory>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "node/cli/command.h"
+#include "node/log/checkpoint.h"
+#include "node/log/evidence.h"
+
+namespace ots {
+namespace {
+
+// `ots-ctl status --help`; its first line is the summary in the list of commands.
+constexpr char kStatusHelp[] =
+    "A node's identity, how it sees the caller, its origins and peers.\n"
+    "Each origin visible to the caller with its log size and latest checkpoint, and each peer\n"
+    "link. Exits 1 if the node holds evidence of a split view.\n";
+
+int RunStatus(const Console& console, const ClientFlags& flags) {
+  int exit_code = kExitOk;
+  std::unique_ptr<NodeClient> client = Connect(console, flags, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  absl::StatusOr<v1::StatusResponse> r = client->Status();
+  if (!r.ok()) {
+    return console.FailCall(r.status());
+  }
+  std::ostream& out = console.out();
+  out << "node        " << r->member() << " (" << r->role() << ") at " << client->address()
+      << ", up since " << r->started_at() << "\n"
+      << "federation  " << r->federation() << ", trust bundle version " << r->bundle_version()
+      << "\n"
+      << "you are     " << r->caller_member() << " " << r->caller_kind() << "\n";
+  if (r->origins().empty()) {
+    out << "origins     none visible to you yet\n";
+  }
+  for (const v1::OriginStatus& o : r->origins()) {
+    out << "origin " << o.origin() << "   log size " << o.log_size() << ", checkpoint root "
+        << CheckpointRootText(o.checkpoint_note()) << ", cosigned by "
+        << (o.cosigned_by().empty() ? "none yet" : absl::StrJoin(o.cosigned_by(), " ")) << "\n";
+  }
+  for (const v1::PeerStatus& p : r->peers()) {
+    out << absl::StrFormat("peer %-7s", p.member()) << p.endpoint() << " " << p.state();
+    if (!p.last_success_at().empty()) {
+      out << ", last exchange " << p.last_success_at();
+    }
+    if (p.failures() > 0) {
+      out << ", " << p.failures() << " failures";
+    }
+    if (!p.last_error().empty()) {
+      out << ": " << p.last_error();
+    }
+    out << "\n";
+  }
+  // A split view is the one thing an operator must not miss: say it last, loudly, and exit 1.
+  for (const v1::Evidence& e : r->alarms()) {
+    out << "ALARM split view: " << DescribeEvidence(e) << "; " << e.origin()
+        << " is frozen on this node\n";
+  }
+  return r->alarms().empty() ? kExitOk : kExitRejected;
+}
+
+void AddStatusFlags(CLI::App* status, ClientFlags* flags) {
+  AddClientFlags(status, flags, /*required=*/true);
+}
+
+}  // namespace
+
+void AddStatusCommand(CLI::App* app, Commands* commands) {
+  AddCommand<ClientFlags>(app, commands, "status", kStatusHelp, AddStatusFlags, RunStatus);
+}
+
+}  // namespace ots
