@@ -46,16 +46,24 @@ done
 states=(AZ KZ KG TR UZ HU TM)
 members=(OTS "${states[@]}")
 period=2020
-start_deadline=30      # seconds for a node to serve
 converge_deadline=120 # seconds for every node to hold every origin
+
+# The test helpers: starting, waiting for and stopping the nodes, waiting with a deadline. They
+# call `fail`, defined below for the demo's own way of saying what failed.
+# shellcheck source=../tests/integration/lib.sh
+source "$root/tests/integration/lib.sh"
 
 work=$(mktemp -d /tmp/ots-demo.XXXXXX)
 fed=$work/fed
 logs=$work/logs
 run=$work/run
 mkdir -p "$logs" "$run"
+# For lib.sh's fed_* helpers: node logs in $logs, ready files in $run, each node on pki init's
+# configuration as written.
+fed_logs=$logs
+fed_run=$run
+fed_test_sync=
 
-declare -A pid=()
 lc() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 now_ms() { date +%s%3N; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.2f s", ms / 1000 }'; }
@@ -76,13 +84,12 @@ fail() {
   for line in "$@"; do printf '   %s\n' "$line" >&2; done
   exit 1
 }
-# The last lines of a node's log, indented, for a failure message.
-log_tail() { tail -n "${2:-5}" "$logs/$(lc "$1").log" 2>/dev/null | sed 's/^/   | /' >&2 || true; }
-
+# The pid of the node of member CC (OTS, AZ, ...), if it was started and not stopped since.
+pid_of() { printf '%s' "${fed_pid[$(lc "$1")]:-}"; }
 running_nodes() {
   local cc
   for cc in "${members[@]}"; do
-    if [ -n "${pid[$cc]:-}" ] && kill -0 "${pid[$cc]}" 2>/dev/null; then echo "$cc"; fi
+    if [ -n "$(pid_of "$cc")" ] && kill -0 "$(pid_of "$cc")" 2>/dev/null; then echo "$cc"; fi
   done
 }
 
@@ -93,9 +100,9 @@ cleanup() {
   if [ "$finished" = 1 ] && [ "$keep" = 1 ]; then
     exit 0
   fi
-  for cc in $(running_nodes); do kill -TERM "${pid[$cc]}" 2>/dev/null || true; done
+  for cc in $(running_nodes); do kill -TERM "$(pid_of "$cc")" 2>/dev/null || true; done
   for cc in "${members[@]}"; do
-    [ -z "${pid[$cc]:-}" ] || wait "${pid[$cc]}" 2>/dev/null || true
+    [ -z "$(pid_of "$cc")" ] || wait "$(pid_of "$cc")" 2>/dev/null || true
   done
   if [ "$rc" -eq 0 ] && [ "$finished" = 1 ]; then
     rm -rf "$work"
@@ -145,11 +152,7 @@ states_csv=$(
   IFS=,
   echo "${states[*]}"
 )
-if ! "$ctl" pki init --out "$fed" --states "$states_csv" --secretariat --base-port "$base" \
-  >"$run/pki.out" 2>&1; then
-  cat "$run/pki.out" >&2
-  fail "ots-ctl pki init failed"
-fi
+fed_pki "$states_csv" --base-port "$base"
 # What the bundle says, as "member CODE ROLE ENDPOINT" and "share ORIGIN RECIPIENT" lines.
 "$ctl" bundle show --bundle "$fed/federation/trust-bundle.json" \
   --key "$fed/federation/bundle.pub.pem" >"$run/bundle.textproto"
@@ -181,33 +184,16 @@ say "" "node configurations: $fed/<cc>/node.textproto; clients: operator.textpro
 # ---------------------------------------------------------------------------------------------
 step "Start the eight nodes (gRPC, TLS 1.3, client certificates required)"
 t0=$(now_ms)
-for cc in "${members[@]}"; do
-  c=$(lc "$cc")
-  "$node_bin" --config "$fed/$c/node.textproto" --ready-file "$run/$c.ready" \
-    </dev/null >>"$logs/$c.log" 2>&1 &
-  pid[$cc]=$!
-done
+# wait_ready: waits until every node serves (each within 30 s).
 wait_ready() {
-  local deadline=$((SECONDS + start_deadline)) cc c
-  for cc in "${members[@]}"; do
-    c=$(lc "$cc")
-    until [ -s "$run/$c.ready" ]; do
-      if ! kill -0 "${pid[$cc]}" 2>/dev/null; then
-        log_tail "$cc" 10
-        fail "the $cc node exited before serving (log: $logs/$c.log)"
-      fi
-      [ "$SECONDS" -lt "$deadline" ] || {
-        log_tail "$cc" 10
-        fail "the $cc node did not serve within ${start_deadline}s (log: $logs/$c.log)"
-      }
-      sleep 0.02
-    done
-  done
+  local cc
+  for cc in "${members[@]}"; do fed_ready "$(lc "$cc")"; done
 }
+for cc in "${members[@]}"; do fed_launch "$(lc "$cc")"; done
 wait_ready
 say "all eight serve, $(secs $(($(now_ms) - t0))) after start:"
 for cc in "${members[@]}"; do
-  printf '   %-3s pid %-7s %s\n' "$cc" "${pid[$cc]}" "$(cat "$run/$(lc "$cc").ready")"
+  printf '   %-3s pid %-7s %s\n' "$cc" "$(pid_of "$cc")" "$(cat "$run/$(lc "$cc").ready")"
 done
 say "node logs: $logs/<cc>.log"
 
@@ -292,42 +278,47 @@ lacking() {
     [ "${got:-0}" = "$size" ] || printf '%s %s/%s  ' "$o" "${got:-0}" "$size"
   done
 }
-# Polls every node with ots-ctl status until each holds what `expect` says; sets `converged`
-# to the time (ms) the last one did. Fails after converge_deadline seconds.
-wait_converged() {
-  local pending=("${members[@]}") still cc t deadline=$((SECONDS + converge_deadline))
+# One round: asks every node still pending for its status at once (so that a round takes one
+# call's time); true once none of them lacks anything. `converged` is the time (ms) the last one
+# was seen to hold all of it. A node that raises an alarm fails the demo.
+converge_round() {
+  local cc t still=()
   local -A poll=()
-  converged=0
-  while :; do
-    # Ask every node still pending at once, so one round takes one call's time.
-    for cc in "${pending[@]}"; do
-      "$ctl" status --config "$fed/$(lc "$cc")/auditor.textproto" >"$run/status.$(lc "$cc")" 2>&1 &
-      poll[$cc]=$!
-    done
-    for cc in "${pending[@]}"; do wait "${poll[$cc]}" || true; done
-    t=$(now_ms)
-    still=()
-    for cc in "${pending[@]}"; do
-      # ots-ctl status ends with "ALARM split view: ..." if the node holds evidence of one.
-      if grep -q '^ALARM' "$run/status.$(lc "$cc")"; then
-        grep '^ALARM' "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2
-        fail "the $cc node raised an alarm"
-      fi
-      if [ -z "$(lacking "$cc")" ]; then converged=$t; else still+=("$cc"); fi
-    done
-    [ ${#still[@]} -gt 0 ] || return 0
-    pending=("${still[@]}")
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      for cc in "${pending[@]}"; do
-        printf '   %s lacks: %s\n' "$cc" "$(lacking "$cc")" >&2
-        # Its peers as it sees them, or why ots-ctl status failed.
-        grep -E '^(peer|ALARM)' "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2 ||
-          head -n 3 "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2
-      done
-      fail "replication did not converge within ${converge_deadline}s"
-    fi
-    sleep 0.05
+  for cc in "${pending[@]}"; do
+    "$ctl" status --config "$fed/$(lc "$cc")/auditor.textproto" >"$run/status.$(lc "$cc")" 2>&1 &
+    poll[$cc]=$!
   done
+  for cc in "${pending[@]}"; do wait "${poll[$cc]}" || true; done
+  t=$(now_ms)
+  for cc in "${pending[@]}"; do
+    # ots-ctl status ends with "ALARM split view: ..." if the node holds evidence of one.
+    if grep -q '^ALARM' "$run/status.$(lc "$cc")"; then
+      grep '^ALARM' "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2
+      fail "the $cc node raised an alarm"
+    fi
+    if [ -z "$(lacking "$cc")" ]; then converged=$t; else still+=("$cc"); fi
+  done
+  pending=(${still[@]+"${still[@]}"})
+  [ ${#pending[@]} -eq 0 ]
+}
+# What each node still pending lacks, and its peers as it sees them (or why ots-ctl status
+# failed).
+show_lacking() {
+  local cc
+  for cc in "${pending[@]}"; do
+    printf '   %s lacks: %s\n' "$cc" "$(lacking "$cc")" >&2
+    grep -E '^(peer|ALARM)' "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2 ||
+      head -n 3 "$run/status.$(lc "$cc")" | sed 's/^/   | /' >&2
+  done
+}
+# Polls every node until each holds what `expect` says; sets `converged`. Fails after
+# converge_deadline seconds, saying what is still missing.
+wait_converged() {
+  pending=("${members[@]}")
+  converged=0
+  wait_for_timeout_hook=show_lacking
+  wait_for "every node to hold every origin it may see" "$converge_deadline" converge_round
+  wait_for_timeout_hook=
 }
 wait_converged
 last=$converged
@@ -449,15 +440,9 @@ say "the key is KZ's log key (the one pki init put in the trust bundle), and the
 # ---------------------------------------------------------------------------------------------
 step "Stop the nodes (SIGTERM: calls in flight finish, RocksDB closes)"
 t0=$(now_ms)
-for cc in "${members[@]}"; do kill -TERM "${pid[$cc]}"; done
-bad=()
-for cc in "${members[@]}"; do
-  rc=0
-  wait "${pid[$cc]}" || rc=$?
-  pid[$cc]=
-  [ "$rc" -eq 0 ] || bad+=("$cc exited $rc")
-done
-[ ${#bad[@]} -eq 0 ] || fail "not every node stopped cleanly: ${bad[*]}" "logs: $logs/<cc>.log"
+nodes=()
+for cc in "${members[@]}"; do nodes+=("$(lc "$cc")"); done
+fed_stop "${nodes[@]}"
 say "all eight exited 0 within $(secs $(($(now_ms) - t0)))"
 errors=$(cat "$logs"/*.log | grep -c ' ERROR ' || true)
 say "$(cat "$logs"/*.log | wc -l) log lines, $errors at level ERROR, in $logs/"
@@ -474,18 +459,13 @@ sed 's/^/   /' "$run/audit.out"
 # ---------------------------------------------------------------------------------------------
 if [ "$keep" = 1 ]; then
   step "KEEP=1: start the federation again from its data folders, and leave it running"
-  for cc in "${members[@]}"; do
-    c=$(lc "$cc")
-    rm -f "$run/$c.ready"
-    # setsid: the nodes outlive this script and the terminal's hangup.
-    setsid "$node_bin" --config "$fed/$c/node.textproto" --ready-file "$run/$c.ready" \
-      </dev/null >>"$logs/$c.log" 2>&1 &
-    pid[$cc]=$!
-  done
+  # setsid: the nodes outlive this script and the terminal's hangup.
+  fed_prefix=(setsid)
+  for cc in "${members[@]}"; do fed_launch "$(lc "$cc")"; done
   wait_ready
   wait_converged
   pids=()
-  for cc in "${members[@]}"; do pids+=("${pid[$cc]}"); done
+  for cc in "${members[@]}"; do pids+=("$(pid_of "$cc")"); done
   cat >"$work/stop.sh" <<EOF
 #!/usr/bin/env bash
 # Stops the federation that deploy/demo.sh (KEEP=1) left running: SIGTERM to each of its nodes,

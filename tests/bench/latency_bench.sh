@@ -5,66 +5,34 @@
 #
 #   latency_bench.sh BUILD_DIR [RETURNS] [CELLS] [PACE_MS]
 #
-# Runs in its own network namespace (unshare -n) so the federation's fixed ports 7400-7407
-# collide with nothing. Starts the 8 nodes, waits until every node watches its 7 peers, then
-# runs the benchmark. PACE_MS 0 (default): the next return once the previous one is visible.
+# Runs in its own network namespace (fed_netns of tests/integration/lib.sh) so the federation's
+# fixed ports 7400-7407 collide with nothing. Starts the 8 nodes, waits until every node watches
+# its 7 peers, then runs the benchmark. PACE_MS 0 (default): the next return once the previous one is visible.
 # Also prints the CPU time the 8 nodes use, idle and per return.
 # Environment: OTS_BENCH_PERF=FILE records all 8 nodes with `perf record` during the run
-# (options: OTS_BENCH_PERF_ARGS, default "-g -F 499"); OTS_BENCH_KEEP=1 keeps the work folder
+# (options: OTS_BENCH_PERF_ARGS, default "-g -F 499"); OTS_KEEP_WORK=1 keeps the work folder
 # (the nodes' logs) and prints its path.
 set -euo pipefail
-if [ "${OTS_BENCH_NETNS:-}" != 1 ]; then
-  exec unshare -n env OTS_BENCH_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-
-build=$(cd "${1:-build}" && pwd)
+# shellcheck source=../integration/lib.sh
+source "$(dirname "$0")/../integration/lib.sh"
+bench_setup latency_bench "$@"
 returns=${2:-200}
 cells=${3:-142}
 pace=${4:-0}
-ctl=$build/node/ots-ctl
-node_bin=$build/node/ots-node
-work=$(mktemp -d /tmp/ots-latency-bench.XXXXXX)
-fed=$work/fed
 members=(ots az kz kg tr uz hu tm)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "${OTS_BENCH_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
 
-"$ctl" pki init --out "$fed" --states AZ,KZ,KG,TR,UZ,HU,TM --secretariat >/dev/null
-for m in "${members[@]}"; do
-  "$node_bin" --config "$fed/$m/node.textproto" --ready-file "$work/$m.ready" 2>"$work/$m.log" &
-  pids+=($!)
-done
-for m in "${members[@]}"; do
-  for ((w = 0; ; w++)); do
-    [ ! -s "$work/$m.ready" ] || break
-    if ((w > 3000)); then
-      echo "$m did not start:"
-      cat "$work/$m.log"
-      exit 1
-    fi
-    sleep 0.01
-  done
-done
+fed_pki AZ,KZ,KG,TR,UZ,HU,TM
+fed_start "${members[@]}"
+pids=("${fed_pid[@]}")
 # Every node watching all 7 peers (a node started before its peers retries with backoff).
-for m in "${members[@]}"; do
-  for ((w = 0; ; w++)); do
-    n=$("$ctl" status --config "$fed/$m/auditor.textproto" 2>/dev/null | grep -c '^peer .* watching' ||
-      true)
-    [ "$n" != 7 ] || break
-    if ((w > 600)); then
-      echo "$m does not watch its 7 peers:"
-      "$ctl" status --config "$fed/$m/auditor.textproto" || true
-      exit 1
-    fi
-    sleep 0.1
+watching_all() {
+  local m
+  for m in "${members[@]}"; do
+    "$ctl" status --config "$fed/$m/auditor.textproto" >"$work/status.$m" 2>&1 || return 1
+    [ "$(grep -c '^peer .* watching' "$work/status.$m")" = 7 ] || return 1
   done
-done
+}
+wait_for "every node to watch its 7 peers" 60 watching_all
 
 # CPU seconds used so far by the 8 nodes together (user + system).
 cpu() {

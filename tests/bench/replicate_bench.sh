@@ -7,55 +7,37 @@
 #
 #   replicate_bench.sh BUILD_DIR [CELLS] [RUNS] [PERF_DATA]
 #
-# Runs in its own network namespace (unshare -n) so the federation's fixed ports 7401 (AZ) and
-# 7402 (KZ) collide with nothing. AZ starts alone and takes the return; then, for each run, KZ
+# Runs in its own network namespace (fed_netns of tests/integration/lib.sh) so the federation's
+# fixed ports 7401 (AZ) and 7402 (KZ) collide with nothing. AZ starts alone and takes the return; then, for each run, KZ
 # starts with an empty data folder and the time is taken from KZ's first log line ("serving
 # KZ ...", after its store is open) to its line "sync: accepted AZ entries 0..0 from AZ; log size
 # 1", which is logged after the synced write (timestamps in milliseconds). KZ's status must then
 # show AZ at log size 1. With PERF_DATA, the last run's KZ is recorded by `perf record` into
 # PERF_DATA and AZ into PERF_DATA.az (perf options: $OTS_BENCH_PERF_ARGS, default -g -F 999).
 set -euo pipefail
-if [ "${OTS_BENCH_NETNS:-}" != 1 ]; then
-  exec unshare -n env OTS_BENCH_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-
-build=$(cd "${1:-build}" && pwd)
+# shellcheck source=../integration/lib.sh
+source "$(dirname "$0")/../integration/lib.sh"
+bench_setup replicate_bench "$@"
 cells=${2:-1000000}
 runs=${3:-3}
 perf_data=${4:-}
-ctl=$build/node/ots-ctl
-node_bin=$build/node/ots-node
-tool=$build/tests/ots_testtool
-work=$(mktemp -d /tmp/ots-replicate-bench.XXXXXX)
-fed=$work/fed
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-# Starts a node; waits until it serves. $1 member (lower case), $2 log file, rest: prefix command.
-start_node() {
-  local m=$1 log=$2
-  shift 2
-  rm -f "$work/$m.ready"
-  "$@" "$node_bin" --config "$fed/$m/node.textproto" --ready-file "$work/$m.ready" 2>"$log" &
-  node_pid=$!
-  pids+=("$node_pid")
-  until [ -s "$work/$m.ready" ]; do
-    kill -0 "$node_pid" 2>/dev/null || {
-      cat "$log"
-      exit 1
-    }
-    sleep 0.01
-  done
+# start M [PREFIX...]: starts the node of M (az, kz), under PREFIX (a command) if given, on a fresh
+# log $work/M.log; waits until it serves. Sets node_pid.
+start() {
+  local m=$1
+  shift
+  : >"$work/$m.log"
+  fed_prefix=("$@")
+  fed_launch "$m"
+  fed_ready "$m"
+  node_pid=${fed_pid[$m]}
 }
-stop_node() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
+# halt M: SIGTERM to M's node, then waits for it, whatever its exit code (perf's, under perf).
+halt() {
+  kill -TERM "${fed_pid[$1]}" 2>/dev/null || true
+  wait "${fed_pid[$1]}" 2>/dev/null || true
+  unset "fed_pid[$1]"
 }
 # CPU seconds (user + system) process $1 has used.
 proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -67,9 +49,9 @@ db_bench_rate() {
   rm -rf "$work/db_bench"
 }
 
-"$ctl" pki init --out "$fed" --states AZ,KZ >/dev/null
+"$ctl" pki init --out "$fed" --states AZ,KZ >"$work/pki.out" || fail "pki init"
 "$tool" synth --origin AZ --period 2020 --cells "$cells" --out "$work/return.csv"
-start_node az "$work/az.log" env
+start az
 az_pid=$node_pid
 "$ctl" submit --config "$fed/az/operator.textproto" "$work/return.csv" >/dev/null
 
@@ -91,7 +73,7 @@ for ((i = 1; i <= runs; i++)); do
   fi
   az_cpu0=$(proc_cpu "$az_pid")
   t_exec=$(date +%s.%N)
-  start_node kz "$work/kz.log" "${prefix[@]}"
+  start kz "${prefix[@]}"
   kz_pid=$node_pid
   accepted=
   for ((w = 0; w < 60000; w++)); do
@@ -112,7 +94,7 @@ for ((i = 1; i <= runs; i++)); do
   [ -z "$az_perf" ] || cpu_pid=$(pgrep -P "$kz_pid" | head -1)  # ots-node under perf
   kz_cpu=$(proc_cpu "$cpu_pid")
   az_cpu=$(awk -v a="$az_cpu0" -v b="$(proc_cpu "$az_pid")" 'BEGIN { printf "%.2f", b - a }')
-  stop_node "$kz_pid"
+  halt kz
   if [ -n "$az_perf" ]; then
     kill -INT "$az_perf"
     wait "$az_perf" || true

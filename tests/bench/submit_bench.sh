@@ -42,7 +42,7 @@ for ((i = 1; i <= runs; i++)); do
   rm -rf "$work/offline"
   t0=$(now)
   "$ctl" import --data-dir "$work/offline" --origin AZ --log-key "$work/fed/az/log.key" \
-    "$work/return.csv" >/dev/null
+    --federation ots-mx "$work/return.csv" >/dev/null
   t1=$(now)
   "$ctl" submit --config "$work/fed/az/operator.textproto" --node "$addr" \
     "$work/return.csv" >/dev/null

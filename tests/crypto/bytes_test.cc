@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+#include <string>
+
 #include "crypto/sha256.h"
 
 namespace ots {
@@ -69,26 +72,26 @@ TEST_CASE("Base64: rejects everything but canonical padded standard base64", "[b
   }
 }
 
-TEST_CASE("Big-endian 64-bit integers", "[bytes]") {
+// `put` appends `value` as its big-endian `bytes`, after what is there; `get` reads it back; the
+// largest value is all 0xff.
+template <typename Int>
+void CheckBigEndian(void (*put)(std::string*, Int), Int (*get)(absl::string_view), Int value,
+                    const std::string& bytes) {
   std::string out = "x";
-  PutBigEndian64(&out, 0x0102030405060708ULL);
-  CHECK(out == std::string("x\x01\x02\x03\x04\x05\x06\x07\x08", 9));
-  CHECK(GetBigEndian64(absl::string_view(out).substr(1)) == 0x0102030405060708ULL);
+  put(&out, value);
+  CHECK(out == "x" + bytes);
+  CHECK(get(absl::string_view(out).substr(1)) == value);
   std::string max;
-  PutBigEndian64(&max, UINT64_MAX);
-  CHECK(max == std::string(8, '\xff'));
-  CHECK(GetBigEndian64(max) == UINT64_MAX);
+  put(&max, std::numeric_limits<Int>::max());
+  CHECK(max == std::string(bytes.size(), '\xff'));
+  CHECK(get(max) == std::numeric_limits<Int>::max());
 }
 
-TEST_CASE("Big-endian 32-bit integers", "[bytes]") {
-  std::string out = "x";
-  PutBigEndian32(&out, 0x01020304U);
-  CHECK(out == std::string("x\x01\x02\x03\x04", 5));
-  CHECK(GetBigEndian32(absl::string_view(out).substr(1)) == 0x01020304U);
-  std::string max;
-  PutBigEndian32(&max, UINT32_MAX);
-  CHECK(max == std::string(4, '\xff'));
-  CHECK(GetBigEndian32(max) == UINT32_MAX);
+TEST_CASE("Big-endian integers", "[bytes]") {
+  CheckBigEndian<uint64_t>(PutBigEndian64, GetBigEndian64, 0x0102030405060708ULL,
+                           std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  CheckBigEndian<uint32_t>(PutBigEndian32, GetBigEndian32, 0x01020304U,
+                           std::string("\x01\x02\x03\x04", 4));
 }
 
 TEST_CASE("SHA-256 known answers", "[sha256]") {

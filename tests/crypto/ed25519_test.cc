@@ -16,6 +16,8 @@
 
 #include "crypto/bytes.h"
 #include "crypto/sha256.h"
+#include "tests/fakes/key_files.h"
+#include "tests/fakes/temp_dir.h"
 
 namespace ots {
 namespace {
@@ -44,30 +46,6 @@ const Rfc8032Vector kRfc8032[] = {
      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11"
      "d8c387b2eaeb4302aeeb00d291612bb0c00"},
 };
-
-// A fresh directory under the system temp dir, removed with its contents at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ots_crypto_test_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-unsigned FileMode(const std::string& path) {
-  struct stat st;
-  REQUIRE(stat(path.c_str(), &st) == 0);
-  return static_cast<unsigned>(st.st_mode) & 07777;
-}
 
 void WriteFile(const std::string& path, const std::string& contents, unsigned mode) {
   {
@@ -241,18 +219,11 @@ TEST_CASE("Ed25519: private key files", "[ed25519][files]") {
   absl::StatusOr<PrivateKey> key = PrivateKey::Generate();
   REQUIRE(key.ok());
   const std::string path = dir.File("log.key");
+  CheckPrivateKeyFile<PrivateKey>(*key, path, PrivateKey::LoadPemFile,
+                                  [](const PrivateKey& a, const PrivateKey& b) {
+                                    return a.public_key().raw() == b.public_key().raw();
+                                  });
 
-  REQUIRE(key->SavePemFile(path).ok());
-  CHECK(FileMode(path) == 0600);
-  absl::StatusOr<PrivateKey> loaded = PrivateKey::LoadPemFile(path);
-  REQUIRE(loaded.ok());
-  CHECK(loaded->public_key().raw() == key->public_key().raw());
-
-  SECTION("saving never overwrites") {
-    absl::Status again = key->SavePemFile(path);
-    CHECK(again.code() == absl::StatusCode::kAlreadyExists);
-    CHECK_THAT(std::string(again.message()), Catch::Contains(path));
-  }
   SECTION("a key readable by others is refused, naming the file and its mode") {
     REQUIRE(chmod(path.c_str(), 0644) == 0);
     absl::StatusOr<PrivateKey> refused = PrivateKey::LoadPemFile(path);

@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tests/fakes/key_files.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace ots {
@@ -34,17 +35,22 @@ CertificateSpec Spec(const std::string& cn, bool ca) {
   return spec;
 }
 
+TlsKey NewTlsKey() {
+  absl::StatusOr<TlsKey> key = TlsKey::Generate();
+  REQUIRE(key.ok());
+  return *key;
+}
+
 struct Ca {
   TlsKey key;
   Certificate cert;
 };
 
 Ca MakeCa(const std::string& cn) {
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
-  absl::StatusOr<Certificate> cert = IssueCertificate(Spec(cn, true), *key, nullptr, *key);
+  const TlsKey key = NewTlsKey();
+  absl::StatusOr<Certificate> cert = IssueCertificate(Spec(cn, true), key, nullptr, key);
   REQUIRE(cert.ok());
-  return Ca{*key, *cert};
+  return Ca{key, *cert};
 }
 
 std::string Run(const std::string& command) {
@@ -81,13 +87,12 @@ TEST_CASE("a TLS key round-trips through PEM and matches its certificate", "[x50
 
 TEST_CASE("a leaf verifies against its CA only while valid", "[x509]") {
   Ca ca = MakeCa("federation CA");
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
+  const TlsKey key = NewTlsKey();
   CertificateSpec spec = Spec("AZ node", false);
   spec.dns_names = {"az.node.ots-mx"};
   spec.ip_addresses = {"127.0.0.1", "::1"};
   spec.server_auth = spec.client_auth = true;
-  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, *key, &ca.cert, ca.key);
+  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, key, &ca.cert, ca.key);
   REQUIRE(leaf.ok());
   CHECK_FALSE(leaf->IsCa());
   CHECK(VerifyIssuedBy(*leaf, ca.cert, kNow).ok());
@@ -121,41 +126,25 @@ TEST_CASE("a leaf verifies against its CA only while valid", "[x509]") {
 
 TEST_CASE("bad certificate specs are refused", "[x509]") {
   Ca ca = MakeCa("CA");
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
+  const TlsKey key = NewTlsKey();
   CertificateSpec bad_ip = Spec("x", false);
   bad_ip.ip_addresses = {"127.0.0.300"};
-  CHECK(absl::IsInvalidArgument(IssueCertificate(bad_ip, *key, &ca.cert, ca.key).status()));
+  CHECK(absl::IsInvalidArgument(IssueCertificate(bad_ip, key, &ca.cert, ca.key).status()));
   CertificateSpec backwards = Spec("x", false);
   backwards.not_after = backwards.not_before - absl::Seconds(1);
-  CHECK(absl::IsInvalidArgument(IssueCertificate(backwards, *key, &ca.cert, ca.key).status()));
+  CHECK(absl::IsInvalidArgument(IssueCertificate(backwards, key, &ca.cert, ca.key).status()));
 }
 
 TEST_CASE("TLS key files must be private", "[x509]") {
   TempDir dir;
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
-  const std::string path = dir.File("tls.key");
-  REQUIRE(key->SavePemFile(path).ok());
-  struct stat st;
-  REQUIRE(stat(path.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0600);
-  CHECK(absl::IsAlreadyExists(key->SavePemFile(path)));
-  absl::StatusOr<TlsKey> loaded = TlsKey::LoadPemFile(path);
-  REQUIRE(loaded.ok());
-  CHECK(loaded->SpkiSha256Hex() == key->SpkiSha256Hex());
-
-  REQUIRE(chmod(path.c_str(), 0644) == 0);
-  absl::StatusOr<TlsKey> open = TlsKey::LoadPemFile(path);
-  REQUIRE_FALSE(open.ok());
-  CHECK(absl::StrContains(open.status().message(), path));
-  CHECK(absl::StrContains(open.status().message(), "readable by group or others"));
+  CheckPrivateKeyFile<TlsKey>(
+      NewTlsKey(), dir.File("tls.key"), TlsKey::LoadPemFile,
+      [](const TlsKey& a, const TlsKey& b) { return a.SpkiSha256Hex() == b.SpkiSha256Hex(); });
 }
 
 TEST_CASE("TLS keys: EC PRIVATE KEY is accepted; encrypted or non-P-256 keys are not", "[x509]") {
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
-  CHECK(absl::StartsWith(key->ToPem(), "-----BEGIN PRIVATE KEY-----\n"));
+  const TlsKey key = NewTlsKey();
+  CHECK(absl::StartsWith(key.ToPem(), "-----BEGIN PRIVATE KEY-----\n"));
   auto write = [](EVP_PKEY* pkey, const EVP_CIPHER* cipher, bool traditional) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
     REQUIRE(bio != nullptr);
@@ -171,17 +160,17 @@ TEST_CASE("TLS keys: EC PRIVATE KEY is accepted; encrypted or non-P-256 keys are
     return std::string(data, static_cast<size_t>(len));
   };
 
-  const std::string sec1 = write(key->get(), nullptr, /*traditional=*/true);
+  const std::string sec1 = write(key.get(), nullptr, /*traditional=*/true);
   REQUIRE(absl::StartsWith(sec1, "-----BEGIN EC PRIVATE KEY-----\n"));
   absl::StatusOr<TlsKey> from_sec1 = TlsKey::FromPem(sec1);
   REQUIRE(from_sec1.ok());
-  CHECK(from_sec1->SpkiSha256Hex() == key->SpkiSha256Hex());
+  CHECK(from_sec1->SpkiSha256Hex() == key.SpkiSha256Hex());
 
   // Encrypted keys fail (a prompt would hang the test on a terminal).
   CHECK(absl::IsInvalidArgument(
-      TlsKey::FromPem(write(key->get(), EVP_aes_256_cbc(), /*traditional=*/false)).status()));
+      TlsKey::FromPem(write(key.get(), EVP_aes_256_cbc(), /*traditional=*/false)).status()));
   CHECK(absl::IsInvalidArgument(
-      TlsKey::FromPem(write(key->get(), EVP_aes_256_cbc(), /*traditional=*/true)).status()));
+      TlsKey::FromPem(write(key.get(), EVP_aes_256_cbc(), /*traditional=*/true)).status()));
 
   for (const char* curve : {"P-384", "ED25519"}) {
     INFO(curve);
@@ -199,8 +188,7 @@ TEST_CASE("TLS keys: EC PRIVATE KEY is accepted; encrypted or non-P-256 keys are
 TEST_CASE("plain openssl accepts our certificates and computes the same fingerprints", "[x509]") {
   TempDir dir;
   Ca ca = MakeCa("federation CA");
-  absl::StatusOr<TlsKey> key = TlsKey::Generate();
-  REQUIRE(key.ok());
+  const TlsKey key = NewTlsKey();
   CertificateSpec spec = Spec("AZ operator", false);
   spec.not_before = absl::Now() - absl::Hours(1);
   spec.not_after = absl::Now() + absl::Hours(24);
@@ -210,7 +198,7 @@ TEST_CASE("plain openssl accepts our certificates and computes the same fingerpr
   ca_spec.not_after = spec.not_after;
   absl::StatusOr<Certificate> ca_now = IssueCertificate(ca_spec, ca.key, nullptr, ca.key);
   REQUIRE(ca_now.ok());
-  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, *key, &*ca_now, ca.key);
+  absl::StatusOr<Certificate> leaf = IssueCertificate(spec, key, &*ca_now, ca.key);
   REQUIRE(leaf.ok());
   WriteText(dir.File("ca.pem"), ca_now->ToPem());
   WriteText(dir.File("leaf.pem"), leaf->ToPem());

@@ -66,6 +66,20 @@ inline std::unique_ptr<Store> OpenStore(const TempDir& dir, const std::string& n
   return std::move(*store);
 }
 
+// The stored cell lines of `origin`'s return for `period` at `revision`, in stored order.
+inline std::vector<std::string> StoredCells(Store& store, absl::string_view origin,
+                                            absl::string_view period, uint64_t revision) {
+  std::vector<std::string> lines;
+  REQUIRE(store
+              .ForEachCell(origin, period, revision,
+                           [&](absl::string_view line) {
+                             lines.emplace_back(line);
+                             return absl::OkStatus();
+                           })
+              .ok());
+  return lines;
+}
+
 // One node's store and the origin logs over it.
 struct TestNode {
   std::unique_ptr<Store> store;
@@ -123,15 +137,21 @@ class TestBundle {
   v1::TrustBundle bundle_;
 };
 
-// A valid three-cell return of `origin` for `period`; `value` is its first cell's.
-inline ParsedReturn Return(const std::string& origin, const std::string& period, int value) {
-  const std::string csv = absl::StrCat(
+// The CSV text of a valid three-cell return of `origin` for `period`; `value` is its first
+// cell's (CITIZEN TJ, SEX F).
+inline std::string ReturnCsv(const std::string& origin, const std::string& period, int value) {
+  return absl::StrCat(
       "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
       "STOCK_FLOW\n",
       origin, ",", period, ",TJ,_T,F,_T,", value, ",A,F,STK\n",  //
       origin, ",", period, ",TJ,_T,M,_T,7856,A,F,STK\n",         //
       origin, ",", period, ",KG,_T,_T,_T,3456,A,F,STK\n");
-  absl::StatusOr<ParsedReturn> ret = ParseReturnCsv("r.csv", csv, origin, nullptr);
+}
+
+// That return, parsed.
+inline ParsedReturn Return(const std::string& origin, const std::string& period, int value) {
+  absl::StatusOr<ParsedReturn> ret =
+      ParseReturnCsv("r.csv", ReturnCsv(origin, period, value), origin, nullptr);
   REQUIRE(ret.ok());
   return *ret;
 }

@@ -8,19 +8,11 @@ set -euo pipefail
 ctl=$1
 src=$2
 cycles=${3:-50}
-bin=$(dirname "$ctl")
-node_bin=$bin/ots-node
-work=$(mktemp -d /tmp/ots-crash-test.XXXXXX)
-node_pid=
-client_pid=
-cleanup() {
-  [ -z "$client_pid" ] || kill -9 "$client_pid" 2>/dev/null || true
-  [ -z "$node_pid" ] || kill -9 "$node_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
+test_setup crash-test
+client_pid=
+trap '[ -z "$client_pid" ] || kill -9 "$client_pid" 2>/dev/null; test_cleanup' EXIT
 
 "$ctl" pki init --out "$work/fed" --states AZ >/dev/null
 bash "$src/deploy/make-sample-returns.sh" "$work/returns" AZ

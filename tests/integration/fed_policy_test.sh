@@ -13,14 +13,7 @@ ctl=$1
 src=$2
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
-fed_netns "$0" "$@"
-node_bin=$(dirname "$ctl")/ots-node
-work=$(mktemp -d /tmp/ots-fed-policy-test.XXXXXX)
-fed=$work/fed
-trap fed_cleanup EXIT
-
-"$ctl" pki init --out "$fed" --states AZ,KZ,KG --secretariat >"$work/pki.out" || fail "pki init"
-bash "$src/deploy/make-sample-returns.sh" "$work/returns" AZ KZ KG
+fed_setup fed-policy-test AZ,KZ,KG "$@"
 
 # --- The bundle keeper removes KG from AZ's share_with and signs version 2 ---------------------
 b=$fed/federation

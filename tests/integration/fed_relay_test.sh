@@ -10,14 +10,7 @@ ctl=$1
 src=$2
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
-fed_netns "$0" "$@"
-node_bin=$(dirname "$ctl")/ots-node
-work=$(mktemp -d /tmp/ots-fed-relay-test.XXXXXX)
-fed=$work/fed
-trap fed_cleanup EXIT
-
-"$ctl" pki init --out "$fed" --states AZ,KZ,KG --secretariat >"$work/pki.out" || fail "pki init"
-bash "$src/deploy/make-sample-returns.sh" "$work/returns" AZ
+fed_setup fed-relay-test AZ,KZ,KG "$@"
 fed_launch kz 'peer_endpoints { key: "AZ" value: "127.0.0.1:1" }'
 fed_start ots az kg
 fed_ready kz

@@ -15,16 +15,8 @@ ctl=$1
 src=$2
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
-fed_netns "$0" "$@"
-node_bin=$(dirname "$ctl")/ots-node
-work=$(mktemp -d /tmp/ots-federation-test.XXXXXX)
-fed=$work/fed
-trap fed_cleanup EXIT
-
 states=(AZ KZ KG TR UZ HU TM)
-"$ctl" pki init --out "$fed" --states "$(IFS=,; echo "${states[*]}")" --secretariat \
-  >"$work/pki.out" || fail "pki init"
-bash "$src/deploy/make-sample-returns.sh" "$work/returns" "${states[@]}"
+fed_setup federation-test "$(IFS=,; echo "${states[*]}")" "$@"
 nodes=(ots az kz kg tr uz hu tm)
 fed_start "${nodes[@]}"
 

@@ -3,95 +3,54 @@
 # written by ots_forge. KZ must reject a forged header and a tampered cell (logging who sent
 # them, storing nothing), and must keep proof of an equivocating checkpoint of AZ (a second log
 # validly signed with AZ's key), freeze AZ, raise the alarm in `ots-ctl status` and have
-# `ots-ctl audit` report it (on KZ, and on AZ, which the evidence reaches). Runs in its own network namespace: the bundle's fixed ports.
+# `ots-ctl audit` report it (on KZ, and on AZ, which the evidence reaches). Runs in network and
+# PID namespaces of its own (the bundle's fixed ports).
 #   malicious_peer_test.sh OTS_CTL SOURCE_DIR
 set -euo pipefail
-if [ -z "${OTS_IN_NETNS:-}" ]; then
-  exec env OTS_IN_NETNS=1 unshare -n bash "$0" "$@"
-fi
-ip link set lo up
 ctl=$1
 src=$2
-bin=$(dirname "$ctl")
-node_bin=$bin/ots-node
-forge=$(dirname "$bin")/tests/ots_forge
-work=$(mktemp -d /tmp/ots-malicious-test.XXXXXX)
-declare -A pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
-
-fed=$work/fed
-"$ctl" pki init --out "$fed" --states AZ,KZ,KG --secretariat >/dev/null
-for m in az kz kg; do
-  echo 'sync { backoff_initial_ms: 50 backoff_max_ms: 300 poll_interval_seconds: 1 }' \
-    >>"$fed/$m/node.textproto"
-done
-# The evil KG serves its folder and pulls nothing.
-sed -e 's/^data_dir:.*/data_dir: "evil"/' -e '/^sync /d' "$fed/kg/node.textproto" \
-  >"$fed/kg/evil.textproto"
-echo 'sync { disabled: true }' >>"$fed/kg/evil.textproto"
-
-# start NAME CONFIG: a node on its bundle endpoint, logging to $work/NAME.log.
-start() {
-  rm -f "$work/$1.ready"
-  "$node_bin" --config "$2" --ready-file "$work/$1.ready" 2>>"$work/$1.log" &
-  pids[$1]=$!
-  wait_for "$1 ready" 30 test -s "$work/$1.ready"
-}
-stop() {
-  stop_node "${pids[$1]}"
-  unset "pids[$1]"
-}
-status_of() { "$ctl" status --config "$fed/$1/auditor.textproto" >"$work/status.$1" 2>&1; }
-# holds NODE ORIGIN SIZE: NODE's status shows ORIGIN at log size SIZE.
-holds() {
-  status_of "$1" || true
-  grep -q "^origin $2 *log size $3," "$work/status.$1"
-}
-
-bash "$src/deploy/make-sample-returns.sh" "$work/returns" AZ >/dev/null
+fed_setup malicious-peer-test AZ,KZ,KG "$@"
+fed_test_sync="backoff_initial_ms: 50 backoff_max_ms: 300 poll_interval_seconds: 1"
+# The evil KG, node "evil": KG's node certificate serving its own folder, pulling nothing.
+sed -e 's/^data_dir:.*/data_dir: "evil"/' "$fed/kg/node.textproto" >"$fed/kg/evil.textproto"
+fed_base[evil]=$fed/kg/evil.textproto
+fed_sync[evil]="disabled: true"
 returns=("$work"/returns/AZ_*.csv)
 
+# rejected MODE TEXT: the evil KG serves a copy of AZ's folder that ots_forge altered in MODE; KZ,
+# started against it, logs TEXT (naming KG as the sender) and stores nothing of AZ.
+rejected() {
+  rm -rf "$fed/kg/evil"
+  "$forge" --mode "$1" --from "$fed/az/data" --origin AZ --to "$fed/kg/evil" >/dev/null
+  fed_start evil kz
+  log_says "$work/kz.log" "$2"
+  fed_status kz || fail "status of KZ"
+  grep -q "^origin AZ" "$work/status.kz" && fail "KZ stored AZ served with a forged $1"
+  fed_stop kz evil
+}
+
 # AZ publishes one return, then goes offline: KG (evil) is the only source of AZ for KZ.
-start az "$fed/az/node.textproto"
+fed_start az
 "$ctl" submit --config "$fed/az/operator.textproto" "${returns[0]}" >/dev/null
-stop az
+fed_stop az
 
 # --- 1. A forged header: rejected, logged with the sender, nothing stored ----------------------
-"$forge" --mode header --from "$fed/az/data" --origin AZ --to "$fed/kg/evil" >/dev/null
-start kg "$fed/kg/evil.textproto"
-start kz "$fed/kz/node.textproto"
-log_says "$work/kz.log" "sync: AZ from KG rejected: AZ log index 0: header signature"
-status_of kz
-grep -q "^origin AZ" "$work/status.kz" && fail "KZ stored AZ from a forged header"
-stop kz
-stop kg
+rejected header "sync: AZ from KG rejected: AZ log index 0: header signature"
 
 # --- 2. A tampered cell: the cells do not hash to the signed root ------------------------------
-rm -rf "$fed/kg/evil"
-"$forge" --mode cell --from "$fed/az/data" --origin AZ --to "$fed/kg/evil" >/dev/null
-start kg "$fed/kg/evil.textproto"
-start kz "$fed/kz/node.textproto"
-log_says "$work/kz.log" "sync: AZ from KG rejected: AZ log index 0 (1990 revision 1): cells root"
-status_of kz
-grep -q "^origin AZ" "$work/status.kz" && fail "KZ stored AZ with a tampered cell"
-stop kg
+rejected cell "sync: AZ from KG rejected: AZ log index 0 (1990 revision 1): cells root"
 
 # --- 3. Equivocation: AZ's key signed a second, inconsistent log --------------------------------
 # KZ first gets the real AZ log (size 1) from AZ itself.
-start az "$fed/az/node.textproto"
-wait_for "KZ to hold the real AZ log" 30 holds kz AZ 1
-status_of kz || fail "KZ raises an alarm before any split view"
+fed_start az kz
+wait_for "KZ to hold the real AZ log" 30 fed_holds kz AZ 1
 # The fork: another year's return first, then another (size 2 > 1: KZ must probe the fork).
 rm -rf "$fed/kg/evil"
 "$forge" --mode equivocate --origin AZ --log-key "$fed/az/log.key" --owner KG --federation ots-mx \
   --to "$fed/kg/evil" "${returns[1]}" "${returns[2]}" >/dev/null
-start kg "$fed/kg/evil.textproto"
+fed_start evil
 log_says "$work/kz.log" "ALARM split view, AZ frozen on this node"
 expect_fail 1 "$ctl" status --config "$fed/kz/auditor.textproto"
 grep -qF "ALARM split view: AZ signed two inconsistent checkpoints" "$work/out" ||
@@ -101,11 +60,9 @@ grep -q "^origin AZ *log size 1," "$work/out" || fail "KZ lost the AZ log it had
 # Frozen: AZ's next real return is not accepted by KZ.
 "$ctl" submit --config "$fed/az/operator.textproto" "${returns[1]}" >/dev/null
 log_says "$work/kz.log" "AZ is frozen after a split view; not accepting its checkpoint of size 2"
-holds kz AZ 1 || fail "KZ accepted AZ after freezing it"
+fed_shows kz AZ 1 || fail "KZ accepted AZ after freezing it"
 
-stop kg
-stop kz
-stop az
+fed_stop evil kz az
 
 # --- The offline audit reports the proven split view; the honest origin's folder passes --------
 audit_args=(--trust-bundle "$fed/federation/trust-bundle.json"

@@ -8,18 +8,9 @@
 set -euo pipefail
 ctl=$1
 src=$2
-bin=$(dirname "$ctl")
-node_bin=$bin/ots-node
-tool=$(dirname "$bin")/tests/ots_testtool
-work=$(mktemp -d /tmp/ots-node-test.XXXXXX)
-node_pid=
-cleanup() {
-  [ -z "$node_pid" ] || kill -9 "$node_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
+test_setup node-test
 
 fed=$work/fed
 "$ctl" pki init --out "$fed" --states AZ,KZ,HU --secretariat >"$work/pki.out"

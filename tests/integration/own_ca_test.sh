@@ -7,17 +7,9 @@
 set -euo pipefail
 ctl=$1
 src=$2
-bin=$(cd "$(dirname "$ctl")" && pwd)
-node_bin=$bin/ots-node
-work=$(mktemp -d /tmp/ots-own-ca-test.XXXXXX)
-node_pid=
-cleanup() {
-  [ -z "$node_pid" ] || kill -9 "$node_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
+test_setup own-ca-test
 export PATH="$bin:$PATH"
 
 "$ctl" pki init --out "$work/fed" --states KZ --secretariat >/dev/null

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -352,46 +353,48 @@ TEST_CASE("WaitForChange returns at once on a counter that moved", "[sync]") {
   CHECK(n.az->WaitForChange(now, absl::Milliseconds(1)) == now);
 }
 
+// What WaitForChange(seen, a minute) on `store` returned in another thread while this thread
+// ran `act`, and whether it returned before its minute was up.
+struct Woken {
+  uint64_t count = 0;
+  bool in_time = false;
+};
+Woken WaitDuring(Store& store, uint64_t seen, const std::function<void()>& act) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  absl::Notification waiting;
+  Woken woken;
+  std::thread waiter([&] {
+    waiting.Notify();
+    woken.count = store.WaitForChange(seen, absl::Seconds(60));
+    woken.in_time = absl::Now() < deadline;
+  });
+  waiting.WaitForNotification();
+  act();
+  waiter.join();
+  return woken;
+}
+
 TEST_CASE("WaitForChange returns after an append from another thread", "[sync]") {
   Net n;
   n.Publish(1);
   const uint64_t seen = n.az->ChangeCount();
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  absl::Notification waiting;
-  uint64_t woke_with = seen;
-  absl::Time woke_at = absl::InfiniteFuture();
-  std::thread waiter([&] {
-    waiting.Notify();
-    woke_with = n.az->WaitForChange(seen, absl::Seconds(60));
-    woke_at = absl::Now();
-  });
-  waiting.WaitForNotification();
-  absl::Status published = n.az_publisher.Publish(Return("AZ", "2030", 1)).status();
-  waiter.join();
+  absl::Status published;
+  const Woken woken = WaitDuring(
+      *n.az, seen, [&] { published = n.az_publisher.Publish(Return("AZ", "2030", 1)).status(); });
   REQUIRE(published.ok());
-  CHECK(woke_with != seen);
-  CHECK(woke_with == n.az->ChangeCount());
-  CHECK(woke_at < deadline);
+  CHECK(woken.count != seen);
+  CHECK(woken.count == n.az->ChangeCount());
+  CHECK(woken.in_time);
 }
 
 TEST_CASE("WakeAll releases a waiter with no change, and every later wait", "[sync]") {
   Net n;
   n.Publish(1);
   const uint64_t seen = n.az->ChangeCount();
+  const Woken woken = WaitDuring(*n.az, seen, [&] { n.az->WakeAll(); });
+  CHECK(woken.count == seen);
+  CHECK(woken.in_time);
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  absl::Notification waiting;
-  uint64_t woke_with = 0;
-  absl::Time woke_at = absl::InfiniteFuture();
-  std::thread waiter([&] {
-    waiting.Notify();
-    woke_with = n.az->WaitForChange(seen, absl::Seconds(60));
-    woke_at = absl::Now();
-  });
-  waiting.WaitForNotification();
-  n.az->WakeAll();
-  waiter.join();
-  CHECK(woke_with == seen);
-  CHECK(woke_at < deadline);
   // A watcher that was between two waits when the node shut down does not sleep through it.
   CHECK(n.az->WaitForChange(seen, absl::Seconds(60)) == seen);
   CHECK(absl::Now() < deadline);

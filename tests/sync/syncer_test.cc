@@ -81,6 +81,30 @@ struct Net : ForkedOrigin {
     return kz_syncer.Reconcile("AZ", peer, Announced(peer));
   }
   uint64_t KzSize() { return *kz->LogSize("AZ"); }
+  // AZ publishes revisions 1 and 2 of its 2020 return (figures 100, 101) on its node; with the
+  // same key, the fork publishes revisions of 2020 with the figures `fork`.
+  void Histories(const std::vector<int>& fork) {
+    Publish(100);
+    Publish(101);
+    for (int value : fork) {
+      PublishFork(value);
+    }
+  }
+  // KZ takes AZ's log from AZ's node, then meets the fork: the split view is proven (ABORTED),
+  // AZ frozen. Returns the one evidence kept, which verifies under AZ's key.
+  v1::Evidence ProveSplitView() {
+    REQUIRE(SyncFrom(az_peer).ok());
+    absl::Status s = SyncFrom(fork_peer);
+    INFO(s.message());
+    CHECK(absl::IsAborted(s));
+    std::vector<v1::Evidence> evidence = Evidence();
+    REQUIRE(evidence.size() == 1);
+    absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {az_key.public_key()});
+    INFO(verified.message());
+    CHECK(verified.ok());
+    CHECK(*kz_witness.Frozen("AZ"));
+    return evidence[0];
+  }
 };
 
 TEST_CASE("the backoff doubles from the initial delay and stops at the maximum", "[sync]") {
@@ -119,14 +143,7 @@ TEST_CASE("a peer ahead is pulled, verified, stored and cosigned", "[sync]") {
   for (size_t i = 0; i < ours.size(); ++i) {
     CHECK(ours[i].SerializeAsString() == theirs[i].SerializeAsString());
   }
-  int cells = 0;
-  REQUIRE(n.kz->ForEachCell("AZ", "2020", 2,
-                            [&](absl::string_view) {
-                              ++cells;
-                              return absl::OkStatus();
-                            })
-              .ok());
-  CHECK(cells == 3);
+  CHECK(StoredCells(*n.kz, "AZ", "2020", 2).size() == 3);
 
   absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 3);
   REQUIRE(stored.ok());
@@ -321,11 +338,7 @@ TEST_CASE("a checkpoint of our own log beyond its end is refused", "[sync]") {
   Net n;
   // `fork` repeats AZ's two returns (same key, same clock: the same entries) and adds a third,
   // which AZ's own node never signed.
-  n.Publish(100);
-  n.Publish(101);
-  n.PublishFork(100);
-  n.PublishFork(101);
-  n.PublishFork(102);
+  n.Histories({100, 101, 102});
   REQUIRE(n.fork->GetCheckpoint("AZ", 2)->note() == n.az->GetCheckpoint("AZ", 2)->note());
   Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
                   &n.logger);
@@ -340,23 +353,10 @@ TEST_CASE("a checkpoint of our own log beyond its end is refused", "[sync]") {
 
 TEST_CASE("a checkpoint of our size with another root proves a split view", "[sync]") {
   Net n;
-  n.Publish(100);
-  n.Publish(101);
-  n.PublishFork(100);
-  n.PublishFork(999);  // the same size, another root
-  REQUIRE(n.SyncFrom(n.az_peer).ok());
-
-  absl::Status s = n.SyncFrom(n.fork_peer);
-  INFO(s.message());
-  CHECK(absl::IsAborted(s));
+  n.Histories({100, 999});  // the same size, another root
+  const v1::Evidence evidence = n.ProveSplitView();
   CHECK(n.fork_peer.pull_calls() == 0);
-  std::vector<v1::Evidence> evidence = n.Evidence();
-  REQUIRE(evidence.size() == 1);
-  absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()});
-  INFO(verified.message());
-  CHECK(verified.ok());
-  CHECK(evidence[0].reported_by() == "KZ");
-  CHECK(*n.kz_witness.Frozen("AZ"));
+  CHECK(evidence.reported_by() == "KZ");
   CHECK(n.logger.Count("ALARM split view") == 1);
 
   // From now on nothing more of AZ is taken, however valid.
@@ -375,43 +375,19 @@ TEST_CASE("a checkpoint of our size with another root proves a split view", "[sy
 
 TEST_CASE("a smaller checkpoint with another root proves a split view", "[sync]") {
   Net n;
-  n.Publish(100);
-  n.Publish(101);
-  n.PublishFork(999);
-  REQUIRE(n.SyncFrom(n.az_peer).ok());
-  absl::Status s = n.SyncFrom(n.fork_peer);
-  INFO(s.message());
-  CHECK(absl::IsAborted(s));
-  std::vector<v1::Evidence> evidence = n.Evidence();
-  REQUIRE(evidence.size() == 1);
-  CHECK(evidence[0].leaf_hashes_size() == 2);
-  CHECK(VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()}).ok());
+  n.Histories({999});
+  CHECK(n.ProveSplitView().leaf_hashes_size() == 2);
 }
 
 TEST_CASE("a larger fork fails the consistency proof and the probe proves the split view",
           "[sync]") {
   Net n;
-  n.Publish(100);
-  n.Publish(101);
-  n.PublishFork(100);
-  n.PublishFork(999);
-  n.PublishFork(1000);
-  REQUIRE(n.SyncFrom(n.az_peer).ok());
-
-  absl::Status s = n.SyncFrom(n.fork_peer);
-  INFO(s.message());
-  CHECK(absl::IsAborted(s));
+  n.Histories({100, 999, 1000});
+  CHECK(n.ProveSplitView().leaf_hashes_size() == 3);
   REQUIRE(n.fork_peer.pull_calls() == 2);
   CHECK(n.fork_peer.pulls()[0].from() == 2);
   CHECK(n.fork_peer.pulls()[1].from() == 0);
   CHECK(n.fork_peer.pulls()[1].headers_only());
-  std::vector<v1::Evidence> evidence = n.Evidence();
-  REQUIRE(evidence.size() == 1);
-  CHECK(evidence[0].leaf_hashes_size() == 3);
-  absl::Status verified = VerifyEvidence(evidence[0], kTestFederation, {n.az_key.public_key()});
-  INFO(verified.message());
-  CHECK(verified.ok());
-  CHECK(*n.kz_witness.Frozen("AZ"));
   CHECK(n.KzSize() == 2);
   CHECK(n.kz->LatestCheckpoint("AZ")->note() == n.az->GetCheckpoint("AZ", 2)->note());
 }
@@ -461,10 +437,7 @@ TEST_CASE(
     "split view",
     "[sync]") {
   Net n;
-  n.Publish(100);
-  n.Publish(101);
-  n.PublishFork(100);
-  n.PublishFork(999);
+  n.Histories({100, 999});
   REQUIRE(n.SyncFrom(n.az_peer).ok());
 
   SECTION("a split view met in the answer") {

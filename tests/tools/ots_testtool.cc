@@ -19,6 +19,7 @@
 #include <map>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/ed25519.h"
@@ -31,26 +32,15 @@
 #include "node/trust/config.h"
 #include "proto/services.grpc.pb.h"
 #include "tests/fakes/copy_log.h"
+#include "tests/fakes/rpc_calls.h"
 #include "tests/tools/synthetic_return.h"
 
 namespace ots {
 namespace {
 
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    default:
-      return "OTHER";
-  }
+// The status code's name as gRPC spells it: OK, UNAVAILABLE, PERMISSION_DENIED, ...
+std::string CodeName(grpc::StatusCode code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 std::map<std::string, std::string> Flags(int argc, char** argv) {
@@ -144,11 +134,7 @@ int Call(std::map<std::string, std::string> f) {
         step(3);
         call->Read(&response, reinterpret_cast<void*>(4));
         if (step(4)) {
-          std::vector<grpc::Slice> slices;
-          response.Dump(&slices);
-          for (const grpc::Slice& piece : slices) {
-            bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
-          }
+          bytes = BufferBytes(response);
         }
       }
     }
@@ -164,27 +150,10 @@ int Call(std::map<std::string, std::string> f) {
     v1::StatusResponse response;
     status = v1::Query::NewStub(channel)->Status(&context, v1::StatusRequest(), &response);
   } else {
-    // grpc.health.v1.Health/Check with an empty request (service "" = the whole server).
-    grpc::GenericStub stub(channel);
-    grpc::ByteBuffer request, response;
-    grpc::Slice empty("");
-    request = grpc::ByteBuffer(&empty, 1);
-    grpc::CompletionQueue cq;
-    auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
-    call->StartCall();
-    call->Finish(&response, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    cq.Next(&tag, &ok);
+    bool serving = false;
+    status = HealthCheck(channel, context, &serving);
     if (status.ok()) {
-      std::vector<grpc::Slice> slices;
-      response.Dump(&slices);
-      std::string bytes;
-      for (const grpc::Slice& s : slices) {
-        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-      // HealthCheckResponse{status: SERVING} is field 1 varint 1.
-      std::cout << (bytes == std::string("\x08\x01", 2) ? "SERVING " : "NOT_SERVING ");
+      std::cout << (serving ? "SERVING " : "NOT_SERVING ");
     }
   }
   std::cout << CodeName(status.error_code()) << " " << status.error_message() << "\n";

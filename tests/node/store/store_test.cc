@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,20 @@ struct Fixture {
     }
   }
 
+  // Publishes `r` signed with `key` on the folder, reopened; how that went.
+  absl::Status PublishWith(const PrivateKey& with, const ParsedReturn& r) {
+    auto store = OpenStore(dir);
+    OriginLogs logs(store.get(), kTestFederation);
+    Publisher publisher(&logs, &with, &clock);
+    return publisher.Publish(r).status();
+  }
+  uint64_t LogSize(const std::string& origin) {
+    auto store = OpenStore(dir, /*read_only=*/true);
+    absl::StatusOr<uint64_t> size = store->LogSize(origin);
+    REQUIRE(size.ok());
+    return *size;
+  }
+
   absl::Status Audit() {
     auto store = OpenStore(dir, /*read_only=*/true);
     return AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr);
@@ -102,6 +117,18 @@ std::string LogKey(uint64_t index) {
   return key;
 }
 
+// Rewrites the message stored at `key` of `table` with `edit`.
+template <typename Message>
+void EditStored(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* table, const std::string& key,
+                const std::function<void(Message&)>& edit) {
+  std::string value;
+  REQUIRE(db->Get({}, table, key, &value).ok());
+  Message m;
+  REQUIRE(m.ParseFromString(value));
+  edit(m);
+  REQUIRE(db->Put({}, table, key, m.SerializeAsString()).ok());
+}
+
 TEST_CASE("publishing builds revisions, the current view and checkpoints", "[store]") {
   Fixture f;
   auto store = OpenStore(f.dir, true);
@@ -127,14 +154,7 @@ TEST_CASE("publishing builds revisions, the current view and checkpoints", "[sto
   CHECK((*current)->log_index() == 2);
 
   // History stays: revision 1's cells are still there.
-  std::vector<std::string> old_cells;
-  REQUIRE(store
-              ->ForEachCell("AZ", "2020", 1,
-                            [&](absl::string_view line) {
-                              old_cells.emplace_back(line);
-                              return absl::OkStatus();
-                            })
-              .ok());
+  const std::vector<std::string> old_cells = StoredCells(*store, "AZ", "2020", 1);
   CHECK(old_cells.size() == 4);
   CHECK(old_cells[1] == "AZ,2020,UZ,_T,F,_T,8398,A,F,STK");
 
@@ -191,15 +211,12 @@ TEST_CASE("audit refuses a wrong key and a missing key", "[audit]") {
 TEST_CASE("audit names a tampered header byte", "[audit][tamper]") {
   Fixture f;
   f.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string value;
-    REQUIRE(db->Get({}, h[kLogs], LogKey(2), &value).ok());
-    v1::LogEntry entry;
-    REQUIRE(entry.ParseFromString(value));
-    std::string payload = entry.header().payload();
-    size_t pos = payload.find("value_sum ") + 10;
-    payload[pos] = payload[pos] == '9' ? '8' : '9';
-    entry.mutable_header()->set_payload(payload);
-    REQUIRE(db->Put({}, h[kLogs], LogKey(2), entry.SerializeAsString()).ok());
+    EditStored<v1::LogEntry>(db, h[kLogs], LogKey(2), [](v1::LogEntry& entry) {
+      std::string payload = entry.header().payload();
+      size_t pos = payload.find("value_sum ") + 10;
+      payload[pos] = payload[pos] == '9' ? '8' : '9';
+      entry.mutable_header()->set_payload(payload);
+    });
   });
   absl::Status s = f.Audit();
   CHECK(s.code() == absl::StatusCode::kDataLoss);
@@ -257,14 +274,11 @@ TEST_CASE("audit names a dropped or added cell", "[audit][tamper]") {
 TEST_CASE("audit names a tampered checkpoint", "[audit][tamper]") {
   Fixture f;
   f.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string value;
-    REQUIRE(db->Get({}, h[kCheckpoints], LogKey(3), &value).ok());
-    v1::StoredCheckpoint cp;
-    REQUIRE(cp.ParseFromString(value));
-    std::string note = cp.note();
-    note[note.find('\n') + 1] = '7';  // the size line: "3" -> "7"
-    cp.set_note(note);
-    REQUIRE(db->Put({}, h[kCheckpoints], LogKey(3), cp.SerializeAsString()).ok());
+    EditStored<v1::StoredCheckpoint>(db, h[kCheckpoints], LogKey(3), [](v1::StoredCheckpoint& cp) {
+      std::string note = cp.note();
+      note[note.find('\n') + 1] = '7';  // the size line: "3" -> "7"
+      cp.set_note(note);
+    });
   });
   absl::Status s = f.Audit();
   CHECK(absl::StrContains(s.message(), "AZ checkpoint of size 3: signature"));
@@ -327,49 +341,36 @@ TEST_CASE("audit reports a flipped byte in a table file", "[audit][tamper]") {
 
 TEST_CASE("a data folder stays bound to its log key", "[publisher]") {
   Fixture f;
-  auto store = OpenStore(f.dir);
-  PrivateKey other = *PrivateKey::Generate();
-  OriginLogs logs(store.get(), kTestFederation);
-  Publisher publisher(&logs, &other, &f.clock);
-  auto r = publisher.Publish(Return("2021", 1, 1));
-  CHECK(r.status().code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(absl::StrContains(r.status().message(), "signed with another log key"));
-  CHECK(*store->LogSize("AZ") == 4);
+  absl::Status s = f.PublishWith(*PrivateKey::Generate(), Return("2021", 1, 1));
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(s.message(), "signed with another log key"));
+  CHECK(f.LogSize("AZ") == 4);
 }
 
 TEST_CASE("a node signs for its own state only", "[publisher]") {
   Fixture f;
-  auto store = OpenStore(f.dir);
-  OriginLogs logs(store.get(), kTestFederation);
-  Publisher publisher(&logs, &f.key, &f.clock);
   auto r = ParseReturnCsv("kz.csv", absl::StrCat(kHeader, "KZ,2020,UZ,_T,_T,_T,5,A,F,STK\n"), "",
                           nullptr);
   REQUIRE(r.ok());
-  auto published = publisher.Publish(*r);
-  CHECK(published.status().code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(absl::StrContains(published.status().message(),
+  absl::Status s = f.PublishWith(f.key, *r);
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(s.message(),
                           "this data folder is the node of AZ; it does not sign returns of KZ"));
-  CHECK(*store->LogSize("KZ") == 0);
+  CHECK(f.LogSize("KZ") == 0);
 }
 
 TEST_CASE("the publisher refuses to sign over a log that contradicts its checkpoint",
           "[publisher]") {
   Fixture f;
   f.Tamper([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
-    std::string value;
-    REQUIRE(db->Get({}, h[kLogs], LogKey(0), &value).ok());
-    v1::LogEntry entry;
-    REQUIRE(entry.ParseFromString(value));
-    entry.mutable_header()->set_payload(entry.header().payload() + " ");
-    REQUIRE(db->Put({}, h[kLogs], LogKey(0), entry.SerializeAsString()).ok());
+    EditStored<v1::LogEntry>(db, h[kLogs], LogKey(0), [](v1::LogEntry& entry) {
+      entry.mutable_header()->set_payload(entry.header().payload() + " ");
+    });
   });
-  auto store = OpenStore(f.dir);
-  OriginLogs logs(store.get(), kTestFederation);
-  Publisher publisher(&logs, &f.key, &f.clock);
-  auto r = publisher.Publish(Return("2021", 1, 1));
-  CHECK(r.status().code() == absl::StatusCode::kDataLoss);
-  CHECK(absl::StrContains(r.status().message(), "refusing to sign"));
-  CHECK(*store->LogSize("AZ") == 4);
+  absl::Status s = f.PublishWith(f.key, Return("2021", 1, 1));
+  CHECK(s.code() == absl::StatusCode::kDataLoss);
+  CHECK(absl::StrContains(s.message(), "refusing to sign"));
+  CHECK(f.LogSize("AZ") == 4);
 }
 
 TEST_CASE("an append at a stale log index writes nothing", "[store]") {
@@ -389,15 +390,7 @@ TEST_CASE("an append at a stale log index writes nothing", "[store]") {
   auto current = store->GetCurrent("AZ", "2030");
   REQUIRE(current.ok());
   CHECK_FALSE(current->has_value());
-  int cells = 0;
-  REQUIRE(store
-              ->ForEachCell("AZ", "2030", 1,
-                            [&](absl::string_view) {
-                              ++cells;
-                              return absl::OkStatus();
-                            })
-              .ok());
-  CHECK(cells == 0);
+  CHECK(StoredCells(*store, "AZ", "2030", 1).empty());
 }
 
 TEST_CASE("opening a folder without node data is NOT_FOUND", "[store]") {
@@ -437,15 +430,7 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   OriginLogs logs(store.get(), kTestFederation);
   Publisher publisher(&logs, &key, &clock);
   REQUIRE(publisher.Publish(r).ok());
-  std::vector<std::string> back;
-  REQUIRE(store
-              ->ForEachCell("AZ", "2024", 1,
-                            [&](absl::string_view line) {
-                              back.emplace_back(line);
-                              return absl::OkStatus();
-                            })
-              .ok());
-  CHECK(back == r.lines.ToVector());
+  CHECK(StoredCells(*store, "AZ", "2024", 1) == r.lines.ToVector());
   CHECK(
       AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr).ok());
 }

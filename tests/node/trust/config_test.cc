@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "absl/strings/match.h"
 
 namespace ots {
@@ -19,22 +21,24 @@ TEST_CASE("a node configuration in text format is read and validated", "[config]
 }
 
 TEST_CASE("a bad node configuration is a clear error naming the file", "[config]") {
-  auto unknown = ParseNodeConfig("az.textproto",
-                                 "origin: \"AZ\"\n"
-                                 "data_dir: \"d\"\n"
-                                 "log_keyfile: \"k\"\n");
-  REQUIRE_FALSE(unknown.ok());
-  CHECK(absl::StrContains(unknown.status().message(), "az.textproto:3:"));
-  CHECK(absl::StrContains(unknown.status().message(), "log_keyfile"));
-
-  auto origin = ParseNodeConfig("c", "origin: \"RU\" data_dir: \"d\" log_key_file: \"k\"");
-  CHECK(absl::StrContains(
-      origin.status().message(),
-      "c: origin \"RU\" is not a federation state (AZ KZ KG TR UZ HU TM) or OTS"));
-  auto no_dir = ParseNodeConfig("c", "origin: \"AZ\" log_key_file: \"k\"");
-  CHECK(absl::StrContains(no_dir.status().message(), "c: data_dir is not set"));
-  auto no_key = ParseNodeConfig("c", "origin: \"AZ\" data_dir: \"d\"");
-  CHECK(absl::StrContains(no_key.status().message(), "c: log_key_file is not set"));
+  const struct {
+    const char* text;
+    std::vector<const char*> says;
+  } kBad[] = {
+      {"origin: \"AZ\"\ndata_dir: \"d\"\nlog_keyfile: \"k\"\n", {"c:3:", "log_keyfile"}},
+      {"origin: \"RU\" data_dir: \"d\" log_key_file: \"k\"",
+       {"c: origin \"RU\" is not a federation state (AZ KZ KG TR UZ HU TM) or OTS"}},
+      {"origin: \"AZ\" log_key_file: \"k\"", {"c: data_dir is not set"}},
+      {"origin: \"AZ\" data_dir: \"d\"", {"c: log_key_file is not set"}},
+  };
+  for (const auto& bad : kBad) {
+    absl::StatusOr<v1::NodeConfig> config = ParseNodeConfig("c", bad.text);
+    INFO(bad.text << " -> " << config.status());
+    REQUIRE_FALSE(config.ok());
+    for (const char* text : bad.says) {
+      CHECK(absl::StrContains(config.status().message(), text));
+    }
+  }
 }
 
 }  // namespace

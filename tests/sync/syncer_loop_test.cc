@@ -1,0 +1,202 @@
+// The syncer's per-peer loop (Syncer::Start, Run, Stop; docs/federation.md §5 "Backoff") against
+// a scripted peer (tests/fakes/scripted_peer.h) and the FakeClock, whose waits advance time and
+// are recorded instead of sleeping:
+//   a Watch failing N times is retried after BackoffDelay(n) less a jitter of up to half of it,
+//   and the peer's status says "backoff" with the error and the failure count; an answer resets
+//   the count and makes it "watching";
+//   a peer without Watch (UNIMPLEMENTED) is polled every poll_interval;
+//   a Watch that reached its deadline is renewed at once, without a wait;
+//   Stop cancels a blocked call and returns, and the thread ends.
+// The loop runs on its own thread; the test waits for it to block (with a deadline), never sleeps.
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "sync/syncer.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/scripted_peer.h"
+#include "tests/fakes/sync_fixtures.h"
+
+namespace ots {
+namespace {
+
+using Step = ScriptedPeer::Step;
+
+// A deadline for the loop to reach a point a test waits for; only a broken loop takes long.
+constexpr absl::Duration kDeadline = absl::Seconds(30);
+
+// KZ's syncer with one peer, AZ's node, played by a ScriptedPeer.
+struct Loop {
+  TempDir dir;
+  FakeClock clock;
+  RecordingLogger logger;
+  TestBundle keys = TestBundle().Add("AZ", {"KZ"}).Add("KZ", {}, false);
+  Directory directory{keys.Bundle()};
+  TestNode kz = OpenNode(dir, "kz");
+  Witness witness{kz.logs.get(), &directory, "KZ", nullptr, &clock, &logger};
+  SyncOptions options = [] {
+    SyncOptions o;
+    o.poll_interval = absl::Seconds(5);
+    o.backoff_initial = absl::Milliseconds(200);
+    o.backoff_max = absl::Seconds(1);
+    return o;
+  }();
+  Syncer syncer{kz.logs.get(), &directory, &witness, &clock, &logger, options};
+  ScriptedPeer* peer = nullptr;  // owned by the syncer
+
+  Loop() {
+    auto scripted = std::make_unique<ScriptedPeer>();
+    peer = scripted.get();
+    // At every call: the peer's status as the syncer shows it then.
+    peer->observe = [this] { return Describe(syncer.PeerStatuses().at(0)); };
+    syncer.AddPeer("AZ", "az.example:7401", std::move(scripted));
+  }
+  ~Loop() { syncer.Stop(); }
+
+  static std::string Describe(const v1::PeerStatus& s) {
+    return absl::StrCat(s.state(), " failures=", s.failures(), " error=", s.last_error());
+  }
+  // Starts the loop and waits until it blocks in the call after its script.
+  void RunUntilBlocked() {
+    syncer.Start();
+    REQUIRE(peer->AwaitBlocked(kDeadline));
+  }
+  v1::PeerStatus Status() { return syncer.PeerStatuses().at(0); }
+};
+
+TEST_CASE("a failing watch is retried with exponential backoff and jitter; an answer resets it",
+          "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({
+      ScriptedPeer::Fail(absl::UnavailableError("peer down 1")),
+      ScriptedPeer::Fail(absl::UnavailableError("peer down 2")),
+      ScriptedPeer::Fail(absl::UnavailableError("peer down 3")),
+      ScriptedPeer::Fail(absl::UnavailableError("peer down 4")),
+      ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+      ScriptedPeer::Fail(absl::UnavailableError("peer down 6")),
+  });
+  loop.RunUntilBlocked();
+
+  // Failures 1 2 3 4, then (after the answer) 1 2: BackoffDelay less up to half of it.
+  const std::vector<int> failures = {1, 2, 3, 4, 1, 2};
+  const std::vector<absl::Duration> waits = loop.clock.waits();
+  REQUIRE(waits.size() == failures.size());
+  bool jittered = false;
+  for (size_t i = 0; i < waits.size(); ++i) {
+    const absl::Duration delay = BackoffDelay(loop.options, failures[i]);
+    INFO("wait " << i << ": " << waits[i] << " after failure " << failures[i] << ", delay "
+                 << delay);
+    CHECK(waits[i] > delay / 2);
+    CHECK(waits[i] <= delay);
+    jittered = jittered || waits[i] < delay;
+  }
+  // The 4th delay (1.6 s) is capped at the maximum.
+  CHECK(BackoffDelay(loop.options, 4) == absl::Seconds(1));
+  // A jitter of exactly 0 six times running has a chance of about 2^-300.
+  CHECK(jittered);
+
+  // What the status said at the start of each call.
+  CHECK(loop.peer->observed() ==
+        std::vector<std::string>{
+            "connecting failures=0 error=", "backoff failures=1 error=peer down 1",
+            "backoff failures=2 error=peer down 2", "backoff failures=3 error=peer down 3",
+            "backoff failures=4 error=peer down 4", "backoff failures=1 error=stream broke",
+            "backoff failures=2 error=peer down 6"});
+  CHECK(loop.peer->calls().watch == 7);
+  CHECK(loop.peer->calls().checkpoints == 0);
+  // Logged at the first failure of a run, not at every one.
+  CHECK(loop.logger.Count("sync: peer down 1 (failure 1; retrying with backoff)") == 1);
+  CHECK(loop.logger.Count("sync: stream broke (failure 1; retrying with backoff)") == 1);
+  CHECK(loop.logger.Count("peer down 2") == 0);
+}
+
+TEST_CASE("after an answer the peer is watching, with its time", "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({ScriptedPeer::Fail(absl::UnavailableError("connection refused")),
+                          ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  const v1::PeerStatus status = loop.Status();
+  CHECK(status.state() == "watching");
+  CHECK(status.failures() == 0);
+  CHECK(status.last_error().empty());
+  // The fake clock's time after the one wait.
+  REQUIRE(loop.clock.waits().size() == 1);
+  const absl::Time at = absl::FromUnixSeconds(1790000000) + loop.clock.waits()[0];
+  CHECK(status.last_success_at() ==
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone()));
+  CHECK(status.member() == "AZ");
+  CHECK(status.endpoint() == "az.example:7401");
+}
+
+TEST_CASE("a peer without Watch is polled every poll interval", "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({ScriptedPeer::Fail(absl::UnimplementedError("unknown method Watch"))});
+  loop.peer->ScriptCheckpoints({
+      ScriptedPeer::Answer(),
+      ScriptedPeer::Answer(),
+      ScriptedPeer::Fail(absl::UnavailableError("peer down")),
+      ScriptedPeer::Answer(),
+  });
+  loop.RunUntilBlocked();
+
+  // No wait for the switch itself; a failed poll backs off like a failed watch.
+  const std::vector<absl::Duration> waits = loop.clock.waits();
+  REQUIRE(waits.size() == 4);
+  CHECK(waits[0] == loop.options.poll_interval);
+  CHECK(waits[1] == loop.options.poll_interval);
+  CHECK(waits[2] > BackoffDelay(loop.options, 1) / 2);
+  CHECK(waits[2] <= BackoffDelay(loop.options, 1));
+  CHECK(waits[3] == loop.options.poll_interval);
+  CHECK(loop.peer->calls().watch == 1);  // never asked again
+  CHECK(loop.peer->calls().checkpoints == 5);
+  CHECK(loop.peer->observed() ==
+        std::vector<std::string>{"connecting failures=0 error=", "connecting failures=0 error=",
+                                 "polling failures=0 error=", "polling failures=0 error=",
+                                 "backoff failures=1 error=peer down",
+                                 "polling failures=0 error="});
+}
+
+TEST_CASE("a watch stream that reached its deadline is renewed at once", "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({
+      ScriptedPeer::Answer(absl::DeadlineExceededError("Deadline Exceeded")),
+      ScriptedPeer::Fail(absl::DeadlineExceededError("Deadline Exceeded")),
+      ScriptedPeer::Answer(absl::DeadlineExceededError("Deadline Exceeded")),
+  });
+  loop.RunUntilBlocked();
+  CHECK(loop.clock.waits().empty());
+  CHECK(loop.peer->calls().watch == 4);
+  CHECK(loop.Status().state() == "watching");
+  CHECK(loop.Status().failures() == 0);
+  CHECK(loop.logger.Count("retrying with backoff") == 0);
+}
+
+TEST_CASE("Stop cancels a blocked watch and returns; the thread ends", "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  CHECK_FALSE(loop.peer->calls().cancelled);
+
+  std::future<void> stopped = std::async(std::launch::async, [&] { loop.syncer.Stop(); });
+  const bool returned =
+      stopped.wait_for(absl::ToChronoSeconds(kDeadline)) == std::future_status::ready;
+  if (!returned) {
+    loop.peer->Cancel();  // what Stop should have done: lets the thread end, and the test with it
+  }
+  REQUIRE(returned);
+  CHECK(loop.peer->calls().cancelled);
+  // The blocked call returned and the loop made no other: its thread has ended (Stop joined it).
+  CHECK(loop.peer->calls().returned == 1);
+  CHECK(loop.peer->calls().watch == 1);
+  CHECK(loop.clock.waits().empty());
+  loop.syncer.Stop();  // idempotent
+  CHECK(loop.peer->calls().watch == 1);
+}
+
+}  // namespace
+}  // namespace ots
