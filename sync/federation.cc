@@ -193,8 +193,10 @@ absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
             "pull of ", origin_, ": entry ", out_.batch.from + out_.batch.entries.size(),
             ": header does not parse: ", h.status().message()));
       }
-      // The header is not verified yet: its cell count only bounds what we accept, and
-      // memory is reserved for at most a modest part of it; the rest grows with what arrives.
+      // The header is not verified yet: its cell count only bounds what we accept. Memory is
+      // reserved for at most a million of its cells (about 64 MB, touched only as cells arrive),
+      // so that a large return is not copied as it grows; a count that lies fails when the
+      // entry closes.
       expected_cells_ = h->cell_count();
       if (!headers_only_ && expected_cells_ > kMaxPulledCells - cells_so_far_) {
         return absl::InvalidArgumentError(
@@ -205,7 +207,7 @@ absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
       cells_so_far_ += expected_cells_;
       out_.batch.entries.push_back(chunk.entry());
       if (!headers_only_) {
-        const uint64_t reserve = std::min<uint64_t>(expected_cells_, uint64_t{1} << 16);
+        const uint64_t reserve = std::min<uint64_t>(expected_cells_, uint64_t{1} << 20);
         out_.batch.cells.emplace_back();
         out_.batch.cells.back().Reserve(reserve, reserve * 48);
       }

@@ -24,8 +24,12 @@ constexpr char kPkiInitHelp[] =
     "Secretariat at HOST:BASE-PORT, the states at HOST:BASE-PORT+1, +2, ... in the order given.\n"
     "Private keys are mode 0600; a federation already in DIR is never overwritten.\n";
 
+// The name pki init gives a new federation unless --federation names another: this one's.
+constexpr char kDefaultFederation[] = "ots-mx";
+
 struct PkiInitFlags {
   std::string out;
+  std::string federation = kDefaultFederation;
   std::string states;
   bool secretariat = false;
   std::string host;
@@ -37,6 +41,7 @@ struct PkiInitFlags {
 int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
   PkiOptions options;
   options.out_dir = flags.out;
+  options.federation = flags.federation;
   options.states = absl::StrSplit(flags.states, ',', absl::SkipEmpty());
   options.secretariat = flags.secretariat;
   if (!flags.host.empty()) {
@@ -77,6 +82,8 @@ int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
 
 void AddInitFlags(CLI::App* init, PkiInitFlags* flags) {
   AddFlag(init, "--out", &flags->out, "DIR", "folder to write the federation into")->required();
+  AddFlag(init, "--federation", &flags->federation, "NAME",
+          absl::StrCat("the federation's name (default ", kDefaultFederation, ")"));
   AddFlag(init, "--states", &flags->states, "CC[,CC...]",
           "member states, e.g. AZ,KZ,KG,TR,UZ,HU,TM");
   init->add_flag("--secretariat", flags->secretariat, "also the Secretariat (OTS)");

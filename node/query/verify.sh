@@ -131,7 +131,9 @@ header_index=$proof_index
 log_size=$proof_size
 
 # 4. The checkpoint is signed by the same key: text up to the blank line, then signature lines.
-log_name="ots-mx/log/$origin"
+# Its first line names the log: <federation>/log/<origin>, the federation as its trust bundle
+# names it.
+log_name=''
 : >"$tmp/note.txt"
 sig_b64=''
 in_text=1
@@ -143,6 +145,10 @@ while IFS= read -r l || [ -n "$l" ]; do
       in_text=0
     else
       printf '%s\n' "$l" >>"$tmp/note.txt"
+      if [ "$n" -eq 1 ]; then
+        [[ $l =~ ^[^\ +]+/log/$origin$ ]] || fail "checkpoint.note: origin line is $l, not the log of $origin"
+        log_name=$l
+      fi
     fi
   elif [[ $l == "— $log_name "* ]]; then
     sig_b64=${l#"— $log_name "}
@@ -151,6 +157,7 @@ while IFS= read -r l || [ -n "$l" ]; do
   fi
 done <checkpoint.note
 [ "$(tail -c 1 checkpoint.note | hex)" = "0a" ] || fail "checkpoint.note: does not end with a newline"
+[ -n "$log_name" ] || fail "checkpoint.note: no origin line"
 [ -n "$sig_b64" ] || fail "checkpoint.note: no signature by $log_name"
 [[ $sig_b64 =~ ^[A-Za-z0-9+/]+=*$ ]] || fail "checkpoint.note: signature is not base64"
 printf '%s' "$sig_b64" | base64 -d >"$tmp/note.sig" 2>/dev/null || fail "checkpoint.note: signature is not base64"

@@ -119,13 +119,7 @@ absl::Status Store::AppendEntries(const Entries& e) {
     return absl::FailedPreconditionError(absl::StrCat(
         "log of ", e.origin, " has ", size, " entries, not ", e.from, ": it changed meanwhile"));
   }
-  size_t bytes = 0;
-  for (const Entries::Entry& entry : e.entries) {
-    if (entry.cell_lines != nullptr && !entry.cell_lines->empty()) {
-      bytes += entry.cell_lines->byte_size() + entry.cell_lines->size();
-    }
-  }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(bytes + 4096);
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   std::string value;
   for (size_t n = 0; n < e.entries.size(); ++n) {
     const Entries::Entry& entry = e.entries[n];
@@ -337,7 +331,7 @@ absl::StatusOr<size_t> Store::AddCosignatures(absl::string_view origin, uint64_t
   if (added == 0) {
     return added;
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kCheckpoints, OriginKey(origin, size), cp.SerializeAsString());
   OTS_RETURN_IF_ERROR(Commit(*batch));
   return added;
@@ -360,7 +354,7 @@ absl::StatusOr<bool> Store::PutEvidence(const v1::Evidence& evidence) {
   if (!absl::IsNotFound(s)) {
     return s;
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kEvidence, key, evidence.SerializeAsString());
   OTS_RETURN_IF_ERROR(Commit(*batch));
   return true;
@@ -431,7 +425,7 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view name) {
 }
 
 absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kMeta, name, value);
   return engine_->Write(*batch, /*sync=*/true);
 }

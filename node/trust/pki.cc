@@ -109,6 +109,12 @@ struct PkiRun {
 
 // The member codes to create, the Secretariat first. INVALID_ARGUMENT on a bad or repeated code.
 absl::StatusOr<std::vector<std::string>> MemberCodes(const PkiOptions& options) {
+  if (options.federation.empty() ||
+      options.federation.find_first_of(" /+\n") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pki init: the federation's name \"", options.federation,
+                     "\" is empty or holds a space, '/' or '+' (it begins every key name)"));
+  }
   if (options.states.empty() && !options.secretariat) {
     return absl::InvalidArgumentError("pki init: no members (give --states and/or --secretariat)");
   }

@@ -31,7 +31,9 @@ struct PkiOptions {
   int base_port = 7400;
   // Per-member endpoint overrides, code -> host:port.
   std::map<std::string, std::string> endpoints;
-  std::string federation = "ots-mx";
+  // The federation's name: in its CA's and certificates' names and in every log and witness key
+  // name (node/log/names.h). Required.
+  std::string federation;
   // Lifetime of certificates and keys from now. Default: 365 days.
   absl::Duration validity = absl::Hours(24 * 365);
 };

@@ -68,9 +68,7 @@ class FaultyEngine : public Engine {
     return writes_;
   }
 
-  std::unique_ptr<WriteBatch> NewBatch(size_t reserve_bytes) override {
-    return base_->NewBatch(reserve_bytes);
-  }
+  std::unique_ptr<WriteBatch> NewBatch() override { return base_->NewBatch(); }
 
   absl::Status Write(WriteBatch& batch, bool sync) override {
     absl::Status fault = NextFault(sync);

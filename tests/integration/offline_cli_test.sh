@@ -57,11 +57,11 @@ expect_fail 2 "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.k
   "$work/returns/AZ_1990.csv"
 must_say "--federation"
 [ ! -e "$data" ] || fail "an import without a federation created the data folder"
-"$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" --federation ots-mx \
+"$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" --federation pilot-fed \
   "$work/returns/AZ_1990.csv" >/dev/null
 expect_fail 1 "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" \
   --federation other-fed "$work/returns/AZ_2000.csv"
-must_say "holds the logs of federation ots-mx, not other-fed"
+must_say "holds the logs of federation pilot-fed, not other-fed"
 for f in "$work"/returns/AZ_*.csv; do
   [ "$f" = "$work/returns/AZ_1990.csv" ] && continue
   "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" "$f" >/dev/null
@@ -96,6 +96,8 @@ must_say "AUDIT FAILED: AZ log index 0: header signature"
 "$ctl" prove --data-dir "$data" --origin AZ --period 2020 --cell CITIZEN=UZ --cell SEX=F \
   --log-pubkey "$work/az.pub" --out "$work/proof" >/dev/null
 bash "$work/proof/verify.sh" >"$work/out" || fail "verify.sh failed on an untouched proof"
+# The log is named by the federation the folder was started with, and verify.sh reads it there.
+grep -q 'entry [0-9]* of log pilot-fed/log/AZ' "$work/out" || fail "verify.sh names another log"
 grep -q 'OK: cell "AZ,2020,UZ,_T,F,_T,8399,A,F,STK"' "$work/out" || fail "verify.sh output"
 expect_fail 1 "$ctl" prove --data-dir "$data" --origin AZ --period 2020 --cell CITIZEN=UZ \
   --cell SEX=F,M --log-pubkey "$work/az.pub" --out "$work/proof2"

@@ -23,6 +23,7 @@ namespace {
 void InitAzKz(const TempDir& dir, const Clock& clock) {
   PkiOptions options;
   options.out_dir = dir.path();
+  options.federation = "ots-mx";
   options.states = {"AZ", "KZ"};
   options.secretariat = true;
   REQUIRE(InitPki(options, clock, nullptr).ok());
@@ -81,8 +82,20 @@ TEST_CASE("pki init writes a consistent federation", "[pki]") {
   CHECK(op->tls().ca_file() == dir.File("az/../ca/ca.pem"));
   PkiOptions again;
   again.out_dir = dir.path();
+  again.federation = "ots-mx";
   again.states = {"AZ"};
   CHECK(absl::IsAlreadyExists(InitPki(again, clock, nullptr)));
+  // The federation's name begins every key name: it is required and may not hold a space, '/'
+  // or '+'.
+  for (const char* bad : {"", "two words", "a/b", "a+b"}) {
+    TempDir other;
+    PkiOptions named;
+    named.out_dir = other.path();
+    named.federation = bad;
+    named.states = {"AZ"};
+    INFO(bad);
+    CHECK(absl::IsInvalidArgument(InitPki(named, clock, nullptr)));
+  }
 }
 
 TEST_CASE("a node refuses to start on what it cannot trust", "[pki]") {
