@@ -48,6 +48,18 @@ bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out) {
   return true;
 }
 
+bool IsSha256Hex(absl::string_view s) {
+  if (s.size() != 64) {
+    return false;
+  }
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string HexEncode(absl::string_view data) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -14,6 +14,10 @@ namespace ots {
 // Lower-case hex of `data`.
 std::string HexEncode(absl::string_view data);
 
+// Whether `s` is 64 lower-case hex digits: the form of every SHA-256 the project prints (key
+// ids, TLS fingerprints).
+bool IsSha256Hex(absl::string_view s);
+
 // Decodes hex (either case). INVALID_ARGUMENT on odd length or a non-hex character.
 absl::StatusOr<std::string> HexDecode(absl::string_view hex);
 

@@ -36,6 +36,7 @@ struct PkiInitFlags {
   std::string base_port;
   std::vector<std::string> endpoints;
   std::string days;
+  std::string witness_quorum;
 };
 
 int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
@@ -56,6 +57,11 @@ int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
     return console.Usage("--days must be a positive number");
   }
   options.validity = absl::Hours(24) * days;
+  if (!flags.witness_quorum.empty() &&
+      (!absl::SimpleAtoi(flags.witness_quorum, &options.witness_quorum) ||
+       options.witness_quorum < 0)) {
+    return console.Usage("--witness-quorum must be a number of witnesses, 0 or more");
+  }
   for (const std::string& spec : flags.endpoints) {
     std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
     if (parts.size() != 2) {
@@ -92,6 +98,8 @@ void AddInitFlags(CLI::App* init, PkiInitFlags* flags) {
   AddRepeatedFlag(init, "--endpoint", &flags->endpoints, "CC=HOST:PORT",
                   "one member's endpoint (repeatable)");
   AddFlag(init, "--days", &flags->days, "N", "validity of certificates and keys (default 365)");
+  AddFlag(init, "--witness-quorum", &flags->witness_quorum, "N",
+          "cosignatures a proof needs (default: a majority of\nthe other members)");
 }
 
 }  // namespace

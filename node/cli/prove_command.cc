@@ -3,17 +3,23 @@
 #include "node/cli/prove_command.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "crypto/ed25519.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "node/cli/command.h"
 #include "node/log/origin_log.h"
+#include "node/query/proof_check.h"
 #include "node/query/query.h"
+#include "node/trust/directory.h"
+#include "node/trust/trust_bundle.h"
 
 namespace ots {
 
@@ -37,10 +43,12 @@ namespace {
 // `ots-ctl prove --help`; its first line is the summary in the list of commands.
 constexpr char kProveHelp[] =
     "Writes the proof of one cell, with a verify.sh to check it.\n"
-    "The cell's line and inclusion proof, the signed header and its inclusion proof in a signed\n"
-    "checkpoint, the origin's key, and verify.sh, which needs only openssl and coreutils.\n"
-    "Offline from a data folder (--data-dir, with the origin's --log-pubkey), or fetched from a\n"
-    "node (--config).\n";
+    "The cell's line and inclusion proof, the signed header and its inclusion proof in a\n"
+    "checkpoint cosigned by the witnesses, the signed trust bundle and its key, and verify.sh,\n"
+    "which needs only openssl and coreutils: bash DIR/verify.sh BUNDLE-KEY-ID.\n"
+    "Offline from a data folder (--data-dir, with --trust-bundle and --bundle-pubkey), or fetched\n"
+    "from a node (--config, whose trust bundle it is checked against). Either way the proof is\n"
+    "verified before it is written, and nothing is written if it does not verify.\n";
 
 struct ProveFlags {
   ClientFlags client;
@@ -48,20 +56,28 @@ struct ProveFlags {
   std::string origin;
   std::string period;
   std::vector<std::string> cells;
-  std::string log_pubkey;
+  std::string trust_bundle;
+  std::string bundle_pubkey;
+  std::string quorum;
   std::string out;
 };
 
-// The proof, built from the data folder with the origin's key from --log-pubkey.
+// The proof, built from the data folder against the trust bundle of --trust-bundle.
 absl::StatusOr<ProofFiles> FolderProof(Store& store, const ProveFlags& flags,
-                                       const CellFilter& selection) {
-  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPemFile(flags.log_pubkey));
+                                       const CellFilter& selection, const TrustAnchor& anchor,
+                                       std::optional<size_t> quorum) {
   OTS_ASSIGN_OR_RETURN(std::string federation, FolderFederation(store));
+  if (federation != anchor.bundle.federation()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(flags.data_dir, " holds the logs of federation \"", federation,
+                     "\", not of \"", anchor.bundle.federation(), "\" (", flags.trust_bundle, ")"));
+  }
   OriginLogs logs(&store, federation);
-  return BuildCellProof(logs, flags.origin, flags.period, selection, absl::MakeConstSpan(&key, 1));
+  Directory directory(anchor);
+  return BuildCellProof(logs, directory, flags.origin, flags.period, selection, quorum);
 }
 
-// The proof, as the node builds it.
+// The proof, as the node builds it. Its verify.sh is replaced by this program's own.
 absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags) {
   v1::ProveRequest request;
   request.set_origin(flags.origin);
@@ -70,16 +86,34 @@ absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags) 
   OTS_ASSIGN_OR_RETURN(v1::ProveResponse response, node.Prove(request));
   ProofFiles files;
   for (const v1::ProofFile& f : response.files()) {
-    files[f.name()] = f.contents();
+    if (!files.emplace(f.name(), f.contents()).second) {
+      return absl::DataLossError(
+          absl::StrCat("the node sent the proof file \"", f.name(), "\" twice"));
+    }
   }
+  files["verify.sh"] = std::string(VerifyScript());
   return files;
 }
 
 int RunProve(const Console& console, const ProveFlags& flags) {
+  std::optional<size_t> quorum;
+  if (!flags.quorum.empty()) {
+    size_t q = 0;
+    if (!absl::SimpleAtoi(flags.quorum, &q)) {
+      return console.Usage("--quorum must be a number of witnesses, 0 or more");
+    }
+    quorum = q;
+  }
   DataSource source;
   if (int exit_code = OpenDataSource(console, flags.client, flags.data_dir, &source);
       exit_code != kExitOk) {
     return exit_code;
+  }
+  absl::StatusOr<TrustAnchor> anchor =
+      source.node != nullptr ? source.node->trust()
+                             : LoadTrustAnchor(flags.trust_bundle, flags.bundle_pubkey);
+  if (!anchor.ok()) {
+    return console.Fail(anchor.status(), kExitUsage);
   }
   absl::StatusOr<ProofFiles> files;
   if (source.node != nullptr) {
@@ -89,18 +123,29 @@ int RunProve(const Console& console, const ProveFlags& flags) {
     if (!selection.ok()) {
       return console.Usage(selection.status().message());
     }
-    files = FolderProof(*source.store, flags, *selection);
+    files = FolderProof(*source.store, flags, *selection, *anchor, quorum);
   }
   if (!files.ok()) {
     return source.Fail(console, files.status());
+  }
+  // Nothing is written that does not verify against this side's trust anchor.
+  absl::StatusOr<ProofSummary> summary = VerifyProofFiles(*files, anchor->bundle_key_id, quorum);
+  if (!summary.ok()) {
+    return console.Fail(absl::Status(
+        summary.status().code(),
+        absl::StrCat(source.node != nullptr ? "the node's proof" : "the proof",
+                     " does not verify; nothing written: ", summary.status().message())));
   }
   absl::Status written = WriteProofFiles(*files, flags.out);
   if (!written.ok()) {
     return console.Fail(written);
   }
-  auto line = files->find("cell.line");
-  console.out() << "wrote the proof of " << (line == files->end() ? "?" : line->second) << " to "
-                << flags.out << "/; check it with: bash " << flags.out << "/verify.sh\n";
+  console.out() << "wrote the proof of " << summary->cell_line << " to " << flags.out << "/ ("
+                << summary->origin << " log size " << summary->log_size << ", cosigned by "
+                << (summary->cosigners.empty() ? "no witness"
+                                               : absl::StrJoin(summary->cosigners, " "))
+                << "); check it with: bash " << flags.out << "/verify.sh " << anchor->bundle_key_id
+                << "\n";
   return kExitOk;
 }
 
@@ -113,9 +158,15 @@ void AddProveFlags(CLI::App* prove, ProveFlags* flags) {
   AddFlag(prove, "--period", &flags->period, "P", "its TIME_PERIOD")->required();
   AddRepeatedFlag(prove, "--cell", &flags->cells, "COL=code",
                   "the cell (repeatable); CITIZEN, STAY_CAT, SEX\nand AGE not named are _T");
-  data_dir->needs(AddFlag(prove, "--log-pubkey", &flags->log_pubkey, "FILE",
-                          "with --data-dir: the origin's log public key")
-                      ->needs(data_dir));
+  CLI::Option* bundle = AddFlag(prove, "--trust-bundle", &flags->trust_bundle, "FILE",
+                                "with --data-dir: the signed trust bundle");
+  CLI::Option* key = AddFlag(prove, "--bundle-pubkey", &flags->bundle_pubkey, "FILE",
+                             "with --data-dir: the key that signs it");
+  data_dir->needs(bundle)->needs(key);
+  bundle->needs(data_dir);
+  key->needs(data_dir);
+  AddFlag(prove, "--quorum", &flags->quorum, "N",
+          "cosignatures the checkpoint needs (default: the\nbundle's witness quorum)");
   AddFlag(prove, "--out", &flags->out, "DIR", "folder to write the proof into")->required();
 }
 

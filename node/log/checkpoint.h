@@ -3,7 +3,9 @@
 #ifndef OTS_NODE_LOG_CHECKPOINT_H_
 #define OTS_NODE_LOG_CHECKPOINT_H_
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,6 +27,28 @@ absl::StatusOr<VerifiedCheckpoint> VerifyOriginCheckpoint(absl::string_view fede
                                                           absl::string_view origin,
                                                           absl::Span<const PublicKey> keys,
                                                           absl::string_view note);
+
+// The witness keys of a member, as the trust bundle lists them (empty for a non-member).
+using WitnessKeyLookup = std::function<absl::Span<const PublicKey>(absl::string_view member)>;
+
+// One cosignature line that verified.
+struct CheckedCosignature {
+  std::string member;      // the witness's member code
+  uint64_t timestamp = 0;  // when it cosigned, seconds since epoch
+};
+
+// Verifies each of `lines` (cosignature lines of the origin's `note`, each a full signature
+// line) as a cosignature/v1 of the note's text by "<federation>/witness/<member>" with one of
+// that member's `witness_keys`. Every line must verify: INVALID_ARGUMENT naming the first that
+// is malformed, names no witness of the federation, or whose signature fails.
+absl::StatusOr<std::vector<CheckedCosignature>> VerifyCosignatureLines(
+    absl::string_view federation, absl::string_view note, absl::Span<const std::string> lines,
+    const WitnessKeyLookup& witness_keys);
+
+// The distinct members among `cosignatures` other than `origin` (an origin witnessing itself
+// adds nothing), sorted.
+std::vector<std::string> IndependentCosigners(absl::Span<const CheckedCosignature> cosignatures,
+                                              absl::string_view origin);
 
 // The checkpoint body of a checkpoint note, without checking any signature (for display, and for
 // notes this node verified when it stored them). INVALID_ARGUMENT if the note does not parse.

@@ -1,10 +1,13 @@
 #include "node/query/prove.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
@@ -69,11 +72,75 @@ absl::StatusOr<ProvenCell> FindCell(Store& store, absl::string_view origin,
   return out;
 }
 
+// The checkpoint a proof of log index `log_index` rests on: the largest stored one that covers it,
+// is signed by a log key of `origin` and carries valid cosignatures of at least `quorum`
+// independent witnesses. Every stored cosignature line of the checkpoints it looks at must verify.
+struct ChosenCheckpoint {
+  v1::StoredCheckpoint stored;
+  VerifiedCheckpoint verified;
+  std::vector<std::string> cosigners;
+};
+
+absl::StatusOr<ChosenCheckpoint> ChooseCheckpoint(OriginLogs& logs, const Directory& directory,
+                                                  absl::string_view origin, uint64_t log_index,
+                                                  size_t quorum) {
+  std::vector<std::pair<uint64_t, v1::StoredCheckpoint>> covering;
+  OTS_RETURN_IF_ERROR(logs.store().ForEachCheckpoint(
+      origin, log_index + 1, [&](uint64_t size, const v1::StoredCheckpoint& cp) -> absl::Status {
+        covering.emplace_back(size, cp);
+        return absl::OkStatus();
+      }));
+  if (covering.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("no stored checkpoint of ", origin, " covers log index ", log_index));
+  }
+  const WitnessKeyLookup witness_keys = [&](absl::string_view member) {
+    return absl::MakeConstSpan(directory.WitnessKeys(member));
+  };
+  size_t best = 0;
+  std::vector<std::string> best_cosigners;
+  for (auto it = covering.rbegin(); it != covering.rend(); ++it) {
+    const auto& [size, stored] = *it;
+    absl::StatusOr<VerifiedCheckpoint> cp =
+        VerifyOriginCheckpoint(logs.federation(), origin, directory.LogKeys(origin), stored.note());
+    if (!cp.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("stored checkpoint of size ", size, ": ", cp.status().message()));
+    }
+    std::vector<std::string> lines(stored.cosignature_lines().begin(),
+                                   stored.cosignature_lines().end());
+    absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
+        VerifyCosignatureLines(logs.federation(), stored.note(), lines, witness_keys);
+    if (!cosigs.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(origin, " checkpoint of size ", size, ": ", cosigs.status().message()));
+    }
+    std::vector<std::string> cosigners = IndependentCosigners(*cosigs, origin);
+    if (cosigners.size() >= quorum) {
+      return ChosenCheckpoint{stored, *std::move(cp), std::move(cosigners)};
+    }
+    if (cosigners.size() > best || best_cosigners.empty()) {
+      best = cosigners.size();
+      best_cosigners = std::move(cosigners);
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("no checkpoint of ", origin, " that covers log index ", log_index, " has the ",
+                   quorum, " cosignatures the trust bundle requires (the best has ", best,
+                   best_cosigners.empty() ? "" : ": ", absl::StrJoin(best_cosigners, " "),
+                   "); wait until more witnesses have cosigned it"));
+}
+
 }  // namespace
 
-absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, absl::string_view origin,
-                                          absl::string_view period, const CellFilter& selection,
-                                          absl::Span<const PublicKey> origin_keys) {
+absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, const Directory& directory,
+                                          absl::string_view origin, absl::string_view period,
+                                          const CellFilter& selection,
+                                          std::optional<size_t> quorum) {
+  if (directory.signed_bundle().empty()) {
+    return absl::FailedPreconditionError(
+        "a proof carries the signed trust bundle, and none was given");
+  }
   Store& store = logs.store();
   OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current, store.GetCurrent(origin, period));
   if (!current.has_value()) {
@@ -103,57 +170,52 @@ absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, absl::string_view or
   }
   OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, ParseReturnHeader(env.payload()));
   if (header.cells_root() != HashBytes(cell.cells_root)) {
-    return absl::DataLossError(absl::StrCat("the stored cells of ", origin, " ", period,
-                                            " do not hash to the cells root of its header"));
+    return absl::DataLossError(absl::StrCat(origin, " ", period, " revision ", header.revision(),
+                                            " (log index ", log_index,
+                                            "): the stored cells do not hash to the cells root "
+                                            "its header signs; refusing to prove them"));
   }
   const DsseEnvelope dsse = DsseFromProto(env);
+  const std::vector<PublicKey>& origin_keys = directory.LogKeys(origin);
   auto signer = std::find_if(origin_keys.begin(), origin_keys.end(), [&](const PublicKey& k) {
     return DsseVerify(dsse, kReturnHeaderPayloadType, k).ok();
   });
   if (signer == origin_keys.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(origin, " log index ", log_index,
-                     ": the header is signed by no trusted log key of ", origin));
+    return absl::FailedPreconditionError(absl::StrCat(origin, " log index ", log_index,
+                                                      ": the header is signed by no log key of ",
+                                                      origin, " in the trust bundle"));
   }
-  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint checkpoint, store.LatestCheckpoint(origin));
-  absl::StatusOr<VerifiedCheckpoint> cp =
-      VerifyOriginCheckpoint(logs.federation(), origin, origin_keys, checkpoint.note());
-  if (!cp.ok()) {
-    return absl::FailedPreconditionError(cp.status().message());
-  }
-  if (cp->key.raw() != signer->raw()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the header of ", origin, " ", period, " and the latest checkpoint of ",
-                     origin, " are signed with different log keys; verify.sh checks one key"));
-  }
-  if (log_index >= cp->checkpoint.size) {
-    return absl::DataLossError(absl::StrCat("latest checkpoint of ", origin, " (size ",
-                                            cp->checkpoint.size, ") does not cover log index ",
-                                            log_index));
-  }
-  OTS_ASSIGN_OR_RETURN(Hash root, logs.Root(origin, cp->checkpoint.size));
-  if (root != cp->checkpoint.root) {
+  OTS_ASSIGN_OR_RETURN(
+      ChosenCheckpoint chosen,
+      ChooseCheckpoint(logs, directory, origin, log_index,
+                       quorum.has_value() ? *quorum : directory.WitnessQuorum(origin)));
+  const Checkpoint& cp = chosen.verified.checkpoint;
+  OTS_ASSIGN_OR_RETURN(Hash root, logs.Root(origin, cp.size));
+  if (root != cp.root) {
     return absl::DataLossError(absl::StrCat("the stored log of ", origin,
-                                            " does not hash to its latest checkpoint's root"));
+                                            " does not hash to the root of its checkpoint of size ",
+                                            cp.size));
   }
   OTS_ASSIGN_OR_RETURN(std::vector<Hash> header_path,
-                       logs.InclusionProof(origin, log_index, cp->checkpoint.size));
+                       logs.InclusionProof(origin, log_index, cp.size));
 
   ProofFiles files;
   files["cell.line"] = cell.line;
   files["cell.proof"] = ProofText(cell.index, cell.count, cell.path);
   files["header.txt"] = env.payload();
   files["header.sig"] = env.signatures(0).sig();
-  files["header.dsse.json"] = DsseToJson(dsse) + "\n";
-  files["header.proof"] = ProofText(log_index, cp->checkpoint.size, header_path);
+  files["header.dsse.json"] = DsseToJson(dsse);
+  files["header.proof"] = ProofText(log_index, cp.size, header_path);
   // The origin's note with the witnesses' cosignature lines after its own signature (a note may
-  // carry any number of signatures; verify.sh checks the origin's).
-  std::string cosigned = checkpoint.note();
-  for (const std::string& line : checkpoint.cosignature_lines()) {
+  // carry any number of signatures).
+  std::string cosigned = chosen.stored.note();
+  for (const std::string& line : chosen.stored.cosignature_lines()) {
     cosigned += line;
   }
   files["checkpoint.note"] = cosigned;
   files["log.pub.pem"] = signer->ToPem();
+  files["trust-bundle.json"] = directory.signed_bundle();
+  files["bundle.pub.pem"] = directory.bundle_key_pem();
   files["verify.sh"] = std::string(VerifyScript());
   return files;
 }

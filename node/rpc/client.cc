@@ -29,11 +29,18 @@ absl::Status WithAddress(const std::string& address, const grpc::Status& s) {
 
 }  // namespace
 
-NodeClient::NodeClient(std::string address, std::shared_ptr<grpc::Channel> channel)
-    : address_(std::move(address)),
+NodeClient::NodeClient(const v1::ClientConfig& config, std::string address,
+                       std::shared_ptr<grpc::Channel> channel)
+    : config_(config),
+      address_(std::move(address)),
       channel_(std::move(channel)),
       submission_(v1::Submission::NewStub(channel_)),
       query_(v1::Query::NewStub(channel_)) {}
+
+absl::StatusOr<TrustAnchor> NodeClient::trust() const {
+  return LoadTrustAnchor(config_.trust_bundle_file(), config_.bundle_public_key_file(),
+                         config_.bundle_key_id());
+}
 
 absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::ClientConfig& config,
                                                                 absl::string_view address,
@@ -71,7 +78,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::Client
                                                  absl::FormatDuration(connect_timeout)));
     }
   }
-  return std::unique_ptr<NodeClient>(new NodeClient(target, std::move(channel)));
+  return std::unique_ptr<NodeClient>(new NodeClient(config, target, std::move(channel)));
 }
 
 absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_name,

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "node/query/query.h"
+#include "node/trust/trust_bundle.h"
 #include "proto/config.pb.h"
 #include "proto/services.grpc.pb.h"
 
@@ -44,15 +45,21 @@ class NodeClient {
   absl::StatusOr<v1::ConsolidatedResponse> Consolidated(const v1::ConsolidatedRequest& request);
 
   const std::string& address() const { return address_; }
+  // The trust anchor the client configuration names (trust_bundle_file, bundle_public_key_file,
+  // bundle_key_id): what everything the node sends is checked against. Read and verified on
+  // each call; LoadTrustAnchor's errors.
+  absl::StatusOr<TrustAnchor> trust() const;
 
  private:
-  NodeClient(std::string address, std::shared_ptr<grpc::Channel> channel);
+  NodeClient(const v1::ClientConfig& config, std::string address,
+             std::shared_ptr<grpc::Channel> channel);
   // One unary Query call with a deadline `timeout` from now; the node's status passes through.
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*,
                                                                         const Request&, Response*),
                                 const Request& request, absl::Duration timeout);
 
+  const v1::ClientConfig config_;
   const std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Submission::Stub> submission_;

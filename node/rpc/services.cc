@@ -242,8 +242,8 @@ grpc::Status QueryService::Prove(grpc::ServerContext* context, const v1::ProveRe
   }
   absl::StatusOr<CellFilter> selection = CellFilterFromWire(request->cell());
   absl::StatusOr<ProofFiles> files =
-      selection.ok() ? BuildCellProof(*node_->logs, request->origin(), request->period(),
-                                      *selection, node_->directory->LogKeys(request->origin()))
+      selection.ok() ? BuildCellProof(*node_->logs, *node_->directory, request->origin(),
+                                      request->period(), *selection)
                      : selection.status();
   if (!files.ok()) {
     return ToGrpcStatus(files.status());

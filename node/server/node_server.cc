@@ -51,12 +51,9 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   OTS_RETURN_IF_ERROR(Require(config.bundle_public_key_file(), where, "bundle_public_key_file"));
 
   // The trust bundle first: everything else is checked against it.
-  OTS_ASSIGN_OR_RETURN(PublicKey bundle_key,
-                       PublicKey::LoadPemFile(config.bundle_public_key_file()));
-  OTS_ASSIGN_OR_RETURN(std::string bundle_text, ReadFile(config.trust_bundle_file()));
-  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
-                       VerifyTrustBundle(config.trust_bundle_file(), bundle_text, bundle_key));
-  setup.directory = std::make_unique<Directory>(std::move(bundle));
+  OTS_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadTrustAnchor(config.trust_bundle_file(),
+                                                            config.bundle_public_key_file()));
+  setup.directory = std::make_unique<Directory>(std::move(anchor));
   const v1::Member* self = setup.directory->Find(config.origin());
   if (self == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/bytes.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -110,6 +111,17 @@ absl::StatusOr<v1::ClientConfig> ParseClientConfig(absl::string_view file_name,
     return absl::InvalidArgumentError(
         absl::StrCat(file_name, ": tls needs cert_file, key_file and ca_file"));
   }
+  if (config.trust_bundle_file().empty() || config.bundle_public_key_file().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file_name,
+        ": trust_bundle_file and bundle_public_key_file must name the federation's signed trust "
+        "bundle and its key (everything a client checks rests on them)"));
+  }
+  if (!config.bundle_key_id().empty() && !IsSha256Hex(config.bundle_key_id())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file_name, ": bundle_key_id \"", config.bundle_key_id(),
+        "\" is not a key id (64 lower-case hex digits, the SHA-256 of the raw public key)"));
+  }
   return config;
 }
 
@@ -117,6 +129,8 @@ absl::StatusOr<v1::ClientConfig> LoadClientConfig(const std::string& path) {
   OTS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   OTS_ASSIGN_OR_RETURN(v1::ClientConfig config, ParseClientConfig(path, text));
   ResolveTls(DirOf(path), config.mutable_tls());
+  config.set_trust_bundle_file(ResolvePath(DirOf(path), config.trust_bundle_file()));
+  config.set_bundle_public_key_file(ResolvePath(DirOf(path), config.bundle_public_key_file()));
   return config;
 }
 

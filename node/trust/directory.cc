@@ -70,6 +70,12 @@ Directory::Directory(v1::TrustBundle bundle) : bundle_(std::move(bundle)) {
   }
 }
 
+Directory::Directory(TrustAnchor anchor) : Directory(std::move(anchor.bundle)) {
+  signed_bundle_ = std::move(anchor.signed_bundle);
+  bundle_key_pem_ = std::move(anchor.bundle_key_pem);
+  bundle_key_id_ = std::move(anchor.bundle_key_id);
+}
+
 absl::StatusOr<CallerIdentity> Directory::Identify(absl::string_view spki_sha256) const {
   auto it = by_spki_.find(spki_sha256);
   if (it == by_spki_.end()) {
@@ -102,6 +108,16 @@ bool Directory::MaySee(absl::string_view member, absl::string_view origin) const
   const v1::Member* o = Find(origin);
   return o != nullptr &&
          std::find(o->share_with().begin(), o->share_with().end(), member) != o->share_with().end();
+}
+
+size_t Directory::WitnessQuorum(absl::string_view origin) const {
+  size_t possible = 0;
+  for (const v1::Member& m : bundle_.members()) {
+    if (m.code() != origin && !m.witness_keys().empty() && MaySee(m.code(), origin)) {
+      ++possible;
+    }
+  }
+  return std::min<size_t>(bundle_.witness_quorum(), possible);
 }
 
 absl::Status Directory::AuthorizeSubmit(const CallerIdentity& caller,

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
+#include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
 
 namespace ots {
@@ -36,8 +37,15 @@ class Directory {
  public:
   // `bundle` must have passed ValidateTrustBundle (keys that are not 32 bytes are left out).
   explicit Directory(v1::TrustBundle bundle);
+  // The bundle of `anchor`, which also keeps the signed bundle and its key (for proofs, which
+  // carry both).
+  explicit Directory(TrustAnchor anchor);
 
   const v1::TrustBundle& bundle() const { return bundle_; }
+  // The signed bundle (DSSE JSON) and its key, as read; empty if built from a bare bundle.
+  const std::string& signed_bundle() const { return signed_bundle_; }
+  const std::string& bundle_key_pem() const { return bundle_key_pem_; }
+  const std::string& bundle_key_id() const { return bundle_key_id_; }
   // The federation's name, the first part of every log and witness key name ("ots-mx").
   const std::string& federation() const { return bundle_.federation(); }
 
@@ -57,12 +65,20 @@ class Directory {
   // Whether `member` may receive `origin`'s data: its own, or listed in origin's share_with.
   bool MaySee(absl::string_view member, absl::string_view origin) const;
 
+  // How many distinct witnesses other than `origin` must have cosigned a checkpoint of `origin`
+  // for a proof to rest on it: the bundle's witness_quorum, but never more than the members
+  // other than `origin` that may see it and have a witness key (proto/bundle.proto).
+  size_t WitnessQuorum(absl::string_view origin) const;
+
   // OK if `caller` may submit returns to the node of `node_member`: an OPERATOR identity of that
   // same member. PERMISSION_DENIED saying why otherwise.
   absl::Status AuthorizeSubmit(const CallerIdentity& caller, absl::string_view node_member) const;
 
  private:
   v1::TrustBundle bundle_;
+  std::string signed_bundle_;
+  std::string bundle_key_pem_;
+  std::string bundle_key_id_;
   absl::flat_hash_map<std::string, CallerIdentity> by_spki_;
   absl::flat_hash_map<std::string, int> member_index_;
   absl::flat_hash_map<std::string, std::vector<PublicKey>> log_keys_;

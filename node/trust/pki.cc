@@ -80,7 +80,8 @@ absl::Status WriteConfig(const std::string& path, absl::string_view comment,
 
 // A client configuration of `member`'s `identity` (operator, auditor).
 v1::ClientConfig ClientConfigFor(const std::string& member, const std::string& endpoint,
-                                 const std::string& server_name, const std::string& identity) {
+                                 const std::string& server_name, const std::string& identity,
+                                 const std::string& bundle_key_id) {
   v1::ClientConfig config;
   config.set_member(member);
   config.set_node_address(endpoint);
@@ -88,6 +89,9 @@ v1::ClientConfig ClientConfigFor(const std::string& member, const std::string& e
   config.mutable_tls()->set_cert_file(identity + ".pem");
   config.mutable_tls()->set_key_file(identity + ".key");
   config.mutable_tls()->set_ca_file("../ca/ca.pem");
+  config.set_trust_bundle_file("../federation/trust-bundle.json");
+  config.set_bundle_public_key_file("../federation/bundle.pub.pem");
+  config.set_bundle_key_id(bundle_key_id);
   return config;
 }
 
@@ -99,6 +103,7 @@ struct PkiRun {
   std::optional<TlsKey> ca_key;
   std::optional<Certificate> ca;
   std::vector<std::string>* summary;
+  std::string bundle_key_id;  // pinned in every client configuration
 
   void Say(std::string line) {
     if (summary != nullptr) {
@@ -273,7 +278,7 @@ absl::Status WriteMember(PkiRun& run, const std::string& out, const std::string&
     OTS_RETURN_IF_ERROR(
         WriteConfig(absl::StrCat(dir, "/", identity, ".textproto"),
                     absl::StrCat("ots-ctl client configuration: ", identity, " of ", code),
-                    ClientConfigFor(code, endpoint, server_name, identity)));
+                    ClientConfigFor(code, endpoint, server_name, identity, run.bundle_key_id)));
   }
   run.Say(absl::StrCat(dir, "/: ", code, " at ", endpoint, " (node.textproto",
                        secretariat ? "" : ", operator.textproto",
@@ -294,8 +299,14 @@ absl::Status InitPki(const PkiOptions& options, const Clock& clock,
   const std::string& out = options.out_dir;
   OTS_RETURN_IF_ERROR(MakeDirectory(out, 0755));
   const absl::Time now = clock.Now();
-  PkiRun run{options, now - absl::Hours(1), now + options.validity, {}, {}, out_summary};
+  PkiRun run{options, now - absl::Hours(1), now + options.validity, {}, {}, out_summary, {}};
   OTS_RETURN_IF_ERROR(WriteCa(run, out));
+
+  // The bundle key first: every client configuration pins its key id.
+  const std::string fed_dir = out + "/federation";
+  OTS_RETURN_IF_ERROR(MakeDirectory(fed_dir, 0755));
+  OTS_ASSIGN_OR_RETURN(PrivateKey bundle_key, WriteSigningKey(fed_dir, "bundle"));
+  run.bundle_key_id = bundle_key.public_key().KeyId();
 
   v1::TrustBundle bundle;
   bundle.set_federation(options.federation);
@@ -304,15 +315,18 @@ absl::Status InitPki(const PkiOptions& options, const Clock& clock,
   for (const std::string& code : codes) {
     OTS_RETURN_IF_ERROR(WriteMember(run, out, code, endpoints[code], codes, bundle.add_members()));
   }
+  const int others = static_cast<int>(codes.size()) - 1;
+  bundle.set_witness_quorum(options.witness_quorum >= 0 ? options.witness_quorum
+                                                        : (others > 0 ? others / 2 + 1 : 0));
 
-  const std::string fed_dir = out + "/federation";
-  OTS_RETURN_IF_ERROR(MakeDirectory(fed_dir, 0755));
-  OTS_ASSIGN_OR_RETURN(PrivateKey bundle_key, WriteSigningKey(fed_dir, "bundle"));
   OTS_ASSIGN_OR_RETURN(std::string signed_bundle, SignTrustBundle(bundle, bundle_key));
   OTS_RETURN_IF_ERROR(WritePublicFile(fed_dir + "/trust-bundle.json", signed_bundle));
   run.Say(absl::StrCat(fed_dir,
-                       "/: signed trust bundle version 1 (trust-bundle.json), its signing key "
-                       "(bundle.key, bundle.pub.pem)"));
+                       "/: signed trust bundle version 1 (trust-bundle.json, witness quorum ",
+                       bundle.witness_quorum(),
+                       "), its signing key (bundle.key, bundle.pub.pem, "
+                       "key id ",
+                       run.bundle_key_id, ")"));
   return absl::OkStatus();
 }
 

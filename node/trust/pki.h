@@ -34,6 +34,9 @@ struct PkiOptions {
   // The federation's name: in its CA's and certificates' names and in every log and witness key
   // name (node/log/names.h). Required.
   std::string federation;
+  // The bundle's witness_quorum (proto/bundle.proto). Default (-1): a majority of the other
+  // members' witnesses, i.e. (members - 1) / 2 + 1.
+  int witness_quorum = -1;
   // Lifetime of certificates and keys from now. Default: 365 days.
   absl::Duration validity = absl::Hours(24 * 365);
 };

@@ -4,7 +4,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "crypto/bytes.h"
 #include "crypto/dsse.h"
+#include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/model/codes.h"
@@ -13,18 +16,6 @@
 
 namespace ots {
 namespace {
-
-bool IsHex64(absl::string_view s) {
-  if (s.size() != 64) {
-    return false;
-  }
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::Status CheckKeys(const v1::Member& m, absl::string_view field,
                        const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys) {
@@ -66,7 +57,7 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
     }
     bool has_node = false;
     for (const v1::TlsIdentity& id : m.tls_identities()) {
-      if (!IsHex64(id.spki_sha256())) {
+      if (!IsSha256Hex(id.spki_sha256())) {
         return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), ": TLS identity \"",
                                                        id.spki_sha256(),
                                                        "\" is not 64 lower-case hex digits"));
@@ -143,6 +134,65 @@ absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
     return absl::InvalidArgumentError(absl::StrCat(file_name, ": ", valid.message()));
   }
   return bundle;
+}
+
+const v1::PublicKeyEntry* FindLogKey(const v1::TrustBundle& bundle, absl::string_view origin,
+                                     absl::string_view raw) {
+  for (const v1::Member& m : bundle.members()) {
+    if (m.code() != origin) {
+      continue;
+    }
+    for (const v1::PublicKeyEntry& k : m.log_keys()) {
+      if (k.ed25519() == raw) {
+        return &k;
+      }
+    }
+  }
+  return nullptr;
+}
+
+absl::Status CheckKeyValidAt(const v1::PublicKeyEntry& entry, absl::string_view time) {
+  auto parse = [](absl::string_view text, absl::string_view what) -> absl::StatusOr<absl::Time> {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " \"", text, "\" is not an RFC 3339 time: ", err));
+    }
+    return t;
+  };
+  OTS_ASSIGN_OR_RETURN(absl::Time at, parse(time, "time"));
+  if (!entry.valid_from().empty()) {
+    OTS_ASSIGN_OR_RETURN(absl::Time from, parse(entry.valid_from(), "valid_from"));
+    if (at < from) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(time, " is before the key's valid_from ", entry.valid_from()));
+    }
+  }
+  if (!entry.valid_until().empty()) {
+    OTS_ASSIGN_OR_RETURN(absl::Time until, parse(entry.valid_until(), "valid_until"));
+    if (at > until) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(time, " is after the key's valid_until ", entry.valid_until()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TrustAnchor> LoadTrustAnchor(const std::string& bundle_file,
+                                            const std::string& key_file,
+                                            absl::string_view pinned_key_id) {
+  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPemFile(key_file));
+  if (!pinned_key_id.empty() && key.KeyId() != pinned_key_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        key_file, ": bundle key ", key.KeyId(), " is not the pinned bundle key ", pinned_key_id));
+  }
+  TrustAnchor anchor;
+  OTS_ASSIGN_OR_RETURN(anchor.signed_bundle, ReadFile(bundle_file));
+  OTS_ASSIGN_OR_RETURN(anchor.bundle, VerifyTrustBundle(bundle_file, anchor.signed_bundle, key));
+  anchor.bundle_key_pem = key.ToPem();
+  anchor.bundle_key_id = key.KeyId();
+  return anchor;
 }
 
 }  // namespace ots

@@ -37,6 +37,31 @@ absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
                                                   absl::string_view text,
                                                   const PublicKey& federation_key);
 
+// The entry of `origin`'s log keys in `bundle` whose key is `raw` (32 bytes), or nullptr.
+const v1::PublicKeyEntry* FindLogKey(const v1::TrustBundle& bundle, absl::string_view origin,
+                                     absl::string_view raw);
+// OK if `time` (RFC 3339) lies within `entry`'s validity (valid_from, valid_until; an unset end
+// is open). FAILED_PRECONDITION naming the dates otherwise; INVALID_ARGUMENT for a time or date
+// that is not RFC 3339.
+absl::Status CheckKeyValidAt(const v1::PublicKeyEntry& entry, absl::string_view time);
+
+// The federation's trust as a process holds it: the signed bundle exactly as read, the key that
+// signed it, and the bundle it verified to. Everything else a node, client or auditor trusts is
+// checked against this.
+struct TrustAnchor {
+  std::string signed_bundle;  // the DSSE JSON, verbatim
+  std::string bundle_key_pem;
+  std::string bundle_key_id;  // PublicKey::KeyId() of the bundle key
+  v1::TrustBundle bundle;
+};
+
+// Reads the bundle key from `key_file` and the signed bundle from `bundle_file`, and verifies the
+// one with the other (VerifyTrustBundle). If `pinned_key_id` is not empty the key must have that
+// key id: PERMISSION_DENIED naming both otherwise. Errors name the file.
+absl::StatusOr<TrustAnchor> LoadTrustAnchor(const std::string& bundle_file,
+                                            const std::string& key_file,
+                                            absl::string_view pinned_key_id = "");
+
 }  // namespace ots
 
 #endif  // OTS_NODE_TRUST_TRUST_BUNDLE_H_

@@ -14,8 +14,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "crypto/bytes.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
+#include "crypto/sha256.h"
 #include "node/base/event_log.h"
 #include "node/log/names.h"
 #include "node/log/origin_log.h"
@@ -23,6 +25,7 @@
 #include "node/model/return_csv.h"
 #include "node/store/store.h"
 #include "node/trust/directory.h"
+#include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
 #include "sync/federation.h"
 #include "sync/replica.h"
@@ -110,6 +113,12 @@ class TestBundle {
     k.witness = *PrivateKey::Generate();
     v1::Member* m = bundle_.add_members();
     m->set_code(code);
+    // What a signed bundle must also say of a member (node/trust/trust_bundle.h); unused here.
+    m->set_role(code == "OTS" ? v1::SECRETARIAT : v1::MEMBER);
+    m->set_endpoint("127.0.0.1:1");
+    v1::TlsIdentity* node = m->add_tls_identities();
+    node->set_kind(v1::TlsIdentity::NODE);
+    node->set_spki_sha256(HexEncode(HashBytes(Sha256(code))));
     if (with_log_key) {
       m->add_log_keys()->set_ed25519(k.log.public_key().raw());
     }
@@ -127,6 +136,16 @@ class TestBundle {
     b.set_version(1);
     return b;
   }
+  // The bundle with `witness_quorum`, signed by this federation's bundle key.
+  TrustAnchor Anchor(uint32_t witness_quorum = 0) const {
+    v1::TrustBundle b = Bundle();
+    b.set_witness_quorum(witness_quorum);
+    absl::StatusOr<std::string> text = SignTrustBundle(b, bundle_key_);
+    REQUIRE(text.ok());
+    return TrustAnchor{*text, bundle_key_.public_key().ToPem(), bundle_key_.public_key().KeyId(),
+                       b};
+  }
+  const PrivateKey& bundle_key() const { return bundle_key_; }
 
  private:
   struct Keys {
@@ -135,6 +154,7 @@ class TestBundle {
   };
   std::map<std::string, Keys> keys_;
   v1::TrustBundle bundle_;
+  PrivateKey bundle_key_ = *PrivateKey::Generate();
 };
 
 // The CSV text of a valid three-cell return of `origin` for `period`; `value` is its first

@@ -12,8 +12,15 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=lib.sh
 source "$src/tests/integration/lib.sh"
 
-"$ctl" keygen --out "$work/az" >/dev/null
-[ "$(stat -c %a "$work/az.key")" = 600 ] || fail "private key is not mode 0600"
+"$ctl" keygen --out "$work/k" >/dev/null
+[ "$(stat -c %a "$work/k.key")" = 600 ] || fail "private key is not mode 0600"
+# AZ's keys come from a federation of one state, whose trust bundle audit and prove check against.
+"$ctl" pki init --out "$work/fed" --federation pilot-fed --states AZ >/dev/null
+cp "$work/fed/az/log.key" "$work/az.key"
+bundle=(--trust-bundle "$work/fed/federation/trust-bundle.json"
+  --bundle-pubkey "$work/fed/federation/bundle.pub.pem")
+bundle_key_id=$(openssl pkey -pubin -in "$work/fed/federation/bundle.pub.pem" -outform DER |
+  tail -c 32 | openssl dgst -sha256 -r | cut -d' ' -f1)
 bash "$src/deploy/make-sample-returns.sh" "$work/returns" AZ
 data="$work/data"
 
@@ -85,28 +92,36 @@ grep -q '"CITIZEN": "UZ", "STOCK_FLOW": "STK", "OBS_VALUE": 23232' "$work/out" |
 expect_fail 2 "$ctl" query --data-dir "$data" --filter NATION=UZ
 must_say 'filter "NATION=UZ"'
 
-# Audit passes with the right key, fails with another.
-"$ctl" audit --data-dir "$data" --log-pubkey "AZ=$work/az.pub" >"$work/out"
+# Audit passes with the federation's bundle, fails with another federation's of the same name.
+"$ctl" audit --data-dir "$data" "${bundle[@]}" >"$work/out"
 grep -q "AZ: 8 signed returns over 7 periods" "$work/out" || fail "audit summary"
-"$ctl" keygen --out "$work/other" >/dev/null
-expect_fail 1 "$ctl" audit --data-dir "$data" --log-pubkey "AZ=$work/other.pub"
+"$ctl" pki init --out "$work/other" --federation pilot-fed --states AZ >/dev/null
+other_bundle=(--trust-bundle "$work/other/federation/trust-bundle.json"
+  --bundle-pubkey "$work/other/federation/bundle.pub.pem")
+expect_fail 1 "$ctl" audit --data-dir "$data" "${other_bundle[@]}"
 must_say "AUDIT FAILED: AZ log index 0: header signature"
 
 # Proof of one cell, checked by verify.sh with openssl and coreutils alone.
 "$ctl" prove --data-dir "$data" --origin AZ --period 2020 --cell CITIZEN=UZ --cell SEX=F \
-  --log-pubkey "$work/az.pub" --out "$work/proof" >/dev/null
-bash "$work/proof/verify.sh" >"$work/out" || fail "verify.sh failed on an untouched proof"
+  "${bundle[@]}" --out "$work/proof" >/dev/null
+bash "$work/proof/verify.sh" "$bundle_key_id" >"$work/out" ||
+  fail "verify.sh failed on an untouched proof"
 # The log is named by the federation the folder was started with, and verify.sh reads it there.
 grep -q 'entry [0-9]* of log pilot-fed/log/AZ' "$work/out" || fail "verify.sh names another log"
 grep -q 'OK: cell "AZ,2020,UZ,_T,F,_T,8399,A,F,STK"' "$work/out" || fail "verify.sh output"
 expect_fail 1 "$ctl" prove --data-dir "$data" --origin AZ --period 2020 --cell CITIZEN=UZ \
-  --cell SEX=F,M --log-pubkey "$work/az.pub" --out "$work/proof2"
+  --cell SEX=F,M "${bundle[@]}" --out "$work/proof2"
 must_say "the selection matches 2 cells"
+# Another federation's bundle does not list AZ's key: nothing is written.
+expect_fail 1 "$ctl" prove --data-dir "$data" --origin AZ --period 2020 --cell CITIZEN=UZ \
+  --cell SEX=F "${other_bundle[@]}" --out "$work/proof3"
+must_say "signed by no log key of AZ in the trust bundle"
+[ ! -e "$work/proof3" ] || fail "a refused proof was written"
 
 # Any altered byte in any file of the proof makes verify.sh fail: the first, a middle and the
 # last byte of each.
 for file in cell.line cell.proof header.txt header.sig header.dsse.json header.proof \
-  checkpoint.note log.pub.pem; do
+  checkpoint.note log.pub.pem trust-bundle.json bundle.pub.pem; do
   size=$(stat -c %s "$work/proof/$file")
   for pos in 0 $((size / 2)) $((size - 1)); do
     rm -rf "$work/p2"
@@ -114,15 +129,17 @@ for file in cell.line cell.proof header.txt header.sig header.dsse.json header.p
     byte=$(od -An -tu1 -j "$pos" -N 1 "$work/p2/$file" | tr -d ' ')
     printf "\\$(printf '%03o' $((byte ^ 1)))" |
       dd of="$work/p2/$file" bs=1 seek="$pos" conv=notrunc status=none
-    if bash "$work/p2/verify.sh" >/dev/null 2>&1; then
+    if bash "$work/p2/verify.sh" "$bundle_key_id" >/dev/null 2>&1; then
       fail "verify.sh passed with byte $pos of $file altered"
     fi
   done
 done
 # A proof against another key fails too.
 cp -r "$work/proof" "$work/p3"
-cp "$work/other.pub" "$work/p3/log.pub.pem"
-if bash "$work/p3/verify.sh" >/dev/null 2>&1; then fail "verify.sh passed with another key"; fi
+cp "$work/other/az/log.pub.pem" "$work/p3/log.pub.pem"
+if bash "$work/p3/verify.sh" "$bundle_key_id" >/dev/null 2>&1; then
+  fail "verify.sh passed with another key"
+fi
 
 # A flipped byte in a table file: audit fails and names the file.
 "$ctl" import --data-dir "$data" --origin AZ --log-key "$work/az.key" "$work/AZ_2020_rev2.csv" \
@@ -130,7 +147,7 @@ if bash "$work/p3/verify.sh" >/dev/null 2>&1; then fail "verify.sh passed with a
 sst=$(ls -S "$data"/*.sst | head -1)
 [ -n "$sst" ] || fail "no table file to tamper with"
 printf '\xff\xff\xff\xff' | dd of="$sst" bs=1 seek=64 conv=notrunc status=none
-expect_fail 1 "$ctl" audit --data-dir "$data" --log-pubkey "AZ=$work/az.pub"
+expect_fail 1 "$ctl" audit --data-dir "$data" "${bundle[@]}"
 must_say "AUDIT FAILED"
 must_say "$(basename "$sst")"
 

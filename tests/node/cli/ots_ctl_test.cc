@@ -126,8 +126,10 @@ TEST_CASE("a usage error is one line on stderr with a hint, and exit code 2", "[
        "ots-ctl query: --consolidated needs --period P (run 'ots-ctl query --help')"},
       {"audit --data-dir d --trust-bundle b",
        "ots-ctl audit: --trust-bundle requires --bundle-pubkey (run 'ots-ctl audit --help')"},
-      {"prove --config c --log-pubkey k --origin AZ --period 2020 --out p",
-       "ots-ctl prove: --log-pubkey requires --data-dir (run 'ots-ctl prove --help')"},
+      {"prove --config c --trust-bundle k --origin AZ --period 2020 --out p",
+       "ots-ctl prove: --trust-bundle requires --data-dir (run 'ots-ctl prove --help')"},
+      {"prove --data-dir d --trust-bundle k --origin AZ --period 2020 --out p",
+       "ots-ctl prove: --data-dir requires --bundle-pubkey (run 'ots-ctl prove --help')"},
       {"prove --origin AZ --period 2020 --out p",
        "ots-ctl prove: give --config CLIENT or --data-dir DIR (run 'ots-ctl prove --help')"},
       {"keygen --out k extra",
@@ -158,9 +160,12 @@ constexpr char kReturn[] =
 TEST_CASE("a flag takes its value as --flag=value or --flag value, and a repeated flag keeps all",
           "[cli]") {
   TempDir tmp;
-  const std::string data = tmp.File("data"), key = tmp.File("az"), csv = tmp.File("AZ_2020.csv");
+  const std::string data = tmp.File("data"), fed = tmp.File("fed"), csv = tmp.File("AZ_2020.csv");
+  const std::string key = fed + "/az/log";
   REQUIRE(WriteNewFile(csv, kReturn, 0644).ok());
-  REQUIRE(OtsCtl({"keygen", "--out=" + key}).code == 0);
+  REQUIRE(OtsCtl({"pki", "init", "--out=" + fed, "--states=AZ"}).code == 0);
+  const std::string bundle = fed + "/federation/trust-bundle.json";
+  const std::string bundle_key = fed + "/federation/bundle.pub.pem";
 
   Run spaced = OtsCtl({"import", "--dry-run", "--origin", "AZ", "--data-dir", data, csv});
   Run joined = OtsCtl({"import", "--dry-run", "--origin=AZ", "--data-dir=" + data, csv});
@@ -189,11 +194,11 @@ TEST_CASE("a flag takes its value as --flag=value or --flag value, and a repeate
             .out == spaced.out);
 
   spaced = OtsCtl({"prove", "--data-dir", data, "--origin", "AZ", "--period", "2020", "--cell",
-                   "CITIZEN=UZ", "--cell", "SEX=F", "--log-pubkey", key + ".pub", "--out",
-                   tmp.File("proof1")});
-  joined =
-      OtsCtl({"prove", "--data-dir=" + data, "--origin=AZ", "--period=2020", "--cell=CITIZEN=UZ",
-              "--cell=SEX=F", "--log-pubkey=" + key + ".pub", "--out=" + tmp.File("proof2")});
+                   "CITIZEN=UZ", "--cell", "SEX=F", "--trust-bundle", bundle, "--bundle-pubkey",
+                   bundle_key, "--out", tmp.File("proof1")});
+  joined = OtsCtl({"prove", "--data-dir=" + data, "--origin=AZ", "--period=2020",
+                   "--cell=CITIZEN=UZ", "--cell=SEX=F", "--trust-bundle=" + bundle,
+                   "--bundle-pubkey=" + bundle_key, "--out=" + tmp.File("proof2")});
   INFO(spaced.err);
   CHECK(spaced.code == 0);
   CHECK(joined.code == 0);

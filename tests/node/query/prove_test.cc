@@ -1,10 +1,13 @@
 // BuildCellProof (node/query/prove.h): the files of one cell's proof verify with crypto/merkle.h
-// and the origin's key alone, from the cell line up to the signed checkpoint; a selection that
-// matches no cell or several, a period with no return, a key set without the signer, and a stored
-// cell that no longer matches its signed header are each refused with their own code.
+// and the origin's key alone, from the cell line up to the signed checkpoint, and carry the signed
+// trust bundle; the checkpoint is the largest one with the witness quorum; a selection that
+// matches no cell or several, a period with no return, a bundle without the signer, a quorum no
+// checkpoint has, a stored cosignature that does not verify and a stored cell that no longer
+// matches its signed header are each refused with their own code.
 #include "node/query/prove.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,11 +58,12 @@ ProofFile ParseProof(const std::string& text) {
 }
 
 // AZ's node: three returns (2020, 2021, 2020 revision 2) in a store over a FaultyEngine, whose
-// raw writes let a test tamper with a stored value.
+// raw writes let a test tamper with a stored value. AZ shares with KZ and the Secretariat.
 struct ProvenLog {
   TempDir dir;
   FakeClock clock;
-  PrivateKey key = *PrivateKey::Generate();
+  TestBundle keys = TestBundle().Add("AZ", {"KZ", "OTS"}).Add("KZ").Add("OTS", {}, false);
+  const PrivateKey& key = keys.LogKey("AZ");
   std::unique_ptr<FaultyEngine> owned = *FaultyEngine::OpenRocksDb(dir.File("az"));
   FaultyEngine* engine = owned.get();
   Store store{std::move(owned)};
@@ -72,15 +76,22 @@ struct ProvenLog {
     REQUIRE(publisher.Publish(Return("AZ", "2020", 101)).ok());
   }
 
+  // The cosignature line of `member`'s witness over AZ's checkpoint of `size`.
+  std::string Cosign(uint64_t size, const std::string& member) {
+    absl::StatusOr<v1::StoredCheckpoint> cp = store.GetCheckpoint("AZ", size);
+    REQUIRE(cp.ok());
+    return CosignLine(cp->note(), member, keys.WitnessKey(member));
+  }
+
   absl::StatusOr<ProofFiles> Prove(const std::string& period, const std::vector<std::string>& cell,
-                                   const std::vector<PublicKey>& keys) {
+                                   const Directory& directory, std::optional<size_t> quorum = 0) {
     absl::StatusOr<CellFilter> filter = ParseCellFilter(cell);
     REQUIRE(filter.ok());
-    return BuildCellProof(logs, "AZ", period, *filter, keys);
+    return BuildCellProof(logs, directory, "AZ", period, *filter, quorum);
   }
   absl::StatusOr<ProofFiles> Prove(const std::string& period,
                                    const std::vector<std::string>& cell) {
-    return Prove(period, cell, {key.public_key()});
+    return Prove(period, cell, Directory(keys.Anchor()));
   }
 };
 
@@ -92,12 +103,15 @@ TEST_CASE("the proof of one cell verifies from its line to the signed checkpoint
   ProofFiles& f = *files;
   for (const char* name :
        {"cell.line", "cell.proof", "header.txt", "header.sig", "header.dsse.json", "header.proof",
-        "checkpoint.note", "log.pub.pem", "verify.sh"}) {
+        "checkpoint.note", "log.pub.pem", "trust-bundle.json", "bundle.pub.pem", "verify.sh"}) {
     CHECK(f.count(name) == 1);
   }
   // The current revision's cell.
   CHECK(f["cell.line"] == "AZ,2020,TJ,_T,F,_T,101,A,F,STK");
   CHECK(f["verify.sh"] == VerifyScript());
+  // The signed bundle and its key, as the directory holds them.
+  CHECK(f["trust-bundle.json"] == az.keys.Anchor().signed_bundle);  // Ed25519 is deterministic
+  CHECK(f["bundle.pub.pem"] == az.keys.bundle_key().public_key().ToPem());
 
   // The key, and the header it signed.
   absl::StatusOr<PublicKey> key = PublicKey::FromPem(f["log.pub.pem"]);
@@ -106,7 +120,7 @@ TEST_CASE("the proof of one cell verifies from its line to the signed checkpoint
   DsseEnvelope env{std::string(kReturnHeaderPayloadType), f["header.txt"], {}};
   env.signatures.push_back({key->KeyId(), f["header.sig"]});
   CHECK(DsseVerify(env, kReturnHeaderPayloadType, *key).ok());
-  CHECK(DsseToJson(env) + "\n" == f["header.dsse.json"]);
+  CHECK(DsseToJson(env) == f["header.dsse.json"]);  // no final newline (docs/formats.md)
   absl::StatusOr<v1::ReturnHeader> header = ParseReturnHeader(f["header.txt"]);
   REQUIRE(header.ok());
   CHECK(header->revision() == 2);
@@ -141,40 +155,86 @@ TEST_CASE("the proof of one cell verifies from its line to the signed checkpoint
 
 TEST_CASE("a proof is refused with a code that says why", "[prove]") {
   ProvenLog az;
-  const PrivateKey other = *PrivateKey::Generate();
+  // The same federation, but its bundle lists another log key for AZ.
+  TestBundle other_keys = TestBundle().Add("AZ", {"KZ", "OTS"}).Add("KZ").Add("OTS", {}, false);
+  const Directory other(other_keys.Anchor());
+  const Directory bundle(az.keys.Anchor());
+  const Directory bare(az.keys.Bundle());  // no signed bundle to put into the proof
   struct Case {
     const char* name;
     std::string period;
     std::vector<std::string> cell;
-    std::vector<PublicKey> keys;
+    const Directory* directory;
     absl::StatusCode code;
     std::vector<std::string> says;
   };
-  const PublicKey key = az.key.public_key();
   // clang-format off
   const std::vector<Case> cases = {
-      {"no cell matches", "2020", {"CITIZEN=UZ"}, {key}, absl::StatusCode::kInvalidArgument,
+      {"no cell matches", "2020", {"CITIZEN=UZ"}, &bundle, absl::StatusCode::kInvalidArgument,
        {"matches 0 cells of AZ 2020"}},
-      {"two cells match", "2020", {"CITIZEN=TJ", "SEX=F,M"}, {key}, absl::StatusCode::kInvalidArgument,
+      {"two cells match", "2020", {"CITIZEN=TJ", "SEX=F,M"}, &bundle, absl::StatusCode::kInvalidArgument,
        {"matches 2 cells of AZ 2020", "\n  AZ,2020,TJ,_T,F,_T,101,A,F,STK", "\n  AZ,2020,TJ,_T,M,_T,7856,A,F,STK"}},
-      {"no return of the period", "2019", {"CITIZEN=KG"}, {key}, absl::StatusCode::kNotFound,
+      {"no return of the period", "2019", {"CITIZEN=KG"}, &bundle, absl::StatusCode::kNotFound,
        {"no return of AZ for 2019"}},
-      {"the signer is not among the keys", "2020", {"CITIZEN=KG"}, {other.public_key()},
-       absl::StatusCode::kFailedPrecondition, {"signed by no trusted log key of AZ"}},
-      {"no keys at all", "2020", {"CITIZEN=KG"}, {}, absl::StatusCode::kFailedPrecondition,
-       {"signed by no trusted log key of AZ"}},
+      {"the signer is not in the bundle", "2020", {"CITIZEN=KG"}, &other,
+       absl::StatusCode::kFailedPrecondition, {"signed by no log key of AZ in the trust bundle"}},
+      {"no signed bundle", "2020", {"CITIZEN=KG"}, &bare, absl::StatusCode::kFailedPrecondition,
+       {"carries the signed trust bundle"}},
   };
   // clang-format on
   for (const Case& c : cases) {
-    absl::StatusOr<ProofFiles> files = az.Prove(c.period, c.cell, c.keys);
+    absl::StatusOr<ProofFiles> files = az.Prove(c.period, c.cell, *c.directory);
     INFO(c.name << ": " << files.status().ToString());
     CHECK(files.status().code() == c.code);
     for (const std::string& text : c.says) {
       CHECK(absl::StrContains(files.status().message(), text));
     }
   }
-  // With the signer among other keys, the proof is built.
-  CHECK(az.Prove("2020", {"CITIZEN=KG"}, {other.public_key(), az.key.public_key()}).ok());
+}
+
+TEST_CASE("a proof rests on the largest checkpoint with the witness quorum", "[prove]") {
+  ProvenLog az;
+  const Directory bundle(az.keys.Anchor(/*witness_quorum=*/2));
+  CHECK(bundle.WitnessQuorum("AZ") == 2);
+  // AZ 2021 is log index 1: checkpoints 2 and 3 cover it; neither is cosigned yet.
+  absl::StatusOr<ProofFiles> files = az.Prove("2021", {"CITIZEN=KG"}, bundle, std::nullopt);
+  CHECK(files.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(files.status().message(),
+                          "has the 2 cosignatures the trust bundle "
+                          "requires (the best has 0)"));
+
+  // Size 2 gets both witnesses, size 3 one: the proof rests on size 2.
+  REQUIRE(az.store.AddCosignatures("AZ", 2, {az.Cosign(2, "KZ"), az.Cosign(2, "OTS")}).ok());
+  REQUIRE(az.store.AddCosignatures("AZ", 3, {az.Cosign(3, "KZ")}).ok());
+  files = az.Prove("2021", {"CITIZEN=KG"}, bundle, std::nullopt);
+  INFO(files.status().ToString());
+  REQUIRE(files.ok());
+  CHECK(ParseProof((*files)["header.proof"]).size == 2);
+  CHECK(absl::StrContains((*files)["checkpoint.note"], WitnessName(kTestFederation, "OTS")));
+  // With a quorum of 1, the latest checkpoint.
+  files = az.Prove("2021", {"CITIZEN=KG"}, bundle, 1);
+  REQUIRE(files.ok());
+  CHECK(ParseProof((*files)["header.proof"]).size == 3);
+  // AZ 2020 revision 2 is log index 2: only size 3 covers it, with one cosignature.
+  files = az.Prove("2020", {"CITIZEN=KG"}, bundle, std::nullopt);
+  CHECK(files.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(files.status().message(), "(the best has 1: KZ)"));
+
+  // A quorum larger than the witnesses that may see AZ is capped at their number.
+  CHECK(Directory(az.keys.Anchor(7)).WitnessQuorum("AZ") == 2);
+}
+
+TEST_CASE("a stored cosignature that does not verify is DATA_LOSS", "[prove]") {
+  ProvenLog az;
+  std::string line = az.Cosign(3, "KZ");
+  // One base64 character of the signature changed, in the store.
+  const size_t at = line.size() - 10;
+  line[at] = line[at] == 'A' ? 'B' : 'A';
+  REQUIRE(az.store.AddCosignatures("AZ", 3, {line}).ok());
+  absl::StatusOr<ProofFiles> files = az.Prove("2020", {"CITIZEN=KG"});
+  INFO(files.status().ToString());
+  CHECK(files.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(absl::StrContains(files.status().message(), "AZ checkpoint of size 3: cosignature line 1"));
 }
 
 TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS", "[prove]") {
@@ -199,8 +259,8 @@ TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS",
     INFO(files.status().ToString());
     CHECK(files.status().code() == absl::StatusCode::kDataLoss);
     CHECK(absl::StrContains(files.status().message(),
-                            "the stored cells of AZ 2020 do not hash to the cells root of its "
-                            "header"));
+                            "AZ 2020 revision 2 (log index 2): the stored cells do not hash to "
+                            "the cells root its header signs"));
   }
   // The other period is untouched.
   CHECK(az.Prove("2021", {"CITIZEN=KG"}).ok());

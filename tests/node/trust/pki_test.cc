@@ -80,6 +80,16 @@ TEST_CASE("pki init writes a consistent federation", "[pki]") {
   REQUIRE(op.ok());
   CHECK(op->node_name() == "az.node.ots-mx");
   CHECK(op->tls().ca_file() == dir.File("az/../ca/ca.pem"));
+  // Every client configuration names the trust anchor, and pins the bundle key it was made with.
+  absl::StatusOr<TrustAnchor> anchor =
+      LoadTrustAnchor(op->trust_bundle_file(), op->bundle_public_key_file(), op->bundle_key_id());
+  INFO(anchor.status().ToString());
+  REQUIRE(anchor.ok());
+  CHECK(anchor->bundle.federation() == "ots-mx");
+  CHECK(anchor->bundle.witness_quorum() == 2);  // a majority of the 2 others of 3 members
+  CHECK(absl::IsPermissionDenied(
+      LoadTrustAnchor(op->trust_bundle_file(), op->bundle_public_key_file(), std::string(64, '0'))
+          .status()));
   PkiOptions again;
   again.out_dir = dir.path();
   again.federation = "ots-mx";
@@ -173,6 +183,16 @@ TEST_CASE("client configurations are validated", "[pki][config]") {
       "c: tls needs cert_file, key_file and ca_file"));
   CHECK(
       absl::StrContains(ParseClientConfig("c", "nod_address: \"h:1\"").status().message(), "c:1:"));
+  const std::string tls =
+      "node_address: \"h:1\" tls { cert_file: \"x\" key_file: \"y\" ca_file: \"z\" } ";
+  CHECK(absl::StrContains(ParseClientConfig("c", tls).status().message(),
+                          "c: trust_bundle_file and bundle_public_key_file must name"));
+  const std::string anchored =
+      tls + "trust_bundle_file: \"b.json\" bundle_public_key_file: \"b.pem\" ";
+  CHECK(ParseClientConfig("c", anchored).ok());
+  CHECK(absl::StrContains(
+      ParseClientConfig("c", anchored + "bundle_key_id: \"ABC\"").status().message(),
+      "c: bundle_key_id \"ABC\" is not a key id"));
 }
 
 }  // namespace
