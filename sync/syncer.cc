@@ -12,6 +12,7 @@
 #include "crypto/status_macros.h"
 #include "node/log/evidence.h"
 #include "node/log/log_checker.h"
+#include "node/log/names.h"
 
 namespace ots {
 namespace {
@@ -251,6 +252,57 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
   }
 }
 
+void Syncer::NoteSeen(absl::string_view peer_member, absl::string_view origin,
+                      const VerifiedCheckpoint& theirs, absl::string_view note,
+                      const std::vector<std::string>& lines) {
+  const uint64_t size = theirs.checkpoint.size;
+  {
+    absl::MutexLock lock(&status_mu_);
+    auto it = seen_size_.find(origin);
+    if (it == seen_size_.end()) {
+      absl::StatusOr<std::map<std::string, v1::SeenCheckpoint>> stored = store_->SeenCheckpoints();
+      uint64_t held = 0;
+      if (stored.ok()) {
+        auto s = stored->find(std::string(origin));
+        held = s == stored->end() ? 0 : s->second.size();
+      }
+      it = seen_size_.emplace(origin, held).first;
+    }
+    if (size <= it->second) {
+      return;
+    }
+  }
+  v1::SeenCheckpoint seen;
+  seen.set_size(size);
+  seen.mutable_checkpoint()->set_note(std::string(note));
+  for (const std::string& line : witness_->VerifiedCosignatures(note, lines)) {
+    absl::StatusOr<NoteSignature> sig = ParseSignatureLine(line);
+    const std::string member =
+        sig.ok() ? WitnessMember(directory_->federation(), sig->name) : std::string();
+    if (member.empty() || member == origin) {
+      continue;
+    }
+    seen.mutable_checkpoint()->add_cosignature_lines(line);
+    seen.add_cosigned_by(member);
+  }
+  if (seen.cosigned_by().empty()) {
+    return;  // nobody but the origin vouches for it yet
+  }
+  std::sort(seen.mutable_cosigned_by()->begin(), seen.mutable_cosigned_by()->end());
+  seen.set_first_seen_at(Rfc3339(clock_->Now()));
+  seen.set_seen_from(std::string(peer_member));
+  absl::StatusOr<bool> stored = store_->PutSeenCheckpoint(origin, seen);
+  if (!stored.ok()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("sync: recording the seen checkpoint of ", origin, ": ",
+                              stored.status().message()));
+    return;
+  }
+  absl::MutexLock lock(&status_mu_);
+  uint64_t& known = seen_size_[origin];
+  known = std::max(known, size);
+}
+
 absl::Status Syncer::SkipFrozen(absl::string_view peer_member, absl::string_view origin,
                                 const VerifiedCheckpoint& theirs) {
   OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));
@@ -397,6 +449,7 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   OTS_ASSIGN_OR_RETURN(
       VerifiedCheckpoint cp,
       VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
+  NoteSeen(peer_member, origin, cp, note, cosignatures);
 
   // No lock is held across the network: a slow peer must not hold up the same origin coming
   // from another. The append itself is serialized per origin and refused by the store if the

@@ -118,6 +118,12 @@ class Syncer {
                               absl::string_view origin, const VerifiedCheckpoint& theirs);
   void MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
                          const std::vector<std::string>& lines);
+  // Records `theirs` (with its cosignature `lines`) as the largest checkpoint of `origin` seen,
+  // if it is larger than the one recorded and a witness other than the origin validly cosigned
+  // it: what this node knows exists, held or not (freshness).
+  void NoteSeen(absl::string_view peer_member, absl::string_view origin,
+                const VerifiedCheckpoint& theirs, absl::string_view note,
+                const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
 
   Store* const store_;
@@ -142,6 +148,8 @@ class Syncer {
   absl::flat_hash_map<std::string, InFlight> in_flight_ ABSL_GUARDED_BY(origins_mu_);
   mutable absl::Mutex status_mu_;
   absl::flat_hash_map<std::string, uint64_t> frozen_logged_ ABSL_GUARDED_BY(status_mu_);
+  // The size of each origin's SeenCheckpoint in the store, as far as this syncer knows.
+  absl::flat_hash_map<std::string, uint64_t> seen_size_ ABSL_GUARDED_BY(status_mu_);
   absl::Mutex rng_mu_;
   absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
 };

@@ -15,7 +15,11 @@ namespace {
 
 // `ots-ctl bundle show --help`; its first line is the summary in the list of commands.
 constexpr char kBundleShowHelp[] =
-    "Verifies a signed trust bundle and prints it as protobuf text.\n";
+    "Verifies a signed trust bundle and prints it as protobuf text.\n"
+    "First, as comment lines, the key id of the bundle key and of every log and witness key:\n"
+    "the lower-case hex SHA-256 of the 32 raw key bytes, as verify.sh, status and audit print\n"
+    "them. The output can be edited and signed again with bundle sign. --key-id prints only\n"
+    "the bundle key's id: the one thing an auditor must get out of band.\n";
 
 // `ots-ctl bundle sign --help`; its first line is the summary in the list of commands.
 constexpr char kBundleSignHelp[] =
@@ -26,7 +30,22 @@ constexpr char kBundleSignHelp[] =
 struct ShowFlags {
   std::string bundle;
   std::string key;
+  bool key_id_only = false;
 };
+
+// "# AZ log key 3fa2... valid 2026-11-27T14:00:00Z to 2027-11-27T15:00:00Z" per key.
+void PrintKeyIds(std::ostream& out, const v1::Member& m, absl::string_view kind,
+                 const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys) {
+  for (const v1::PublicKeyEntry& k : keys) {
+    absl::StatusOr<PublicKey> key = PublicKey::FromRaw(k.ed25519());
+    out << "# " << m.code() << " " << kind << " key " << (key.ok() ? key->KeyId() : "?");
+    if (!k.valid_from().empty() || !k.valid_until().empty()) {
+      out << " valid " << (k.valid_from().empty() ? "-" : k.valid_from()) << " to "
+          << (k.valid_until().empty() ? "-" : k.valid_until());
+    }
+    out << "\n";
+  }
+}
 
 int RunShow(const Console& console, const ShowFlags& flags) {
   absl::StatusOr<PublicKey> key = PublicKey::LoadPemFile(flags.key);
@@ -41,9 +60,20 @@ int RunShow(const Console& console, const ShowFlags& flags) {
   if (!bundle.ok()) {
     return console.Fail(bundle.status());
   }
-  std::string out;
-  google::protobuf::TextFormat::PrintToString(*bundle, &out);
-  console.out() << out;
+  if (flags.key_id_only) {
+    console.out() << key->KeyId() << "\n";
+    return kExitOk;
+  }
+  std::ostream& out = console.out();
+  out << "# trust bundle " << bundle->federation() << " version " << bundle->version()
+      << ", signed by bundle key " << key->KeyId() << "\n";
+  for (const v1::Member& m : bundle->members()) {
+    PrintKeyIds(out, m, "log", m.log_keys());
+    PrintKeyIds(out, m, "witness", m.witness_keys());
+  }
+  std::string printed;
+  google::protobuf::TextFormat::PrintToString(*bundle, &printed);
+  out << printed;
   return kExitOk;
 }
 
@@ -88,6 +118,7 @@ void AddShowFlags(CLI::App* show, ShowFlags* flags) {
       ->required();
   AddFlag(show, "--key", &flags->key, "BUNDLE.pub.pem", "the federation's bundle public key")
       ->required();
+  show->add_flag("--key-id", flags->key_id_only, "print only the bundle key's id");
 }
 
 void AddSignFlags(CLI::App* sign, SignFlags* flags) {

@@ -31,15 +31,25 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
   out << "node        " << r->member() << " (" << r->role() << ") at " << client->address()
       << ", up since " << r->started_at() << "\n"
       << "federation  " << r->federation() << ", trust bundle version " << r->bundle_version()
-      << "\n"
+      << (r->bundle_key_id().empty() ? "" : ", bundle key " + r->bundle_key_id()) << "\n"
       << "you are     " << r->caller_member() << " " << r->caller_kind() << "\n";
   if (r->origins().empty()) {
     out << "origins     none visible to you yet\n";
   }
   for (const v1::OriginStatus& o : r->origins()) {
-    out << "origin " << o.origin() << "   log size " << o.log_size() << ", checkpoint root "
-        << CheckpointRootText(o.checkpoint_note()) << ", cosigned by "
-        << (o.cosigned_by().empty() ? "none yet" : absl::StrJoin(o.cosigned_by(), " ")) << "\n";
+    out << "origin " << o.origin() << "   log size " << o.log_size();
+    if (o.log_size() > 0) {
+      out << ", checkpoint root " << CheckpointRootText(o.checkpoint_note()) << ", log key "
+          << (o.log_key_id().empty() ? "?" : o.log_key_id()) << ", cosigned by "
+          << (o.cosigned_by().empty() ? "none yet" : absl::StrJoin(o.cosigned_by(), " "));
+    }
+    out << "\n";
+  }
+  // An origin this node is behind on: its witnesses have cosigned more than it holds.
+  for (const v1::OriginStatus& o : r->origins()) {
+    if (!o.behind().empty()) {
+      out << "BEHIND " << o.behind() << "\n";
+    }
   }
   for (const v1::PeerStatus& p : r->peers()) {
     out << absl::StrFormat("peer %-7s", p.member()) << p.endpoint() << " " << p.state();

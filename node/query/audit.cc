@@ -13,9 +13,51 @@
 #include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
 #include "node/log/log_checker.h"
+#include "node/log/origin_log.h"
+#include "node/query/status.h"
+#include "node/trust/trust_bundle.h"
 
 namespace ots {
 namespace {
+
+WitnessKeyLookup WitnessKeysOf(const Directory& directory) {
+  return [&directory](absl::string_view member) {
+    return absl::MakeConstSpan(directory.WitnessKeys(member));
+  };
+}
+
+// A checkpoint of `origin` another party holds or recorded, with its cosignature lines: OK if
+// it is signed by a log key of the origin and every line is a valid cosignature; its cosigners.
+absl::StatusOr<std::pair<VerifiedCheckpoint, std::vector<std::string>>> VerifyCosigned(
+    const Directory& directory, absl::string_view origin, const v1::StoredCheckpoint& cp) {
+  OTS_ASSIGN_OR_RETURN(
+      VerifiedCheckpoint verified,
+      VerifyOriginCheckpoint(directory.federation(), origin, directory.LogKeys(origin), cp.note()));
+  std::vector<std::string> lines(cp.cosignature_lines().begin(), cp.cosignature_lines().end());
+  OTS_ASSIGN_OR_RETURN(
+      std::vector<CheckedCosignature> cosigs,
+      VerifyCosignatureLines(directory.federation(), cp.note(), lines, WitnessKeysOf(directory)));
+  return std::make_pair(std::move(verified), IndependentCosigners(cosigs, origin));
+}
+
+// The gaps between what the folder holds and the checkpoints it recorded as seen cosigned.
+absl::StatusOr<std::vector<std::string>> CheckSeen(Store& store, const Directory& directory) {
+  OTS_ASSIGN_OR_RETURN(auto seen, store.SeenCheckpoints());
+  std::vector<std::string> gaps;
+  for (const auto& [origin, cp] : seen) {
+    auto verified = VerifyCosigned(directory, origin, cp.checkpoint());
+    if (!verified.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          origin, ": the checkpoint of size ", cp.size(),
+          " recorded as seen cosigned does not verify: ", verified.status().message()));
+    }
+    OTS_ASSIGN_OR_RETURN(uint64_t held, store.LogSize(origin));
+    if (verified->first.checkpoint.size > held) {
+      gaps.push_back(DescribeGap(origin, held, cp));
+    }
+  }
+  return gaps;
+}
 
 // What the walk of one origin's log found.
 struct LogWalk {
@@ -25,13 +67,27 @@ struct LogWalk {
 };
 
 // Every header of `origin`'s log and the cells it signs.
-absl::Status WalkLog(Store& store, const std::string& origin, absl::Span<const PublicKey> keys,
+absl::Status WalkLog(Store& store, const Directory& directory, const std::string& origin,
                      std::set<std::string>* referenced_returns, LogWalk* out) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
-  LogChecker checker(origin, keys, absl::StatusCode::kDataLoss);
+  LogChecker checker(origin, directory.LogKeys(origin), absl::StatusCode::kDataLoss);
   for (const v1::LogEntry& entry : log) {
     std::string where;
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, checker.CheckHeader(entry.header(), &where));
+    // The key that signed it was valid when it signed.
+    const v1::PublicKeyEntry* key = nullptr;
+    for (const PublicKey& k : directory.LogKeys(origin)) {
+      if (k.KeyId() == h.key_id()) {
+        key = FindLogKey(directory.bundle(), origin, k.raw());
+      }
+    }
+    if (key != nullptr) {
+      absl::Status valid = CheckKeyValidAt(*key, h.created_at());
+      if (!valid.ok()) {
+        return absl::DataLossError(
+            absl::StrCat(where, ": signed with log key ", h.key_id(), ": ", valid.message()));
+      }
+    }
     CellsChecker cells(h, absl::StatusCode::kDataLoss);
     OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
                                           [&](absl::string_view line) -> absl::Status {
@@ -49,17 +105,19 @@ absl::Status WalkLog(Store& store, const std::string& origin, absl::Span<const P
 
 // Every stored checkpoint of `origin`: signed by the origin, the root of a prefix of the log,
 // consistent with the one before; the last one covers the whole log. Returns the latest.
+// The cosigners of each checkpoint are returned in `out_cosigners` (of the latest).
 absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& origin,
-                                            const TrustedLogs& trusted,
-                                            absl::Span<const PublicKey> keys, const LogWalk& walk,
-                                            size_t* out_count) {
+                                            const Directory& directory, const LogWalk& walk,
+                                            size_t* out_count,
+                                            std::vector<std::string>* out_cosigners) {
+  absl::Span<const PublicKey> keys = directory.LogKeys(origin);
   Checkpoint prev;
   prev.root = MerkleRoot({});
   OTS_RETURN_IF_ERROR(store.ForEachCheckpoint(
       origin, 0, [&](uint64_t size, const v1::StoredCheckpoint& stored) -> absl::Status {
         const std::string where = absl::StrCat(origin, " checkpoint of size ", size);
         absl::StatusOr<VerifiedCheckpoint> cp =
-            VerifyOriginCheckpoint(trusted.federation, origin, keys, stored.note());
+            VerifyOriginCheckpoint(directory.federation(), origin, keys, stored.note());
         if (!cp.ok()) {
           const bool unsigned_note = absl::StrContains(cp.status().message(), "not signed by");
           return absl::DataLossError(
@@ -85,6 +143,14 @@ absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& ori
           return absl::DataLossError(
               absl::StrCat(where, ": not consistent with size ", prev.size, ": ", s.message()));
         }
+        std::vector<std::string> lines(stored.cosignature_lines().begin(),
+                                       stored.cosignature_lines().end());
+        absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
+            directory.federation(), stored.note(), lines, WitnessKeysOf(directory));
+        if (!cosigs.ok()) {
+          return absl::DataLossError(absl::StrCat(where, ": ", cosigs.status().message()));
+        }
+        *out_cosigners = IndependentCosigners(*cosigs, origin);
         prev = cp->checkpoint;
         ++*out_count;
         return absl::OkStatus();
@@ -129,23 +195,27 @@ absl::Status CheckCurrentView(Store& store, const std::string& origin, const Log
 
 // Audits one origin; returns its summary line.
 absl::StatusOr<std::string> AuditOrigin(Store& store, const std::string& origin,
-                                        const TrustedLogs& trusted,
+                                        const Directory& directory,
                                         std::set<std::string>* referenced_returns) {
-  auto keys = trusted.keys.find(origin);
-  if (keys == trusted.keys.end() || keys->second.empty()) {
+  if (directory.LogKeys(origin).empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(origin, ": no trusted log key given for this origin"));
+        absl::StrCat(origin, ": the trust bundle lists no log key of this origin"));
   }
   LogWalk walk;
-  OTS_RETURN_IF_ERROR(WalkLog(store, origin, keys->second, referenced_returns, &walk));
+  OTS_RETURN_IF_ERROR(WalkLog(store, directory, origin, referenced_returns, &walk));
   size_t checkpoints = 0;
+  std::vector<std::string> cosigners;
   OTS_ASSIGN_OR_RETURN(Checkpoint latest,
-                       CheckCheckpoints(store, origin, trusted, keys->second, walk, &checkpoints));
+                       CheckCheckpoints(store, origin, directory, walk, &checkpoints, &cosigners));
   OTS_RETURN_IF_ERROR(CheckCurrentView(store, origin, walk));
-  return absl::StrCat(origin, ": ", walk.leaves.size(), " signed returns over ", walk.latest.size(),
-                      " periods, ", walk.cells, " cells, ", checkpoints,
-                      " checkpoints; latest checkpoint size ", latest.size, " root ",
-                      absl::Base64Escape(HashBytes(latest.root)));
+  const size_t quorum = directory.WitnessQuorum(origin);
+  return absl::StrCat(
+      origin, ": ", walk.leaves.size(), " signed returns over ", walk.latest.size(), " periods, ",
+      walk.cells, " cells, ", checkpoints, " checkpoints; latest checkpoint size ", latest.size,
+      " root ", absl::Base64Escape(HashBytes(latest.root)), ", cosigned by ",
+      cosigners.empty() ? "no witness" : absl::StrJoin(cosigners, " "),
+      cosigners.size() >= quorum ? absl::StrCat(" (quorum ", quorum, ")")
+                                 : absl::StrCat(" (below the quorum of ", quorum, ")"));
 }
 
 // Every stored cell must belong to a signed return, every current-view entry to a log.
@@ -172,16 +242,17 @@ absl::Status CheckNothingStray(Store& store, const std::vector<std::string>& ori
 }
 
 // Evidence of split views: each must prove what it claims. Returns the ones proven, described.
-absl::StatusOr<std::vector<std::string>> CheckEvidence(Store& store, const TrustedLogs& trusted) {
+absl::StatusOr<std::vector<std::string>> CheckEvidence(Store& store, const Directory& directory) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::Evidence> evidence, store.ListEvidence(""));
   std::vector<std::string> proven;
   for (const v1::Evidence& e : evidence) {
-    auto keys = trusted.keys.find(e.origin());
-    if (keys == trusted.keys.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          e.origin(), ": this folder holds evidence against it, but no trusted log key was given"));
+    if (directory.LogKeys(e.origin()).empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(e.origin(),
+                       ": this folder holds evidence against it, but the trust "
+                       "bundle lists no log key of it"));
     }
-    absl::Status s = VerifyEvidence(e, trusted.federation, keys->second);
+    absl::Status s = VerifyEvidence(e, directory.federation(), directory.LogKeys(e.origin()));
     if (!s.ok()) {
       return absl::DataLossError(
           absl::StrCat("stored evidence against ", e.origin(), " does not verify: ", s.message()));
@@ -193,7 +264,7 @@ absl::StatusOr<std::vector<std::string>> CheckEvidence(Store& store, const Trust
 
 }  // namespace
 
-absl::Status AuditStore(Store& store, const TrustedLogs& trusted,
+absl::Status AuditStore(Store& store, const Directory& directory,
                         std::vector<std::string>* out_report) {
   absl::Status s = store.VerifyChecksums();
   if (!s.ok()) {
@@ -203,11 +274,15 @@ absl::Status AuditStore(Store& store, const TrustedLogs& trusted,
   std::set<std::string> referenced;
   std::vector<std::string> report;
   for (const std::string& origin : origins) {
-    OTS_ASSIGN_OR_RETURN(std::string summary, AuditOrigin(store, origin, trusted, &referenced));
+    OTS_ASSIGN_OR_RETURN(std::string summary, AuditOrigin(store, origin, directory, &referenced));
     report.push_back(std::move(summary));
   }
   OTS_RETURN_IF_ERROR(CheckNothingStray(store, origins, referenced));
-  OTS_ASSIGN_OR_RETURN(std::vector<std::string> split_views, CheckEvidence(store, trusted));
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> gaps, CheckSeen(store, directory));
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> split_views, CheckEvidence(store, directory));
+  for (const std::string& gap : gaps) {
+    report.push_back(absl::StrCat("BEHIND ", gap));
+  }
   for (const std::string& described : split_views) {
     report.push_back(absl::StrCat("SPLIT VIEW (proof verified): ", described));
   }
@@ -217,7 +292,54 @@ absl::Status AuditStore(Store& store, const TrustedLogs& trusted,
   if (!split_views.empty()) {
     return absl::AbortedError(absl::StrCat("split view: ", absl::StrJoin(split_views, "; ")));
   }
+  if (!gaps.empty()) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "this folder holds less than its witnesses cosigned (entries withheld from it, or rolled "
+        "back): ",
+        absl::StrJoin(gaps, "; ")));
+  }
   return absl::OkStatus();
+}
+
+absl::Status CompareWithPeers(Store& store, const Directory& directory,
+                              const std::vector<PeerCheckpoint>& theirs,
+                              std::vector<std::string>* out_report) {
+  absl::Status first = absl::OkStatus();
+  OriginLogs logs(&store, directory.federation());
+  for (const PeerCheckpoint& p : theirs) {
+    auto verified = VerifyCosigned(directory, p.origin, p.checkpoint);
+    if (!verified.ok()) {
+      first.Update(absl::InvalidArgumentError(
+          absl::StrCat(p.node, ": its checkpoint of ", p.origin,
+                       " does not verify: ", verified.status().message())));
+      continue;
+    }
+    const Checkpoint& cp = verified->first.checkpoint;
+    const std::string cosigned =
+        verified->second.empty() ? "no witness" : absl::StrJoin(verified->second, " ");
+    OTS_ASSIGN_OR_RETURN(uint64_t held, store.LogSize(p.origin));
+    std::string line = absl::StrCat(p.origin, " at ", p.node, ": size ", cp.size, " cosigned by ",
+                                    cosigned, "; this folder: size ", held);
+    if (cp.size > held) {
+      absl::StrAppend(&line, ": ", cp.size - held,
+                      " entries missing here (withheld from it, or rolled back)");
+      first.Update(absl::OutOfRangeError(line));
+    } else if (cp.size > 0) {
+      // The folder's own log at that size must have the same root.
+      OTS_ASSIGN_OR_RETURN(Hash root, logs.Root(p.origin, cp.size));
+      if (root != cp.root) {
+        absl::StrAppend(&line, ": SPLIT VIEW, the folder's first ", cp.size,
+                        " entries have another root");
+        first.Update(absl::AbortedError(line));
+      } else {
+        absl::StrAppend(&line, cp.size == held ? ": the same" : ": a prefix of this folder's");
+      }
+    }
+    if (out_report != nullptr) {
+      out_report->push_back(std::move(line));
+    }
+  }
+  return first;
 }
 
 }  // namespace ots

@@ -18,6 +18,7 @@
 #include "node/model/cell_line.h"
 #include "node/model/codes.h"
 #include "node/model/return_header.h"
+#include "node/query/status.h"
 
 namespace ots {
 namespace {
@@ -414,6 +415,9 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
 
   // Each visible origin at its log point, with the return in force there.
   OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, SelectOrigins(store, request, may_see));
+  // What the witnesses have cosigned beyond what this node holds: a table taken at the latest
+  // checkpoints says so for each origin it is behind on.
+  OTS_ASSIGN_OR_RETURN(auto seen, store.SeenCheckpoints());
   std::vector<StateRow> rows;
   for (const std::string& origin : origins) {
     auto named = request.at_sizes().find(origin);
@@ -424,6 +428,13 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     status->set_origin(origin);
     status->set_log_size(point.size);
     status->set_checkpoint_note(point.checkpoint.note());
+    auto gap = seen.find(origin);
+    if (named == request.at_sizes().end() && gap != seen.end() && gap->second.size() > point.size) {
+      *status->mutable_seen() = gap->second;
+      status->set_behind(DescribeGap(origin, point.size, gap->second));
+      out.add_notes(
+          absl::StrCat("BEHIND ", status->behind(), ": this table has not received the rest"));
+    }
     OTS_ASSIGN_OR_RETURN(std::optional<v1::ReturnHeader> in_force,
                          InForce(store, origin, period, point.size));
     if (!in_force.has_value()) {
@@ -441,6 +452,14 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
       continue;
     }
     rows.push_back(std::move(row));
+  }
+
+  for (const auto& [origin, cp] : seen) {
+    if (request.at_sizes().empty() && may_see(origin) &&
+        std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+      out.add_notes(
+          absl::StrCat("BEHIND ", DescribeGap(origin, 0, cp), ": this table has none of it"));
+    }
   }
 
   const std::vector<std::string> citizens = AddColumns(rows, period, &out);

@@ -1,5 +1,6 @@
 #include "node/query/proof_check.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -209,9 +210,15 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
   std::vector<std::string> cosignature_lines;
   for (const NoteSignature& s : note->signatures) {
     if (s.name == out.log_name) {
-      if (!VerifyNote(Note{note->text, {s}}, s.name, cp->key).ok()) {
+      // Every line by the log's name is by one of the origin's log keys (two, across a key
+      // rotation) and verifies.
+      const Note one{note->text, {s}};
+      const std::vector<PublicKey>& keys = directory.LogKeys(header->origin());
+      if (std::none_of(keys.begin(), keys.end(),
+                       [&](const PublicKey& k) { return VerifyNote(one, s.name, k).ok(); })) {
         return Bad("checkpoint.note",
-                   absl::StrCat("a second signature line by ", s.name, " does not verify"));
+                   absl::StrCat("a signature line by ", s.name,
+                                " does not verify under a log key of ", header->origin()));
       }
       continue;
     }
@@ -226,9 +233,14 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
   out.cosigners = IndependentCosigners(*cosigs, header->origin());
   out.quorum = quorum.has_value() ? *quorum : directory.WitnessQuorum(header->origin());
   if (out.cosigners.size() < out.quorum) {
-    return Bad("checkpoint.note", absl::StrCat("cosigned by ", out.cosigners.size(), " witnesses (",
-                                               absl::StrJoin(out.cosigners, " "),
-                                               "), the trust bundle requires ", out.quorum));
+    const size_t n = out.cosigners.size();
+    const std::string who = n == 0 ? "no witness"
+                                   : absl::StrCat(n, n == 1 ? " witness (" : " witnesses (",
+                                                  absl::StrJoin(out.cosigners, " "), ")");
+    return Bad("checkpoint.note", absl::StrCat("cosigned by ", who,
+                                               quorum.has_value() ? ", --quorum requires "
+                                                                  : ", the trust bundle requires ",
+                                               out.quorum));
   }
   return out;
 }

@@ -38,7 +38,7 @@ absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, const Directory& dir
                                           const CellFilter& selection,
                                           std::optional<size_t> quorum = std::nullopt);
 
-// The text of verify.sh (node/verify.sh, built in).
+// The text of verify.sh (node/query/verify.sh, built in).
 absl::string_view VerifyScript();
 
 }  // namespace ots

@@ -135,6 +135,14 @@ absl::StatusOr<CallerIdentity> QueryService::CallerSeeing(const grpc::ServerCont
                                                           absl::string_view origin,
                                                           absl::string_view verb) {
   OTS_ASSIGN_OR_RETURN(CallerIdentity caller, CallerOf(context));
+  // An origin the federation does not have is not found, whoever asks; refusing it as "not
+  // shared" would say it exists.
+  const v1::Member* member = node_->directory->Find(origin);
+  if (member == nullptr || member->log_keys().empty()) {
+    return absl::NotFoundError(absl::StrCat("\"", origin, "\" is no origin of federation ",
+                                            node_->directory->federation(),
+                                            " (no state of that code reports in it)"));
+  }
   if (!node_->directory->MaySee(caller.member, origin)) {
     absl::Status denied = absl::PermissionDeniedError(
         absl::StrCat(origin, " does not share its data with ", caller.member));

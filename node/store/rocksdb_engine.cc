@@ -157,7 +157,8 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const std::string& dir
                                                           const RocksDbOptions& options) {
   // RocksDB creates the folder even when it then finds no database in it: look first.
   std::error_code error;
-  if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT", error)) {
+  const bool has_current = std::filesystem::exists(dir + "/CURRENT", error);
+  if (!options.create_if_missing && !has_current) {
     return absl::NotFoundError(absl::StrCat(dir, ": no node data here"));
   }
   rocksdb::DBOptions db_options;
@@ -187,9 +188,12 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const std::string& dir
     s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
   }
   if (!s.ok()) {
-    if ((s.IsInvalidArgument() && s.ToString().find("does not exist") != std::string::npos) ||
-        (s.IsIOError() && s.ToString().find("No such file") != std::string::npos)) {
-      return absl::NotFoundError(absl::StrCat(dir, ": no node data here (", s.ToString(), ")"));
+    // A folder with a CURRENT file holds a database: failing to open it is damage (a CURRENT
+    // naming a missing or corrupt manifest, a lost table file), never an empty folder.
+    if (has_current && (s.IsIOError() || s.IsCorruption() || s.IsInvalidArgument())) {
+      return absl::DataLossError(
+          absl::StrCat(dir, ": the data folder is damaged and cannot be opened (", s.ToString(),
+                       "); restore it from a backup or from the federation (docs/operations.md)"));
     }
     return FromRocks(s, dir);
   }

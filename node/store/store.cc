@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "crypto/bytes.h"
 #include "crypto/sha256.h"
 #include "crypto/status_macros.h"
@@ -428,6 +429,44 @@ absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
   std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kMeta, name, value);
   return engine_->Write(*batch, /*sync=*/true);
+}
+
+absl::StatusOr<bool> Store::PutSeenCheckpoint(absl::string_view origin,
+                                              const v1::SeenCheckpoint& seen) {
+  absl::MutexLock lock(&append_mu_);
+  const std::string key = absl::StrCat(kSeenCheckpointMeta, origin);
+  std::string value;
+  absl::Status s = engine_->Get(StoreTable::kMeta, key, &value);
+  if (s.ok()) {
+    v1::SeenCheckpoint held;
+    if (held.ParseFromString(value) && held.size() >= seen.size()) {
+      return false;
+    }
+  } else if (!absl::IsNotFound(s)) {
+    return s;
+  }
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  batch->Put(StoreTable::kMeta, key, seen.SerializeAsString());
+  OTS_RETURN_IF_ERROR(engine_->Write(*batch, /*sync=*/true));
+  return true;
+}
+
+absl::StatusOr<std::map<std::string, v1::SeenCheckpoint>> Store::SeenCheckpoints() {
+  std::map<std::string, v1::SeenCheckpoint> out;
+  std::unique_ptr<Cursor> it = engine_->NewCursor(StoreTable::kMeta);
+  for (it->Seek(kSeenCheckpointMeta); it->Valid(); it->Next()) {
+    absl::string_view key = it->key();
+    if (!absl::ConsumePrefix(&key, kSeenCheckpointMeta)) {
+      break;
+    }
+    v1::SeenCheckpoint seen;
+    if (!seen.ParseFromString(std::string(it->value()))) {
+      return absl::DataLossError(absl::StrCat(where(), ": malformed seen checkpoint of ", key));
+    }
+    out[std::string(key)] = std::move(seen);
+  }
+  OTS_RETURN_IF_ERROR(it->status());
+  return out;
 }
 
 absl::Status Store::VerifyChecksums() { return engine_->VerifyChecksums(); }

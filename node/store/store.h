@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,8 @@ constexpr absl::string_view kLogPublicKeyMeta = "log_public_key/";
 constexpr absl::string_view kFederationMeta = "federation";
 // The newest trust bundle version the node has run with.
 constexpr absl::string_view kBundleVersionMeta = "trust_bundle_version";
+// Metadata "seen_checkpoint/<origin>": the origin's SeenCheckpoint.
+constexpr absl::string_view kSeenCheckpointMeta = "seen_checkpoint/";
 
 // Cell lines per stored block. Returns are written and read whole, so one RocksDB entry per
 // block rather than per cell keeps a million-cell import near the disk's sequential rate.
@@ -151,6 +154,13 @@ class Store {
   // new. NOT_FOUND if no checkpoint of that size is stored.
   absl::StatusOr<size_t> AddCosignatures(absl::string_view origin, uint64_t size,
                                          const std::vector<std::string>& lines);
+
+  // The largest cosigned checkpoint of `origin` this node has seen (proto/data.proto
+  // SeenCheckpoint), verified by the caller. Kept only if larger than the one recorded: returns
+  // whether it was.
+  absl::StatusOr<bool> PutSeenCheckpoint(absl::string_view origin, const v1::SeenCheckpoint& seen);
+  // Every origin's SeenCheckpoint, by origin.
+  absl::StatusOr<std::map<std::string, v1::SeenCheckpoint>> SeenCheckpoints();
 
   // Proof that an origin signed two inconsistent checkpoints (verified by the caller). Storing
   // the same pair twice keeps one. Returns whether it was new.

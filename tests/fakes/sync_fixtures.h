@@ -157,6 +157,22 @@ class TestBundle {
   PrivateKey bundle_key_ = *PrivateKey::Generate();
 };
 
+// The directory an audit of folders written with `log_keys` (origin -> its log keys) trusts: a
+// bundle of kTestFederation listing exactly those keys and no witness keys.
+inline Directory AuditDirectory(const std::map<std::string, std::vector<PublicKey>>& log_keys) {
+  v1::TrustBundle b;
+  b.set_federation(kTestFederation);
+  b.set_version(1);
+  for (const auto& [origin, keys] : log_keys) {
+    v1::Member* m = b.add_members();
+    m->set_code(origin);
+    for (const PublicKey& k : keys) {
+      m->add_log_keys()->set_ed25519(k.raw());
+    }
+  }
+  return Directory(b);
+}
+
 // The CSV text of a valid three-cell return of `origin` for `period`; `value` is its first
 // cell's (CITIZEN TJ, SEX F).
 inline std::string ReturnCsv(const std::string& origin, const std::string& period, int value) {

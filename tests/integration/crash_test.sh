@@ -67,7 +67,8 @@ missing=$(grep -cvxFf "$work/stored.csv" "$work/acked.csv" || true)
   grep -vxFf "$work/stored.csv" "$work/acked.csv" | head >&2
   fail "$missing acknowledged returns are not in the log as acknowledged"
 }
-"$ctl" audit --data-dir "$work/fed/az/data" --log-pubkey "AZ=$work/fed/az/log.pub.pem" \
+"$ctl" audit --data-dir "$work/fed/az/data" --trust-bundle "$work/fed/federation/trust-bundle.json" \
+  --bundle-pubkey "$work/fed/federation/bundle.pub.pem" \
   >"$work/audit" 2>&1 || fail "audit after $cycles kills: $(cat "$work/audit")"
 stored=$(wc -l <"$work/stored.csv")
 echo "crash_test: $cycles SIGKILL cycles, $acked acknowledged submits, all $acked in the log" \

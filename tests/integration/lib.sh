@@ -41,6 +41,12 @@ wait_for() {
 }
 # log_says FILE TEXT: the node log FILE has a line containing TEXT (waits up to 10 s, since the
 # node may still be writing it).
+# key_id PEM: the key id of an Ed25519 public key (lower-case hex SHA-256 of its 32 raw bytes),
+# the one form ots-ctl, ots-node and verify.sh print.
+key_id() {
+  openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | openssl dgst -sha256 -r | cut -d' ' -f1
+}
+
 log_says() {
   wait_for "\"$2\" in $1" 10 grep -qF -- "$2" "$1"
 }

@@ -40,9 +40,7 @@ struct Federation {
     REQUIRE(batch.ok());
     return *batch;
   }
-  TrustedLogs Trusted() const {
-    return TrustedLogs{kTestFederation, {{"AZ", {az_key.public_key()}}}};
-  }
+  const Directory& Trusted() const { return directory; }
 };
 
 // Accept must fail with `code` and a message containing `text`, storing nothing.

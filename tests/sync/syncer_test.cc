@@ -527,5 +527,47 @@ TEST_CASE("retries are jittered: within the upper half of the delay, and not all
   CHECK(seen.size() > 100);
 }
 
+TEST_CASE("the largest checkpoint seen cosigned is kept, held or not", "[sync][freshness]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  REQUIRE(n.SyncFrom(n.az_peer).ok());  // KZ holds 2
+  n.Publish(200, "2021");
+  v1::OriginCheckpoint theirs = n.Announced(n.az_peer);  // size 3
+  REQUIRE(theirs.size() == 3);
+
+  SECTION("announced without a witness's cosignature: not recorded") {
+    n.az_peer.error = absl::UnavailableError("the relay dropped the pull");
+    CHECK_FALSE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.kz->SeenCheckpoints()->empty());
+  }
+  SECTION("cosigned by HU, but the pull fails: KZ knows it is behind") {
+    theirs.mutable_checkpoint()->add_cosignature_lines(
+        CosignLine(theirs.checkpoint().note(), "HU", n.hu_witness_key));
+    theirs.mutable_checkpoint()->add_cosignature_lines(
+        Altered(CosignLine(theirs.checkpoint().note(), "KZ", n.kz_witness_key)));
+    n.az_peer.error = absl::UnavailableError("the relay dropped the pull");
+    CHECK_FALSE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.KzSize() == 2);
+    absl::StatusOr<std::map<std::string, v1::SeenCheckpoint>> seen = n.kz->SeenCheckpoints();
+    REQUIRE(seen.ok());
+    REQUIRE(seen->count("AZ") == 1);
+    const v1::SeenCheckpoint& az = seen->at("AZ");
+    CHECK(az.size() == 3);
+    CHECK(az.seen_from() == "AZ");
+    // Only the line that verified is kept.
+    CHECK(std::vector<std::string>(az.cosigned_by().begin(), az.cosigned_by().end()) ==
+          std::vector<std::string>{"HU"});
+    CHECK(az.checkpoint().cosignature_lines_size() == 1);
+    CHECK(az.checkpoint().note() == theirs.checkpoint().note());
+
+    // A smaller one seen later does not replace it; once the pull succeeds, KZ is not behind.
+    n.az_peer.error = absl::OkStatus();
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    CHECK(n.KzSize() == 3);
+    CHECK(n.kz->SeenCheckpoints()->at("AZ").size() == 3);
+  }
+}
+
 }  // namespace
 }  // namespace ots

@@ -125,7 +125,7 @@ TEST_CASE("a usage error is one line on stderr with a hint, and exit code 2", "[
       {"query --data-dir d --consolidated",
        "ots-ctl query: --consolidated needs --period P (run 'ots-ctl query --help')"},
       {"audit --data-dir d --trust-bundle b",
-       "ots-ctl audit: --trust-bundle requires --bundle-pubkey (run 'ots-ctl audit --help')"},
+       "ots-ctl audit: --bundle-pubkey is required (run 'ots-ctl audit --help')"},
       {"prove --config c --trust-bundle k --origin AZ --period 2020 --out p",
        "ots-ctl prove: --trust-bundle requires --data-dir (run 'ots-ctl prove --help')"},
       {"prove --data-dir d --trust-bundle k --origin AZ --period 2020 --out p",

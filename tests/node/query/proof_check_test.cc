@@ -137,7 +137,7 @@ TEST_CASE("every cosignature line must verify under the bundle's witness keys",
     ProofFiles f = files;
     f["checkpoint.note"] = note.substr(0, body) + lines[1];
     ExpectFails(f, anchor.bundle_key_id,
-                "cosigned by 1 witnesses (OTS), the trust bundle requires 2");
+                "cosigned by 1 witness (OTS), the trust bundle requires 2");
     CHECK(VerifyProofFiles(f, anchor.bundle_key_id, 1).ok());
   }
   SECTION("an invented line fails") {

@@ -119,6 +119,8 @@ struct AzNode {
 
   AzNode() {
     fed.ShareOnly("AZ", {"KZ", "OTS"});
+    // Nobody cosigns here: a proof needs no witness (the quorum has its own tests).
+    fed.EditBundle([](v1::TrustBundle& b) { b.set_witness_quorum(0); });
     fed.Publish("AZ", Return("AZ", "2020", 100));
     server = std::make_unique<TestServer>(fed, "AZ");
     for (const Caller& c : kCallers) {
@@ -196,6 +198,7 @@ TEST_CASE("refusals say why, and the node logs the refused caller", "[rpc][matri
   const Channel& hu_node = az.channels[6];
   const Channel& hu_auditor = az.channels[8];
   const Channel& stranger = az.channels[11];
+  v1::CheckpointResponse checkpoint;
   struct Refusal {
     const char* what;
     grpc::Status status;
@@ -212,6 +215,9 @@ TEST_CASE("refusals say why, and the node logs the refused caller", "[rpc][matri
        "AZ does not share its data with HU", "HU/auditor(HU auditor): query denied"},
       {"HU's auditor proving an AZ cell", Prove(hu_auditor), "AZ does not share its data with HU",
        "prove denied"},
+      {"HU's auditor asking for AZ's checkpoint",
+       CallLatestCheckpoint(hu_auditor, "AZ", &checkpoint), "AZ does not share its data with HU",
+       "HU/auditor(HU auditor): checkpoint denied"},
       {"HU's node pulling AZ", PullAz(hu_node), "AZ does not share its data with HU",
        "HU/node(HU node): pull refused"},
       {"HU's node asking for a cosignature of AZ", CallCosign(hu_node, "AZ", note),
@@ -229,6 +235,12 @@ TEST_CASE("refusals say why, and the node logs the refused caller", "[rpc][matri
       CHECK(az.server->logger().Count(r.logged) == 1);
     }
   }
+  // An origin the federation does not have is not found, not "not shared".
+  grpc::Status unknown = CallLatestCheckpoint(az_auditor, "XX", &checkpoint);
+  CHECK(unknown.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(absl::StrContains(unknown.error_message(), "\"XX\" is no origin of federation ots-mx"));
+  unknown = CallLatestCheckpoint(hu_auditor, "OTS", &checkpoint);  // the Secretariat reports none
+  CHECK(unknown.error_code() == grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_CASE("a caller that may not see AZ gets none of it where it is not named", "[rpc][matrix]") {

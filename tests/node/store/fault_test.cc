@@ -105,10 +105,9 @@ void CheckError(const absl::Status& s, const Fault& fault, const std::string& fo
   CHECK(absl::StrContains(s.message(), fault.says));
 }
 
-// AZ's log in `store` passes the offline audit under `key`.
-void CheckAudit(Store& store, const PrivateKey& key) {
-  absl::Status audit =
-      AuditStore(store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr);
+// The logs in `store` pass the offline audit under `directory`'s bundle.
+void CheckAudit(Store& store, const Directory& directory) {
+  absl::Status audit = AuditStore(store, directory, nullptr);
   INFO(audit.ToString());
   CHECK(audit.ok());
 }
@@ -151,7 +150,7 @@ TEST_CASE("a publication whose write fails stores nothing; the next one lands at
       REQUIRE(cp.ok());
       CHECK(cp->size == 2);
       CHECK(cp->root == head->root);
-      CheckAudit(az.store(), key);
+      CheckAudit(az.store(), AuditDirectory({{"AZ", {key.public_key()}}}));
       CHECK(az.engine->writes().failed == 1);
     }
   }
@@ -195,7 +194,7 @@ TEST_CASE("a replicated batch whose write fails stores nothing; the same batch i
       REQUIRE(grown.ok());
       CHECK(*grown == 3);
       CHECK(Look(kz.store()).cells == Look(*az.store).cells);
-      CheckAudit(kz.store(), keys.LogKey("AZ"));
+      CheckAudit(kz.store(), directory);
     }
   }
 }
@@ -204,8 +203,9 @@ TEST_CASE("a full disk fails every write until it is cleared; reads keep working
           "[fault][store]") {
   TempDir dir;
   FakeClock clock;
-  PrivateKey key = *PrivateKey::Generate();
-  PrivateKey witness = *PrivateKey::Generate();
+  TestBundle keys = TestBundle().Add("AZ", {"KZ"}).Add("KZ");
+  const PrivateKey& key = keys.LogKey("AZ");
+  const PrivateKey& witness = keys.WitnessKey("KZ");
   FaultyNode az(dir, "az");
   Publisher publisher(az.node.logs.get(), &key, &clock);
   REQUIRE(publisher.Publish(Return("AZ", "2020", 100)).ok());
@@ -244,7 +244,7 @@ TEST_CASE("a full disk fails every write until it is cleared; reads keep working
   CHECK(az.store().AddCosignatures("AZ", 1, {CosignLine(note, "KZ", witness)}).value_or(0) == 1);
   CHECK(az.store().PutMeta("probe", "1").ok());
   CHECK(az.engine->writes().failed == 6);
-  CheckAudit(az.store(), key);
+  CheckAudit(az.store(), Directory(keys.Bundle()));
 }
 
 TEST_CASE("a failed WAL sync fails the next synced write only", "[fault][store]") {

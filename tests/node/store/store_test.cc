@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
+#include "crypto/files.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "node/log/publisher.h"
@@ -86,7 +87,7 @@ struct Fixture {
 
   absl::Status Audit() {
     auto store = OpenStore(dir, /*read_only=*/true);
-    return AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr);
+    return AuditStore(*store, AuditDirectory({{"AZ", {key.public_key()}}}), nullptr);
   }
 
   // Opens the database directly, as an attacker with file access would, and runs `fn`.
@@ -188,8 +189,7 @@ TEST_CASE("audit passes on an untouched folder and reports each origin", "[audit
   Fixture f;
   auto store = OpenStore(f.dir, true);
   std::vector<std::string> report;
-  REQUIRE(AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {f.key.public_key()}}}}, &report)
-              .ok());
+  REQUIRE(AuditStore(*store, AuditDirectory({{"AZ", {f.key.public_key()}}}), &report).ok());
   REQUIRE(report.size() == 1);
   CHECK(absl::StartsWith(report[0],
                          "AZ: 4 signed returns over 3 periods, 16 cells, 4 "
@@ -200,12 +200,11 @@ TEST_CASE("audit refuses a wrong key and a missing key", "[audit]") {
   Fixture f;
   auto store = OpenStore(f.dir, true);
   PrivateKey other = *PrivateKey::Generate();
-  absl::Status s =
-      AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {other.public_key()}}}}, nullptr);
+  absl::Status s = AuditStore(*store, AuditDirectory({{"AZ", {other.public_key()}}}), nullptr);
   CHECK(absl::StrContains(s.message(), "AZ log index 0: header signature"));
-  s = AuditStore(*store, TrustedLogs{kTestFederation, {}}, nullptr);
+  s = AuditStore(*store, AuditDirectory({}), nullptr);
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(absl::StrContains(s.message(), "AZ: no trusted log key"));
+  CHECK(absl::StrContains(s.message(), "AZ: the trust bundle lists no log key of this origin"));
 }
 
 TEST_CASE("audit names a tampered header byte", "[audit][tamper]") {
@@ -332,8 +331,7 @@ TEST_CASE("audit reports a flipped byte in a table file", "[audit][tamper]") {
   options.read_only = true;
   auto store = Store::Open(f.dir, options);
   absl::Status s =
-      store.ok() ? AuditStore(**store, TrustedLogs{kTestFederation, {{"AZ", {f.key.public_key()}}}},
-                              nullptr)
+      store.ok() ? AuditStore(**store, AuditDirectory({{"AZ", {f.key.public_key()}}}), nullptr)
                  : store.status();
   CHECK(s.code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(s.message(), ".sst"));
@@ -401,6 +399,24 @@ TEST_CASE("opening a folder without node data is NOT_FOUND", "[store]") {
   CHECK(store.status().code() == absl::StatusCode::kNotFound);
 }
 
+TEST_CASE("a folder whose CURRENT file is damaged is DATA_LOSS, not an empty folder", "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.File("data");
+  Store::Options create;
+  create.create_if_missing = true;
+  REQUIRE(Store::Open(dir, create).ok());
+  REQUIRE(WriteFileReplacing(dir + "/CURRENT", "MANIFEST-999999\n", 0644).ok());
+  for (bool read_only : {true, false}) {
+    Store::Options options;
+    options.read_only = read_only;
+    auto store = Store::Open(dir, options);
+    INFO(store.status().ToString());
+    CHECK(store.status().code() == absl::StatusCode::kDataLoss);
+    CHECK(absl::StrContains(store.status().message(),
+                            dir + ": the data folder is damaged and cannot be opened"));
+  }
+}
+
 }  // namespace
 }  // namespace ots
 
@@ -431,8 +447,7 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   Publisher publisher(&logs, &key, &clock);
   REQUIRE(publisher.Publish(r).ok());
   CHECK(StoredCells(*store, "AZ", "2024", 1) == r.lines.ToVector());
-  CHECK(
-      AuditStore(*store, TrustedLogs{kTestFederation, {{"AZ", {key.public_key()}}}}, nullptr).ok());
+  CHECK(AuditStore(*store, AuditDirectory({{"AZ", {key.public_key()}}}), nullptr).ok());
 }
 
 }  // namespace
