@@ -100,10 +100,12 @@ absl::StatusOr<Table> ReadTable(const DataSource& source, const QueryFlags& flag
     }
     return source.node->Cells(request);
   }
+  OTS_ASSIGN_OR_RETURN(std::string federation, FolderFederation(*source.store));
+  OriginLogs logs(source.store.get(), federation);
   if (flags.totals_by.empty()) {
-    return QueryCells(*source.store, plan.filter);
+    return QueryCells(logs, plan.filter);
   }
-  return QueryTotals(*source.store, plan.filter, plan.totals_by);
+  return QueryTotals(logs, plan.filter, plan.totals_by);
 }
 
 // The consolidated table `request` asks for.

@@ -7,6 +7,7 @@
 #include "crypto/status_macros.h"
 #include "node/log/checkpoint.h"
 #include "node/log/names.h"
+#include "node/model/return_header.h"
 
 namespace ots {
 
@@ -123,6 +124,38 @@ absl::StatusOr<std::vector<Hash>> OriginLogs::ConsistencyProof(absl::string_view
   absl::MutexLock lock(&mu_);
   OTS_ASSIGN_OR_RETURN(absl::Span<const Hash> leaves, Prefix(origin, new_size));
   return MerkleConsistencyProof(leaves, old_size);
+}
+
+absl::StatusOr<v1::ReturnHeader> OriginLogs::VerifiedHeader(absl::string_view origin,
+                                                            uint64_t index) {
+  Hash leaf;
+  {
+    absl::MutexLock lock(&mu_);
+    OTS_ASSIGN_OR_RETURN(absl::Span<const Hash> leaves, Prefix(origin, index + 1));
+    leaf = leaves[index];
+  }
+  OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store_->GetLogEntry(origin, index));
+  if (LogLeafHash(entry) != leaf) {
+    return absl::DataLossError(absl::StrCat(origin, " log index ", index,
+                                            ": the stored header is not the one its checkpoint "
+                                            "commits to; run ots-ctl audit"));
+  }
+  absl::StatusOr<v1::ReturnHeader> header = ParseReturnHeader(entry.header().payload());
+  if (!header.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(origin, " log index ", index, ": ", header.status().message()));
+  }
+  return header;
+}
+
+bool OriginLogs::CellsVerified(absl::string_view origin, uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  return cells_verified_.contains(std::make_pair(std::string(origin), index));
+}
+
+void OriginLogs::MarkCellsVerified(absl::string_view origin, uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  cells_verified_.emplace(std::string(origin), index);
 }
 
 absl::StatusOr<Hash> OriginLogs::RootWith(absl::string_view origin, uint64_t from,

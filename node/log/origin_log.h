@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -64,6 +65,16 @@ class OriginLogs {
                                                    uint64_t size);
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(absl::string_view origin, uint64_t old_size,
                                                      uint64_t new_size);
+  // Reads that check what they read (docs/audit.md "Reads verify"). The header of `origin`'s
+  // log entry `index`, parsed, once the entry is checked against the verified log (its leaf hash
+  // is the one the checkpoint commits to). DATA_LOSS naming the entry otherwise; OUT_OF_RANGE past
+  // the log's end.
+  absl::StatusOr<v1::ReturnHeader> VerifiedHeader(absl::string_view origin, uint64_t index);
+  // Whether the cells of the return at `origin`'s entry `index` were found to hash to its
+  // header's cells root by this OriginLogs (MarkCellsVerified): each return is checked once.
+  bool CellsVerified(absl::string_view origin, uint64_t index);
+  void MarkCellsVerified(absl::string_view origin, uint64_t index);
+
   // Binds the data folder to this federation: OK if it is bound to it already; adds the
   // binding to `meta` (to be written with the next append) if it is bound to none;
   // FAILED_PRECONDITION, naming both, if it holds another federation's logs.
@@ -89,6 +100,7 @@ class OriginLogs {
   const std::string federation_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::pair<std::string, uint64_t>> cells_verified_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ots

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/status_macros.h"
+#include "node/log/log_checker.h"
 #include "node/model/codes.h"
 
 namespace ots {
@@ -94,22 +95,63 @@ absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
   return filter;
 }
 
-absl::Status ForEachCurrentCell(Store& store, const CellFilter& filter,
+absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                                 const std::function<absl::Status(const CellLineView&)>& fn) {
+  Store& store = logs.store();
   return store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
                                   const v1::CurrentEntry& entry) -> absl::Status {
     if (!Allowed(filter.allowed[kRefArea], origin) ||
         !Allowed(filter.allowed[kTimePeriod], period)) {
       return absl::OkStatus();
     }
-    return store.ForEachCell(
+    const auto parse = [](absl::string_view line, CellLineView* cell) {
+      return CellLineView::Parse(line, cell)
+                 ? absl::OkStatus()
+                 : absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
+    };
+    if (logs.CellsVerified(origin, entry.log_index())) {
+      return store.ForEachCell(origin, period, entry.revision(),
+                               [&](absl::string_view line) -> absl::Status {
+                                 CellLineView cell;
+                                 OTS_RETURN_IF_ERROR(parse(line, &cell));
+                                 return filter.Matches(cell) ? fn(cell) : absl::OkStatus();
+                               });
+    }
+    // First read of this return: every stored cell is hashed against the cells root its signed
+    // header states, and the header against the verified log; nothing is passed on before.
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, logs.VerifiedHeader(origin, entry.log_index()));
+    const std::string where = absl::StrCat(origin, " ", period, " revision ", entry.revision(),
+                                           " (log index ", entry.log_index(), ")");
+    if (header.period() != period || header.revision() != entry.revision()) {
+      return absl::DataLossError(absl::StrCat(where,
+                                              ": the current view names a return the "
+                                              "log entry is not"));
+    }
+    CellsChecker checker(header, absl::StatusCode::kDataLoss);
+    std::vector<std::string> matched;
+    OTS_RETURN_IF_ERROR(store.ForEachCell(
         origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
+          checker.Add(line);
           CellLineView cell;
-          if (!CellLineView::Parse(line, &cell)) {
-            return absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
+          if (CellLineView::Parse(line, &cell) && filter.Matches(cell)) {
+            matched.emplace_back(line);
           }
-          return filter.Matches(cell) ? fn(cell) : absl::OkStatus();
-        });
+          return absl::OkStatus();
+        }));
+    absl::Status verified = checker.Finish(where);
+    if (!verified.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(verified.message(),
+                       "; the stored cells do not hash to the cells root its header "
+                       "signs, so none of them is shown (run ots-ctl audit)"));
+    }
+    logs.MarkCellsVerified(origin, entry.log_index());
+    for (const std::string& line : matched) {
+      CellLineView cell;
+      OTS_RETURN_IF_ERROR(parse(line, &cell));
+      OTS_RETURN_IF_ERROR(fn(cell));
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -135,10 +177,10 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
   return ColumnsByName(absl::StrSplit(spec, ',', absl::SkipEmpty()));
 }
 
-absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter) {
+absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter) {
   Table t;
   t.columns.assign(std::begin(kCellColumns), std::end(kCellColumns));
-  OTS_RETURN_IF_ERROR(ForEachCurrentCell(store, filter, [&](const CellLineView& cell) {
+  OTS_RETURN_IF_ERROR(ForEachCurrentCell(logs, filter, [&](const CellLineView& cell) {
     std::vector<std::string>& row = t.rows.emplace_back();
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       row.emplace_back(cell[c]);
@@ -252,7 +294,7 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
 
 }  // namespace
 
-absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
+absl::StatusOr<Table> QueryTotals(OriginLogs& logs, const CellFilter& filter,
                                   const std::vector<int>& group_by) {
   // Output columns in cell-line order: REF_AREA, TIME_PERIOD, the grouped ones, STOCK_FLOW.
   std::vector<int> columns = {kRefArea, kTimePeriod};
@@ -265,7 +307,7 @@ absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
   columns.push_back(kStockFlow);
 
   std::vector<Row> rows;
-  OTS_RETURN_IF_ERROR(ForEachCurrentCell(store, filter, [&](const CellLineView& cell) {
+  OTS_RETURN_IF_ERROR(ForEachCurrentCell(logs, filter, [&](const CellLineView& cell) {
     Row r;
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       r.f[c] = std::string(cell[c]);

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/log/origin_log.h"
 #include "node/model/cell_line.h"
 #include "node/store/store.h"
 #include "node/trust/directory.h"
@@ -57,12 +58,16 @@ struct Table {
 };
 
 // Calls `fn` for every current cell matching `filter`, in key order (origin, period, cell line).
-// Stops at the first error `fn` returns and returns it; DATA_LOSS for a malformed stored cell.
-absl::Status ForEachCurrentCell(Store& store, const CellFilter& filter,
+// Every return is checked before any of its cells is passed on: its stored cells must hash to
+// the cells root of its header (count, root, sum), and the header must be the log entry the
+// stored checkpoint commits to; each return once per `logs` (OriginLogs caches it). DATA_LOSS
+// naming the origin, period, revision and log index of a return that fails, or for a malformed
+// stored cell. Stops at the first error `fn` returns and returns it.
+absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                                 const std::function<absl::Status(const CellLineView&)>& fn);
 
 // Every current cell matching `filter`, one row of the ten cell columns each.
-absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);
+absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter);
 
 // Totals of the current cells matching `filter`, one row per REF_AREA, TIME_PERIOD, value of
 // the columns in `group_by`, and STOCK_FLOW (stocks of different periods, and stocks and flows,
@@ -70,7 +75,7 @@ absl::StatusOr<Table> QueryCells(Store& store, const CellFilter& filter);
 // collapsed to its `_T` total — the reported one where there is one, else the sum of its parts
 // where they are disjoint (citizenships, sexes, non-overlapping AGE intervals). Where neither
 // gives a sound total (categories of stay overlap) the group is left out and `notes` says so.
-absl::StatusOr<Table> QueryTotals(Store& store, const CellFilter& filter,
+absl::StatusOr<Table> QueryTotals(OriginLogs& logs, const CellFilter& filter,
                                   const std::vector<int>& group_by);
 
 }  // namespace ots

@@ -174,13 +174,13 @@ grpc::Status QueryService::Cells(grpc::ServerContext* context, const v1::CellsRe
     absl::StatusOr<std::vector<int>> columns = ColumnsByName(
         std::vector<std::string>(request->totals_by().begin(), request->totals_by().end()));
     absl::StatusOr<Table> totals =
-        columns.ok() ? QueryTotals(node_->store(), *filter, *columns) : columns.status();
+        columns.ok() ? QueryTotals(*node_->logs, *filter, *columns) : columns.status();
     return totals.ok() ? WriteTable(*totals, *writer) : ToGrpcStatus(totals.status());
   }
   // Cells are streamed as they are read: the whole answer is never held at once.
   v1::TableChunk chunk;
   chunk.mutable_columns()->Add(std::begin(kCellColumns), std::end(kCellColumns));
-  absl::Status s = ForEachCurrentCell(node_->store(), *filter, [&](const CellLineView& cell) {
+  absl::Status s = ForEachCurrentCell(*node_->logs, *filter, [&](const CellLineView& cell) {
     v1::TableChunk::Row* row = chunk.add_rows();
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       row->add_fields(std::string(cell[c]));

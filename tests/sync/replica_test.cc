@@ -76,7 +76,7 @@ TEST_CASE("a peer's batch is verified and stored, then extended", "[replica]") {
   absl::Status audit = AuditStore(*f.kz, f.Trusted(), &report);
   INFO(audit.message());
   CHECK(audit.ok());
-  CHECK(QueryCells(*f.kz, CellFilter())->rows == QueryCells(*f.az, CellFilter())->rows);
+  CHECK(QueryCells(*f.kz.logs, CellFilter())->rows == QueryCells(*f.az.logs, CellFilter())->rows);
   CHECK(*f.kz->GetMeta(kFederationMeta) == kTestFederation);
 
   // Later returns arrive as a batch from the replica's size.

@@ -237,7 +237,7 @@ TEST_CASE("a stored cosignature that does not verify is DATA_LOSS", "[prove]") {
   CHECK(absl::StrContains(files.status().message(), "AZ checkpoint of size 3: cosignature line 1"));
 }
 
-TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS", "[prove]") {
+TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS", "[prove][query]") {
   ProvenLog az;
   // Block 0 of AZ 2020 revision 2, with one figure changed, written under the store.
   std::string key = "AZ/2020/";
@@ -264,6 +264,21 @@ TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS",
   }
   // The other period is untouched.
   CHECK(az.Prove("2021", {"CITIZEN=KG"}).ok());
+
+  // A query refuses the return too, whichever of its cells it asks for, and shows none of them;
+  // the other period is shown.
+  for (const char* filter : {"CITIZEN=KG", "SEX=M"}) {
+    absl::StatusOr<Table> t = QueryCells(az.logs, *ParseCellFilter({filter}));
+    INFO(t.status().ToString());
+    CHECK(t.status().code() == absl::StatusCode::kDataLoss);
+    CHECK(absl::StrContains(t.status().message(), "AZ 2020 revision 2 (log index 2)"));
+    CHECK(absl::StrContains(t.status().message(), "so none of them is shown"));
+  }
+  absl::StatusOr<Table> t = QueryTotals(az.logs, *ParseCellFilter({"TIME_PERIOD=2020"}), {});
+  CHECK(t.status().code() == absl::StatusCode::kDataLoss);
+  t = QueryCells(az.logs, *ParseCellFilter({"TIME_PERIOD=2021"}));
+  REQUIRE(t.ok());
+  CHECK(t->rows.size() == 3);
 }
 
 }  // namespace

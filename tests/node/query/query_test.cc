@@ -23,13 +23,14 @@ struct Fixture {
   FakeClock clock;
   PrivateKey key = *PrivateKey::Generate();
   std::unique_ptr<Store> store;
+  std::unique_ptr<OriginLogs> logs;
 
   Fixture() {
     Store::Options options;
     options.create_if_missing = true;
     store = *Store::Open(tmp.File("data"), options);
-    OriginLogs logs(store.get(), kTestFederation);
-    Publisher publisher(&logs, &key, &clock);
+    logs = std::make_unique<OriginLogs>(store.get(), kTestFederation);
+    Publisher publisher(logs.get(), &key, &clock);
     for (const char* rows : {"AZ,2019,UZ,_T,_T,_T,10,A,F,STK\nAZ,2019,UZ,_T,F,_T,4,A,F,STK\n"
                              "AZ,2019,UZ,_T,M,_T,6,A,F,STK\nAZ,2019,KG,_T,_T,_T,3,A,F,STK\n",
                              "AZ,2020,UZ,_T,_T,_T,99,A,F,STK\n",
@@ -47,21 +48,21 @@ TEST_CASE("cells by any filter come from the latest revision only", "[query]") {
   Fixture f;
   auto filter = ParseCellFilter({"TIME_PERIOD=2020", "SEX=F,M"});
   REQUIRE(filter.ok());
-  auto t = QueryCells(*f.store, *filter);
+  auto t = QueryCells(*f.logs, *filter);
   REQUIRE(t.ok());
   REQUIRE(t->rows.size() == 2);
   CHECK(t->rows[0][6] == "9");
   CHECK(t->rows[1][6] == "11");
   filter = ParseCellFilter({"OBS_STATUS=P"});
   REQUIRE(filter.ok());
-  CHECK(QueryCells(*f.store, *filter)->rows.size() == 2);
+  CHECK(QueryCells(*f.logs, *filter)->rows.size() == 2);
 }
 
 TEST_CASE("totals never double count a total and its breakdown", "[query]") {
   Fixture f;
   auto by_citizen = ParseColumnList("CITIZEN");
   REQUIRE(by_citizen.ok());
-  auto t = QueryTotals(*f.store, CellFilter(), *by_citizen);
+  auto t = QueryTotals(*f.logs, CellFilter(), *by_citizen);
   REQUIRE(t.ok());
   CHECK(t->columns ==
         std::vector<std::string>{"REF_AREA", "TIME_PERIOD", "CITIZEN", "STOCK_FLOW", "OBS_VALUE"});
@@ -76,7 +77,7 @@ TEST_CASE("totals never double count a total and its breakdown", "[query]") {
   auto by_sex = ParseColumnList("SEX,STAY_CAT");
   REQUIRE(by_sex.ok());
   auto filter = ParseCellFilter({"TIME_PERIOD=2020"});
-  t = QueryTotals(*f.store, *filter, *by_sex);
+  t = QueryTotals(*f.logs, *filter, *by_sex);
   REQUIRE(t.ok());
   REQUIRE(t->rows.size() == 4);
   CHECK(t->rows[0] == std::vector<std::string>{"AZ", "2020", "WORK_PERM", "_T", "FLW", "5"});
@@ -100,7 +101,7 @@ TEST_CASE("totals are derived from disjoint parts, never from overlapping ones",
   REQUIRE(r.ok());
   REQUIRE(publisher.Publish(*r).ok());
   auto filter = ParseCellFilter({"TIME_PERIOD=2021"});
-  auto t = QueryTotals(*f.store, *filter, *ParseColumnList("CITIZEN"));
+  auto t = QueryTotals(*f.logs, *filter, *ParseColumnList("CITIZEN"));
   REQUIRE(t.ok());
   // UZ: women 3 + 4 (Y0T4 lies inside Y_LT15), men 8. KG: categories of stay overlap.
   REQUIRE(t->rows.size() == 1);
