@@ -394,7 +394,7 @@ TEST_CASE("the answer's shape is checked: sizes, order, stray cells", "[table_ch
   CHECK(check("AZ", 1, chunks("AZ", 1)).ok());
 }
 
-TEST_CASE("the first source that serves an origin is used; unreachable ones are passed over",
+TEST_CASE("the first source that serves an origin is used, unreachable ones are passed over",
           "[table_check]") {
   Fixture f;
   const v1::ConsolidatedResponse served = f.Served();
