@@ -124,7 +124,6 @@ absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::strin
   };
   OTS_RETURN_IF_ERROR(send(chunk));
 
-  std::string block;
   for (v1::LogEntry& entry : entries) {
     chunk.Clear();
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(entry.header().payload()));
@@ -133,24 +132,12 @@ absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::strin
     if (request.headers_only()) {
       continue;
     }
-    block.clear();
-    OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
-                                          [&](absl::string_view line) -> absl::Status {
-                                            block.append(line.data(), line.size());
-                                            block.push_back('\n');
-                                            if (block.size() >= limits.chunk_bytes) {
-                                              chunk.Clear();
-                                              chunk.set_cells(block);
-                                              block.clear();
-                                              return send(chunk);
-                                            }
-                                            return absl::OkStatus();
-                                          }));
-    if (!block.empty()) {
-      chunk.Clear();
-      chunk.set_cells(block);
-      OTS_RETURN_IF_ERROR(send(chunk));
-    }
+    OTS_RETURN_IF_ERROR(store.ForEachCellBlock(origin, h.period(), h.revision(), limits.chunk_bytes,
+                                               [&](absl::string_view block) -> absl::Status {
+                                                 chunk.Clear();
+                                                 chunk.set_cells(std::string(block));
+                                                 return send(chunk);
+                                               }));
   }
   return absl::OkStatus();
 }

@@ -1,14 +1,19 @@
 // ots-ctl query: cells of the current view or their totals, and (--consolidated) the
 // consolidated table of one period; offline from a data folder (--data-dir) or from a node
-// (--config), over the origins that share their data with the caller.
+// (--config), over the origins that share their data with the caller. With --verify the table a
+// node served is recomputed from the origins' signed returns (node/query/table_check.h) before it
+// is shown.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/status_macros.h"
 #include "node/cli/command.h"
@@ -16,7 +21,10 @@
 #include "node/log/origin_log.h"
 #include "node/query/consolidate.h"
 #include "node/query/query.h"
+#include "node/query/table_check.h"
 #include "node/store/store.h"
+#include "node/trust/config.h"
+#include "node/trust/directory.h"
 
 namespace ots {
 namespace {
@@ -29,7 +37,13 @@ constexpr char kQueryHelp[] =
     "consolidated table of one period and category (STAY_CAT, SEX, AGE; _T by default):\n"
     "reporting states x citizenships, row and column totals, and the checkpoints it was\n"
     "computed at (--at recomputes it exactly). Offline over every origin of a data folder\n"
-    "(--data-dir), or from a node (--config) over the origins that share with the caller.\n";
+    "(--data-dir), or from a node (--config) over the origins that share with the caller.\n"
+    "With --verify the table the node serves is trusted with nothing: for every origin it\n"
+    "names, the signed checkpoint, log headers and cells of the return in force are fetched\n"
+    "from the first --source that serves them (default: the --config node), checked against\n"
+    "the trust bundle of the --config client configuration, and the table is recomputed from\n"
+    "them and compared figure by figure. Exit 1 naming the first difference or failed check,\n"
+    "3 if no source can be reached; the table is shown only if every figure verifies.\n";
 
 struct QueryFlags {
   ClientFlags client;
@@ -43,6 +57,8 @@ struct QueryFlags {
   std::string sex = "_T";
   std::string age = "_T";
   std::vector<std::string> at;
+  bool verify = false;
+  std::vector<std::string> sources;  // client configurations
 };
 
 // What a query asks, checked before anything is opened: the format, and either the cells (or
@@ -52,6 +68,9 @@ struct QueryPlan {
   CellFilter filter;
   std::vector<int> totals_by;
   std::optional<v1::ConsolidatedRequest> consolidated;
+  // With --verify: the nodes that may serve the signed data (empty: the --config node).
+  bool verify = false;
+  std::vector<v1::ClientConfig> sources;
 };
 
 // The request of query --consolidated. INVALID_ARGUMENT for a bad --at, period or code.
@@ -82,6 +101,15 @@ absl::StatusOr<QueryPlan> Plan(const QueryFlags& flags) {
   OTS_ASSIGN_OR_RETURN(plan.format, ParseTableFormat(flags.format));
   if (flags.consolidated) {
     OTS_ASSIGN_OR_RETURN(plan.consolidated, ConsolidatedRequest(flags));
+    plan.verify = flags.verify;
+    for (const std::string& path : flags.sources) {
+      absl::StatusOr<v1::ClientConfig> config = LoadClientConfig(path);
+      if (!config.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--source ", path, ": ", config.status().message()));
+      }
+      plan.sources.push_back(*std::move(config));
+    }
   } else {
     OTS_ASSIGN_OR_RETURN(plan.filter, ParseCellFilter(flags.filters));
     OTS_ASSIGN_OR_RETURN(plan.totals_by, ParseColumnList(flags.totals_by));
@@ -119,12 +147,105 @@ absl::StatusOr<v1::ConsolidatedResponse> ReadConsolidated(const DataSource& sour
   return Consolidate(logs, request, [](absl::string_view) { return true; });
 }
 
+// A --source node, connected when it is first asked for something.
+class LazySource {
+ public:
+  explicit LazySource(v1::ClientConfig config) : config_(std::move(config)) {}
+
+  absl::Status SignedReturn(const v1::SignedReturnRequest& request, const SignedReturnSink& sink) {
+    if (client_ == nullptr && connected_.ok()) {
+      absl::StatusOr<std::unique_ptr<NodeClient>> client =
+          NodeClient::Connect(config_, "", absl::Seconds(10));
+      connected_ = client.status();
+      if (client.ok()) {
+        client_ = *std::move(client);
+      }
+    }
+    return client_ != nullptr ? client_->SignedReturn(request, sink) : connected_;
+  }
+
+ private:
+  const v1::ClientConfig config_;
+  std::unique_ptr<NodeClient> client_;
+  absl::Status connected_;  // the first connection's failure, not retried
+};
+
+// What --verify checked, one line per origin and the verdict.
+std::string VerifiedText(const v1::ConsolidatedResponse& table, const Directory& directory,
+                         const TableVerification& verified) {
+  std::string out =
+      absl::StrCat("\nVerified against trust bundle version ", directory.bundle().version(), " of ",
+                   directory.federation(), ":\n");
+  std::vector<std::string> origins, sources;
+  for (const TableVerification::Origin& o : verified.origins) {
+    const TableOrigin& row = o.checked.row;
+    absl::StrAppend(
+        &out, "  ", row.origin, " at log size ", row.log_size, ": ",
+        row.revision == 0 ? absl::StrCat("no return for ", table.period())
+                          : absl::StrCat(table.period(), " revision ", row.revision, ", ",
+                                         o.checked.cell_count, " cells"),
+        "; checkpoint cosigned by ",
+        o.checked.cosigners.empty() ? "nobody" : absl::StrJoin(o.checked.cosigners, " "),
+        " (served by ", o.source, ")\n");
+    origins.push_back(row.origin);
+    if (std::find(sources.begin(), sources.end(), o.source) == sources.end()) {
+      sources.push_back(o.source);
+    }
+  }
+  absl::StrAppend(&out, "verified: every figure of ", table.period(),
+                  " recomputed from the signed returns of ",
+                  origins.empty() ? "no state" : absl::StrJoin(origins, " "),
+                  " at their checkpoints (sources: ",
+                  sources.empty() ? "none needed" : absl::StrJoin(sources, " "), ")\n");
+  return out;
+}
+
+// Verifies `table`, served by `node`, against the trust bundle of its client configuration,
+// with the signed data from `plan.sources` (or `node`). Returns kExitOk with what it checked in
+// `out_text`, or the exit code of the failure it reported.
+int VerifyTable(const Console& console, NodeClient& node, const QueryPlan& plan,
+                const v1::ConsolidatedResponse& table, std::string* out_text) {
+  absl::StatusOr<TrustAnchor> anchor = node.trust();
+  if (!anchor.ok()) {
+    return console.Fail(anchor.status(), kExitUsage);
+  }
+  const Directory directory(*std::move(anchor));
+  std::vector<std::unique_ptr<LazySource>> lazy;
+  std::vector<TableSource> sources;
+  for (const v1::ClientConfig& config : plan.sources) {
+    LazySource* source = lazy.emplace_back(std::make_unique<LazySource>(config)).get();
+    sources.push_back({config.node_address(), [source](const auto& request, const auto& sink) {
+                         return source->SignedReturn(request, sink);
+                       }});
+  }
+  if (sources.empty()) {
+    sources.push_back({node.address(), [&node](const auto& request, const auto& sink) {
+                         return node.SignedReturn(request, sink);
+                       }});
+  }
+  absl::StatusOr<TableVerification> verified = VerifyConsolidatedTable(table, directory, sources);
+  if (!verified.ok()) {
+    return console.FailCall(verified.status());
+  }
+  *out_text = VerifiedText(table, directory, *verified);
+  return kExitOk;
+}
+
 int ShowConsolidated(const Console& console, const DataSource& source, const QueryPlan& plan) {
   absl::StatusOr<v1::ConsolidatedResponse> table = ReadConsolidated(source, *plan.consolidated);
   if (!table.ok()) {
     return source.Fail(console, table.status());
   }
+  std::string verified;
+  if (plan.verify) {
+    if (int exit_code = VerifyTable(console, *source.node, plan, *table, &verified);
+        exit_code != kExitOk) {
+      return exit_code;
+    }
+  }
   console.out() << RenderConsolidated(*table, plan.format);
+  // Only the text format has room for what was verified; CSV and JSON hold the table alone.
+  (plan.format == TableFormat::kTable ? console.out() : console.err()) << verified;
   if (plan.format == TableFormat::kCsv) {
     // The CSV holds figures only; what a reader must know goes to stderr, as for query.
     for (const std::string& note : table->notes()) {
@@ -185,6 +306,18 @@ void AddQueryFlags(CLI::App* query, QueryFlags* flags) {
   AddRepeatedFlag(query, "--at", &flags->at, "CC=N[,CC=N]",
                   "with --consolidated: origins at these log sizes\n(repeatable)")
       ->needs(consolidated);
+  CLI::Option* verify =
+      query
+          ->add_flag("--verify", flags->verify,
+                     "with --consolidated --config: recompute the table from\nthe signed returns "
+                     "and fail on any difference")
+          ->needs(consolidated)
+          ->needs(config);
+  AddRepeatedFlag(query, "--source", &flags->sources, "CLIENT",
+                  "with --verify: a node to fetch the signed returns from,\nby its client "
+                  "configuration; the first that serves\nan origin is used (repeatable; "
+                  "default: the --config node)")
+      ->needs(verify);
 }
 
 }  // namespace

@@ -43,27 +43,8 @@ absl::Status Overflow(absl::string_view what) {
       absl::StrCat("the ", what, " exceeds 2^64-1 persons; refusing to wrap the sum"));
 }
 
-// One selected cell, or a total.
-struct Value {
-  uint64_t value = 0;
-  bool flow = false;  // STOCK_FLOW=FLW: events in the period, not a stock on a date
-};
+}  // namespace
 
-// The cells of one state's return that the table uses.
-struct StateRow {
-  std::string origin;
-  std::map<std::string, Value> figures;  // by CITIZEN, _T excluded
-  std::optional<Value> total;            // the CITIZEN=_T cell
-};
-
-// Where an origin's log is taken: size N and the stored checkpoint of that size.
-struct LogPoint {
-  uint64_t size = 0;
-  v1::StoredCheckpoint checkpoint;
-};
-
-// Finds the checkpoint of size `want` (0: the latest) of `origin`, and checks that it is the
-// origin's checkpoint of that size and that log entries [0, size) hash to its root.
 absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin, uint64_t want) {
   Store& store = logs.store();
   std::optional<LogPoint> found;
@@ -77,14 +58,12 @@ absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin
   OTS_ASSIGN_OR_RETURN(uint64_t log_size, store.LogSize(origin));
   if (want != 0) {
     if (want > log_size) {
-      return absl::InvalidArgumentError(absl::StrCat("at_sizes: ", origin, "=", want,
-                                                     " is beyond the end of its log (", log_size,
-                                                     " entries here)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin, "=", want, " is beyond the end of its log (", log_size, " entries here)"));
     }
     if (!found.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat("at_sizes: ", origin, "=", want,
-                                                     ": this node holds no checkpoint of ", origin,
-                                                     " at size ", want));
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin, "=", want, ": this node holds no checkpoint of ", origin, " at size ", want));
     }
   } else if (!found.has_value()) {
     return absl::DataLossError(absl::StrCat("the log of ", origin, " has no checkpoint"));
@@ -113,10 +92,8 @@ absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin
   return *std::move(found);
 }
 
-// The return of `period` in force at log size N: the highest revision among entries [0, N).
-absl::StatusOr<std::optional<v1::ReturnHeader>> InForce(Store& store, absl::string_view origin,
-                                                        absl::string_view period, uint64_t size) {
-  OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> entries, store.ReadLogRange(origin, 0, size));
+absl::StatusOr<std::optional<v1::ReturnHeader>> ReturnInForce(
+    absl::Span<const v1::LogEntry> entries, absl::string_view origin, absl::string_view period) {
   std::optional<v1::ReturnHeader> in_force;
   for (size_t i = 0; i < entries.size(); ++i) {
     absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entries[i].header().payload());
@@ -135,51 +112,59 @@ absl::StatusOr<std::optional<v1::ReturnHeader>> InForce(Store& store, absl::stri
   return in_force;
 }
 
+absl::Status AddTableCell(const TableCategory& category, absl::string_view line,
+                          absl::StatusCode failure_code, TableOrigin* out) {
+  const auto fail = [&](absl::string_view what) {
+    return absl::Status(failure_code, absl::StrCat(out->origin, " ", category.period, " revision ",
+                                                   out->revision, ": ", what));
+  };
+  CellLineView cell;
+  if (!CellLineView::Parse(line, &cell) || cell.ref_area() != out->origin ||
+      cell.time_period() != category.period) {
+    return fail(absl::StrCat("cell is malformed: ", line));
+  }
+  AgeCode cell_age;
+  if (cell.stay_cat() != category.stay_cat || cell.sex() != category.sex ||
+      !ParseAgeCode(cell.age(), &cell_age) || cell_age.Id() != category.age_code.Id()) {
+    return absl::OkStatus();
+  }
+  TableValue v;
+  if (!cell.ObsValue(&v.value)) {
+    return fail(absl::StrCat("OBS_VALUE \"", cell.obs_value_text(), "\" is not a number"));
+  }
+  v.flow = cell.is_flow();
+  const bool total = cell.citizen() == kTotal;
+  const bool duplicate =
+      total ? out->total.has_value() : !out->figures.emplace(std::string(cell.citizen()), v).second;
+  if (duplicate) {
+    return fail(absl::StrCat("two cells for CITIZEN=", cell.citizen(), " of the same category"));
+  }
+  if (total) {
+    out->total = v;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 // Reads the cells of `header`'s return, checks them against its cells root and keeps those of
-// the requested category in `row`.
-absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, absl::string_view stay_cat,
-                        absl::string_view sex, const AgeCode& age, StateRow* row) {
-  const std::string where =
-      absl::StrCat(header.origin(), " ", header.period(), " revision ", header.revision());
+// the table's category in `out`.
+absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, const TableCategory& category,
+                        TableOrigin* out) {
   std::vector<Hash> leaves;
   // The header is not trusted with the allocation: it is checked against the cells below.
   leaves.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
-  OTS_RETURN_IF_ERROR(store.ForEachCell(
-      header.origin(), header.period(), header.revision(),
-      [&](absl::string_view line) -> absl::Status {
-        leaves.push_back(MerkleLeafHash(line));
-        CellLineView cell;
-        if (!CellLineView::Parse(line, &cell) || cell.ref_area() != header.origin() ||
-            cell.time_period() != header.period()) {
-          return absl::DataLossError(absl::StrCat(where, ": stored cell is malformed: ", line));
-        }
-        AgeCode cell_age;
-        if (cell.stay_cat() != stay_cat || cell.sex() != sex ||
-            !ParseAgeCode(cell.age(), &cell_age) || cell_age.Id() != age.Id()) {
-          return absl::OkStatus();
-        }
-        Value v;
-        if (!cell.ObsValue(&v.value)) {
-          return absl::DataLossError(absl::StrCat(where, ": stored OBS_VALUE \"",
-                                                  cell.obs_value_text(), "\" is not a number"));
-        }
-        v.flow = cell.is_flow();
-        const bool total = cell.citizen() == kTotal;
-        const bool duplicate = total ? row->total.has_value()
-                                     : !row->figures.emplace(std::string(cell.citizen()), v).second;
-        if (duplicate) {
-          return absl::DataLossError(absl::StrCat(where, ": two cells for CITIZEN=", cell.citizen(),
-                                                  " of the same category"));
-        }
-        if (total) {
-          row->total = v;
-        }
-        return absl::OkStatus();
-      }));
+  OTS_RETURN_IF_ERROR(store.ForEachCell(header.origin(), header.period(), header.revision(),
+                                        [&](absl::string_view line) -> absl::Status {
+                                          leaves.push_back(MerkleLeafHash(line));
+                                          return AddTableCell(category, line,
+                                                              absl::StatusCode::kDataLoss, out);
+                                        }));
   if (leaves.size() != header.cell_count() ||
       HashBytes(MerkleRoot(leaves)) != header.cells_root()) {
     return absl::DataLossError(
-        absl::StrCat(where, ": the stored cells (", leaves.size(),
+        absl::StrCat(header.origin(), " ", header.period(), " revision ", header.revision(),
+                     ": the stored cells (", leaves.size(),
                      ") do not hash to the cells root of its header; run ots-ctl audit"));
   }
   return absl::OkStatus();
@@ -229,6 +214,17 @@ absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request)
   return absl::OkStatus();
 }
 
+absl::StatusOr<TableCategory> TableCategoryOf(const v1::ConsolidatedRequest& request) {
+  OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
+  TableCategory category;
+  category.period = request.period();
+  category.stay_cat = std::string(OrTotal(request.stay_cat()));
+  category.sex = std::string(OrTotal(request.sex()));
+  category.age = std::string(OrTotal(request.age()));
+  ParseAgeCode(category.age, &category.age_code);  // checked above
+  return category;
+}
+
 namespace {
 
 // The origins the table considers: held here and visible to the caller. INVALID_ARGUMENT if
@@ -253,18 +249,18 @@ absl::StatusOr<std::vector<std::string>> SelectOrigins(
 }
 
 // The columns: every citizenship some row reports, in code order. Notes which figures are flows.
-std::vector<std::string> AddColumns(const std::vector<StateRow>& rows, absl::string_view period,
-                                    v1::ConsolidatedResponse* out) {
+std::vector<std::string> AddColumns(const std::vector<const TableOrigin*>& rows,
+                                    absl::string_view period, v1::ConsolidatedResponse* out) {
   std::set<std::string> citizen_set;
   size_t flows = 0, values = 0;
-  for (const StateRow& row : rows) {
-    for (const auto& [citizen, v] : row.figures) {
+  for (const TableOrigin* row : rows) {
+    for (const auto& [citizen, v] : row->figures) {
       citizen_set.insert(citizen);
       flows += v.flow ? 1 : 0;
       ++values;
     }
-    if (row.total.has_value()) {
-      flows += row.total->flow ? 1 : 0;
+    if (row->total.has_value()) {
+      flows += row->total->flow ? 1 : 0;
       ++values;
     }
   }
@@ -277,18 +273,18 @@ std::vector<std::string> AddColumns(const std::vector<StateRow>& rows, absl::str
                                 "), not a stock"));
     return citizens;
   }
-  for (const StateRow& row : rows) {
+  for (const TableOrigin* row : rows) {
     std::vector<std::string> flow_codes;
-    for (const auto& [citizen, v] : row.figures) {
+    for (const auto& [citizen, v] : row->figures) {
       if (v.flow) {
         flow_codes.push_back(citizen);
       }
     }
-    if (row.total.has_value() && row.total->flow) {
+    if (row->total.has_value() && row->total->flow) {
       flow_codes.emplace_back(kTotal);
     }
     if (!flow_codes.empty()) {
-      out->add_notes(absl::StrCat(row.origin, ": ", absl::StrJoin(flow_codes, ", "),
+      out->add_notes(absl::StrCat(row->origin, ": ", absl::StrJoin(flow_codes, ", "),
                                   flow_codes.size() == 1 ? " is a flow" : " are flows",
                                   " (STOCK_FLOW=FLW), not stocks"));
     }
@@ -298,34 +294,34 @@ std::vector<std::string> AddColumns(const std::vector<StateRow>& rows, absl::str
 
 // The rows, each with its total: the reported _T cell, else the sum of its figures. Returns the
 // row totals (nullopt where there is none).
-absl::StatusOr<std::vector<std::optional<Value>>> AddRows(const std::vector<StateRow>& rows,
-                                                          const std::vector<std::string>& citizens,
-                                                          v1::ConsolidatedResponse* out) {
-  std::vector<std::optional<Value>> row_totals;
-  for (const StateRow& row : rows) {
+absl::StatusOr<std::vector<std::optional<TableValue>>> AddRows(
+    const std::vector<const TableOrigin*>& rows, const std::vector<std::string>& citizens,
+    v1::ConsolidatedResponse* out) {
+  std::vector<std::optional<TableValue>> row_totals;
+  for (const TableOrigin* row : rows) {
     v1::ConsolidatedResponse::Row* r = out->add_rows();
-    r->set_ref_area(row.origin);
+    r->set_ref_area(row->origin);
     for (const std::string& c : citizens) {
-      auto it = row.figures.find(c);
-      *r->add_figures() = it == row.figures.end() ? v1::ConsolidatedResponse::Figure()
-                                                  : MakeFigure(it->second.value, false);
+      auto it = row->figures.find(c);
+      *r->add_figures() = it == row->figures.end() ? v1::ConsolidatedResponse::Figure()
+                                                   : MakeFigure(it->second.value, false);
     }
-    if (row.total.has_value()) {
-      *r->mutable_total() = MakeFigure(row.total->value, false);
-      row_totals.push_back(row.total);
+    if (row->total.has_value()) {
+      *r->mutable_total() = MakeFigure(row->total->value, false);
+      row_totals.push_back(row->total);
       continue;
     }
-    Value sum;
-    sum.flow = row.figures.begin()->second.flow;
+    TableValue sum;
+    sum.flow = row->figures.begin()->second.flow;
     bool mixed = false;
-    for (const auto& [citizen, v] : row.figures) {
+    for (const auto& [citizen, v] : row->figures) {
       mixed = mixed || v.flow != sum.flow;
       if (!AddChecked(&sum.value, v.value)) {
-        return Overflow(absl::StrCat("total of ", row.origin));
+        return Overflow(absl::StrCat("total of ", row->origin));
       }
     }
     if (mixed) {
-      out->add_notes(absl::StrCat(row.origin,
+      out->add_notes(absl::StrCat(row->origin,
                                   ": no total: it reports no CITIZEN=_T cell and its "
                                   "figures mix stocks and flows"));
       row_totals.emplace_back();
@@ -338,15 +334,15 @@ absl::StatusOr<std::vector<std::optional<Value>>> AddRows(const std::vector<Stat
 }
 
 // Column totals: the sum over the rows that report the column.
-absl::Status AddColumnTotals(const std::vector<StateRow>& rows,
+absl::Status AddColumnTotals(const std::vector<const TableOrigin*>& rows,
                              const std::vector<std::string>& citizens,
                              v1::ConsolidatedResponse* out) {
   for (const std::string& citizen : citizens) {
     uint64_t sum = 0;
     std::set<bool> kinds;
-    for (const StateRow& row : rows) {
-      auto it = row.figures.find(citizen);
-      if (it == row.figures.end()) {
+    for (const TableOrigin* row : rows) {
+      auto it = row->figures.find(citizen);
+      if (it == row->figures.end()) {
         continue;
       }
       kinds.insert(it->second.flow);
@@ -366,7 +362,7 @@ absl::Status AddColumnTotals(const std::vector<StateRow>& rows,
 }
 
 // The grand total: the sum of the row totals, if every row has one and they are alike.
-absl::Status AddGrandTotal(const std::vector<std::optional<Value>>& row_totals,
+absl::Status AddGrandTotal(const std::vector<std::optional<TableValue>>& row_totals,
                            v1::ConsolidatedResponse* out) {
   if (row_totals.empty()) {
     return absl::OkStatus();
@@ -374,7 +370,7 @@ absl::Status AddGrandTotal(const std::vector<std::optional<Value>>& row_totals,
   uint64_t sum = 0;
   std::set<bool> kinds;
   bool complete = true;
-  for (const std::optional<Value>& t : row_totals) {
+  for (const std::optional<TableValue>& t : row_totals) {
     if (!t.has_value()) {
       complete = false;
       continue;
@@ -395,77 +391,91 @@ absl::Status AddGrandTotal(const std::vector<std::optional<Value>>& row_totals,
 
 }  // namespace
 
+absl::StatusOr<v1::ConsolidatedResponse> BuildConsolidated(const TableCategory& category,
+                                                           absl::Span<const TableOrigin> origins) {
+  v1::ConsolidatedResponse out;
+  out.set_period(category.period);
+  out.set_stay_cat(category.stay_cat);
+  out.set_sex(category.sex);
+  out.set_age(category.age);
+  std::vector<const TableOrigin*> rows;
+  for (const TableOrigin& origin : origins) {
+    v1::OriginStatus* status = out.add_checkpoints();
+    status->set_origin(origin.origin);
+    status->set_log_size(origin.log_size);
+    status->set_checkpoint_note(origin.checkpoint_note);
+    if (origin.revision == 0) {
+      out.add_notes(absl::StrCat(origin.origin, ": no return for ", category.period, " (log size ",
+                                 origin.log_size, ")"));
+    } else if (origin.figures.empty() && !origin.total.has_value()) {
+      out.add_notes(absl::StrCat(origin.origin, ": its return for ", category.period, " (revision ",
+                                 origin.revision, ") has no cell for STAY_CAT=", category.stay_cat,
+                                 " SEX=", category.sex, " AGE=", category.age));
+    } else {
+      rows.push_back(&origin);
+    }
+  }
+  const std::vector<std::string> citizens = AddColumns(rows, category.period, &out);
+  OTS_ASSIGN_OR_RETURN(std::vector<std::optional<TableValue>> row_totals,
+                       AddRows(rows, citizens, &out));
+  OTS_RETURN_IF_ERROR(AddColumnTotals(rows, citizens, &out));
+  OTS_RETURN_IF_ERROR(AddGrandTotal(row_totals, &out));
+  return out;
+}
+
 absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     OriginLogs& logs, const v1::ConsolidatedRequest& request,
     const std::function<bool(absl::string_view origin)>& may_see) {
-  OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
+  OTS_ASSIGN_OR_RETURN(TableCategory category, TableCategoryOf(request));
   Store& store = logs.store();
-  const std::string& period = request.period();
-  const std::string stay_cat(OrTotal(request.stay_cat()));
-  const std::string sex(OrTotal(request.sex()));
-  const std::string age_code(OrTotal(request.age()));
-  AgeCode age;
-  ParseAgeCode(age_code, &age);  // checked above
-
-  v1::ConsolidatedResponse out;
-  out.set_period(period);
-  out.set_stay_cat(stay_cat);
-  out.set_sex(sex);
-  out.set_age(age_code);
-
   // Each visible origin at its log point, with the return in force there.
-  OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, SelectOrigins(store, request, may_see));
-  // What the witnesses have cosigned beyond what this node holds: a table taken at the latest
-  // checkpoints says so for each origin it is behind on.
-  OTS_ASSIGN_OR_RETURN(auto seen, store.SeenCheckpoints());
-  std::vector<StateRow> rows;
-  for (const std::string& origin : origins) {
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> names, SelectOrigins(store, request, may_see));
+  std::vector<TableOrigin> origins;
+  for (const std::string& origin : names) {
     auto named = request.at_sizes().find(origin);
-    OTS_ASSIGN_OR_RETURN(
-        LogPoint point,
-        FindLogPoint(logs, origin, named == request.at_sizes().end() ? 0 : named->second));
-    v1::OriginStatus* status = out.add_checkpoints();
-    status->set_origin(origin);
-    status->set_log_size(point.size);
-    status->set_checkpoint_note(point.checkpoint.note());
-    auto gap = seen.find(origin);
-    if (named == request.at_sizes().end() && gap != seen.end() && gap->second.size() > point.size) {
-      *status->mutable_seen() = gap->second;
-      status->set_behind(DescribeGap(origin, point.size, gap->second));
-      out.add_notes(
-          absl::StrCat("BEHIND ", status->behind(), ": this table has not received the rest"));
+    absl::StatusOr<LogPoint> point =
+        FindLogPoint(logs, origin, named == request.at_sizes().end() ? 0 : named->second);
+    if (!point.ok()) {
+      return absl::IsInvalidArgument(point.status())
+                 ? absl::InvalidArgumentError(absl::StrCat("at_sizes: ", point.status().message()))
+                 : point.status();
     }
+    TableOrigin& part = origins.emplace_back();
+    part.origin = origin;
+    part.log_size = point->size;
+    part.checkpoint_note = point->checkpoint.note();
+    OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> entries,
+                         store.ReadLogRange(origin, 0, point->size));
     OTS_ASSIGN_OR_RETURN(std::optional<v1::ReturnHeader> in_force,
-                         InForce(store, origin, period, point.size));
-    if (!in_force.has_value()) {
-      out.add_notes(
-          absl::StrCat(origin, ": no return for ", period, " (log size ", point.size, ")"));
-      continue;
+                         ReturnInForce(entries, origin, category.period));
+    if (in_force.has_value()) {
+      part.revision = in_force->revision();
+      OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, category, &part));
     }
-    StateRow row;
-    row.origin = origin;
-    OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, stay_cat, sex, age, &row));
-    if (row.figures.empty() && !row.total.has_value()) {
-      out.add_notes(absl::StrCat(origin, ": its return for ", period, " (revision ",
-                                 in_force->revision(), ") has no cell for STAY_CAT=", stay_cat,
-                                 " SEX=", sex, " AGE=", age_code));
-      continue;
-    }
-    rows.push_back(std::move(row));
   }
-
+  OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse out, BuildConsolidated(category, origins));
+  // What the witnesses have cosigned beyond what this node holds: a table taken at the latest
+  // checkpoints says so for each origin it is behind on. This is the node's own word, not part
+  // of what the signed returns give (a verifier leaves it out: AddFreshness).
+  OTS_ASSIGN_OR_RETURN(auto seen, store.SeenCheckpoints());
+  for (v1::OriginStatus& status : *out.mutable_checkpoints()) {
+    auto gap = seen.find(status.origin());
+    if (request.at_sizes().contains(status.origin()) || gap == seen.end() ||
+        gap->second.size() <= status.log_size()) {
+      continue;
+    }
+    *status.mutable_seen() = gap->second;
+    status.set_behind(DescribeGap(status.origin(), status.log_size(), gap->second));
+    out.add_notes(
+        absl::StrCat(kBehindNote, status.behind(), ": this table has not received the rest"));
+  }
   for (const auto& [origin, cp] : seen) {
     if (request.at_sizes().empty() && may_see(origin) &&
-        std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+        std::find(names.begin(), names.end(), origin) == names.end()) {
       out.add_notes(
-          absl::StrCat("BEHIND ", DescribeGap(origin, 0, cp), ": this table has none of it"));
+          absl::StrCat(kBehindNote, DescribeGap(origin, 0, cp), ": this table has none of it"));
     }
   }
-
-  const std::vector<std::string> citizens = AddColumns(rows, period, &out);
-  OTS_ASSIGN_OR_RETURN(std::vector<std::optional<Value>> row_totals, AddRows(rows, citizens, &out));
-  OTS_RETURN_IF_ERROR(AddColumnTotals(rows, citizens, &out));
-  OTS_RETURN_IF_ERROR(AddGrandTotal(row_totals, &out));
   return out;
 }
 

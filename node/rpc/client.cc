@@ -163,4 +163,26 @@ absl::StatusOr<v1::ConsolidatedResponse> NodeClient::Consolidated(
   return Call(&v1::Query::Stub::Consolidated, request, absl::Minutes(5));
 }
 
+absl::Status NodeClient::SignedReturn(
+    const v1::SignedReturnRequest& request,
+    const std::function<absl::Status(const v1::SignedReturnChunk&)>& on_chunk) {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(absl::Minutes(10)));
+  std::unique_ptr<grpc::ClientReader<v1::SignedReturnChunk>> reader =
+      query_->SignedReturn(&context, request);
+  v1::SignedReturnChunk chunk;
+  absl::Status taken;
+  while (taken.ok() && reader->Read(&chunk)) {
+    taken = on_chunk(chunk);
+  }
+  if (!taken.ok()) {
+    context.TryCancel();
+  }
+  grpc::Status status = reader->Finish();
+  if (!taken.ok()) {
+    return taken;
+  }
+  return status.ok() ? absl::OkStatus() : WithAddress(address_, status);
+}
+
 }  // namespace ots

@@ -43,6 +43,12 @@ class NodeClient {
   // The consolidated table; the node's status passes through (INVALID_ARGUMENT for a bad
   // period, code or log size, PERMISSION_DENIED for an origin that does not share with us).
   absl::StatusOr<v1::ConsolidatedResponse> Consolidated(const v1::ConsolidatedRequest& request);
+  // Streams Query.SignedReturn, giving each chunk to `on_chunk` as it arrives. If `on_chunk`
+  // fails, the call is cancelled and its error returned; otherwise the node's status passes
+  // through (NOT_FOUND, INVALID_ARGUMENT, PERMISSION_DENIED, UNAVAILABLE naming the address).
+  absl::Status SignedReturn(
+      const v1::SignedReturnRequest& request,
+      const std::function<absl::Status(const v1::SignedReturnChunk&)>& on_chunk);
 
   const std::string& address() const { return address_; }
   // The trust anchor the client configuration names (trust_bundle_file, bundle_public_key_file,

@@ -9,6 +9,7 @@
 #include "node/query/consolidate.h"
 #include "node/query/prove.h"
 #include "node/query/query.h"
+#include "node/query/signed_return.h"
 #include "node/query/status.h"
 #include "node/rpc/grpc_status.h"
 #include "node/rpc/identity.h"
@@ -285,6 +286,19 @@ grpc::Status QueryService::Consolidated(grpc::ServerContext* context,
   }
   *response = *std::move(table);
   return grpc::Status::OK;
+}
+
+grpc::Status QueryService::SignedReturn(grpc::ServerContext* context,
+                                        const v1::SignedReturnRequest* request,
+                                        grpc::ServerWriter<v1::SignedReturnChunk>* writer) {
+  absl::StatusOr<CallerIdentity> caller =
+      CallerSeeing(*context, request->origin(), "signed return");
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  return ToGrpcStatus(
+      ServeSignedReturn(*node_->logs, *request,
+                        [&](const v1::SignedReturnChunk& chunk) { return writer->Write(chunk); }));
 }
 
 }  // namespace ots

@@ -62,6 +62,8 @@ class QueryService final : public v1::Query::Service {
                      v1::ProveResponse* response) override;
   grpc::Status Consolidated(grpc::ServerContext* context, const v1::ConsolidatedRequest* request,
                             v1::ConsolidatedResponse* response) override;
+  grpc::Status SignedReturn(grpc::ServerContext* context, const v1::SignedReturnRequest* request,
+                            grpc::ServerWriter<v1::SignedReturnChunk>* writer) override;
 
  private:
   // The caller, if it may see `origin`; PERMISSION_DENIED (logged as `verb` denied) otherwise.

@@ -244,6 +244,24 @@ absl::Status Store::ForEachCell(absl::string_view origin, absl::string_view peri
   return it->status();
 }
 
+absl::Status Store::ForEachCellBlock(absl::string_view origin, absl::string_view period,
+                                     uint64_t revision, size_t block_bytes,
+                                     const std::function<absl::Status(absl::string_view)>& fn) {
+  std::string block;
+  OTS_RETURN_IF_ERROR(
+      ForEachCell(origin, period, revision, [&](absl::string_view line) -> absl::Status {
+        block.append(line.data(), line.size());
+        block.push_back('\n');
+        if (block.size() < block_bytes) {
+          return absl::OkStatus();
+        }
+        absl::Status s = fn(block);
+        block.clear();
+        return s;
+      }));
+  return block.empty() ? absl::OkStatus() : fn(block);
+}
+
 absl::Status Store::ForEachStoredCell(
     const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,
                                      absl::string_view)>& fn) {

@@ -131,6 +131,11 @@ class Store {
   // Calls `fn(line)` for each cell of a return in sorted line order.
   absl::Status ForEachCell(absl::string_view origin, absl::string_view period, uint64_t revision,
                            const std::function<absl::Status(absl::string_view)>& fn);
+  // The same cells as blocks of whole lines, each line ending in '\n', for sending: `fn(block)`
+  // gets a block as soon as it holds at least `block_bytes` (and once more for the rest, if any).
+  absl::Status ForEachCellBlock(absl::string_view origin, absl::string_view period,
+                                uint64_t revision, size_t block_bytes,
+                                const std::function<absl::Status(absl::string_view)>& fn);
   // Calls `fn(origin, period, revision, line)` for every cell of every stored return.
   absl::Status ForEachStoredCell(
       const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,

@@ -156,6 +156,14 @@ inline grpc::Status CallConsolidated(const NodeChannel& channel,
   return Unary(*v1::Query::NewStub(channel), &v1::Query::Stub::Consolidated, request, response);
 }
 
+inline grpc::Status CallSignedReturn(
+    const NodeChannel& channel, const v1::SignedReturnRequest& request,
+    const std::function<void(const v1::SignedReturnChunk&)>& on_chunk = {}) {
+  grpc::ClientContext context;
+  SetTimeout(context);
+  return ReadAll(*v1::Query::NewStub(channel)->SignedReturn(&context, request), on_chunk);
+}
+
 inline grpc::Status CallCheckpoints(const NodeChannel& channel,
                                     v1::CheckpointsResponse* response = nullptr) {
   return Unary(*v1::Federation::NewStub(channel), &v1::Federation::Stub::Checkpoints,

@@ -5,7 +5,8 @@
 // KZ and the Secretariat but not to HU (a bundle version 2 narrows pki init's share-with-all).
 //   Submission  an operator of AZ only (each state submits to its own node);
 //   Query       any member identity, limited to origins that share with the caller: naming AZ is
-//               refused to HU's identities (Cells, LatestCheckpoint, Prove, Consolidated);
+//               refused to HU's identities (Cells, LatestCheckpoint, Prove, Consolidated,
+//               SignedReturn);
 //   Federation  node identities only; Pull, Watch and Cosign of AZ not to HU's node;
 //   Health      any member identity.
 // The gate refuses the unlisted certificate everywhere; without a certificate no call completes
@@ -96,6 +97,15 @@ grpc::Status Consolidated(const Channel& channel, bool name_az) {
   return CallConsolidated(channel, request);
 }
 
+// The signed data of AZ's 2020 row at log size 1.
+grpc::Status SignedReturnAz(const Channel& channel) {
+  v1::SignedReturnRequest request;
+  request.set_origin("AZ");
+  request.set_size(1);
+  request.set_period("2020");
+  return CallSignedReturn(channel, request);
+}
+
 grpc::Status Submit(const Channel& channel, bool dry_run) {
   return CallSubmit(channel, "az.csv", ReturnCsv("AZ", "2021", 42), dry_run);
 }
@@ -164,6 +174,8 @@ TEST_CASE("every RPC answers exactly the identities it is for", "[rpc][matrix]")
        {OK,      OK,      OK,       OK,      OK,      OK,       DENIED,  DENIED,  DENIED,   OK,      OK,       DENIED,  NO_TLS}},
       {"Query.Consolidated", [](const Channel& c) { return Consolidated(c, false); },
        {OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,       DENIED,  NO_TLS}},
+      {"Query.SignedReturn AZ", SignedReturnAz,
+       {OK,      OK,      OK,       OK,      OK,      OK,       DENIED,  DENIED,  DENIED,   OK,      OK,       DENIED,  NO_TLS}},
       {"Federation.Checkpoints", [](const Channel& c) { return CallCheckpoints(c); },
        {OK,      DENIED,  DENIED,   OK,      DENIED,  DENIED,   OK,      DENIED,  DENIED,   OK,      DENIED,   DENIED,  NO_TLS}},
       {"Federation.Pull AZ", PullAz,
@@ -218,6 +230,8 @@ TEST_CASE("refusals say why, and the node logs the refused caller", "[rpc][matri
       {"HU's auditor asking for AZ's checkpoint",
        CallLatestCheckpoint(hu_auditor, "AZ", &checkpoint), "AZ does not share its data with HU",
        "HU/auditor(HU auditor): checkpoint denied"},
+      {"HU's auditor asking for AZ's signed return", SignedReturnAz(hu_auditor),
+       "AZ does not share its data with HU", "HU/auditor(HU auditor): signed return denied"},
       {"HU's node pulling AZ", PullAz(hu_node), "AZ does not share its data with HU",
        "HU/node(HU node): pull refused"},
       {"HU's node asking for a cosignature of AZ", CallCosign(hu_node, "AZ", note),
@@ -256,6 +270,42 @@ TEST_CASE("a caller that may not see AZ gets none of it where it is not named", 
     REQUIRE(CallStatus(az.channels[i], &status).ok());
     CHECK(status.origins_size() == (i == 5 ? 1 : 0));
   }
+}
+
+TEST_CASE("SignedReturn serves what a verifier needs, or says why it cannot", "[rpc][matrix]") {
+  AzNode az;
+  const Channel& kz_auditor = az.channels[5];
+  v1::SignedReturnRequest request;
+  request.set_origin("AZ");
+  request.set_size(1);
+  request.set_period("2020");
+  std::vector<v1::SignedReturnChunk::PartCase> parts;
+  std::string cells;
+  REQUIRE(CallSignedReturn(kz_auditor, request, [&](const v1::SignedReturnChunk& chunk) {
+            parts.push_back(chunk.part_case());
+            cells += chunk.cells();
+          }).ok());
+  CHECK(parts == std::vector<v1::SignedReturnChunk::PartCase>{v1::SignedReturnChunk::kStart,
+                                                              v1::SignedReturnChunk::kEntry,
+                                                              v1::SignedReturnChunk::kCells});
+  CHECK(cells ==
+        "AZ,2020,KG,_T,_T,_T,3456,A,F,STK\nAZ,2020,TJ,_T,F,_T,100,A,F,STK\n"
+        "AZ,2020,TJ,_T,M,_T,7856,A,F,STK\n");
+
+  request.set_origin("KZ");  // KZ shares with everyone, but this node holds no log of it
+  grpc::Status s = CallSignedReturn(kz_auditor, request);
+  CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(absl::StrContains(s.error_message(), "this node holds no log of KZ"));
+  request.set_origin("AZ");
+  request.set_size(2);
+  s = CallSignedReturn(kz_auditor, request);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(absl::StrContains(s.error_message(), "AZ=2 is beyond the end of its log (1 entries"));
+  request.set_size(1);
+  request.set_period("2020-13");
+  s = CallSignedReturn(kz_auditor, request);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(absl::StrContains(s.error_message(), "not a TIME_PERIOD"));
 }
 
 }  // namespace

@@ -1,0 +1,230 @@
+#include "node/query/table_check.h"
+
+#include <algorithm>
+
+#include <map>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "node/log/checkpoint.h"
+
+namespace ots {
+namespace {
+
+using Figure = v1::ConsolidatedResponse::Figure;
+
+constexpr absl::string_view kDiffers = "the table differs from the signed returns: ";
+
+absl::Status Malformed(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("the table is malformed: ", what));
+}
+
+// Whether a source's failure says it could not be reached or would not serve this caller, rather
+// than that it does not hold what was asked.
+bool Unreachable(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsPermissionDenied(s) ||
+         absl::IsUnauthenticated(s);
+}
+
+// `origin` at its checkpoint, from the first source that serves it.
+absl::StatusOr<TableVerification::Origin> VerifyOrigin(const Directory& directory,
+                                                       const TableCategory& category,
+                                                       const v1::OriginStatus& point,
+                                                       absl::Span<const TableSource> sources) {
+  v1::SignedReturnRequest request;
+  request.set_origin(point.origin());
+  request.set_size(point.log_size());
+  request.set_period(category.period);
+  std::vector<std::string> failures;
+  bool all_unreachable = true;
+  for (const TableSource& source : sources) {
+    SignedReturnChecker checker(directory, category, point.origin(), point.log_size());
+    absl::Status check;
+    const absl::Status fetched = source.fetch(request, [&](const v1::SignedReturnChunk& chunk) {
+      check = checker.Add(chunk);
+      return check;
+    });
+    const auto not_verified = [&](const absl::Status& s) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the signed data does not verify: ", s.message(), " (served by ", source.name, ")"));
+    };
+    if (!check.ok()) {
+      return not_verified(check);
+    }
+    if (!fetched.ok()) {
+      all_unreachable = all_unreachable && Unreachable(fetched);
+      failures.push_back(absl::StrCat(source.name, ": ", fetched.message()));
+      continue;
+    }
+    absl::StatusOr<CheckedReturn> checked = checker.Finish();
+    if (!checked.ok()) {
+      return not_verified(checked.status());
+    }
+    return TableVerification::Origin{source.name, *std::move(checked)};
+  }
+  const std::string message =
+      absl::StrCat("no source serves ", point.origin(), " at log size ", point.log_size(), ": ",
+                   failures.empty() ? "no source given" : absl::StrJoin(failures, "; "));
+  return all_unreachable && !failures.empty() ? absl::UnavailableError(message)
+                                              : absl::FailedPreconditionError(message);
+}
+
+std::string FigureText(const Figure& f) {
+  return f.has_value() ? absl::StrCat(f.value(), f.derived() ? " (derived)" : "") : "nothing";
+}
+
+bool SameFigure(const Figure& a, const Figure& b) {
+  return a.has_value() == b.has_value() &&
+         (!a.has_value() || (a.value() == b.value() && a.derived() == b.derived()));
+}
+
+absl::Status Differs(absl::string_view what, absl::string_view served, absl::string_view signed_) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(kDiffers, what, ": served ", served, ", signed ", signed_));
+}
+
+// The figure of column `c`, or none if the row has fewer figures.
+Figure FigureAt(const v1::ConsolidatedResponse::Row& row, int c) {
+  return c < row.figures_size() ? row.figures(c) : Figure();
+}
+
+template <typename List>
+std::string Joined(const List& list) {
+  return list.empty() ? "none" : absl::StrJoin(list, " ");
+}
+
+}  // namespace
+
+absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
+                                 const v1::ConsolidatedResponse& recomputed) {
+  // What the node says of its own freshness (kBehindNote notes, OriginStatus seen and behind) is
+  // not derived from the signed returns: it is left out of the comparison.
+  v1::ConsolidatedResponse served = as_served;
+  for (v1::OriginStatus& status : *served.mutable_checkpoints()) {
+    status.clear_seen();
+    status.clear_behind();
+  }
+  auto* notes = served.mutable_notes();
+  notes->erase(
+      std::remove_if(notes->begin(), notes->end(),
+                     [](const std::string& n) { return absl::StartsWith(n, kBehindNote); }),
+      notes->end());
+  const auto category = [](const v1::ConsolidatedResponse& t) {
+    return absl::StrCat("TIME_PERIOD=", t.period(), " STAY_CAT=", t.stay_cat(), " SEX=", t.sex(),
+                        " AGE=", t.age());
+  };
+  if (category(served) != category(recomputed)) {
+    return Differs("category", category(served), category(recomputed));
+  }
+  // Checkpoints: the recomputed table is computed at the served ones, so only a note can differ.
+  std::map<std::string, uint64_t> sizes;
+  for (int i = 0; i < served.checkpoints_size() && i < recomputed.checkpoints_size(); ++i) {
+    const v1::OriginStatus& s = served.checkpoints(i);
+    const v1::OriginStatus& r = recomputed.checkpoints(i);
+    const std::string what =
+        absl::StrCat("checkpoint of ", r.origin(), " at log size ", r.log_size(), " (its root)");
+    if (s.origin() != r.origin() || s.log_size() != r.log_size()) {
+      return Differs("checkpoints", absl::StrCat(s.origin(), " at log size ", s.log_size()),
+                     absl::StrCat(r.origin(), " at log size ", r.log_size()));
+    }
+    if (s.checkpoint_note() != r.checkpoint_note()) {
+      return Differs(what, CheckpointRootText(s.checkpoint_note()),
+                     CheckpointRootText(r.checkpoint_note()));
+    }
+    sizes[r.origin()] = r.log_size();
+  }
+  if (Joined(served.citizens()) != Joined(recomputed.citizens())) {
+    return Differs("columns (CITIZEN)", Joined(served.citizens()), Joined(recomputed.citizens()));
+  }
+  const auto areas = [](const v1::ConsolidatedResponse& t) {
+    std::vector<std::string> out;
+    for (const v1::ConsolidatedResponse::Row& r : t.rows()) {
+      out.push_back(r.ref_area());
+    }
+    return Joined(out);
+  };
+  if (areas(served) != areas(recomputed)) {
+    return Differs("rows (REF_AREA)", areas(served), areas(recomputed));
+  }
+  for (int i = 0; i < recomputed.rows_size(); ++i) {
+    const v1::ConsolidatedResponse::Row& s = served.rows(i);
+    const v1::ConsolidatedResponse::Row& r = recomputed.rows(i);
+    const std::string at = absl::StrCat(" (", r.ref_area(), " log size ", sizes[r.ref_area()], ")");
+    for (int c = 0; c < recomputed.citizens_size(); ++c) {
+      if (!SameFigure(FigureAt(s, c), FigureAt(r, c))) {
+        return Differs(absl::StrCat(r.ref_area(), " × ", recomputed.citizens(c)),
+                       FigureText(FigureAt(s, c)), absl::StrCat(FigureText(FigureAt(r, c)), at));
+      }
+    }
+    if (!SameFigure(s.total(), r.total())) {
+      return Differs(absl::StrCat(r.ref_area(), " × _T"), FigureText(s.total()),
+                     absl::StrCat(FigureText(r.total()), at));
+    }
+  }
+  for (int c = 0; c < recomputed.citizens_size(); ++c) {
+    const Figure s = c < served.column_totals_size() ? served.column_totals(c) : Figure();
+    if (!SameFigure(s, recomputed.column_totals(c))) {
+      return Differs(absl::StrCat("_T × ", recomputed.citizens(c)), FigureText(s),
+                     FigureText(recomputed.column_totals(c)));
+    }
+  }
+  if (!SameFigure(served.grand_total(), recomputed.grand_total())) {
+    return Differs("_T × _T", FigureText(served.grand_total()),
+                   FigureText(recomputed.grand_total()));
+  }
+  for (int i = 0; i < served.notes_size() || i < recomputed.notes_size(); ++i) {
+    const auto note = [i](const v1::ConsolidatedResponse& t) {
+      return i < t.notes_size() ? absl::StrCat("\"", t.notes(i), "\"") : std::string("nothing");
+    };
+    if (note(served) != note(recomputed)) {
+      return Differs(absl::StrCat("note ", i + 1), note(served), note(recomputed));
+    }
+  }
+  // Whatever the walk above does not name (a figure beyond the columns, a field added later).
+  std::string report;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&report);
+  if (!differencer.Compare(served, recomputed)) {
+    return absl::InvalidArgumentError(absl::StrCat(kDiffers, report));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::ConsolidatedResponse& served,
+                                                          const Directory& directory,
+                                                          absl::Span<const TableSource> sources) {
+  v1::ConsolidatedRequest request;
+  request.set_period(served.period());
+  request.set_stay_cat(served.stay_cat());
+  request.set_sex(served.sex());
+  request.set_age(served.age());
+  absl::StatusOr<TableCategory> category = TableCategoryOf(request);
+  if (!category.ok()) {
+    return Malformed(category.status().message());
+  }
+  TableVerification out;
+  std::vector<TableOrigin> rows;
+  for (const v1::OriginStatus& point : served.checkpoints()) {
+    if (!rows.empty() && point.origin() <= rows.back().origin) {
+      return Malformed(absl::StrCat("its checkpoints are not in order of origin, each once (",
+                                    point.origin(), " after ", rows.back().origin, ")"));
+    }
+    if (directory.LogKeys(point.origin()).empty()) {
+      return Malformed(absl::StrCat("it names ", point.origin(),
+                                    ", for which the trust bundle lists no log key"));
+    }
+    OTS_ASSIGN_OR_RETURN(TableVerification::Origin origin,
+                         VerifyOrigin(directory, *category, point, sources));
+    rows.push_back(origin.checked.row);
+    out.origins.push_back(std::move(origin));
+  }
+  OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse recomputed, BuildConsolidated(*category, rows));
+  OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
+  return out;
+}
+
+}  // namespace ots

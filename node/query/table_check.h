@@ -1,0 +1,76 @@
+// Verifying a consolidated table a node served (ots-ctl query --consolidated --verify,
+// docs/audit.md): every origin the table names is fetched, at the checkpoint the table names,
+// from the first source that can serve it, checked against the trust bundle alone
+// (SignedReturnChecker), and the table is recomputed from what was checked with the same
+// computation the node uses (BuildConsolidated) and compared with what was served, figure by
+// figure. A node that serves the table is trusted with nothing.
+#ifndef OTS_NODE_QUERY_TABLE_CHECK_H_
+#define OTS_NODE_QUERY_TABLE_CHECK_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "node/query/signed_return.h"
+#include "node/trust/directory.h"
+#include "proto/services.pb.h"
+
+namespace ots {
+
+// Takes one chunk of a SignedReturn answer as it arrives; an error stops the answer.
+using SignedReturnSink = std::function<absl::Status(const v1::SignedReturnChunk&)>;
+
+// A node that may serve the signed data of a table.
+struct TableSource {
+  std::string name;  // where it is, for messages ("127.0.0.1:7401")
+  // Asks the node for `request` and gives each chunk of the answer to `sink`, in order. Returns
+  // the sink's error if the sink stopped the answer, else the node's status (UNAVAILABLE if it
+  // cannot be reached, NOT_FOUND, INVALID_ARGUMENT or PERMISSION_DENIED if it cannot serve it).
+  std::function<absl::Status(const v1::SignedReturnRequest& request, const SignedReturnSink& sink)>
+      fetch;
+};
+
+// How the table's data was verified, origin by origin, in the order of its checkpoints.
+struct TableVerification {
+  struct Origin {
+    std::string source;  // the TableSource::name that served it
+    CheckedReturn checked;
+  };
+  std::vector<Origin> origins;
+};
+
+// Verifies `served` against the trust bundle of `directory`, fetching each origin of its
+// checkpoints from the first of `sources` that can serve it (a source that fails to answer is
+// passed over; one whose answer does not verify is not).
+//
+// Errors (the first found):
+//   INVALID_ARGUMENT "the signed data does not verify: AZ at log size 3: <check> (served by S)"
+//     if an answer fails SignedReturnChecker, or the table names a category or origin it cannot
+//     have been computed for;
+//   INVALID_ARGUMENT "the table differs from the signed returns: <first difference>"
+//     (CompareConsolidated) if the recomputed table is not the served one;
+//   UNAVAILABLE if no source serves an origin and every one was unreachable or refused the
+//     caller, FAILED_PRECONDITION if some answered they cannot serve it; both list each source's
+//     answer;
+//   OUT_OF_RANGE if a recomputed sum exceeds 2^64-1.
+absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::ConsolidatedResponse& served,
+                                                          const Directory& directory,
+                                                          absl::Span<const TableSource> sources);
+
+// OK if `served` and `recomputed` are the same table: category, checkpoints (origin, size and
+// note), columns, rows, every figure and row total with its derived flag, the column totals, the
+// grand total and the notes. Otherwise INVALID_ARGUMENT naming the first difference in that
+// order, e.g. "the table differs from the signed returns: AZ × UZ: served 16355, signed 16354
+// (AZ log size 3)"; row totals are "AZ × _T", column totals "_T × UZ", the grand total "_T × _T".
+// What the serving node says of its own freshness (kBehindNote notes, OriginStatus seen and
+// behind) is not derived from signed returns and is not compared.
+absl::Status CompareConsolidated(const v1::ConsolidatedResponse& served,
+                                 const v1::ConsolidatedResponse& recomputed);
+
+}  // namespace ots
+
+#endif  // OTS_NODE_QUERY_TABLE_CHECK_H_
