@@ -142,7 +142,7 @@ TEST_CASE("TLS key files must be private", "[x509]") {
       [](const TlsKey& a, const TlsKey& b) { return a.SpkiSha256Hex() == b.SpkiSha256Hex(); });
 }
 
-TEST_CASE("TLS keys: EC PRIVATE KEY is accepted; encrypted or non-P-256 keys are not", "[x509]") {
+TEST_CASE("TLS keys: EC PRIVATE KEY is accepted, encrypted or non-P-256 keys are not", "[x509]") {
   const TlsKey key = NewTlsKey();
   CHECK(absl::StartsWith(key.ToPem(), "-----BEGIN PRIVATE KEY-----\n"));
   auto write = [](EVP_PKEY* pkey, const EVP_CIPHER* cipher, bool traditional) {

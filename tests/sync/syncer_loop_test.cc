@@ -69,7 +69,7 @@ struct Loop {
   v1::PeerStatus Status() { return syncer.PeerStatuses().at(0); }
 };
 
-TEST_CASE("a failing watch is retried with exponential backoff and jitter; an answer resets it",
+TEST_CASE("a failing watch is retried with exponential backoff and jitter, an answer resets it",
           "[sync][syncer_loop]") {
   Loop loop;
   loop.peer->ScriptWatch({
@@ -176,7 +176,7 @@ TEST_CASE("a watch stream that reached its deadline is renewed at once", "[sync]
   CHECK(loop.logger.Count("retrying with backoff") == 0);
 }
 
-TEST_CASE("Stop cancels a blocked watch and returns; the thread ends", "[sync][syncer_loop]") {
+TEST_CASE("Stop cancels a blocked watch and returns, the thread ends", "[sync][syncer_loop]") {
   Loop loop;
   loop.peer->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
   loop.RunUntilBlocked();

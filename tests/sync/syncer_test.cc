@@ -184,7 +184,7 @@ TEST_CASE("cosignatures that come with a pull are kept only if they verify", "[s
   CHECK(stored->cosignature_lines_size() == 2);
 }
 
-TEST_CASE("a peer at our size is not pulled; its verified cosignatures are merged", "[sync]") {
+TEST_CASE("a peer at our size is not pulled, its verified cosignatures are merged", "[sync]") {
   Net n;
   n.Publish(100);
   n.Publish(101);

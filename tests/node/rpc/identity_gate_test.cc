@@ -76,7 +76,7 @@ TEST_CASE("a certificate of the federation CA that the bundle does not list is r
   CHECK(az.logger().Count("call refused") == 4);
 }
 
-TEST_CASE("an identity the bundle no longer lists is refused; the member's others still pass",
+TEST_CASE("an identity the bundle no longer lists is refused, the member's others still pass",
           "[rpc][identity]") {
   TestFederation fed;
   const ClientIdentity kz_auditor = fed.Identity("KZ", "auditor");

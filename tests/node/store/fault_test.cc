@@ -112,7 +112,7 @@ void CheckAudit(Store& store, const Directory& directory) {
   CHECK(audit.ok());
 }
 
-TEST_CASE("a publication whose write fails stores nothing; the next one lands at its index",
+TEST_CASE("a publication whose write fails stores nothing, the next one lands at its index",
           "[fault][store][publisher]") {
   for (const Fault& fault : kFaults) {
     DYNAMIC_SECTION(fault.name) {
@@ -156,7 +156,7 @@ TEST_CASE("a publication whose write fails stores nothing; the next one lands at
   }
 }
 
-TEST_CASE("a replicated batch whose write fails stores nothing; the same batch is accepted after",
+TEST_CASE("a replicated batch whose write fails stores nothing, the same batch is accepted after",
           "[fault][store][replica]") {
   for (const Fault& fault : kFaults) {
     DYNAMIC_SECTION(fault.name) {
@@ -199,7 +199,7 @@ TEST_CASE("a replicated batch whose write fails stores nothing; the same batch i
   }
 }
 
-TEST_CASE("a full disk fails every write until it is cleared; reads keep working",
+TEST_CASE("a full disk fails every write until it is cleared, reads keep working",
           "[fault][store]") {
   TempDir dir;
   FakeClock clock;
