@@ -252,10 +252,8 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
   }
 }
 
-void Syncer::NoteSeen(absl::string_view peer_member, absl::string_view origin,
-                      const VerifiedCheckpoint& theirs, absl::string_view note,
-                      const std::vector<std::string>& lines) {
-  const uint64_t size = theirs.checkpoint.size;
+void Syncer::NoteSeen(absl::string_view peer_member, absl::string_view origin, uint64_t size,
+                      absl::string_view note, const std::vector<std::string>& lines) {
   {
     absl::MutexLock lock(&status_mu_);
     auto it = seen_size_.find(origin);
@@ -443,13 +441,14 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   // byte for byte one this node verified and stored (the note names its own size).
   absl::StatusOr<v1::StoredCheckpoint> same = store_->GetCheckpoint(origin, theirs.size());
   if (same.ok() && same->note() == note) {
+    NoteSeen(peer_member, origin, theirs.size(), note, cosignatures);
     MergeCosignatures(origin, theirs.size(), note, cosignatures);
     return absl::OkStatus();
   }
   OTS_ASSIGN_OR_RETURN(
       VerifiedCheckpoint cp,
       VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
-  NoteSeen(peer_member, origin, cp, note, cosignatures);
+  NoteSeen(peer_member, origin, cp.checkpoint.size, note, cosignatures);
 
   // No lock is held across the network: a slow peer must not hold up the same origin coming
   // from another. The append itself is serialized per origin and refused by the store if the

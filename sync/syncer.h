@@ -118,12 +118,12 @@ class Syncer {
                               absl::string_view origin, const VerifiedCheckpoint& theirs);
   void MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
                          const std::vector<std::string>& lines);
-  // Records `theirs` (with its cosignature `lines`) as the largest checkpoint of `origin` seen,
-  // if it is larger than the one recorded and a witness other than the origin validly cosigned
-  // it: what this node knows exists, held or not (freshness).
-  void NoteSeen(absl::string_view peer_member, absl::string_view origin,
-                const VerifiedCheckpoint& theirs, absl::string_view note,
-                const std::vector<std::string>& lines);
+  // Records `note`, a checkpoint of `origin` of `size` verified as the origin's, with its
+  // cosignature `lines` as the largest checkpoint of `origin` seen, if it is larger than the one
+  // recorded and a witness other than the origin validly cosigned it: what this node knows
+  // exists, whether it holds it or not, so that a folder rolled back later still says so.
+  void NoteSeen(absl::string_view peer_member, absl::string_view origin, uint64_t size,
+                absl::string_view note, const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
 
   Store* const store_;

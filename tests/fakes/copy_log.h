@@ -4,6 +4,8 @@
 #ifndef OTS_TESTS_FAKES_COPY_LOG_H_
 #define OTS_TESTS_FAKES_COPY_LOG_H_
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <utility>
@@ -21,9 +23,10 @@ namespace ots {
 // in one batch per checkpoint `from` holds (so `to` holds the same checkpoints of those sizes),
 // or if `!every_checkpoint` in one batch up to the latest (`to` then lacks the ones between).
 // FAILED_PRECONDITION if `to` stops between two checkpoints of `from`, or `from` has entries
-// past its last checkpoint.
+// past its last checkpoint. With `up_to`, only the checkpoints of at most that size are copied
+// (the log as it was then: a rolled-back copy).
 inline absl::Status CopyLog(Store& from, Store& to, absl::string_view origin,
-                            bool every_checkpoint = true) {
+                            bool every_checkpoint = true, uint64_t up_to = UINT64_MAX) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, from.ReadLog(origin));
   std::vector<std::pair<uint64_t, v1::StoredCheckpoint>> checkpoints;
   OTS_RETURN_IF_ERROR(
@@ -36,6 +39,12 @@ inline absl::Status CopyLog(Store& from, Store& to, absl::string_view origin,
   absl::StatusOr<std::string> key = from.GetMeta(absl::StrCat(kLogPublicKeyMeta, origin));
   if (key.ok()) {
     meta.emplace_back(absl::StrCat(kLogPublicKeyMeta, origin), *key);
+  }
+  while (!checkpoints.empty() && checkpoints.back().first > up_to) {
+    checkpoints.pop_back();
+  }
+  if (up_to != UINT64_MAX) {
+    log.resize(std::min<uint64_t>(log.size(), checkpoints.empty() ? 0 : checkpoints.back().first));
   }
   if (!every_checkpoint && !checkpoints.empty()) {
     checkpoints.erase(checkpoints.begin(), checkpoints.end() - 1);

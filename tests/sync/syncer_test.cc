@@ -24,6 +24,8 @@
 #include "node/log/names.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
+#include "node/query/consolidate.h"
+#include "node/query/status.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/store_peer.h"
 #include "tests/fakes/sync_fixtures.h"
@@ -560,6 +562,30 @@ TEST_CASE("the largest checkpoint seen cosigned is kept, held or not", "[sync][f
           std::vector<std::string>{"HU"});
     CHECK(az.checkpoint().cosignature_lines_size() == 1);
     CHECK(az.checkpoint().note() == theirs.checkpoint().note());
+
+    // KZ says so: in its status, and in a table taken at the latest checkpoints.
+    absl::StatusOr<v1::StatusResponse> status = DescribeNode(
+        *n.kz, n.directory, "KZ", "now", CallerIdentity{"KZ", v1::TlsIdentity::AUDITOR, "kz", ""});
+    REQUIRE(status.ok());
+    REQUIRE(status->origins_size() == 1);
+    CHECK(status->origins(0).seen().size() == 3);
+    CHECK(absl::StartsWith(status->origins(0).behind(),
+                           "AZ: data at size 2, size 3 cosigned by "
+                           "HU since "));
+    v1::ConsolidatedRequest request;
+    request.set_period("2020");
+    absl::StatusOr<v1::ConsolidatedResponse> table =
+        Consolidate(*n.kz.logs, request, [](absl::string_view) { return true; });
+    REQUIRE(table.ok());
+    CHECK(table->checkpoints(0).behind() == status->origins(0).behind());
+    CHECK(std::count_if(table->notes().begin(), table->notes().end(), [](const std::string& note) {
+            return absl::StartsWith(note, "BEHIND AZ: data at size 2, size 3");
+          }) == 1);
+    // Taken at a named size, the table is what it says it is: no gap to report.
+    (*request.mutable_at_sizes())["AZ"] = 2;
+    table = Consolidate(*n.kz.logs, request, [](absl::string_view) { return true; });
+    REQUIRE(table.ok());
+    CHECK(table->checkpoints(0).behind().empty());
 
     // A smaller one seen later does not replace it; once the pull succeeds, KZ is not behind.
     n.az_peer.error = absl::OkStatus();

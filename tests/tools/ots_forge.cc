@@ -8,6 +8,11 @@
 //   ots_forge --mode cell --from DIR --origin CC --to DIR
 //       CC's log and returns, with one cell's value of the last return changed (the cells no
 //       longer hash to the signed cells root).
+//   ots_forge --mode rollback --from DIR --origin CC --to DIR [--forget-seen yes]
+//       A copy of every log in DIR (its federation and node bound as DIR's), with CC's log as it
+//       was one checkpoint earlier: its latest entries, their cells and checkpoints gone and the
+//       current view pointing back, as a restored old copy or a dishonest operator leaves it.
+//       The record of the larger checkpoint the witnesses cosigned stays, unless --forget-seen.
 //   ots_forge --mode equivocate --origin CC --log-key FILE --owner MM --to DIR RETURN...
 //       A different log of CC, validly signed with CC's log key (as a stolen or misused key
 //       would sign it): the returns given, published in order. The folder is then bound to
@@ -31,6 +36,7 @@
 #include "node/model/return_header.h"
 #include "node/store/store.h"
 #include "node/trust/config.h"
+#include "tests/fakes/copy_log.h"
 
 namespace ots {
 namespace {
@@ -121,6 +127,48 @@ int CopyTampered(const std::string& from_dir, const std::string& to_dir, const s
   return 0;
 }
 
+int Rollback(const std::string& from_dir, const std::string& to_dir, const std::string& origin,
+             bool forget_seen) {
+  Store::Options read;
+  read.read_only = true;
+  absl::StatusOr<std::unique_ptr<Store>> from = Store::Open(from_dir, read);
+  absl::StatusOr<std::unique_ptr<Store>> to =
+      from.ok() ? OpenTo(to_dir) : absl::StatusOr<std::unique_ptr<Store>>(from.status());
+  if (!to.ok()) {
+    return Fail(to.status().message());
+  }
+  absl::StatusOr<std::vector<std::string>> origins = (*from)->Origins();
+  absl::StatusOr<uint64_t> size = (*from)->LogSize(origin);
+  if (!origins.ok() || !size.ok() || *size == 0) {
+    return Fail(absl::StrCat("no log of ", origin, " in ", from_dir));
+  }
+  for (const std::string& o : *origins) {
+    absl::Status s = CopyLog(**from, **to, o, true, o == origin ? *size - 1 : UINT64_MAX);
+    if (!s.ok()) {
+      return Fail(s.message());
+    }
+  }
+  for (absl::string_view meta : {kFederationMeta, kNodeOriginMeta, kBundleVersionMeta}) {
+    absl::StatusOr<std::string> value = (*from)->GetMeta(meta);
+    if (value.ok() && !(*to)->PutMeta(meta, *value).ok()) {
+      return Fail("cannot copy the folder's metadata");
+    }
+  }
+  absl::StatusOr<std::map<std::string, v1::SeenCheckpoint>> seen = (*from)->SeenCheckpoints();
+  if (!seen.ok()) {
+    return Fail(seen.status().message());
+  }
+  for (const auto& [o, cp] : *seen) {
+    if ((!forget_seen || o != origin) && !(*to)->PutSeenCheckpoint(o, cp).ok()) {
+      return Fail("cannot copy the seen checkpoints");
+    }
+  }
+  std::cout << "rolled " << origin << " back from " << *size << " entries to "
+            << *(*to)->LogSize(origin) << " in " << to_dir
+            << (forget_seen ? ", forgetting what its witnesses cosigned" : "") << "\n";
+  return 0;
+}
+
 int Equivocate(const std::map<std::string, std::string>& f, const std::vector<std::string>& files) {
   absl::StatusOr<PrivateKey> key = PrivateKey::LoadPemFile(f.at("log-key"));
   if (!key.ok()) {
@@ -173,11 +221,16 @@ int Main(int argc, char** argv) {
       !f["origin"].empty()) {
     return CopyTampered(f["from"], f["to"], f["origin"], mode);
   }
+  if (mode == "rollback" && !f["from"].empty() && !f["to"].empty() && !f["origin"].empty()) {
+    return Rollback(f["from"], f["to"], f["origin"], f["forget-seen"] == "yes");
+  }
   if (mode == "equivocate" && !f["to"].empty() && !f["origin"].empty() && !f["log-key"].empty() &&
       !f["owner"].empty() && !f["federation"].empty() && !positional.empty()) {
     return Equivocate(f, positional);
   }
   std::cerr << "usage: ots_forge --mode header|cell --from DIR --origin CC --to DIR\n"
+               "       ots_forge --mode rollback --from DIR --origin CC --to DIR "
+               "[--forget-seen yes]\n"
                "       ots_forge --mode equivocate --origin CC --log-key FILE --owner MM "
                "--federation NAME --to DIR RETURN...\n";
   return 2;
