@@ -31,6 +31,7 @@
 #include "node/rpc/tls.h"
 #include "node/trust/config.h"
 #include "proto/services.grpc.pb.h"
+#include "tests/tools/node_identity_server.h"
 
 namespace ots {
 namespace {
@@ -169,34 +170,12 @@ int Main(int argc, char** argv) {
   }
   absl::StatusOr<std::unique_ptr<NodeClient>> upstream =
       NodeClient::Connect(*upstream_config, "", absl::Seconds(10));
-  absl::StatusOr<std::string> cert = ReadFile(node->tls().cert_file());
-  absl::StatusOr<std::string> key = ReadFile(node->tls().key_file());
-  absl::StatusOr<std::string> ca = ReadFile(node->tls().ca_file());
-  if (!upstream.ok() || !cert.ok() || !key.ok() || !ca.ok()) {
-    return Fail(!upstream.ok() ? upstream.status().message() : "cannot read the TLS files");
+  absl::StatusOr<NodeTlsFiles> tls = ReadNodeTls(*node);
+  if (!upstream.ok() || !tls.ok()) {
+    return Fail(!upstream.ok() ? upstream.status().message() : tls.status().message());
   }
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = *ca;
-  tls.pem_key_cert_pairs.push_back({*key, *cert});
   LyingQuery query(*std::move(upstream), lie);
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(f["listen"], grpc::SslServerCredentials(tls), &port);
-  builder.RegisterService(&query);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    return Fail(absl::StrCat("cannot listen on ", f["listen"]));
-  }
-  const std::string address =
-      absl::StrCat(f["listen"].substr(0, f["listen"].rfind(':')), ":", port);
-  if (!f["ready-file"].empty()) {
-    absl::Status s = WriteFileReplacing(f["ready-file"], absl::StrCat(address, "\n"), 0644);
-    if (!s.ok()) {
-      return Fail(s.message());
-    }
-  }
-  server->Wait();
-  return 0;
+  return Fail(ServeAsNode(*tls, f["listen"], &query, f["ready-file"]).message());
 }
 
 }  // namespace
