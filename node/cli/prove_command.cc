@@ -16,6 +16,7 @@
 #include "crypto/status_macros.h"
 #include "node/cli/command.h"
 #include "node/log/origin_log.h"
+#include "node/model/cell_line.h"
 #include "node/query/proof_check.h"
 #include "node/query/query.h"
 #include "node/trust/directory.h"
@@ -77,8 +78,10 @@ absl::StatusOr<ProofFiles> FolderProof(Store& store, const ProveFlags& flags,
   return BuildCellProof(logs, directory, flags.origin, flags.period, selection, quorum);
 }
 
-// The proof, as the node builds it. Its verify.sh is replaced by this program's own.
-absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags) {
+// The proof, as the node builds it, but with this program's own verify.sh and the client's own
+// trust bundle and key: a node cannot slip in an older bundle (a lower quorum, a retired key).
+absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags,
+                                     const TrustAnchor& anchor) {
   v1::ProveRequest request;
   request.set_origin(flags.origin);
   request.set_period(flags.period);
@@ -92,6 +95,8 @@ absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags) 
     }
   }
   files["verify.sh"] = std::string(VerifyScript());
+  files["trust-bundle.json"] = anchor.signed_bundle;
+  files["bundle.pub.pem"] = anchor.bundle_key_pem;
   return files;
 }
 
@@ -115,16 +120,13 @@ int RunProve(const Console& console, const ProveFlags& flags) {
   if (!anchor.ok()) {
     return console.Fail(anchor.status(), kExitUsage);
   }
-  absl::StatusOr<ProofFiles> files;
-  if (source.node != nullptr) {
-    files = NodeProof(*source.node, flags);
-  } else {  // checked here; a node checks the selection itself
-    absl::StatusOr<CellFilter> selection = ParseCellFilter(flags.cells);
-    if (!selection.ok()) {
-      return console.Usage(selection.status().message());
-    }
-    files = FolderProof(*source.store, flags, *selection, *anchor, quorum);
+  absl::StatusOr<CellFilter> selection = ParseCellFilter(flags.cells);
+  if (!selection.ok()) {
+    return console.Usage(selection.status().message());
   }
+  absl::StatusOr<ProofFiles> files =
+      source.node != nullptr ? NodeProof(*source.node, flags, *anchor)
+                             : FolderProof(*source.store, flags, *selection, *anchor, quorum);
   if (!files.ok()) {
     return source.Fail(console, files.status());
   }
@@ -135,6 +137,20 @@ int RunProve(const Console& console, const ProveFlags& flags) {
         summary.status().code(),
         absl::StrCat(source.node != nullptr ? "the node's proof" : "the proof",
                      " does not verify; nothing written: ", summary.status().message())));
+  }
+  // A valid proof of another cell is no answer: it must be of the cell asked for.
+  CellFilter asked = *selection;
+  for (int dim : {kCitizen, kStayCat, kSex, kAge}) {
+    if (asked.allowed[dim].empty()) {
+      asked.allowed[dim] = {"_T"};
+    }
+  }
+  CellLineView cell;
+  if (summary->origin != flags.origin || summary->period != flags.period ||
+      !CellLineView::Parse(summary->cell_line, &cell) || !asked.Matches(cell)) {
+    return console.Fail(absl::DataLossError(
+        absl::StrCat("the node's proof is of another cell (", summary->cell_line, ") than ",
+                     flags.origin, " ", flags.period, " asked for; nothing written")));
   }
   absl::Status written = WriteProofFiles(*files, flags.out);
   if (!written.ok()) {

@@ -84,11 +84,12 @@ absl::StatusOr<std::vector<CheckedCosignature>> VerifyCosignatureLines(
   return out;
 }
 
-std::vector<std::string> IndependentCosigners(absl::Span<const CheckedCosignature> cosignatures,
-                                              absl::string_view origin) {
+std::vector<std::string> IndependentCosigners(
+    absl::Span<const CheckedCosignature> cosignatures, absl::string_view origin,
+    const std::function<bool(absl::string_view member)>& may_witness) {
   std::vector<std::string> out;
   for (const CheckedCosignature& c : cosignatures) {
-    if (c.member != origin) {
+    if (c.member != origin && may_witness(c.member)) {
       out.push_back(c.member);
     }
   }

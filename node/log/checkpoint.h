@@ -46,9 +46,11 @@ absl::StatusOr<std::vector<CheckedCosignature>> VerifyCosignatureLines(
     const WitnessKeyLookup& witness_keys);
 
 // The distinct members among `cosignatures` other than `origin` (an origin witnessing itself
-// adds nothing), sorted.
-std::vector<std::string> IndependentCosigners(absl::Span<const CheckedCosignature> cosignatures,
-                                              absl::string_view origin);
+// adds nothing) for which `may_witness(member)` holds, sorted. A witness counts only if it may
+// see the origin's log (it cosigns only what it holds), so pass the sharing policy.
+std::vector<std::string> IndependentCosigners(
+    absl::Span<const CheckedCosignature> cosignatures, absl::string_view origin,
+    const std::function<bool(absl::string_view member)>& may_witness);
 
 // The checkpoint body of a checkpoint note, without checking any signature (for display, and for
 // notes this node verified when it stored them). INVALID_ARGUMENT if the note does not parse.

@@ -131,8 +131,13 @@ absl::StatusOr<v1::ReturnHeader> OriginLogs::VerifiedHeader(absl::string_view or
   Hash leaf;
   {
     absl::MutexLock lock(&mu_);
-    OTS_ASSIGN_OR_RETURN(absl::Span<const Hash> leaves, Prefix(origin, index + 1));
-    leaf = leaves[index];
+    OTS_ASSIGN_OR_RETURN(const Cached* cached, Sync(origin));
+    if (index >= cached->leaves.size()) {
+      return absl::OutOfRangeError(absl::StrCat("the log of ", origin, " here has ",
+                                                cached->leaves.size(), " entries; no index ",
+                                                index));
+    }
+    leaf = cached->leaves[index];
   }
   OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store_->GetLogEntry(origin, index));
   if (LogLeafHash(entry) != leaf) {
@@ -148,14 +153,18 @@ absl::StatusOr<v1::ReturnHeader> OriginLogs::VerifiedHeader(absl::string_view or
   return header;
 }
 
-bool OriginLogs::CellsVerified(absl::string_view origin, uint64_t index) {
+bool OriginLogs::CellsVerified(absl::string_view origin, uint64_t index, absl::string_view period,
+                               uint64_t revision) {
   absl::MutexLock lock(&mu_);
-  return cells_verified_.contains(std::make_pair(std::string(origin), index));
+  auto it = cells_verified_.find(std::make_pair(std::string(origin), index));
+  return it != cells_verified_.end() && it->second.first == period && it->second.second == revision;
 }
 
-void OriginLogs::MarkCellsVerified(absl::string_view origin, uint64_t index) {
+void OriginLogs::MarkCellsVerified(absl::string_view origin, uint64_t index,
+                                   absl::string_view period, uint64_t revision) {
   absl::MutexLock lock(&mu_);
-  cells_verified_.emplace(std::string(origin), index);
+  cells_verified_[std::make_pair(std::string(origin), index)] =
+      std::make_pair(std::string(period), revision);
 }
 
 absl::StatusOr<Hash> OriginLogs::RootWith(absl::string_view origin, uint64_t from,

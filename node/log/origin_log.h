@@ -15,7 +15,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -70,10 +69,14 @@ class OriginLogs {
   // is the one the checkpoint commits to). DATA_LOSS naming the entry otherwise; OUT_OF_RANGE past
   // the log's end.
   absl::StatusOr<v1::ReturnHeader> VerifiedHeader(absl::string_view origin, uint64_t index);
-  // Whether the cells of the return at `origin`'s entry `index` were found to hash to its
-  // header's cells root by this OriginLogs (MarkCellsVerified): each return is checked once.
-  bool CellsVerified(absl::string_view origin, uint64_t index);
-  void MarkCellsVerified(absl::string_view origin, uint64_t index);
+  // Whether the cells of the return at `origin`'s entry `index`, which is `period` revision
+  // `revision`, were found to hash to its header's cells root by this OriginLogs
+  // (MarkCellsVerified): each return is checked once. An entry recorded as another return is
+  // not verified.
+  bool CellsVerified(absl::string_view origin, uint64_t index, absl::string_view period,
+                     uint64_t revision);
+  void MarkCellsVerified(absl::string_view origin, uint64_t index, absl::string_view period,
+                         uint64_t revision);
 
   // Binds the data folder to this federation: OK if it is bound to it already; adds the
   // binding to `meta` (to be written with the next append) if it is bound to none;
@@ -100,7 +103,9 @@ class OriginLogs {
   const std::string federation_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::pair<std::string, uint64_t>> cells_verified_ ABSL_GUARDED_BY(mu_);
+  // (origin, log index) -> (period, revision) of the returns whose cells verified.
+  absl::flat_hash_map<std::pair<std::string, uint64_t>, std::pair<std::string, uint64_t>>
+      cells_verified_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ots

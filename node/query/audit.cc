@@ -37,7 +37,8 @@ absl::StatusOr<std::pair<VerifiedCheckpoint, std::vector<std::string>>> VerifyCo
   OTS_ASSIGN_OR_RETURN(
       std::vector<CheckedCosignature> cosigs,
       VerifyCosignatureLines(directory.federation(), cp.note(), lines, WitnessKeysOf(directory)));
-  return std::make_pair(std::move(verified), IndependentCosigners(cosigs, origin));
+  return std::make_pair(std::move(verified),
+                        IndependentCosigners(cosigs, origin, MayWitness(directory, origin)));
 }
 
 // The gaps between what the folder holds and the checkpoints it recorded as seen cosigned.
@@ -52,8 +53,19 @@ absl::StatusOr<std::vector<std::string>> CheckSeen(Store& store, const Directory
           " recorded as seen cosigned does not verify: ", verified.status().message()));
     }
     OTS_ASSIGN_OR_RETURN(uint64_t held, store.LogSize(origin));
-    if (verified->first.checkpoint.size > held) {
+    const Checkpoint& seen_cp = verified->first.checkpoint;
+    if (seen_cp.size > held) {
       gaps.push_back(DescribeGap(origin, held, cp));
+      continue;
+    }
+    // Held: the folder's log at that size must be the one the witnesses cosigned.
+    OriginLogs logs(&store, directory.federation());
+    OTS_ASSIGN_OR_RETURN(Hash root, logs.Root(origin, seen_cp.size));
+    if (root != seen_cp.root) {
+      return absl::DataLossError(absl::StrCat(
+          origin, ": the checkpoint of size ", seen_cp.size, " that ",
+          absl::StrJoin(verified->second, " "),
+          " cosigned is not this folder's log at that size (another root: a split view)"));
     }
   }
   return gaps;
@@ -150,7 +162,7 @@ absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& ori
         if (!cosigs.ok()) {
           return absl::DataLossError(absl::StrCat(where, ": ", cosigs.status().message()));
         }
-        *out_cosigners = IndependentCosigners(*cosigs, origin);
+        *out_cosigners = IndependentCosigners(*cosigs, origin, MayWitness(directory, origin));
         prev = cp->checkpoint;
         ++*out_count;
         return absl::OkStatus();

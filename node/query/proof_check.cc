@@ -230,7 +230,8 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
   if (!cosigs.ok()) {
     return Bad("checkpoint.note", cosigs.status().message());
   }
-  out.cosigners = IndependentCosigners(*cosigs, header->origin());
+  out.cosigners =
+      IndependentCosigners(*cosigs, header->origin(), MayWitness(directory, header->origin()));
   out.quorum = quorum.has_value() ? *quorum : directory.WitnessQuorum(header->origin());
   if (out.cosigners.size() < out.quorum) {
     const size_t n = out.cosigners.size();

@@ -115,7 +115,8 @@ absl::StatusOr<ChosenCheckpoint> ChooseCheckpoint(OriginLogs& logs, const Direct
       return absl::DataLossError(
           absl::StrCat(origin, " checkpoint of size ", size, ": ", cosigs.status().message()));
     }
-    std::vector<std::string> cosigners = IndependentCosigners(*cosigs, origin);
+    std::vector<std::string> cosigners =
+        IndependentCosigners(*cosigs, origin, MayWitness(directory, origin));
     if (cosigners.size() >= quorum) {
       return ChosenCheckpoint{stored, *std::move(cp), std::move(cosigners)};
     }

@@ -109,7 +109,7 @@ absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                  ? absl::OkStatus()
                  : absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
     };
-    if (logs.CellsVerified(origin, entry.log_index())) {
+    if (logs.CellsVerified(origin, entry.log_index(), period, entry.revision())) {
       return store.ForEachCell(origin, period, entry.revision(),
                                [&](absl::string_view line) -> absl::Status {
                                  CellLineView cell;
@@ -145,7 +145,7 @@ absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                        "; the stored cells do not hash to the cells root its header "
                        "signs, so none of them is shown (run ots-ctl audit)"));
     }
-    logs.MarkCellsVerified(origin, entry.log_index());
+    logs.MarkCellsVerified(origin, entry.log_index(), period, entry.revision());
     for (const std::string& line : matched) {
       CellLineView cell;
       OTS_RETURN_IF_ERROR(parse(line, &cell));

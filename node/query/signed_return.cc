@@ -112,7 +112,7 @@ absl::Status SignedReturnChecker::AddStart(const v1::SignedReturnStart& start) {
   if (!cosigs.ok()) {
     return Fail(absl::StrCat("checkpoint cosignatures: ", cosigs.status().message()));
   }
-  cosigners_ = IndependentCosigners(*cosigs, origin_);
+  cosigners_ = IndependentCosigners(*cosigs, origin_, MayWitness(directory_, origin_));
   checkpoint_ = cp->checkpoint;
   row_.checkpoint_note = start.checkpoint_note();
   return absl::OkStatus();

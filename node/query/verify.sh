@@ -739,8 +739,9 @@ for i in "${!sig_lines[@]}"; do
     fi
   done
   [ $ok = yes ] || fail "$at: not a valid cosignature by a witness key of $member in the trust bundle"
-  # The origin witnessing its own log adds nothing.
-  [ "$member" = "$origin" ] || cosigned[$member]=1
+  # The origin witnessing its own log adds nothing, and a member the origin does not share with
+  # holds none of its log to witness: neither counts toward the quorum.
+  [ "$member" = "$origin" ] || [[ ${m_share[origin_i]} != *" $member "* ]] || cosigned[$member]=1
 done
 [ -n "$checkpoint_key_id" ] || fail "checkpoint.note: no signature by $log_name"
 

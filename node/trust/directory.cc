@@ -134,4 +134,11 @@ absl::Status Directory::AuthorizeSubmit(const CallerIdentity& caller,
   return absl::OkStatus();
 }
 
+std::function<bool(absl::string_view member)> MayWitness(const Directory& directory,
+                                                         absl::string_view origin) {
+  return [&directory, origin = std::string(origin)](absl::string_view member) {
+    return directory.MaySee(member, origin);
+  };
+}
+
 }  // namespace ots

@@ -3,6 +3,7 @@
 #ifndef OTS_NODE_TRUST_DIRECTORY_H_
 #define OTS_NODE_TRUST_DIRECTORY_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,11 @@ class Directory {
   absl::flat_hash_map<std::string, std::vector<PublicKey>> log_keys_;
   absl::flat_hash_map<std::string, std::vector<PublicKey>> witness_keys_;
 };
+
+// Whether a member's cosignature of `origin`'s checkpoints counts: it may see the origin's log
+// (a witness cosigns only what it holds). `directory` must outlive the function.
+std::function<bool(absl::string_view member)> MayWitness(const Directory& directory,
+                                                         absl::string_view origin);
 
 }  // namespace ots
 

@@ -17,12 +17,19 @@
 namespace ots {
 namespace {
 
+// Each key of the bundle is used once: a witness key listed for two members would count as two
+// independent witnesses, a log key also listed as a witness key would let an origin witness itself.
 absl::Status CheckKeys(const v1::Member& m, absl::string_view field,
-                       const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys) {
+                       const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys,
+                       std::set<std::string>* seen) {
   for (int i = 0; i < keys.size(); ++i) {
     if (keys[i].ed25519().size() != kEd25519PublicKeySize) {
       return absl::InvalidArgumentError(
           absl::StrCat("member ", m.code(), ": ", field, "[", i, "] is not a 32-byte Ed25519 key"));
+    }
+    if (!seen->insert(keys[i].ed25519()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), ": ", field, "[", i,
+                                                     "] is a key the bundle already lists"));
     }
   }
   return absl::OkStatus();
@@ -39,6 +46,7 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
   }
   std::set<std::string> codes;
   std::set<std::string> fingerprints;
+  std::set<std::string> keys;
   for (const v1::Member& m : bundle.members()) {
     const bool secretariat = m.code() == kSecretariatCode;
     if (secretariat ? m.role() != v1::SECRETARIAT
@@ -80,8 +88,8 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
     if (!secretariat && m.log_keys().empty()) {
       return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), ": no log key"));
     }
-    OTS_RETURN_IF_ERROR(CheckKeys(m, "log_keys", m.log_keys()));
-    OTS_RETURN_IF_ERROR(CheckKeys(m, "witness_keys", m.witness_keys()));
+    OTS_RETURN_IF_ERROR(CheckKeys(m, "log_keys", m.log_keys(), &keys));
+    OTS_RETURN_IF_ERROR(CheckKeys(m, "witness_keys", m.witness_keys(), &keys));
   }
   for (const v1::Member& m : bundle.members()) {
     for (const std::string& to : m.share_with()) {

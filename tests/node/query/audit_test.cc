@@ -110,6 +110,22 @@ TEST_CASE("a folder that holds less than was seen cosigned fails, naming the gap
     CHECK(absl::IsDataLoss(s));
     CHECK(absl::StrContains(s.message(), "recorded as seen cosigned does not verify"));
   }
+  SECTION("a record of a size held, but of another log, is a split view") {
+    TestNode fork = OpenNode(f.dir, "fork");
+    Publisher forger(fork.logs.get(), &f.keys.LogKey("AZ"), &f.clock);
+    REQUIRE(forger.Publish(Return("AZ", "2020", 999)).ok());
+    REQUIRE(forger.Publish(Return("AZ", "2021", 999)).ok());
+    absl::StatusOr<v1::StoredCheckpoint> forked = fork->GetCheckpoint("AZ", 2);
+    REQUIRE(forked.ok());
+    forked->add_cosignature_lines(CosignLine(forked->note(), "OTS", f.keys.WitnessKey("OTS")));
+    seen.set_size(2);
+    *seen.mutable_checkpoint() = *forked;
+    REQUIRE(*f.kz->PutSeenCheckpoint("AZ", seen));
+    absl::Status s = AuditStore(*f.kz, f.directory, nullptr);
+    INFO(s.ToString());
+    CHECK(absl::IsDataLoss(s));
+    CHECK(absl::StrContains(s.message(), "is not this folder's log at that size"));
+  }
   SECTION("a smaller record changes nothing") {
     seen.set_size(2);
     *seen.mutable_checkpoint() = f.Cosigned(2, {"OTS"});

@@ -166,6 +166,37 @@ TEST_CASE("every cosignature line must verify under the bundle's witness keys",
   }
 }
 
+TEST_CASE("only witnesses that may see the origin count toward the quorum",
+          "[prove][proof_check]") {
+  // AZ shares with KZ only: TR holds none of AZ's log, so its cosignature, valid as it is, does
+  // not witness anything.
+  TempDir dir;
+  FakeClock clock;
+  TestBundle keys = TestBundle().Add("AZ", {"KZ"}).Add("KZ").Add("TR");
+  TestNode node = OpenNode(dir, "az");
+  Publisher publisher(node.logs.get(), &keys.LogKey("AZ"), &clock);
+  REQUIRE(publisher.Publish(Return("AZ", "2020", 100)).ok());
+  const std::string note = node.store->GetCheckpoint("AZ", 1)->note();
+  const TrustAnchor anchor = keys.Anchor(/*witness_quorum=*/2);
+  const Directory directory(anchor);
+  CHECK(directory.WitnessQuorum("AZ") == 1);  // only KZ may see AZ
+  const CellFilter filter = *ParseCellFilter({"CITIZEN=KG"});
+  REQUIRE(
+      node.store->AddCosignatures("AZ", 1, {CosignLine(note, "TR", keys.WitnessKey("TR"))}).ok());
+  absl::StatusOr<ProofFiles> files = BuildCellProof(*node.logs, directory, "AZ", "2020", filter);
+  CHECK(files.status().code() == absl::StatusCode::kFailedPrecondition);  // TR does not count
+  files = BuildCellProof(*node.logs, directory, "AZ", "2020", filter, 0);
+  REQUIRE(files.ok());
+  ExpectFails(*files, anchor.bundle_key_id, "cosigned by no witness, the trust bundle requires 1");
+  REQUIRE(
+      node.store->AddCosignatures("AZ", 1, {CosignLine(note, "KZ", keys.WitnessKey("KZ"))}).ok());
+  files = BuildCellProof(*node.logs, directory, "AZ", "2020", filter);
+  REQUIRE(files.ok());
+  absl::StatusOr<ProofSummary> s = VerifyProofFiles(*files, anchor.bundle_key_id);
+  REQUIRE(s.ok());
+  CHECK(s->cosigners == std::vector<std::string>{"KZ"});
+}
+
 TEST_CASE("a proof signed with a key not in the bundle fails", "[prove][proof_check]") {
   // AZ's return and checkpoint signed with a fresh key: self-consistent, but not the bundle's.
   const PrivateKey fake = *PrivateKey::Generate();

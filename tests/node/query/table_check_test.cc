@@ -71,7 +71,8 @@ TableSource DownSource(const std::string& name) {
 struct Fixture {
   TempDir tmp;
   FakeClock clock;
-  TestBundle keys = TestBundle().Add("AZ").Add("KZ").Add("KG").Add("OTS", {}, false);
+  TestBundle keys =
+      TestBundle().Add("AZ", {"KZ", "KG", "OTS"}).Add("KZ").Add("KG").Add("OTS", {}, false);
   Directory directory{keys.Bundle()};
   TestNode az = OpenNode(tmp, "az"), kz = OpenNode(tmp, "kz"), kg = OpenNode(tmp, "kg");
   TestNode sec = OpenNode(tmp, "sec");

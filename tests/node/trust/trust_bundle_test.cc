@@ -18,7 +18,7 @@ v1::Member MakeMember(const std::string& code, v1::Role role, char fingerprint_d
   id->set_kind(v1::TlsIdentity::NODE);
   id->set_spki_sha256(std::string(64, fingerprint_digit));
   v1::PublicKeyEntry* key = m.add_log_keys();
-  key->set_ed25519(std::string(32, '\x01'));
+  key->set_ed25519(std::string(32, fingerprint_digit));
   return m;
 }
 
@@ -97,6 +97,13 @@ TEST_CASE("bundle validation names the member and the field", "[bundle]") {
   b = MakeBundle();
   b.set_version(0);
   check(b, "version is not set");
+  // One key, two uses: a witness key of two members would count as two witnesses.
+  b = MakeBundle();
+  b.mutable_members(2)->add_witness_keys()->set_ed25519(std::string(32, 'b'));
+  check(b, "member OTS: witness_keys[0] is a key the bundle already lists");
+  b = MakeBundle();
+  b.mutable_members(0)->add_witness_keys()->set_ed25519(std::string(32, 'a'));
+  check(b, "member AZ: witness_keys[0] is a key the bundle already lists");
 }
 
 }  // namespace
