@@ -41,6 +41,16 @@ struct Folders {
       }
     }
   }
+  // The checkpoint of size 2 of another log of AZ, validly signed with AZ's key (a fork).
+  v1::StoredCheckpoint Forked() {
+    TestNode fork = OpenNode(dir, "fork");
+    Publisher forger(fork.logs.get(), &keys.LogKey("AZ"), &clock);
+    REQUIRE(forger.Publish(Return("AZ", "2020", 999)).ok());
+    REQUIRE(forger.Publish(Return("AZ", "2021", 999)).ok());
+    absl::StatusOr<v1::StoredCheckpoint> forked = fork->GetCheckpoint("AZ", 2);
+    REQUIRE(forked.ok());
+    return *forked;
+  }
   // AZ's checkpoint of `size`, as AZ stores it, with the cosignatures of `witnesses`.
   v1::StoredCheckpoint Cosigned(uint64_t size, const std::vector<std::string>& witnesses) {
     absl::StatusOr<v1::StoredCheckpoint> cp = az->GetCheckpoint("AZ", size);
@@ -111,15 +121,10 @@ TEST_CASE("a folder that holds less than was seen cosigned fails, naming the gap
     CHECK(absl::StrContains(s.message(), "recorded as seen cosigned does not verify"));
   }
   SECTION("a record of a size held, but of another log, is a split view") {
-    TestNode fork = OpenNode(f.dir, "fork");
-    Publisher forger(fork.logs.get(), &f.keys.LogKey("AZ"), &f.clock);
-    REQUIRE(forger.Publish(Return("AZ", "2020", 999)).ok());
-    REQUIRE(forger.Publish(Return("AZ", "2021", 999)).ok());
-    absl::StatusOr<v1::StoredCheckpoint> forked = fork->GetCheckpoint("AZ", 2);
-    REQUIRE(forked.ok());
-    forked->add_cosignature_lines(CosignLine(forked->note(), "OTS", f.keys.WitnessKey("OTS")));
+    v1::StoredCheckpoint forked = f.Forked();
+    forked.add_cosignature_lines(CosignLine(forked.note(), "OTS", f.keys.WitnessKey("OTS")));
     seen.set_size(2);
-    *seen.mutable_checkpoint() = *forked;
+    *seen.mutable_checkpoint() = forked;
     REQUIRE(*f.kz->PutSeenCheckpoint("AZ", seen));
     absl::Status s = AuditStore(*f.kz, f.directory, nullptr);
     INFO(s.ToString());
@@ -159,13 +164,7 @@ TEST_CASE("comparing with other nodes reveals withheld entries and other roots",
   CHECK(absl::StrContains(report[1], ": a prefix of this folder's"));
 
   // A fork of AZ's log with AZ's key: the same size, another root.
-  TestNode fork = OpenNode(f.dir, "fork");
-  Publisher forger(fork.logs.get(), &f.keys.LogKey("AZ"), &f.clock);
-  REQUIRE(forger.Publish(Return("AZ", "2020", 999)).ok());
-  REQUIRE(forger.Publish(Return("AZ", "2021", 999)).ok());
-  absl::StatusOr<v1::StoredCheckpoint> forked = fork->GetCheckpoint("AZ", 2);
-  REQUIRE(forked.ok());
-  s = CompareWithPeers(*f.kz, f.directory, {PeerCheckpoint{"liar", "AZ", *forked}}, nullptr);
+  s = CompareWithPeers(*f.kz, f.directory, {PeerCheckpoint{"liar", "AZ", f.Forked()}}, nullptr);
   CHECK(absl::IsAborted(s));
   CHECK(absl::StrContains(s.message(), "SPLIT VIEW"));
   // A checkpoint not signed by AZ's key in the bundle, or with an invented cosignature.
