@@ -238,6 +238,9 @@ int ShowConsolidated(const Console& console, const DataSource& source, const Que
   }
   std::string verified;
   if (plan.verify) {
+    if (absl::Status s = CheckTableAnswers(*plan.consolidated, *table); !s.ok()) {
+      return console.Fail(s);
+    }
     if (int exit_code = VerifyTable(console, *source.node, plan, *table, &verified);
         exit_code != kExitOk) {
       return exit_code;

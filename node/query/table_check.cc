@@ -99,6 +99,34 @@ std::string Joined(const List& list) {
 
 }  // namespace
 
+absl::Status CheckTableAnswers(const v1::ConsolidatedRequest& request,
+                               const v1::ConsolidatedResponse& served) {
+  const auto or_total = [](const std::string& code) { return code.empty() ? "_T" : code; };
+  const std::pair<const char*, std::pair<std::string, std::string>> fields[] = {
+      {"TIME_PERIOD", {served.period(), request.period()}},
+      {"STAY_CAT", {served.stay_cat(), or_total(request.stay_cat())}},
+      {"SEX", {served.sex(), or_total(request.sex())}},
+      {"AGE", {served.age(), or_total(request.age())}},
+  };
+  for (const auto& [name, values] : fields) {
+    if (values.first != values.second) {
+      return absl::InvalidArgumentError(absl::StrCat("the table is not the one asked for: ", name,
+                                                     " ", values.first, ", asked ", values.second));
+    }
+  }
+  for (const auto& [origin, size] : request.at_sizes()) {
+    auto it = std::find_if(served.checkpoints().begin(), served.checkpoints().end(),
+                           [&](const v1::OriginStatus& s) { return s.origin() == origin; });
+    if (it == served.checkpoints().end() || it->log_size() != size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the table is not the one asked for: ", origin, " at log size ",
+          it == served.checkpoints().end() ? std::string("none") : absl::StrCat(it->log_size()),
+          ", asked ", size));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
                                  const v1::ConsolidatedResponse& recomputed) {
   // What the node says of its own freshness (kBehindNote notes, OriginStatus seen and behind) is

@@ -61,6 +61,13 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
                                                           const Directory& directory,
                                                           absl::Span<const TableSource> sources);
 
+// OK if `served` answers `request`: the same TIME_PERIOD, STAY_CAT, SEX and AGE (empty meaning
+// _T), and each origin named in at_sizes taken at that log size. INVALID_ARGUMENT naming the
+// first difference otherwise ("the table is not the one asked for: SEX F, asked M"): a node
+// that serves another table than the one asked for is caught before its figures are checked.
+absl::Status CheckTableAnswers(const v1::ConsolidatedRequest& request,
+                               const v1::ConsolidatedResponse& served);
+
 // OK if `served` and `recomputed` are the same table: category, checkpoints (origin, size and
 // note), columns, rows, every figure and row total with its derived flag, the column totals, the
 // grand total and the notes. Otherwise INVALID_ARGUMENT naming the first difference in that

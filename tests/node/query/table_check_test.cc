@@ -199,6 +199,23 @@ TEST_CASE("an honest table verifies, every origin from its signed data", "[table
   CHECK(f.Verify(*t, {StoreSource("sec", f.sec.logs.get())}).ok());
 }
 
+TEST_CASE("a table must be the one asked for", "[table_check]") {
+  Fixture f;
+  v1::ConsolidatedRequest asked;
+  asked.set_period("2020");
+  const v1::ConsolidatedResponse served = f.Served();
+  CHECK(CheckTableAnswers(asked, served).ok());
+  asked.set_sex("F");  // a table of everyone served for women: its figures verify, but not as F
+  absl::Status s = CheckTableAnswers(asked, served);
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(absl::StrContains(s.message(), "the table is not the one asked for: SEX _T, asked F"));
+  asked.clear_sex();
+  (*asked.mutable_at_sizes())["AZ"] = 2;  // an older size asked, the latest served
+  s = CheckTableAnswers(asked, served);
+  CHECK(absl::StrContains(s.message(), "AZ at log size 3, asked 2"));
+  CHECK(CheckTableAnswers(asked, f.Served({{"AZ", 2}})).ok());
+}
+
 TEST_CASE("the comparison names the first figure that differs", "[table_check]") {
   Fixture f;
   const std::string differs = "the table differs from the signed returns: ";
