@@ -401,6 +401,15 @@ resign 'member == "\"AZ\"" && /^  share_with: "(KZ|UZ)"$/ { next } { print }'
 sed -i '/^— ots-mx\/witness\/\(KZ\|UZ\) /d' "$m/checkpoint.note"
 vpass "$m" "$bundle_id"
 grep -qF "cosigned by OTS (quorum 1)" "$work/out" || fail "quorum of AZ's audience: $(cat "$work/out")"
+# With their lines kept: KZ's and UZ's cosignatures still verify, but KZ and UZ hold none of AZ's
+# log once AZ shares only with the Secretariat, so they witness nothing and do not count.
+fresh
+resign 'member == "\"AZ\"" && /^  share_with: "(KZ|UZ)"$/ { next } { print }'
+vpass "$m" "$bundle_id"
+grep -qF "cosigned by OTS (quorum 1)" "$work/out" ||
+  fail "a witness AZ does not share with counted: $(cat "$work/out")"
+vfail "witnesses outside AZ's share_with toward --quorum 2" "$m" "$bundle_id" --quorum 2
+must_say "cosigned by 1 witness (OTS), --quorum requires 2"
 # A witness whose key the bundle no longer lists: its line fails.
 fresh
 resign 'member == "\"UZ\"" && block == "witness_keys" { next } { print }'
