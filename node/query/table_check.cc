@@ -114,7 +114,9 @@ absl::Status CheckTableAnswers(const v1::ConsolidatedRequest& request,
                                                      " ", values.first, ", asked ", values.second));
     }
   }
-  for (const auto& [origin, size] : request.at_sizes()) {
+  for (const auto& named : request.at_sizes()) {
+    const std::string& origin = named.first;  // a lambda may not capture a structured binding
+    const uint64_t size = named.second;
     auto it = std::find_if(served.checkpoints().begin(), served.checkpoints().end(),
                            [&](const v1::OriginStatus& s) { return s.origin() == origin; });
     if (it == served.checkpoints().end() || it->log_size() != size) {
