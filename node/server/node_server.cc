@@ -52,7 +52,7 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
 
   // The trust bundle first: everything else is checked against it.
   OTS_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadTrustAnchor(config.trust_bundle_file(),
-                                                            config.bundle_public_key_file()));
+                                                           config.bundle_public_key_file()));
   setup.directory = std::make_unique<Directory>(std::move(anchor));
   const v1::Member* self = setup.directory->Find(config.origin());
   if (self == nullptr) {
