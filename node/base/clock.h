@@ -3,6 +3,9 @@
 #ifndef OTS_NODE_BASE_CLOCK_H_
 #define OTS_NODE_BASE_CLOCK_H_
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -25,6 +28,19 @@ class Clock {
 class SystemClock : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
+  // Timed by the steady clock, in slices: Abseil times its waits by the wall clock, so a clock
+  // stepped back (NTP correcting a clock that ran ahead by days) would stretch them by the step.
+  bool WaitFor(absl::Notification& stop, absl::Duration timeout) const override {
+    const auto end = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+    while (!stop.HasBeenNotified()) {
+      const auto left = end - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        return false;
+      }
+      absl::SleepFor(std::min(absl::FromChrono(left), absl::Milliseconds(20)));
+    }
+    return true;
+  }
 };
 
 }  // namespace ots

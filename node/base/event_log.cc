@@ -20,4 +20,44 @@ void StreamLogger::Log(LogLevel level, absl::string_view peer, absl::string_view
   std::fflush(out_);
 }
 
+void RateLimitedLogger::Log(LogLevel level, absl::string_view peer, absl::string_view message) {
+  if (level == LogLevel::kInfo) {
+    out_->Log(level, peer, message);
+    return;
+  }
+  // The same event about the same peer, whatever the numbers in it (ports, sizes, counts).
+  std::string key = absl::StrCat(static_cast<int>(level), "|");
+  for (char c : absl::StrCat(peer, "|", message)) {
+    if (c >= '0' && c <= '9') {
+      if (key.back() != '#') key.push_back('#');
+    } else {
+      key.push_back(c);
+    }
+  }
+  const absl::Time now = clock_->Now();
+  uint64_t left_out = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (seen_.size() > 10000) {
+      seen_.clear();  // a flood of distinct messages: forget, rather than grow without bound
+    }
+    auto [it, fresh] = seen_.try_emplace(key, Seen{now, 0});
+    if (!fresh) {
+      if (now - it->second.logged < window_) {
+        ++it->second.left_out;
+        return;
+      }
+      left_out = it->second.left_out;
+      it->second = Seen{now, 0};
+    }
+  }
+  if (left_out == 0) {
+    out_->Log(level, peer, message);
+  } else {
+    out_->Log(level, peer,
+              absl::StrCat(message, " (and ", left_out, " more like it in the last ",
+                           absl::FormatDuration(window_), ")"));
+  }
+}
+
 }  // namespace ots

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "node/base/clock.h"
 
 namespace ots {
@@ -34,6 +36,30 @@ class StreamLogger : public Logger {
   const Clock* const clock_;
   FILE* const out_;
   absl::Mutex mu_;
+};
+
+// Keeps a peer that fails the same way over and over (garbage on every handshake, the same
+// rejected checkpoint at every answer) from filling the log: a WARN or ERROR event like one
+// already logged for the same peer within `window` (the same text once digits are ignored) is
+// counted, not written; the next one written after the window says how many were left out, e.g.
+// "... (and 41 more like it in the last 60s)". INFO events always pass. Thread-safe.
+class RateLimitedLogger : public Logger {
+ public:
+  // `out` and `clock` must outlive this logger.
+  RateLimitedLogger(Logger* out, const Clock* clock, absl::Duration window = absl::Minutes(1))
+      : out_(out), clock_(clock), window_(window) {}
+  void Log(LogLevel level, absl::string_view peer, absl::string_view message) override;
+
+ private:
+  struct Seen {
+    absl::Time logged;      // when one like it was last written
+    uint64_t left_out = 0;  // how many since
+  };
+  Logger* const out_;
+  const Clock* const clock_;
+  const absl::Duration window_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Seen> seen_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ots

@@ -61,6 +61,10 @@ class Engine {
   // The value of `key` in `*value`; NOT_FOUND if there is none.
   virtual absl::Status Get(StoreTable table, absl::string_view key, std::string* value) = 0;
   virtual std::unique_ptr<Cursor> NewCursor(StoreTable table) = 0;
+  // After a failed Write: makes writes work again if it can (RocksDB stays read-only after a
+  // failed write until reopened), returning OK once they should; else why not yet (e.g.
+  // RESOURCE_EXHAUSTED while the disk is still full). Cheap to call often. Default: OK.
+  virtual absl::Status Recover() { return absl::OkStatus(); }
   // Reads every block of every data file and checks its checksum. DATA_LOSS naming the file.
   virtual absl::Status VerifyChecksums() = 0;
   // Where the data lives, for messages: the data folder.

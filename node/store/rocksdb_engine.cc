@@ -1,10 +1,19 @@
 #include "node/store/rocksdb_engine.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "crypto/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -43,35 +52,106 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view where) {
 rocksdb::Slice Slice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
+// One open RocksDB and its column family handles; closed when the last user lets go.
+struct OpenDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [0] is "default", unused
+
+  ~OpenDb() {
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    // A failed close leaves the WAL for the next open to replay; nothing acknowledged is lost.
+    db->Close().PermitUncheckedError();
+  }
+  rocksdb::ColumnFamilyHandle* cf(StoreTable table) const {
+    return handles[static_cast<int>(table) + 1];
+  }
+};
+
+// RocksDB's own diagnostics go to stderr (the node's log), warnings and worse only. Not to the
+// LOG file in the data folder: on a full disk, Debian's RocksDB asserts on its failing LOG
+// writer and aborts the whole process.
+class StderrRocksLogger : public rocksdb::Logger {
+ public:
+  StderrRocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    absl::string_view text = absl::StripTrailingAsciiWhitespace(line);
+    // Said at every creation of a database (it lists a folder before creating it): noise.
+    if (absl::StrContains(text, "Error when reading ") && absl::EndsWith(text, "dir NotFound:")) {
+      return;
+    }
+    std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(text.size()), text.data());
+  }
+};
+
+struct OpenSpec {
+  std::string dir;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+};
+
+absl::StatusOr<std::shared_ptr<OpenDb>> OpenRocks(const OpenSpec& spec, bool read_only,
+                                                  bool has_current) {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (read_only) {
+    s = rocksdb::DB::OpenForReadOnly(spec.db_options, spec.dir, spec.descriptors, &handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(spec.db_options, spec.dir, spec.descriptors, &handles, &raw);
+  }
+  if (!s.ok()) {
+    // A folder with a CURRENT file holds a database: failing to open it is damage (a CURRENT
+    // naming a missing or corrupt manifest, a lost table file), never an empty folder.
+    if (has_current && !s.IsNoSpace() &&
+        (s.IsIOError() || s.IsCorruption() || s.IsInvalidArgument())) {
+      return absl::DataLossError(absl::StrCat(
+          spec.dir, ": the data folder is damaged and cannot be opened (", s.ToString(),
+          "); restore it from a backup or from the federation (docs/operations.md)"));
+    }
+    return FromRocks(s, spec.dir);
+  }
+  auto open = std::make_shared<OpenDb>();
+  open->db.reset(raw);
+  open->handles = std::move(handles);
+  return open;
+}
+
 class RocksBatch : public WriteBatch {
  public:
-  explicit RocksBatch(const std::vector<rocksdb::ColumnFamilyHandle*>* handles)
-      : handles_(handles) {}
+  // `db` (if null, the store is closed: every put fails) stays open while the batch lives.
+  explicit RocksBatch(std::shared_ptr<OpenDb> db) : db_(std::move(db)) {
+    if (db_ == nullptr) {
+      status_ = rocksdb::Status::IOError("the store is being reopened");
+    }
+  }
   void Put(StoreTable table, absl::string_view key, absl::string_view value) override {
+    if (!status_.ok()) {
+      return;
+    }
     // A put into an in-memory batch fails only for a key or value over 4 GiB, which the Store
     // never writes; the batch then fails as a whole when written.
-    rocksdb::Status s =
-        batch_.Put((*handles_)[static_cast<int>(table) + 1], Slice(key), Slice(value));
-    if (status_.ok()) {
-      status_ = std::move(s);
-    } else {
-      s.PermitUncheckedError();
-    }
+    status_ = batch_.Put(db_->cf(table), Slice(key), Slice(value));
   }
   size_t ByteSize() const override { return batch_.GetDataSize(); }
   rocksdb::WriteBatch* batch() { return &batch_; }
   const rocksdb::Status& status() const { return status_; }
 
  private:
-  const std::vector<rocksdb::ColumnFamilyHandle*>* handles_;
+  std::shared_ptr<OpenDb> db_;
   rocksdb::WriteBatch batch_;
   rocksdb::Status status_;  // the first failed put
 };
 
 class RocksCursor : public Cursor {
  public:
-  RocksCursor(std::unique_ptr<rocksdb::Iterator> it, const std::string* where)
-      : it_(std::move(it)), where_(where) {}
+  RocksCursor(std::shared_ptr<OpenDb> db, std::unique_ptr<rocksdb::Iterator> it,
+              const std::string* where)
+      : db_(std::move(db)), it_(std::move(it)), where_(where) {}
   void SeekToFirst() override { it_->SeekToFirst(); }
   void Seek(absl::string_view key) override { it_->Seek(Slice(key)); }
   void SeekForPrev(absl::string_view key) override { it_->SeekForPrev(Slice(key)); }
@@ -82,62 +162,143 @@ class RocksCursor : public Cursor {
   absl::Status status() const override { return FromRocks(it_->status(), *where_); }
 
  private:
+  std::shared_ptr<OpenDb> db_;  // kept open while the cursor lives (declared first: freed last)
   std::unique_ptr<rocksdb::Iterator> it_;
   const std::string* where_;
 };
 
+// The same, over a store that is being reopened: nothing to walk.
+class FailedCursor : public Cursor {
+ public:
+  explicit FailedCursor(absl::Status status) : status_(std::move(status)) {}
+  void SeekToFirst() override {}
+  void Seek(absl::string_view) override {}
+  void SeekForPrev(absl::string_view) override {}
+  bool Valid() const override { return false; }
+  void Next() override {}
+  absl::string_view key() const override { return {}; }
+  absl::string_view value() const override { return {}; }
+  absl::Status status() const override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
 class RocksDbEngine : public Engine {
  public:
-  RocksDbEngine(std::string dir, std::unique_ptr<rocksdb::DB> db,
-                std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : dir_(std::move(dir)), db_(std::move(db)), handles_(std::move(handles)) {}
-
-  ~RocksDbEngine() override {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    }
-    // A failed close leaves the WAL for the next open to replay; nothing acknowledged is lost.
-    db_->Close().PermitUncheckedError();
-  }
+  RocksDbEngine(OpenSpec spec, std::shared_ptr<OpenDb> db, bool read_only)
+      : spec_(std::move(spec)), read_only_(read_only), db_(std::move(db)) {}
 
   // No room is reserved up front: measured, a batch grown as it is filled is written faster than
   // one reserved at its final size (docs/performance.md).
   std::unique_ptr<WriteBatch> NewBatch() override {
-    return std::make_unique<RocksBatch>(&handles_);
+    absl::StatusOr<std::shared_ptr<OpenDb>> db = Current();
+    return std::make_unique<RocksBatch>(db.ok() ? *std::move(db) : nullptr);
   }
 
   absl::Status Write(WriteBatch& batch, bool sync) override {
     auto& rocks = static_cast<RocksBatch&>(batch);
     if (!rocks.status().ok()) {
-      return FromRocks(rocks.status(), dir_);
+      return FromRocks(rocks.status(), spec_.dir);
     }
+    OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, Current());
     rocksdb::WriteOptions options;
     options.sync = sync;
-    return FromRocks(db_->Write(options, rocks.batch()), dir_);
+    rocksdb::Status s = db->db->Write(options, rocks.batch());
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu_);
+      write_failed_ = true;
+    }
+    return FromRocks(s, spec_.dir);
   }
 
   absl::Status Get(StoreTable table, absl::string_view key, std::string* value) override {
-    return FromRocks(db_->Get(rocksdb::ReadOptions(), cf(table), Slice(key), value), dir_);
+    OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, Current());
+    return FromRocks(db->db->Get(rocksdb::ReadOptions(), db->cf(table), Slice(key), value),
+                     spec_.dir);
   }
 
   std::unique_ptr<Cursor> NewCursor(StoreTable table) override {
-    return std::make_unique<RocksCursor>(
-        std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(table))),
-        &dir_);
+    absl::StatusOr<std::shared_ptr<OpenDb>> db = Current();
+    if (!db.ok()) {
+      return std::make_unique<FailedCursor>(db.status());
+    }
+    std::unique_ptr<rocksdb::Iterator> it(
+        (*db)->db->NewIterator(rocksdb::ReadOptions(), (*db)->cf(table)));
+    return std::make_unique<RocksCursor>(*std::move(db), std::move(it), &spec_.dir);
   }
 
-  absl::Status VerifyChecksums() override { return FromRocks(db_->VerifyChecksum(), dir_); }
+  absl::Status VerifyChecksums() override {
+    OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, Current());
+    return FromRocks(db->db->VerifyChecksum(), spec_.dir);
+  }
 
-  const std::string& where() const override { return dir_; }
+  // RocksDB 7.8 does not resume writing after a failed WAL write (DB::Resume stays "busy"), so
+  // recovery is a reopen: once the disk has room and nobody holds the database (a cursor in use
+  // makes it wait for the next call), it is closed and opened again; the WAL replays every
+  // acknowledged write. Should the reopen fail, it is opened read-only to go on serving reads.
+  absl::Status Recover() override {
+    absl::MutexLock lock(&mu_);
+    if (!write_failed_) {
+      return absl::OkStatus();
+    }
+    const absl::Time now = absl::Now();  // paces real I/O: the real clock
+    if (now - last_attempt_ < absl::Milliseconds(500)) {
+      return last_result_;
+    }
+    last_attempt_ = now;
+    last_result_ = TryReopen();
+    return last_result_;
+  }
+
+  const std::string& where() const override { return spec_.dir; }
 
  private:
-  rocksdb::ColumnFamilyHandle* cf(StoreTable table) const {
-    return handles_[static_cast<int>(table) + 1];
+  absl::StatusOr<std::shared_ptr<OpenDb>> Current() {
+    absl::MutexLock lock(&mu_);
+    if (db_ == nullptr) {
+      return absl::UnavailableError(absl::StrCat(spec_.dir, ": the store is being reopened"));
+    }
+    return db_;
   }
 
-  const std::string dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] is "default", unused
+  absl::Status TryReopen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::error_code error;
+    const std::filesystem::space_info space = std::filesystem::space(spec_.dir, error);
+    if (!error && space.available < kRoomToReopen) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(spec_.dir, ": still only ", space.available >> 20, " MiB free"));
+    }
+    // Copies of db_ are made under mu_ only: a count of 1 means nobody else holds it now.
+    if (db_ != nullptr && db_.use_count() > 1) {
+      return absl::UnavailableError(absl::StrCat(spec_.dir, ": in use; reopened at a later call"));
+    }
+    db_.reset();  // closes it
+    absl::StatusOr<std::shared_ptr<OpenDb>> reopened =
+        OpenRocks(spec_, read_only_, /*has_current=*/true);
+    if (reopened.ok()) {
+      db_ = *std::move(reopened);
+      write_failed_ = false;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::shared_ptr<OpenDb>> reads =
+        OpenRocks(spec_, /*read_only=*/true, /*has_current=*/true);
+    if (reads.ok()) {
+      db_ = *std::move(reads);
+    }
+    return reopened.status();
+  }
+
+  // Below this much free space a reopen is not tried: it would fail the same way.
+  static constexpr uintmax_t kRoomToReopen = uintmax_t{8} << 20;
+
+  const OpenSpec spec_;
+  const bool read_only_;
+  absl::Mutex mu_;
+  std::shared_ptr<OpenDb> db_ ABSL_GUARDED_BY(mu_);
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Status last_result_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -161,7 +322,9 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const std::string& dir
   if (!options.create_if_missing && !has_current) {
     return absl::NotFoundError(absl::StrCat(dir, ": no node data here"));
   }
-  rocksdb::DBOptions db_options;
+  OpenSpec spec;
+  spec.dir = dir;
+  rocksdb::DBOptions& db_options = spec.db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.paranoid_checks = true;
@@ -170,35 +333,17 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const std::string& dir
   // acknowledged) is dropped.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.max_background_jobs = 2;
+  db_options.info_log = std::make_shared<StderrRocksLogger>();
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = 64 << 20;
   cf_options.compression = rocksdb::kLZ4Compression;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : RocksDbColumnFamilies()) {
-    descriptors.emplace_back(name, cf_options);
+    spec.descriptors.emplace_back(name, cf_options);
   }
-
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
-  if (options.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw);
-  } else {
-    s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
-  }
-  if (!s.ok()) {
-    // A folder with a CURRENT file holds a database: failing to open it is damage (a CURRENT
-    // naming a missing or corrupt manifest, a lost table file), never an empty folder.
-    if (has_current && (s.IsIOError() || s.IsCorruption() || s.IsInvalidArgument())) {
-      return absl::DataLossError(
-          absl::StrCat(dir, ": the data folder is damaged and cannot be opened (", s.ToString(),
-                       "); restore it from a backup or from the federation (docs/operations.md)"));
-    }
-    return FromRocks(s, dir);
-  }
+  OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, OpenRocks(spec, options.read_only, has_current));
   return std::unique_ptr<Engine>(
-      new RocksDbEngine(dir, std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+      new RocksDbEngine(std::move(spec), std::move(db), options.read_only));
 }
 
 }  // namespace ots

@@ -1,6 +1,7 @@
 #include "node/store/store.h"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -98,9 +99,64 @@ Store::Store(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
 Store::~Store() = default;
 
 absl::Status Store::Commit(WriteBatch& batch) {
-  OTS_RETURN_IF_ERROR(engine_->Write(batch, /*sync=*/true));
+  OTS_RETURN_IF_ERROR(WriteSynced(batch));
   NoteChange();
   return absl::OkStatus();
+}
+
+absl::Status Store::WriteSynced(WriteBatch& batch) {
+  TryRecover();
+  absl::Status s = engine_->Write(batch, /*sync=*/true);
+  NoteWrite(s);
+  return s;
+}
+
+void Store::TryRecover() {
+  {
+    absl::MutexLock lock(&health_mu_);
+    if (write_failure_.ok()) {
+      return;
+    }
+  }
+  absl::Status recovered = engine_->Recover();
+  if (recovered.ok()) {
+    NoteWrite(absl::OkStatus());
+  }
+}
+
+void Store::NoteWrite(const absl::Status& result) {
+  if (absl::IsInvalidArgument(result)) {
+    return;  // a batch the engine cannot take (over 4 GiB), not the storage failing
+  }
+  bool changed = false;
+  {
+    absl::MutexLock lock(&health_mu_);
+    if (result.ok()) {
+      changed = !write_failure_.ok();
+      write_failure_ = absl::OkStatus();
+      failed_writes_ = 0;
+    } else {
+      changed = write_failure_.ok();
+      if (changed) {
+        write_failure_ = result;
+      }
+      ++failed_writes_;
+    }
+  }
+  if (changed && health_listener_) {
+    health_listener_(result);
+  }
+}
+
+absl::Status Store::WriteFailure() {
+  TryRecover();
+  absl::MutexLock lock(&health_mu_);
+  return write_failure_;
+}
+
+uint64_t Store::FailedWrites() {
+  absl::MutexLock lock(&health_mu_);
+  return failed_writes_;
 }
 
 absl::Status Store::AppendReturn(const Append& a) {
@@ -392,27 +448,33 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::ListEvidence(absl::string_view 
 }
 
 void Store::NoteChange() {
-  absl::MutexLock lock(&change_mu_);
-  ++changes_;
+  {
+    std::lock_guard<std::mutex> lock(change_mu_);
+    ++changes_;
+  }
+  changed_.notify_all();
 }
 
 uint64_t Store::ChangeCount() {
-  absl::MutexLock lock(&change_mu_);
+  std::lock_guard<std::mutex> lock(change_mu_);
   return changes_;
 }
 
 uint64_t Store::WaitForChange(uint64_t seen, absl::Duration timeout) {
-  absl::MutexLock lock(&change_mu_);
-  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
-    return changes_ != seen || woken_;
-  };
-  change_mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  // A steady-clock wait (std::condition_variable::wait_for), not Abseil's, which times its
+  // waits by the wall clock: a clock stepped back by NTP must not stretch the keepalive.
+  std::unique_lock<std::mutex> lock(change_mu_);
+  changed_.wait_for(lock, absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
+                    [&] { return changes_ != seen || woken_; });
   return changes_;
 }
 
 void Store::WakeAll() {
-  absl::MutexLock lock(&change_mu_);
-  woken_ = true;
+  {
+    std::lock_guard<std::mutex> lock(change_mu_);
+    woken_ = true;
+  }
+  changed_.notify_all();
 }
 
 absl::StatusOr<std::vector<std::string>> Store::Origins() {
@@ -446,7 +508,7 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view name) {
 absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
   std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kMeta, name, value);
-  return engine_->Write(*batch, /*sync=*/true);
+  return WriteSynced(*batch);
 }
 
 absl::StatusOr<bool> Store::PutSeenCheckpoint(absl::string_view origin,
@@ -465,7 +527,7 @@ absl::StatusOr<bool> Store::PutSeenCheckpoint(absl::string_view origin,
   }
   std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
   batch->Put(StoreTable::kMeta, key, seen.SerializeAsString());
-  OTS_RETURN_IF_ERROR(engine_->Write(*batch, /*sync=*/true));
+  OTS_RETURN_IF_ERROR(WriteSynced(*batch));
   return true;
 }
 

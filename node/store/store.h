@@ -14,10 +14,12 @@
 #ifndef OTS_NODE_STORE_STORE_H_
 #define OTS_NODE_STORE_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -195,20 +197,46 @@ class Store {
   // The data folder, for messages.
   const std::string& where() const { return engine_->where(); }
 
+  // Write health. After a failed write (a full disk, an I/O error) the store is degraded: reads
+  // go on, and every later write first asks the engine to recover (RocksDB is reopened once the
+  // disk has room), so that the node heals without a restart. WriteFailure asks the same and
+  // returns OK when writes work, else the failure that made the store degraded.
+  absl::Status WriteFailure();
+  // How many writes have failed since the store became degraded (0 when healthy).
+  uint64_t FailedWrites();
+  // Called (outside any lock of the store) when the store becomes degraded, with the failure,
+  // and when it recovers, with OK. Before use; not thread-safe.
+  void SetHealthListener(std::function<void(const absl::Status&)> listener) {
+    health_listener_ = std::move(listener);
+  }
+
  private:
   // The value of `key` in `table`, parsed: NOT_FOUND "no <what>", DATA_LOSS if it does not parse.
   template <typename Message>
   absl::StatusOr<Message> GetValue(StoreTable table, absl::string_view key, absl::string_view what);
   // Writes `batch` with a synced WAL and wakes the watchers.
   absl::Status Commit(WriteBatch& batch);
+  // Every write goes through here: recovery first if degraded, then the synced write, then the
+  // health it shows.
+  absl::Status WriteSynced(WriteBatch& batch);
+  // If degraded, has the engine try to recover; notes the result.
+  void TryRecover();
+  void NoteWrite(const absl::Status& result);
   void NoteChange();
 
   std::unique_ptr<Engine> engine_;
+  std::function<void(const absl::Status&)> health_listener_;
+
+  absl::Mutex health_mu_;
+  absl::Status write_failure_ ABSL_GUARDED_BY(health_mu_);
+  uint64_t failed_writes_ ABSL_GUARDED_BY(health_mu_) = 0;
 
   absl::Mutex append_mu_;
-  absl::Mutex change_mu_;
-  uint64_t changes_ ABSL_GUARDED_BY(change_mu_) = 0;
-  bool woken_ ABSL_GUARDED_BY(change_mu_) = false;
+  // Standard library, not absl::Mutex: WaitForChange waits by the steady clock.
+  std::mutex change_mu_;
+  std::condition_variable changed_;
+  uint64_t changes_ = 0;  // guarded by change_mu_
+  bool woken_ = false;    // guarded by change_mu_
 };
 
 }  // namespace ots

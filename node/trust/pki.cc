@@ -12,6 +12,7 @@
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
 #include "google/protobuf/text_format.h"
+#include "node/base/rfc3339.h"
 #include "node/model/codes.h"
 #include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
@@ -19,6 +20,10 @@
 
 namespace ots {
 namespace {
+
+// Certificates and keys are valid from this long before they are made: a node whose clock is
+// slow by up to two days still accepts its peers' certificates, and they its own.
+constexpr absl::Duration kBackdating = absl::Hours(48);
 
 bool IsIpLiteral(absl::string_view host) {
   if (host.find(':') != absl::string_view::npos) {
@@ -43,10 +48,6 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitEndpoint(absl::string_v
     host = host.substr(1, host.size() - 2);
   }
   return std::make_pair(host, std::string(endpoint.substr(colon + 1)));
-}
-
-std::string Rfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
 // One TLS identity: key and certificate written as `dir`/`name`.key and .pem.
@@ -299,7 +300,7 @@ absl::Status InitPki(const PkiOptions& options, const Clock& clock,
   const std::string& out = options.out_dir;
   OTS_RETURN_IF_ERROR(MakeDirectory(out, 0755));
   const absl::Time now = clock.Now();
-  PkiRun run{options, now - absl::Hours(1), now + options.validity, {}, {}, out_summary, {}};
+  PkiRun run{options, now - kBackdating, now + options.validity, {}, {}, out_summary, {}};
   OTS_RETURN_IF_ERROR(WriteCa(run, out));
 
   // The bundle key first: every client configuration pins its key id.

@@ -82,6 +82,21 @@ class FaultyEngine : public Engine {
     return base_->Get(table, key, value);
   }
   std::unique_ptr<Cursor> NewCursor(StoreTable table) override { return base_->NewCursor(table); }
+  // Recovers (OK) unless the disk is still full; counts the calls.
+  absl::Status Recover() override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++recoveries_;
+      if (disk_full_) {
+        return absl::ResourceExhaustedError(absl::StrCat(where(), ": still no space"));
+      }
+    }
+    return base_->Recover();
+  }
+  int recoveries() const {
+    absl::MutexLock lock(&mu_);
+    return recoveries_;
+  }
   absl::Status VerifyChecksums() override { return base_->VerifyChecksums(); }
   const std::string& where() const override { return base_->where(); }
 
@@ -118,6 +133,7 @@ class FaultyEngine : public Engine {
   bool fail_next_sync_ ABSL_GUARDED_BY(mu_) = false;
   bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
   Writes writes_ ABSL_GUARDED_BY(mu_);
+  int recoveries_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ots

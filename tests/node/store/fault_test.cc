@@ -274,3 +274,46 @@ TEST_CASE("a failed WAL sync fails the next synced write only", "[fault][store]"
 
 }  // namespace
 }  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("a store whose write failed is degraded until the engine recovers, and says so once",
+          "[fault][store]") {
+  TempDir dir;
+  FakeClock clock;
+  TestBundle keys = TestBundle().Add("AZ");
+  FaultyNode az(dir, "az");
+  std::vector<std::string> events;
+  az.store().SetHealthListener([&](const absl::Status& s) { events.push_back(s.ToString()); });
+  Publisher publisher(az.node.logs.get(), &keys.LogKey("AZ"), &clock);
+  REQUIRE(publisher.Publish(Return("AZ", "2020", 100)).ok());
+  CHECK(az.store().WriteFailure().ok());
+  CHECK(az.engine->recoveries() == 0);  // a healthy store never asks
+
+  az.engine->SetDiskFull(true);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(absl::IsResourceExhausted(publisher.Publish(Return("AZ", "2021", 200)).status()));
+  }
+  CHECK(absl::IsResourceExhausted(az.store().WriteFailure()));
+  CHECK(az.store().FailedWrites() == 3);
+  // Each later write asked the engine to recover first; WriteFailure asks too.
+  CHECK(az.engine->recoveries() == 3);
+  REQUIRE(events.size() == 1);  // degraded: said once
+  CHECK_THAT(events[0], Catch::Contains("No space left on device"));
+
+  // Room again: the store heals by itself at the next look, without a write or a reopen by
+  // the caller.
+  az.engine->SetDiskFull(false);
+  CHECK(az.store().WriteFailure().ok());
+  CHECK(az.store().FailedWrites() == 0);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1] == "OK");
+  absl::StatusOr<PublishResult> next = publisher.Publish(Return("AZ", "2021", 200));
+  REQUIRE(next.ok());
+  CHECK(next->log_index == 1);
+  CheckAudit(az.store(), Directory(keys.Bundle()));
+}
+
+}  // namespace
+}  // namespace ots
