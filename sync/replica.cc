@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/status_macros.h"
+#include "node/base/rfc3339.h"
 #include "node/log/checkpoint.h"
 #include "node/log/log_checker.h"
 
@@ -72,6 +73,14 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
     std::string where;
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h,
                          checker.CheckHeader(batch.entries[i].header(), &where));
+    if (clock_check_ != nullptr) {
+      absl::StatusOr<absl::Time> created = ParseRfc3339(h.created_at());
+      if (!created.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": created_at: ", created.status().message()));
+      }
+      OTS_RETURN_IF_ERROR(clock_check_->NotInFuture(*created, where));
+    }
     CellsChecker cells(h, absl::StatusCode::kInvalidArgument);
     for (size_t c = 0; c < batch.cells[i].size(); ++c) {
       cells.Add(batch.cells[i][c]);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "node/base/clock_check.h"
 #include "node/log/origin_log.h"
 #include "node/model/cell_lines.h"
 #include "node/trust/directory.h"
@@ -36,6 +37,10 @@ class Replicator {
   Replicator(OriginLogs* logs, const Directory* directory, std::string self)
       : logs_(logs), directory_(directory), self_(std::move(self)) {}
 
+  // Before use: with a clock check, a header dated beyond its bound in this node's future is
+  // refused (INVALID_ARGUMENT), as a peer with a wrong clock would sign it.
+  void set_clock_check(const ClockCheck* clock_check) { clock_check_ = clock_check; }
+
   // Verifies `batch` completely, then appends it in one synced write. Returns the new log size.
   // Nothing is stored unless every check holds:
   //   PERMISSION_DENIED   the origin is not a member, or does not share its data with `self`;
@@ -55,6 +60,7 @@ class Replicator {
   OriginLogs* const logs_;
   const Directory* const directory_;
   const std::string self_;
+  const ClockCheck* clock_check_ = nullptr;
 };
 
 }  // namespace ots

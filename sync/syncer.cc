@@ -10,19 +10,13 @@
 #include "crypto/bytes.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
+#include "node/base/clock_check.h"
+#include "node/base/rfc3339.h"
 #include "node/log/evidence.h"
 #include "node/log/log_checker.h"
 #include "node/log/names.h"
 
 namespace ots {
-namespace {
-
-std::string Rfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-}  // namespace
-
 absl::Duration BackoffDelay(const SyncOptions& options, int failures) {
   absl::Duration d = options.backoff_initial;
   for (int i = 1; i < failures && d < options.backoff_max; ++i) {
@@ -47,9 +41,15 @@ Syncer::Syncer(OriginLogs* logs, const Directory* directory, Witness* witness, c
 
 Syncer::~Syncer() { Stop(); }
 
+void Syncer::set_clock_check(ClockCheck* clock_check) {
+  clock_check_ = clock_check;
+  replicator_.set_clock_check(clock_check);
+}
+
 void Syncer::AddPeer(std::string member, std::string endpoint,
                      std::unique_ptr<PeerTransport> transport) {
   auto peer = std::make_unique<Peer>();
+  peer->last_ok = clock_->Now();
   peer->member = std::move(member);
   peer->endpoint = std::move(endpoint);
   peer->transport = std::move(transport);
@@ -84,23 +84,69 @@ void Syncer::Stop() {
 }
 
 void Syncer::SetState(Peer* peer, absl::string_view state, const absl::Status& result) {
-  absl::MutexLock lock(&status_mu_);
-  peer->status.set_state(std::string(state));
-  if (result.ok()) {
-    peer->status.set_failures(0);
-    peer->status.clear_last_error();
-    peer->status.set_last_success_at(Rfc3339(clock_->Now()));
-  } else {
-    peer->status.set_failures(peer->status.failures() + 1);
-    peer->status.set_last_error(std::string(result.message()));
+  const absl::Time now = clock_->Now();
+  std::string event;
+  LogLevel level = LogLevel::kInfo;
+  {
+    absl::MutexLock lock(&status_mu_);
+    peer->status.set_state(std::string(state));
+    const absl::Duration age = now - peer->last_ok;
+    if (result.ok()) {
+      peer->status.set_failures(0);
+      peer->status.clear_last_error();
+      peer->status.set_last_success_at(Rfc3339(now));
+      peer->last_ok = now;
+      if (peer->stale_logged) {
+        peer->stale_logged = false;
+        event = absl::StrCat("sync: ", peer->member, " answers again after ", DescribeOffset(age),
+                             " without a successful exchange");
+      }
+    } else {
+      peer->status.set_failures(peer->status.failures() + 1);
+      peer->status.set_last_error(std::string(result.message()));
+      if (!peer->stale_logged && age >= StaleAfter(options_)) {
+        peer->stale_logged = true;
+        level = LogLevel::kWarn;
+        event = absl::StrCat("sync: ", peer->member, " is stale: no successful exchange for ",
+                             DescribeOffset(age), " (last error: ", result.message(), ")");
+      }
+    }
+  }
+  if (!event.empty()) {
+    logger_->Log(level, absl::StrCat(peer->member, "@", peer->endpoint), event);
+  }
+}
+
+void Syncer::NoteClock(Peer* peer, const v1::CheckpointsResponse& response) {
+  if (response.sent_at_unix_ms() == 0) {
+    return;  // a node of an earlier version
+  }
+  const absl::Time theirs = absl::FromUnixMillis(response.sent_at_unix_ms());
+  {
+    absl::MutexLock lock(&status_mu_);
+    peer->clock_offset = theirs - clock_->Now();
+  }
+  if (clock_check_ != nullptr) {
+    clock_check_->Note(peer->member, theirs);
   }
 }
 
 std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&status_mu_);
   std::vector<v1::PeerStatus> out;
   for (const auto& peer : peers_) {
-    out.push_back(peer->status);
+    v1::PeerStatus status = peer->status;
+    const absl::Duration age = std::max(absl::ZeroDuration(), now - peer->last_ok);
+    status.set_age_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(age)));
+    // A failing peer becomes stale at once when its failures have lasted that long; a watch
+    // that has gone silent becomes stale here too, before its watchdog gives up on it.
+    status.set_stale(age >= StaleAfter(options_));
+    if (peer->clock_offset.has_value()) {
+      status.set_clock_known(true);
+      status.set_clock_offset_ms(absl::ToInt64Milliseconds(*peer->clock_offset));
+    }
+    out.push_back(std::move(status));
   }
   return out;
 }
@@ -108,6 +154,7 @@ std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
 absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
   return peer->transport->Watch([&](const v1::CheckpointsResponse& response) {
     *failures = 0;
+    NoteClock(peer, response);
     SetState(peer, "watching", absl::OkStatus());
     absl::Status s = Exchange(peer->member, *peer->transport, response);
     if (!s.ok()) {
@@ -122,6 +169,7 @@ absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
     return polled.status();
   }
   *failures = 0;
+  NoteClock(peer, *polled);
   SetState(peer, "polling", absl::OkStatus());
   absl::Status s = Exchange(peer->member, *peer->transport, *polled);
   if (!s.ok()) {
@@ -363,7 +411,9 @@ absl::Status Syncer::CheckConsistency(absl::string_view peer_member, PeerTranspo
 }
 
 void Syncer::AfterAccept(absl::string_view origin, uint64_t size, const PulledBatch& pulled) {
-  if (witness_->self() != origin) {
+  // While the clock alarms (said once in the log), this node cosigns nothing.
+  const bool clock_ok = clock_check_ == nullptr || clock_check_->Alarm().empty();
+  if (witness_->self() != origin && clock_ok) {
     absl::StatusOr<std::string> mine = witness_->CosignStored(origin, size);
     if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
       logger_->Log(LogLevel::kError, "-",

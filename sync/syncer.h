@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "node/base/clock.h"
+#include "node/base/clock_check.h"
 #include "node/base/event_log.h"
 #include "node/log/checkpoint.h"
 #include "node/log/origin_log.h"
@@ -39,10 +41,14 @@ struct SyncOptions {
   // A watch stream answers at least this often; when watching fails we poll at this interval.
   absl::Duration poll_interval = absl::Seconds(5);
   // Backoff after consecutive failures: initial * 2^(n-1), at most max, then a random jitter
-  // takes off up to half of it.
+  // takes off up to half of it. The maximum bounds how long a healed link stays unused.
   absl::Duration backoff_initial = absl::Milliseconds(200);
-  absl::Duration backoff_max = absl::Seconds(10);
+  absl::Duration backoff_max = absl::Seconds(3);
 };
+
+// A peer with no successful exchange for longer than this is stale: twice the poll interval,
+// the time in which a live watch stream answers at least twice.
+inline absl::Duration StaleAfter(const SyncOptions& options) { return 2 * options.poll_interval; }
 
 // The wait before retrying after `failures` consecutive failures (>= 1), before jitter.
 absl::Duration BackoffDelay(const SyncOptions& options, int failures);
@@ -60,6 +66,9 @@ class Syncer {
   Syncer(const Syncer&) = delete;
   Syncer& operator=(const Syncer&) = delete;
 
+  // Before Start: every answer's timestamp goes to `clock_check`, which then also guards what
+  // is accepted (headers dated in the future) and cosigned. May stay null.
+  void set_clock_check(ClockCheck* clock_check);
   // Before Start.
   void AddPeer(std::string member, std::string endpoint, std::unique_ptr<PeerTransport> transport);
   // Starts one thread per peer.
@@ -85,7 +94,11 @@ class Syncer {
     std::string endpoint;
     std::unique_ptr<PeerTransport> transport;
     std::thread thread;
-    v1::PeerStatus status;  // guarded by Syncer::status_mu_
+    // Guarded by Syncer::status_mu_:
+    v1::PeerStatus status;
+    absl::Time last_ok;         // the latest successful exchange, or when the syncer started
+    bool stale_logged = false;  // "stale" was logged and "answers again" not yet
+    std::optional<absl::Duration> clock_offset;  // the peer's clock minus ours, latest answer
   };
 
   void Run(Peer* peer);
@@ -125,6 +138,8 @@ class Syncer {
   void NoteSeen(absl::string_view peer_member, absl::string_view origin, uint64_t size,
                 absl::string_view note, const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
+  // Records the time on the peer's clock that `response` carries (if it does).
+  void NoteClock(Peer* peer, const v1::CheckpointsResponse& response);
 
   Store* const store_;
   const Directory* const directory_;
@@ -132,6 +147,7 @@ class Syncer {
   const Clock* const clock_;
   Logger* const logger_;
   const SyncOptions options_;
+  ClockCheck* clock_check_ = nullptr;
   Replicator replicator_;
 
   std::vector<std::unique_ptr<Peer>> peers_;

@@ -58,6 +58,9 @@ absl::StatusOr<std::string> Witness::CosignText(const Note& note) const {
   if (witness_key_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(self_, " has no witness key configured"));
   }
+  if (clock_check_ != nullptr) {
+    OTS_RETURN_IF_ERROR(clock_check_->MaySign("a cosignature"));
+  }
   Note mine{note.text, {}};
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(clock_->Now()));
   OTS_RETURN_IF_ERROR(CosignNote(&mine, name(), *witness_key_, now));
@@ -118,10 +121,17 @@ std::vector<std::string> Witness::VerifiedCosignatures(
     const std::string member = WitnessMember(directory_->federation(), sig->name);
     const Note one{parsed->text, {*sig}};
     for (const PublicKey& key : directory_->WitnessKeys(member)) {
-      if (VerifyCosignature(one, sig->name, key).ok()) {
-        out.push_back(line);
-        break;
+      absl::StatusOr<uint64_t> at = VerifyCosignature(one, sig->name, key);
+      if (!at.ok()) {
+        continue;
       }
+      if (clock_check_ == nullptr ||
+          clock_check_
+              ->NotInFuture(absl::FromUnixSeconds(static_cast<int64_t>(*at)), "a cosignature")
+              .ok()) {
+        out.push_back(line);
+      }
+      break;
     }
   }
   return out;

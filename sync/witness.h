@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
+#include "node/base/clock_check.h"
 #include "node/base/event_log.h"
 #include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
@@ -33,6 +34,11 @@ class Witness {
         witness_key_(witness_key),
         clock_(clock),
         logger_(logger) {}
+
+  // Before use: this node's clock check (may stay null). While it alarms, the witness cosigns
+  // nothing (INTERNAL); cosignatures dated beyond its bound in the future are not counted valid.
+  void set_clock_check(const ClockCheck* clock_check) { clock_check_ = clock_check; }
+  const ClockCheck* clock_check() const { return clock_check_; }
 
   const std::string& self() const { return self_; }
   // The key name of this node's witness ("ots-mx/witness/KZ").
@@ -79,6 +85,7 @@ class Witness {
   const PrivateKey* const witness_key_;
   const Clock* const clock_;
   Logger* const logger_;
+  const ClockCheck* clock_check_ = nullptr;
 };
 
 }  // namespace ots

@@ -27,6 +27,10 @@ int Console::FailCall(const absl::Status& s) const {
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kUnauthenticated:
       return Fail(s, kExitUnreachable);
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+      return Fail(s, kExitNodeFault);
     default:
       return Fail(s, kExitRejected);
   }

@@ -30,6 +30,8 @@ constexpr int kExitOk = 0;           // done
 constexpr int kExitRejected = 1;     // the input was rejected, or a check failed
 constexpr int kExitUsage = 2;        // the command line, or a configuration it names, is unusable
 constexpr int kExitUnreachable = 3;  // the node could not be reached, or refused the caller
+constexpr int kExitNodeFault = 4;    // the node was reached but could not do it: its store cannot
+                                     // write (a full disk), or its clock is off; nothing was stored
 
 // Where one run of a command writes, and how it reports a failure: results go to out();
 // problems, notes and progress to err(). The streams are borrowed and must outlive the console.
@@ -50,6 +52,7 @@ class Console {
 
   // Fail for a call to a node that failed: kExitUnreachable if the node was not reached or
   // refused the caller (UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, UNAUTHENTICATED),
+  // kExitNodeFault if the node failed itself (RESOURCE_EXHAUSTED, INTERNAL, DATA_LOSS),
   // kExitRejected otherwise (the node's verdict on the input).
   int FailCall(const absl::Status& s) const;
 

@@ -2,7 +2,8 @@
 // from the commands (node/cli/*_command.cc), parses it and runs the command selected; a command
 // line it cannot parse is reported in one line, as every usage error is (Console::Usage).
 //
-// Exit codes: 0 ok; 1 rejected input or a failed check; 2 usage; 3 unreachable or denied.
+// Exit codes: 0 ok; 1 rejected input or a failed check; 2 usage; 3 unreachable or denied; 4 the
+// node could not do it (its disk is full, its clock is off).
 #include "node/cli/ots_ctl.h"
 
 #include <unistd.h>
@@ -26,7 +27,8 @@ namespace {
 
 constexpr char kProgram[] = "ots-ctl";
 constexpr char kExitCodes[] =
-    "Exit codes: 0 ok, 1 rejected input or failed check, 2 usage, 3 unreachable or denied.";
+    "Exit codes: 0 ok, 1 rejected input or failed check, 2 usage, 3 unreachable or denied,\n"
+    "4 the node could not do it (its disk is full or its clock is off; nothing was stored).";
 
 // CLI11's help, made shorter: a list of commands shows the first line of each one's
 // description only (the rest is for the command's own help), and a flag shows its value and

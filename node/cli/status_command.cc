@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "node/base/clock_check.h"
 #include "node/cli/command.h"
 #include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
@@ -53,8 +55,18 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
   }
   for (const v1::PeerStatus& p : r->peers()) {
     out << absl::StrFormat("peer %-7s", p.member()) << p.endpoint() << " " << p.state();
+    if (p.stale()) {
+      out << ", STALE: no exchange for " << DescribeOffset(absl::Seconds(p.age_seconds()));
+    }
     if (!p.last_success_at().empty()) {
       out << ", last exchange " << p.last_success_at();
+      if (!p.stale()) {
+        out << " (" << DescribeOffset(absl::Seconds(p.age_seconds())) << " ago)";
+      }
+    }
+    if (p.clock_known()) {
+      const absl::Duration offset = absl::Milliseconds(p.clock_offset_ms());
+      out << ", clock " << (offset >= absl::ZeroDuration() ? "+" : "") << DescribeOffset(offset);
     }
     if (p.failures() > 0) {
       out << ", " << p.failures() << " failures";
@@ -63,6 +75,12 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
       out << ": " << p.last_error();
     }
     out << "\n";
+  }
+  if (!r->clock_alarm().empty()) {
+    out << "CLOCK " << r->clock_alarm() << "; signing nothing until it is fixed\n";
+  }
+  if (!r->store_degraded().empty()) {
+    out << "STORE degraded: " << r->store_degraded() << "\n";
   }
   // A split view is the one thing an operator must not miss: say it last, loudly, and exit 1.
   for (const v1::Evidence& e : r->alarms()) {

@@ -1,14 +1,18 @@
 // ots-ctl submit and validate: a return sent to the caller's own state node, which validates,
 // signs and stores it (or, for validate, only checks it).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "crypto/bytes.h"
 #include "crypto/files.h"
 #include "node/cli/command.h"
+#include "node/trust/config.h"
 
 namespace ots {
 namespace {
@@ -54,7 +58,16 @@ struct SubmitFlags {
   ClientFlags client;
   std::string file;
   bool dry_run = false;  // validate: the node only checks the return
+  int retry_for_seconds = 60;
 };
+
+// A call cut off in flight (the node went away mid-call, the connection broke): the node may or
+// may not have stored the return, and asking again is safe, since the node answers a return it
+// already holds with that revision.
+bool CutOff(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsUnknown(s) || absl::IsCancelled(s) ||
+         absl::IsDeadlineExceeded(s);
+}
 
 int RunSubmit(const Console& console, const SubmitFlags& flags) {
   absl::StatusOr<std::string> contents = ReadFile(flags.file);
@@ -66,11 +79,39 @@ int RunSubmit(const Console& console, const SubmitFlags& flags) {
   if (client == nullptr) {
     return exit_code;
   }
-  ProgressLine progress(console);
   const std::string name = flags.file.substr(flags.file.rfind('/') + 1);
-  absl::StatusOr<v1::SubmitResponse> r =
-      client->Submit(name, *contents, flags.dry_run,
-                     [&](uint64_t sent, uint64_t total) { progress.Update(sent, total); });
+  const absl::Time give_up = absl::Now() + absl::Seconds(flags.retry_for_seconds);
+  absl::Duration pause = absl::Milliseconds(250);
+  int attempts = 0;
+  absl::StatusOr<v1::SubmitResponse> r;
+  for (;;) {
+    ++attempts;
+    if (client != nullptr) {
+      ProgressLine progress(console);
+      r = client->Submit(name, *contents, flags.dry_run,
+                         [&](uint64_t sent, uint64_t total) { progress.Update(sent, total); });
+      if (r.ok() || !CutOff(r.status())) {
+        break;
+      }
+    }
+    if (absl::Now() + pause > give_up) {
+      break;
+    }
+    console.err() << "ots-ctl: " << (client != nullptr ? "the call was cut off" : "no connection")
+                  << " (" << r.status().message() << "); "
+                  << (flags.dry_run ? "" : "the node may or may not have stored the return; ")
+                  << "trying again (attempt " << attempts + 1 << ")\n";
+    absl::SleepFor(pause);
+    pause = std::min(2 * pause, absl::Seconds(4));
+    absl::StatusOr<v1::ClientConfig> config = LoadClientConfig(flags.client.config);
+    absl::StatusOr<std::unique_ptr<NodeClient>> again =
+        config.ok() ? NodeClient::Connect(*config, flags.client.node, absl::Seconds(10))
+                    : absl::StatusOr<std::unique_ptr<NodeClient>>(config.status());
+    client = again.ok() ? *std::move(again) : nullptr;
+    if (!again.ok()) {
+      r = again.status();
+    }
+  }
   if (!r.ok()) {
     return console.FailCall(r.status());
   }
@@ -81,17 +122,32 @@ int RunSubmit(const Console& console, const SubmitFlags& flags) {
     return kExitOk;
   }
   const v1::ReturnHeader& h = r->header();
+  // The first line is the same whether this call stored the return or an earlier one had: what
+  // the node holds.
   console.out() << "submitted " << h.origin() << " " << h.period() << " revision " << h.revision()
                 << ": " << h.cell_count() << " cells, value sum " << h.value_sum()
                 << ", cells root " << HexEncode(h.cells_root()) << "; log entry " << r->log_index()
                 << ", checkpoint size " << r->log_index() + 1 << "\n"
                 << r->checkpoint_note();
+  if (r->unchanged()) {
+    console.err() << "ots-ctl: the node already held this return as " << h.period() << " revision "
+                  << h.revision() << " (log entry " << r->log_index() << ")"
+                  << (attempts > 1 ? ": the call that was cut off had stored it" : "")
+                  << "; nothing new was stored\n";
+  }
   return kExitOk;
 }
 
 void AddSubmitFlags(CLI::App* command, SubmitFlags* flags) {
   AddClientFlags(command, &flags->client, /*required=*/true);
   AddFlag(command, "FILE", &flags->file, "", "the return (SDMX-CSV or plain CSV)")->required();
+  command
+      ->add_option("--retry-for", flags->retry_for_seconds,
+                   "keep trying a call cut off in flight for up to this many seconds "
+                   "(0: never retry; the node stores a return it already holds only once)")
+      ->type_name("SECONDS")
+      ->default_val(60)
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace

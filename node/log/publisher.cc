@@ -82,7 +82,8 @@ absl::StatusOr<uint64_t> Publisher::SignedSize(absl::string_view origin) {
   return head->size;
 }
 
-absl::StatusOr<v1::ReturnHeader> Publisher::MakeHeader(const ParsedReturn& ret) {
+absl::StatusOr<v1::ReturnHeader> Publisher::MakeHeader(const ParsedReturn& ret,
+                                                       absl::string_view cells_root) {
   Store& store = logs_->store();
   v1::ReturnHeader header;
   header.set_origin(ret.origin);
@@ -101,11 +102,38 @@ absl::StatusOr<v1::ReturnHeader> Publisher::MakeHeader(const ParsedReturn& ret) 
     header.set_revision(1);
   }
   header.set_cell_count(ret.lines.size());
-  header.set_cells_root(HashBytes(MerkleRoot(CellLeafHashes(ret.lines))));
+  header.set_cells_root(std::string(cells_root));
   header.set_value_sum(ret.value_sum);
   header.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone()));
   header.set_key_id(log_key_->public_key().KeyId());
   return header;
+}
+
+absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
+    const ParsedReturn& ret, absl::string_view cells_root) {
+  Store& store = logs_->store();
+  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
+                       store.GetCurrent(ret.origin, ret.period));
+  if (!current.has_value()) {
+    return std::optional<PublishResult>();
+  }
+  OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store.GetLogEntry(ret.origin, current->log_index()));
+  absl::StatusOr<v1::ReturnHeader> header = ParseReturnHeader(entry.header().payload());
+  if (!header.ok()) {
+    return absl::DataLossError(absl::StrCat("the header of ", ret.origin, " log entry ",
+                                            current->log_index(), ": ", header.status().message()));
+  }
+  if (header->cells_root() != cells_root || header->cell_count() != ret.lines.size() ||
+      header->value_sum() != ret.value_sum) {
+    return std::optional<PublishResult>();
+  }
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint latest, store.LatestCheckpoint(ret.origin));
+  PublishResult same;
+  same.header = *std::move(header);
+  same.log_index = current->log_index();
+  same.checkpoint_note = latest.note();
+  same.unchanged = true;
+  return std::optional<PublishResult>(std::move(same));
 }
 
 absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
@@ -115,7 +143,16 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
   OTS_ASSIGN_OR_RETURN(auto meta, Bindings(origin));
 
   OTS_ASSIGN_OR_RETURN(uint64_t size, SignedSize(origin));
-  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, MakeHeader(ret));
+  const std::string cells_root = HashBytes(MerkleRoot(CellLeafHashes(ret.lines)));
+  OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root));
+  if (same.has_value()) {
+    return *std::move(same);
+  }
+  if (clock_check_ != nullptr) {
+    OTS_RETURN_IF_ERROR(
+        clock_check_->MaySign(absl::StrCat("the return of ", origin, " for ", ret.period)));
+  }
+  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, MakeHeader(ret, cells_root));
   const std::string payload = FormatReturnHeader(header);
   OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
   const Hash leaf = MerkleLeafHash(payload);

@@ -4,6 +4,7 @@
 #ifndef OTS_NODE_LOG_PUBLISHER_H_
 #define OTS_NODE_LOG_PUBLISHER_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
+#include "node/base/clock_check.h"
 #include "node/log/origin_log.h"
 #include "node/model/return_csv.h"
 #include "proto/data.pb.h"
@@ -24,16 +26,24 @@ struct PublishResult {
   v1::ReturnHeader header;
   uint64_t log_index = 0;
   std::string checkpoint_note;
+  // The return equals the revision in force of its period (same cells root, count and sum):
+  // nothing was signed or stored, and the fields above are that revision's, with the latest
+  // checkpoint (which covers it).
+  bool unchanged = false;
 };
 
 // Thread-safe; publications are serialized.
 class Publisher {
  public:
-  // `logs`, `log_key` and `clock` must outlive the publisher.
-  Publisher(OriginLogs* logs, const PrivateKey* log_key, const Clock* clock)
-      : logs_(logs), log_key_(log_key), clock_(clock) {}
+  // `logs`, `log_key`, `clock` and `clock_check` (if not null) must outlive the publisher.
+  Publisher(OriginLogs* logs, const PrivateKey* log_key, const Clock* clock,
+            const ClockCheck* clock_check = nullptr)
+      : logs_(logs), log_key_(log_key), clock_(clock), clock_check_(clock_check) {}
 
-  // Publishes `ret` as the next revision of its period (revision 1 if the period is new).
+  // Publishes `ret` as the next revision of its period (revision 1 if the period is new). A
+  // return identical to the revision in force is not published again: that revision is
+  // returned, marked unchanged (a retried submit stores nothing twice). INTERNAL, signing
+  // nothing, while `clock_check` says this node's clock is off.
   // FAILED_PRECONDITION, storing nothing, if the data folder is another state's node, holds this
   // state's log under another key or another federation's logs. DATA_LOSS, signing nothing, if
   // the stored log no longer matches the last checkpoint this origin signed (an origin never
@@ -49,12 +59,18 @@ class Publisher {
   // "refusing to sign", if they differ.
   absl::StatusOr<uint64_t> SignedSize(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The signed header of `ret` as revision n+1 of its period, n the current one (if any).
-  absl::StatusOr<v1::ReturnHeader> MakeHeader(const ParsedReturn& ret)
+  absl::StatusOr<v1::ReturnHeader> MakeHeader(const ParsedReturn& ret, absl::string_view cells_root)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The revision in force of `ret`'s period if it holds exactly `ret`'s cells (`cells_root`, the
+  // root of their leaf hashes), else nullopt.
+  absl::StatusOr<std::optional<PublishResult>> SameAsInForce(const ParsedReturn& ret,
+                                                             absl::string_view cells_root)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   OriginLogs* const logs_;
   const PrivateKey* const log_key_;
   const Clock* const clock_;
+  const ClockCheck* const clock_check_;
   absl::Mutex mu_;
 };
 

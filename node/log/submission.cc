@@ -37,6 +37,7 @@ absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, absl::stri
   *response.mutable_header() = std::move(published.header);
   response.set_log_index(published.log_index);
   response.set_checkpoint_note(std::move(published.checkpoint_note));
+  response.set_unchanged(published.unchanged);
   return response;
 }
 

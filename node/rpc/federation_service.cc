@@ -1,5 +1,6 @@
 #include "node/rpc/federation_service.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,7 @@ grpc::Status FederationService::Checkpoints(grpc::ServerContext* context,
     return ToGrpcStatus(latest.status());
   }
   *response = *std::move(latest);
+  response->set_sent_at_unix_ms(absl::ToUnixMillis(node_->clock->Now()));
   return grpc::Status::OK;
 }
 
@@ -56,12 +58,18 @@ grpc::Status FederationService::Pull(grpc::ServerContext* context, const v1::Pul
   return ToGrpcStatus(s);
 }
 
-grpc::Status FederationService::Watch(grpc::ServerContext* context,
-                                      const v1::WatchRequest* /*request*/,
+grpc::Status FederationService::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                                       grpc::ServerWriter<v1::CheckpointsResponse>* writer) {
   absl::StatusOr<CallerIdentity> caller = Peer(*context, "Watch");
   if (!caller.ok()) {
     return ToGrpcStatus(caller.status());
+  }
+  // The watcher's keepalive if it asks for a shorter one: it takes a silent stream for a dead
+  // connection after twice its own interval.
+  absl::Duration keepalive = keepalive_;
+  if (request->keepalive_ms() > 0) {
+    keepalive = std::min(keepalive_,
+                         std::max(absl::Milliseconds(request->keepalive_ms()), absl::Seconds(1)));
   }
   Store& store = node_->store();
   std::string last_sent;
@@ -77,7 +85,9 @@ grpc::Status FederationService::Watch(grpc::ServerContext* context,
     std::string serialized;
     latest->SerializeToString(&serialized);
     const absl::Time now = node_->clock->Now();
-    if (serialized != last_sent || now - last_write >= keepalive_) {
+    if (serialized != last_sent || now - last_write >= keepalive) {
+      // Stamped after the comparison: the time alone is no change.
+      latest->set_sent_at_unix_ms(absl::ToUnixMillis(now));
       if (!writer->Write(*latest)) {
         break;
       }
@@ -85,7 +95,7 @@ grpc::Status FederationService::Watch(grpc::ServerContext* context,
       last_write = now;
     }
     // The store wakes this on any change; otherwise it is time for the keepalive answer.
-    store.WaitForChange(seen, last_write + keepalive_ - now);
+    store.WaitForChange(seen, last_write + keepalive - now);
   }
   return grpc::Status::OK;
 }

@@ -1,6 +1,10 @@
 #include "node/rpc/grpc_peer.h"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/status_macros.h"
@@ -10,20 +14,47 @@
 namespace ots {
 GrpcPeerTransport::GrpcPeerTransport(const GrpcPeerOptions& options, const Directory* directory)
     : options_(options), directory_(directory) {
+  Reconnect();
+}
+
+void GrpcPeerTransport::Reconnect() {
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = options.ca_pem;
-  tls.pem_private_key = options.key_pem;
-  tls.pem_cert_chain = options.cert_pem;
+  tls.pem_root_certs = options_.ca_pem;
+  tls.pem_private_key = options_.key_pem;
+  tls.pem_cert_chain = options_.cert_pem;
   grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride(options.server_name);
+  args.SetSslTargetNameOverride(options_.server_name);
   args.SetMaxReceiveMessageSize(-1);
   // Reconnect soon after a peer comes back; our own backoff paces the calls.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_max)));
-  channel_ = grpc::CreateCustomChannel(options.endpoint, grpc::SslCredentials(tls), args);
-  stub_ = v1::Federation::NewStub(channel_);
+              static_cast<int>(absl::ToInt64Milliseconds(options_.reconnect_max)));
+  // A connection whose peer vanished without a reset is found out by an unanswered ping.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.ping_interval)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.ping_timeout)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Each channel its own connection: a new channel is a new connection, never the dead one
+  // another channel to the same address still holds.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto stub = std::shared_ptr<v1::Federation::Stub>(v1::Federation::NewStub(
+      grpc::CreateCustomChannel(options_.endpoint, grpc::SslCredentials(tls), args)));
+  absl::MutexLock lock(&mu_);
+  stub_ = std::move(stub);
+  ++connections_;
+}
+
+std::shared_ptr<v1::Federation::Stub> GrpcPeerTransport::Stub() const {
+  absl::MutexLock lock(&mu_);
+  return stub_;
+}
+
+int GrpcPeerTransport::connections() const {
+  absl::MutexLock lock(&mu_);
+  return connections_;
 }
 
 absl::Status GrpcPeerTransport::CheckServer(const grpc::ClientContext& context) const {
@@ -82,7 +113,7 @@ absl::StatusOr<v1::CheckpointsResponse> GrpcPeerTransport::Checkpoints() {
     return absl::CancelledError("shutting down");
   }
   v1::CheckpointsResponse response;
-  grpc::Status s = stub_->Checkpoints(&context, v1::CheckpointsRequest(), &response);
+  grpc::Status s = Stub()->Checkpoints(&context, v1::CheckpointsRequest(), &response);
   Untrack(&context);
   if (!s.ok()) {
     return FromGrpcStatus(s);
@@ -97,7 +128,7 @@ absl::StatusOr<PulledBatch> GrpcPeerTransport::Pull(const v1::PullRequest& reque
   if (!Track(&context)) {
     return absl::CancelledError("shutting down");
   }
-  std::unique_ptr<grpc::ClientReader<v1::PullChunk>> reader = stub_->Pull(&context, request);
+  std::unique_ptr<grpc::ClientReader<v1::PullChunk>> reader = Stub()->Pull(&context, request);
   PullAssembler assembler(request.origin(), request.headers_only());
   v1::PullChunk chunk;
   absl::Status assembled = absl::OkStatus();
@@ -131,12 +162,46 @@ absl::Status GrpcPeerTransport::Watch(
   if (!Track(&context)) {
     return absl::CancelledError("shutting down");
   }
+  v1::WatchRequest request;
+  request.set_keepalive_ms(
+      static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.watch_keepalive)));
   std::unique_ptr<grpc::ClientReader<v1::CheckpointsResponse>> reader =
-      stub_->Watch(&context, v1::WatchRequest());
+      Stub()->Watch(&context, request);
+
+  // The watchdog: a stream that has not answered within one and a half keepalives is cancelled
+  // (before the peer counts as stale, at two). The peer may be gone without a reset (a
+  // firewall, a NAT that forgot us): TCP would wait for minutes, and until it gives up nothing
+  // here would notice.
+  const absl::Duration silence_limit = options_.watch_keepalive * 3 / 2;
+  // By the steady clock: a wall clock stepped by NTP must not fire it, nor hold it off.
+  using Steady = std::chrono::steady_clock;
+  const Steady::duration limit = absl::ToChronoNanoseconds(silence_limit);
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  Steady::time_point last_heard = Steady::now();
+  bool done = false, silent = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(watch_mu);
+    while (!done) {
+      if (watch_cv.wait_until(lock, last_heard + limit, [&] { return done; })) {
+        break;
+      }
+      if (Steady::now() >= last_heard + limit) {
+        silent = true;
+        context.TryCancel();
+        break;
+      }
+    }
+  });
+
   v1::CheckpointsResponse response;
   absl::Status checked = absl::OkStatus();
   bool first = true;
   while (reader->Read(&response)) {
+    {
+      std::lock_guard<std::mutex> lock(watch_mu);
+      last_heard = Steady::now();
+    }
     if (first) {
       checked = CheckServer(context);
       first = false;
@@ -148,9 +213,32 @@ absl::Status GrpcPeerTransport::Watch(
     on_update(response);
   }
   grpc::Status s = reader->Finish();
+  {
+    std::lock_guard<std::mutex> lock(watch_mu);
+    done = true;
+  }
+  watch_cv.notify_all();
+  watchdog.join();
   Untrack(&context);
   OTS_RETURN_IF_ERROR(checked);
-  return FromGrpcStatus(s);
+  bool cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled = cancelled_;
+  }
+  if (silent && !cancelled) {
+    Reconnect();
+    return absl::UnavailableError(
+        absl::StrCat("the watch stream of ", options_.endpoint, " was silent for ",
+                     absl::FormatDuration(silence_limit), "; reconnecting"));
+  }
+  absl::Status ended = FromGrpcStatus(s);
+  if (!ended.ok() && !cancelled && !absl::IsDeadlineExceeded(ended)) {
+    // The connection may be the trouble: the next call gets a new one rather than waiting out
+    // gRPC's own reconnect backoff on this one.
+    Reconnect();
+  }
+  return ended;
 }
 
 }  // namespace ots

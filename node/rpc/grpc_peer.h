@@ -24,10 +24,18 @@ struct GrpcPeerOptions {
   std::string cert_pem;     // this node's TLS identity
   std::string key_pem;
   std::string ca_pem;
-  absl::Duration call_timeout = absl::Seconds(10);   // Checkpoints
-  absl::Duration pull_timeout = absl::Minutes(10);   // one pull
-  absl::Duration watch_timeout = absl::Minutes(1);   // a watch stream is renewed this often
-  absl::Duration reconnect_max = absl::Seconds(10);  // gRPC's own reconnect backoff cap
+  absl::Duration call_timeout = absl::Seconds(10);  // Checkpoints
+  absl::Duration pull_timeout = absl::Minutes(10);  // one pull
+  absl::Duration watch_timeout = absl::Minutes(1);  // a watch stream is renewed this often
+  absl::Duration reconnect_max = absl::Seconds(3);  // gRPC's own reconnect backoff cap
+  // The keepalive a watch stream asks of the peer; a stream silent for one and a half times as
+  // long is taken for a dead connection (a firewall that drops packets without a reset): the call
+  // is ended and the next one goes over a new connection.
+  absl::Duration watch_keepalive = absl::Seconds(5);
+  // HTTP/2 keepalive pings on the connection: one after this much silence, and the connection
+  // is closed if the ping is not answered within the timeout.
+  absl::Duration ping_interval = absl::Seconds(10);
+  absl::Duration ping_timeout = absl::Seconds(5);
 };
 
 class GrpcPeerTransport : public PeerTransport {
@@ -40,7 +48,14 @@ class GrpcPeerTransport : public PeerTransport {
   absl::Status Watch(const std::function<void(const v1::CheckpointsResponse&)>& on_update) override;
   void Cancel() override;
 
+  // How many connections (channels) this transport has made so far: 1, plus one per call that
+  // failed or went silent (tests).
+  int connections() const;
+
  private:
+  // A new channel: its own connection, none shared with earlier channels or other transports.
+  void Reconnect();
+  std::shared_ptr<v1::Federation::Stub> Stub() const;
   // OK if the server of a finished or started call is a NODE identity of options_.member.
   absl::Status CheckServer(const grpc::ClientContext& context) const;
   // Registers `context` for Cancel; false if already cancelled.
@@ -49,9 +64,9 @@ class GrpcPeerTransport : public PeerTransport {
 
   const GrpcPeerOptions options_;
   const Directory* const directory_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Federation::Stub> stub_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<v1::Federation::Stub> stub_ ABSL_GUARDED_BY(mu_);
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,9 +1,12 @@
 #include "node/rpc/services.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "crypto/status_macros.h"
 #include "node/log/submission.h"
 #include "node/query/consolidate.h"
@@ -71,7 +74,38 @@ grpc::Status WriteTable(const Table& table, grpc::ServerWriter<v1::TableChunk>& 
   return grpc::Status::OK;
 }
 
+// What a client is told when the node could not store a return it accepted as valid: no path,
+// the kind of failure, and that nothing was stored.
+absl::Status NotStored(const NodeContext& node, const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kResourceExhausted:
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "node ", node.member,
+          " could not store the return: its disk is full. Nothing was "
+          "stored; submit again once its operator has made room (the node's log has the details)"));
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return absl::Status(
+          s.code() == absl::StatusCode::kDataLoss ? s.code() : absl::StatusCode::kInternal,
+          absl::StrCat("node ", node.member,
+                       " could not store the return: ", node.ForClient(s).message(),
+                       ". Nothing was stored (the node's log has the details)"));
+    default:
+      return node.ForClient(s);
+  }
+}
+
 }  // namespace
+
+absl::Status NodeContext::ForClient(const absl::Status& s) const {
+  const std::string& folder = store().where();
+  if (s.ok() || folder.empty() || !absl::StrContains(s.message(), folder)) {
+    return s;
+  }
+  return absl::Status(s.code(), absl::StrReplaceAll(s.message(), {{folder, "<data folder>"}}));
+}
 
 grpc::Status SubmissionService::Submit(grpc::ServerContext* context,
                                        grpc::ServerReader<v1::SubmitChunk>* reader,
@@ -119,16 +153,21 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
             ? absl::StrCat(verb, " of ", file_name, " failed: ", done.status().message())
             : absl::StrCat(verb, " rejected ", file_name, ": ", problems.size(),
                            " problem(s), first: ", problems[0]));
-    return ToGrpcStatus(done.status());
+    return ToGrpcStatus(problems.empty() ? NotStored(*node_, done.status()) : done.status());
   }
   *response = *std::move(done);
   node_->logger->Log(
       LogLevel::kInfo, who,
       dry_run ? absl::StrCat("validated ", file_name, ": ", response->origin(), " ",
                              response->period(), ", ", response->cell_count(), " cells")
-              : absl::StrCat("accepted ", file_name, ": ", response->origin(), " ",
-                             response->period(), " revision ", response->header().revision(), ", ",
-                             response->cell_count(), " cells, log entry ", response->log_index()));
+      : response->unchanged()
+          ? absl::StrCat("unchanged ", file_name, ": ", response->origin(), " ", response->period(),
+                         " revision ", response->header().revision(), " already holds these ",
+                         response->cell_count(), " cells (log entry ", response->log_index(),
+                         "); nothing stored")
+          : absl::StrCat("accepted ", file_name, ": ", response->origin(), " ", response->period(),
+                         " revision ", response->header().revision(), ", ", response->cell_count(),
+                         " cells, log entry ", response->log_index()));
   return grpc::Status::OK;
 }
 
@@ -239,6 +278,21 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
     for (v1::PeerStatus& p : node_->peer_statuses()) {
       *response->add_peers() = std::move(p);
     }
+  }
+  if (node_->clock_check != nullptr) {
+    response->set_clock_alarm(node_->clock_check->Alarm());
+    if (std::optional<ClockCheck::Offset> median = node_->clock_check->Median()) {
+      response->set_clock_offset_ms(absl::ToInt64Milliseconds(median->median));
+      response->set_clock_peers(static_cast<uint32_t>(median->peers));
+    }
+  }
+  absl::Status failure = node_->store().WriteFailure();
+  if (!failure.ok()) {
+    response->set_store_degraded(
+        absl::StrCat(absl::IsResourceExhausted(failure) ? "the disk is full" : "writes fail", " (",
+                     node_->store().FailedWrites(),
+                     " failed writes); serving reads, accepting nothing, "
+                     "recovering by itself once it can write"));
   }
   return grpc::Status::OK;
 }

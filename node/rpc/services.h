@@ -10,6 +10,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "node/base/clock.h"
+#include "node/base/clock_check.h"
 #include "node/base/event_log.h"
 #include "node/log/origin_log.h"
 #include "node/log/publisher.h"
@@ -31,8 +32,13 @@ struct NodeContext {
   std::string started_at;
   // How replication with each peer goes (empty function if the node does not replicate).
   std::function<std::vector<v1::PeerStatus>()> peer_statuses;
+  // This node's clock against its peers' (null if the node does not replicate).
+  const ClockCheck* clock_check = nullptr;
 
   Store& store() const { return logs->store(); }
+  // `s` as a client may see it: the node's data folder, which only its operator needs to know,
+  // is not named (the node's own log has the full message).
+  absl::Status ForClient(const absl::Status& s) const;
 };
 
 class SubmissionService final : public v1::Submission::Service {

@@ -22,6 +22,7 @@ namespace ots {
 namespace {
 
 constexpr uint64_t kDefaultMaxReturnBytes = uint64_t{1} << 30;
+constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -132,6 +133,17 @@ absl::Status NodeServer::OpenStore() {
   Store::Options store_options;
   store_options.create_if_missing = true;
   OTS_ASSIGN_OR_RETURN(store_, Store::Open(setup_.config.data_dir(), store_options));
+  Logger* logger = logger_;
+  store_->SetHealthListener([logger](const absl::Status& s) {
+    if (s.ok()) {
+      logger->Log(LogLevel::kInfo, "-", "store: writes work again; accepting returns");
+    } else {
+      logger->Log(LogLevel::kError, "-",
+                  absl::StrCat("store: a write failed: ", s.message(),
+                               "; serving reads and accepting nothing until writes work again "
+                               "(the node recovers by itself once the disk has room)"));
+    }
+  });
   absl::StatusOr<std::string> bound = store_->GetMeta(kNodeOriginMeta);
   if (bound.ok() && *bound != member) {
     return absl::FailedPreconditionError(absl::StrCat(setup_.config.data_dir(),
@@ -159,10 +171,16 @@ absl::Status NodeServer::OpenStore() {
   return absl::OkStatus();
 }
 
-void NodeServer::MakeServices(const Clock* clock) {
+void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew) {
   const NodeSetup& s = setup_;
+  int peers = 0;
+  for (const v1::Member& m : s.directory->bundle().members()) {
+    peers += m.code() != s.config.origin() ? 1 : 0;
+  }
+  clock_check_ = std::make_unique<ClockCheck>(clock, logger_, max_clock_skew, absl::Minutes(10),
+                                              std::min(peers, 2));
   if (s.log_key.has_value()) {
-    publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock);
+    publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock, clock_check_.get());
   }
   context_.member = s.config.origin();
   context_.logs = logs_.get();
@@ -173,11 +191,13 @@ void NodeServer::MakeServices(const Clock* clock) {
   context_.max_return_bytes =
       s.config.max_return_bytes() == 0 ? kDefaultMaxReturnBytes : s.config.max_return_bytes();
   context_.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
+  context_.clock_check = clock_check_.get();
   submission_ = std::make_unique<SubmissionService>(&context_);
   query_ = std::make_unique<QueryService>(&context_);
   witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
                                        s.witness_key.has_value() ? &*s.witness_key : nullptr, clock,
                                        logger_);
+  witness_->set_clock_check(clock_check_.get());
 }
 
 void NodeServer::AddPeers(const SyncOptions& sync_options) {
@@ -201,6 +221,8 @@ void NodeServer::AddPeers(const SyncOptions& sync_options) {
     peer_options.ca_pem = s.ca_pem;
     peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
     peer_options.reconnect_max = sync_options.backoff_max;
+    // A watch answers at least every poll interval; silent for two, it is taken for dead.
+    peer_options.watch_keepalive = sync_options.poll_interval;
     const std::string endpoint = peer_options.endpoint;
     syncer_->AddPeer(peer.code(), endpoint,
                      std::make_unique<GrpcPeerTransport>(peer_options, s.directory.get()));
@@ -222,6 +244,14 @@ absl::Status NodeServer::Listen(const std::string& address) {
   // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
   // take half of the first one's connections. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Keepalive from this side too: a peer that vanished without a reset holds a watch stream (and
+  // a thread) here until an unanswered ping closes its connection. Peers ping every 10 s; more
+  // often than every 4 s would be abuse.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 4000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(submission_.get());
   builder.RegisterService(query_.get());
@@ -243,9 +273,11 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   node->setup_ = std::move(setup);
   const NodeSetup& s = node->setup_;
   OTS_RETURN_IF_ERROR(node->OpenStore());
-  node->MakeServices(clock);
-
   const v1::SyncConfig& sync = s.config.sync();
+  node->MakeServices(
+      clock, absl::Seconds(sync.max_clock_skew_seconds() > 0 ? sync.max_clock_skew_seconds()
+                                                             : kDefaultMaxClockSkewSeconds));
+
   SyncOptions sync_options;
   if (sync.poll_interval_seconds() > 0) {
     sync_options.poll_interval = absl::Seconds(sync.poll_interval_seconds());
@@ -261,6 +293,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   if (!sync.disabled()) {
     node->syncer_ = std::make_unique<Syncer>(node->logs_.get(), s.directory.get(),
                                              node->witness_.get(), clock, logger, sync_options);
+    node->syncer_->set_clock_check(node->clock_check_.get());
     node->AddPeers(sync_options);
     Syncer* syncer = node->syncer_.get();
     node->context_.peer_statuses = [syncer] { return syncer->PeerStatuses(); };
@@ -299,6 +332,7 @@ void NodeServer::Shutdown(absl::Duration grace) {
   publisher_.reset();
   logs_.reset();
   store_.reset();  // closes RocksDB
+  clock_check_.reset();
   logger_->Log(LogLevel::kInfo, "-", "stopped; store closed");
 }
 

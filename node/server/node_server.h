@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
+#include "node/base/clock_check.h"
 #include "node/base/event_log.h"
 #include "node/log/origin_log.h"
 #include "node/log/publisher.h"
@@ -74,11 +75,12 @@ class NodeServer {
 
   // The steps of Start.
   absl::Status OpenStore();
-  void MakeServices(const Clock* clock);
+  void MakeServices(const Clock* clock, absl::Duration max_clock_skew);
   void AddPeers(const SyncOptions& sync_options);
   absl::Status Listen(const std::string& address);
 
   NodeSetup setup_;
+  std::unique_ptr<ClockCheck> clock_check_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<OriginLogs> logs_;
   std::unique_ptr<Publisher> publisher_;

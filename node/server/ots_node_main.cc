@@ -105,7 +105,9 @@ int Main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   SystemClock clock;
-  StreamLogger logger(&clock, stderr);
+  StreamLogger stream(&clock, stderr);
+  // Repeated failures of one peer are counted, not written each time (docs/operations.md).
+  RateLimitedLogger logger(&stream, &clock);
   grpc_logger = &logger;
   gpr_set_log_function(GrpcLog);
   RestrictTlsToVersion13();

@@ -180,3 +180,33 @@ TEST_CASE("the sharing policy is enforced by the receiver too", "[replica]") {
 
 }  // namespace
 }  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("a header dated beyond the clock bound in the future is refused until that date",
+          "[replica][clock]") {
+  Federation f;
+  f.Publish("2020", 1);
+  // AZ's clock runs 30 days ahead when it signs the next return.
+  f.clock.Advance(absl::Hours(24 * 30));
+  f.Publish("2021", 2);
+  f.clock.Advance(-absl::Hours(24 * 30));
+  RecordingLogger log;
+  ClockCheck check(&f.clock, &log, absl::Minutes(5));
+  Replicator kz(f.kz.logs.get(), &f.directory, "KZ");
+  kz.set_clock_check(&check);
+  Refused(f, kz, f.Export(0), absl::StatusCode::kInvalidArgument,
+          "AZ log index 1 (2021 revision 1) is dated ");
+  // The first entry alone is fine; the second is accepted once its date has come.
+  ReplicaBatch first = f.Export(0);
+  first.entries.resize(1);
+  first.cells.resize(1);
+  first.checkpoint_note = f.az->GetCheckpoint("AZ", 1)->note();
+  REQUIRE(kz.Accept(first).ok());
+  f.clock.Advance(absl::Hours(24 * 30));
+  CHECK(kz.Accept(f.Export(1)).value_or(0) == 2);
+}
+
+}  // namespace
+}  // namespace ots

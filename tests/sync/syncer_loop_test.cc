@@ -200,3 +200,56 @@ TEST_CASE("Stop cancels a blocked watch and returns, the thread ends", "[sync][s
 
 }  // namespace
 }  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("a peer failing for two poll intervals is stale, said once, and once when it answers",
+          "[sync][syncer_loop]") {
+  Loop loop;
+  // Each failed call waits at least half of at most 1 s: 40 of them last over 20 s, past the 10 s
+  // (twice the poll interval) after which the peer is stale.
+  std::vector<Step> steps(40, ScriptedPeer::Fail(absl::UnavailableError("no route to host")));
+  steps.push_back(ScriptedPeer::AnswerThenBlock());
+  loop.peer->ScriptWatch(steps);
+  loop.RunUntilBlocked();
+  CHECK(loop.logger.Count("sync: AZ is stale: no successful exchange for ") == 1);
+  CHECK(loop.logger.Count("(last error: no route to host)") == 1);
+  CHECK(loop.logger.Count("sync: AZ answers again after ") == 1);
+  const v1::PeerStatus status = loop.Status();
+  CHECK_FALSE(status.stale());
+  CHECK(status.age_seconds() == 0);
+}
+
+TEST_CASE("a watch that stays silent makes the peer stale in status", "[sync][syncer_loop]") {
+  Loop loop;
+  loop.peer->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  CHECK_FALSE(loop.Status().stale());
+  loop.clock.Advance(absl::Seconds(9));
+  CHECK_FALSE(loop.Status().stale());
+  CHECK(loop.Status().age_seconds() == 9);
+  loop.clock.Advance(absl::Seconds(2));  // 11 s: more than twice the 5 s poll interval
+  CHECK(loop.Status().stale());
+  CHECK(loop.Status().state() == "watching");  // what it last did; stale says it is not working
+}
+
+TEST_CASE("every answer's timestamp is the peer's clock; a wrong clock here stops signing",
+          "[sync][syncer_loop][clock]") {
+  Loop loop;
+  ClockCheck check(&loop.clock, &loop.logger, absl::Minutes(5));
+  loop.syncer.set_clock_check(&check);
+  // AZ's clock reads 30 days earlier than KZ's: KZ's clock is 30 days ahead.
+  loop.peer->answer.set_sent_at_unix_ms(
+      absl::ToUnixMillis(loop.clock.Now() - absl::Hours(24 * 30)));
+  loop.peer->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  const v1::PeerStatus status = loop.Status();
+  CHECK(status.clock_known());
+  CHECK(status.clock_offset_ms() == -absl::ToInt64Milliseconds(absl::Hours(24 * 30)));
+  CHECK_THAT(check.Alarm(), Catch::Contains("30d ahead of its peers'"));
+  CHECK(loop.logger.Count("clock: this node's clock is 30d ahead") == 1);
+}
+
+}  // namespace
+}  // namespace ots

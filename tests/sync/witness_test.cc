@@ -225,3 +225,31 @@ TEST_CASE("evidence is recorded once, stamped, and freezes only its origin", "[s
 
 }  // namespace
 }  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("a witness whose clock is off cosigns nothing; cosignatures dated ahead do not count",
+          "[sync][clock]") {
+  Net n;
+  ClockCheck check(&n.clock, &n.logger, absl::Minutes(5));
+  n.witness.set_clock_check(&check);
+  REQUIRE(n.witness.Cosign("AZ", n.AzNote(2), "HU").ok());
+
+  check.Note("HU", n.clock.Now() + absl::Hours(24 * 30));  // this clock is 30 days behind
+  absl::StatusOr<std::string> refused = n.witness.Cosign("AZ", n.AzNote(1), "HU");
+  CHECK(absl::IsInternal(refused.status()));
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("refusing to sign a cosignature") && Catch::Contains("30d behind"));
+
+  // HU's cosignatures: one dated now, one dated 30 days ahead of KZ's clock.
+  const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(n.clock.Now()));
+  const std::string note = n.AzNote(2);
+  const std::string today = CosignLine(note, "HU", n.hu_witness_key, now);
+  const std::string ahead = CosignLine(note, "HU", n.hu_witness_key, now + 30 * 86400);
+  CHECK(n.witness.VerifiedCosignatures(note, {today}).size() == 1);
+  CHECK(n.witness.VerifiedCosignatures(note, {ahead}).empty());
+}
+
+}  // namespace
+}  // namespace ots
