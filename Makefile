@@ -7,7 +7,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-sanitize bench format clean
+.PHONY: all deps build demo test test-sanitize bench soak format clean
 
 all: build
 
@@ -33,6 +33,12 @@ test-sanitize: deps
 
 bench: build
 	@bash tests/bench/run.sh $(BUILD)
+
+# The long fault runs of docs/reliability.md (about an hour): partitions of 30 s, 2 min and
+# 10 min, and 1,000 kill cycles across origin, receiver and Secretariat. Figures go to
+# $(BUILD)/soak-report.txt.
+soak: build
+	@bash tests/soak/run.sh $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

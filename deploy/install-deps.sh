@@ -11,6 +11,7 @@ packages=(
   catch2 libcli11-dev
   clang libclang-rt-14-dev
   xxd
+  iproute2 iptables faketime
 )
 
 missing=()
