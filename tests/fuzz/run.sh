@@ -12,6 +12,7 @@ build=$(realpath "${1:?usage: run.sh BUILD_DIR SECONDS [HARNESS...]}")
 seconds=${2:?usage: run.sh BUILD_DIR SECONDS [HARNESS...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
   for d in "$here"/corpus/*/; do
@@ -63,6 +64,10 @@ if [ ${#failed[@]} -gt 0 ]; then
     echo
     echo "=== $h: what libFuzzer reported ($log)"
     grep -E -m 12 'fuzz invariant failed|ERROR: |SUMMARY: |runtime error:|==[0-9]+==' "$log"
+    # The innermost frames in the project's own sources: where to look.
+    grep -E "^ +#[0-9]+ .* $src/" "$log" | head -4 |
+      sed -E 's/\(anonymous namespace\)/{anonymous}/g;
+              s/^ +#([0-9]+) 0x[0-9a-f]+ in ([^(]*)(\(.*\))? ([^ ]+:[0-9]+(:[0-9]+)?)$/  at \2 \4/'
     reproducer=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
     echo "reproducer: ${reproducer:-none written; see the log}"
     if [ -n "$reproducer" ]; then
