@@ -5,9 +5,11 @@
 MAKEFLAGS += --no-print-directory
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-sanitize bench soak format clean
+.PHONY: all deps build demo test test-sanitize fuzz fuzz-short bench soak format clean
 
 all: build
 
@@ -31,6 +33,19 @@ test-sanitize: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target ots_unit_tests
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# The libFuzzer harnesses of tests/fuzz, built with clang: only they and the libraries they use.
+# Each seed is run once (ctest -L fuzz), then each harness fuzzes for FUZZ_SECONDS from a copy
+# of its seed corpus (tests/fuzz/run.sh); fails on any crash and names the reproducer.
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTS_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ots_fuzzers
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# make fuzz with 30 s a harness: the short run CI does.
+fuzz-short:
+	@$(MAKE) fuzz FUZZ_SECONDS=30
+
 bench: build
 	@bash tests/bench/run.sh $(BUILD)
 
@@ -44,4 +59,4 @@ format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
