@@ -68,10 +68,13 @@ for length in "${lengths[@]}"; do
   done
 done
 
-# Said once per cut and once per heal, not at every retry.
+# Said once per heal, and at most once per cut, not at every retry: "stale" is a warning, and
+# the node writes a warning like one of the last minute only once (a link that flaps must not
+# fill the log), so partitions less than a minute apart may share one.
 for cc in kz kg ots; do
   n=$(grep -c "sync: AZ is stale: no successful exchange" "$work/$cc.log" || true)
-  [ "$n" -eq "$round" ] || fail "$cc logged AZ stale $n times in $round partitions"
+  [ "$n" -ge 1 ] && [ "$n" -le "$round" ] ||
+    fail "$cc logged AZ stale $n times in $round partitions"
   n=$(grep -c "sync: AZ answers again after" "$work/$cc.log" || true)
   [ "$n" -eq "$round" ] || fail "$cc logged AZ answering again $n times in $round partitions"
 done
