@@ -149,7 +149,9 @@ log_says "$log" "certificate verify failed"
 "$tool" issue --ca-cert "$fed/ca/ca.pem" --ca-key "$fed/ca/ca.key" --cn expired-operator \
   --expired --out "$work/expired"
 refused UNAVAILABLE "$work/expired.pem" "$work/expired.key"
-[ "$(grep -cF "certificate verify failed" "$log")" -ge 2 ] || fail "expired refusal not logged"
+# Refused like the other CA's. The node writes a handshake failure like one of the last minute
+# only once (docs/operations.md, "Quiet failures"): the line of the other CA may stand for both.
+grep -qF "certificate verify failed" "$log" || fail "the refusals are not logged"
 # A valid certificate of the federation CA that the bundle does not list: every RPC, gRPC's own
 # health service included, gets PERMISSION_DENIED.
 "$tool" issue --ca-cert "$fed/ca/ca.pem" --ca-key "$fed/ca/ca.key" --cn stranger \

@@ -234,7 +234,7 @@ TEST_CASE("a watch that stays silent makes the peer stale in status", "[sync][sy
   CHECK(loop.Status().state() == "watching");  // what it last did; stale says it is not working
 }
 
-TEST_CASE("every answer's timestamp is the peer's clock; a wrong clock here stops signing",
+TEST_CASE("every answer's timestamp is the peer's clock, and a wrong clock here stops signing",
           "[sync][syncer_loop][clock]") {
   Loop loop;
   ClockCheck check(&loop.clock, &loop.logger, absl::Minutes(5));

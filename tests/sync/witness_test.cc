@@ -229,7 +229,7 @@ TEST_CASE("evidence is recorded once, stamped, and freezes only its origin", "[s
 namespace ots {
 namespace {
 
-TEST_CASE("a witness whose clock is off cosigns nothing; cosignatures dated ahead do not count",
+TEST_CASE("a witness whose clock is off cosigns nothing, and cosignatures dated ahead do not count",
           "[sync][clock]") {
   Net n;
   ClockCheck check(&n.clock, &n.logger, absl::Minutes(5));
