@@ -11,6 +11,8 @@ packages=(
   catch2 libcli11-dev
   clang libclang-rt-14-dev
   xxd
+  # make test-tsan: deploy/build-tsan-abseil.sh fetches and builds Debian's Abseil source
+  clang-14 curl xz-utils patch
 )
 
 missing=()
