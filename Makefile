@@ -7,9 +7,10 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-short bench soak format clean
+.PHONY: all deps build demo test test-sanitize test-tsan fuzz fuzz-short bench soak format clean
 
 all: build
 
@@ -32,6 +33,17 @@ test-sanitize: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DOTS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target ots_unit_tests
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# Unit tests, the in-process sync and gRPC tests among them, under ThreadSanitizer, built with
+# clang against Debian's Abseil source built with TSan (deploy/build-tsan-abseil.sh, kept in
+# $(TSAN_BUILD)/absl-install): Debian's libabsl is not instrumented, so TSan would not see
+# absl::Mutex and would report every access a Mutex guards.
+test-tsan: deps
+	@bash deploy/build-tsan-abseil.sh $(TSAN_BUILD) $(JOBS)
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DOTS_TSAN=ON \
+	  -DCMAKE_PREFIX_PATH=$(abspath $(TSAN_BUILD))/absl-install >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target ots_unit_tests
+	cd $(TSAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
 # The libFuzzer harnesses of tests/fuzz, built with clang: only they and the libraries they use.
 # Each seed is run once (ctest -L fuzz), then each harness fuzzes for FUZZ_SECONDS from a copy
@@ -59,4 +71,4 @@ format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

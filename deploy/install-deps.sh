@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev
   xxd
   iproute2 iptables faketime
+  # make test-tsan: deploy/build-tsan-abseil.sh fetches and builds Debian's Abseil source
+  clang-14 curl xz-utils patch
 )
 
 missing=()
