@@ -10,6 +10,7 @@
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "node/base/rfc3339.h"
 #include "node/log/checkpoint.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
@@ -82,55 +83,59 @@ absl::StatusOr<uint64_t> Publisher::SignedSize(absl::string_view origin) {
   return head->size;
 }
 
-absl::StatusOr<v1::ReturnHeader> Publisher::MakeHeader(const ParsedReturn& ret,
-                                                       absl::string_view cells_root) {
+absl::StatusOr<std::optional<Publisher::InForce>> Publisher::ReadInForce(const ParsedReturn& ret) {
   Store& store = logs_->store();
+  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
+                       store.GetCurrent(ret.origin, ret.period));
+  if (!current.has_value()) {
+    return std::optional<InForce>();
+  }
+  absl::StatusOr<v1::LogEntry> entry = store.GetLogEntry(ret.origin, current->log_index());
+  if (!entry.ok()) {
+    return absl::DataLossError(absl::StrCat("current view of ", ret.origin, " ", ret.period, ": ",
+                                            entry.status().message()));
+  }
+  return std::optional<InForce>(InForce{*current, *std::move(entry)});
+}
+
+v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
+                                       const std::optional<InForce>& in_force) {
   v1::ReturnHeader header;
   header.set_origin(ret.origin);
   header.set_period(ret.period);
-  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
-                       store.GetCurrent(ret.origin, ret.period));
-  if (current.has_value()) {
-    absl::StatusOr<v1::LogEntry> previous = store.GetLogEntry(ret.origin, current->log_index());
-    if (!previous.ok()) {
-      return absl::DataLossError(absl::StrCat("current view of ", ret.origin, " ", ret.period, ": ",
-                                              previous.status().message()));
-    }
-    header.set_revision(current->revision() + 1);
-    header.set_supersedes(HashBytes(Sha256(previous->header().payload())));
+  if (in_force.has_value()) {
+    header.set_revision(in_force->current.revision() + 1);
+    header.set_supersedes(HashBytes(Sha256(in_force->entry.header().payload())));
   } else {
     header.set_revision(1);
   }
   header.set_cell_count(ret.lines.size());
   header.set_cells_root(std::string(cells_root));
   header.set_value_sum(ret.value_sum);
-  header.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone()));
+  header.set_created_at(Rfc3339(clock_->Now()));
   header.set_key_id(log_key_->public_key().KeyId());
   return header;
 }
 
 absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
-    const ParsedReturn& ret, absl::string_view cells_root) {
-  Store& store = logs_->store();
-  OTS_ASSIGN_OR_RETURN(std::optional<v1::CurrentEntry> current,
-                       store.GetCurrent(ret.origin, ret.period));
-  if (!current.has_value()) {
+    const ParsedReturn& ret, absl::string_view cells_root, const std::optional<InForce>& in_force) {
+  if (!in_force.has_value()) {
     return std::optional<PublishResult>();
   }
-  OTS_ASSIGN_OR_RETURN(v1::LogEntry entry, store.GetLogEntry(ret.origin, current->log_index()));
-  absl::StatusOr<v1::ReturnHeader> header = ParseReturnHeader(entry.header().payload());
+  const uint64_t index = in_force->current.log_index();
+  absl::StatusOr<v1::ReturnHeader> header = ParseReturnHeader(in_force->entry.header().payload());
   if (!header.ok()) {
-    return absl::DataLossError(absl::StrCat("the header of ", ret.origin, " log entry ",
-                                            current->log_index(), ": ", header.status().message()));
+    return absl::DataLossError(absl::StrCat("the header of ", ret.origin, " log entry ", index,
+                                            ": ", header.status().message()));
   }
   if (header->cells_root() != cells_root || header->cell_count() != ret.lines.size() ||
       header->value_sum() != ret.value_sum) {
     return std::optional<PublishResult>();
   }
-  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint latest, store.LatestCheckpoint(ret.origin));
+  OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint latest, logs_->store().LatestCheckpoint(ret.origin));
   PublishResult same;
   same.header = *std::move(header);
-  same.log_index = current->log_index();
+  same.log_index = index;
   same.checkpoint_note = latest.note();
   same.unchanged = true;
   return std::optional<PublishResult>(std::move(same));
@@ -144,7 +149,8 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
 
   OTS_ASSIGN_OR_RETURN(uint64_t size, SignedSize(origin));
   const std::string cells_root = HashBytes(MerkleRoot(CellLeafHashes(ret.lines)));
-  OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root));
+  OTS_ASSIGN_OR_RETURN(std::optional<InForce> in_force, ReadInForce(ret));
+  OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root, in_force));
   if (same.has_value()) {
     return *std::move(same);
   }
@@ -152,7 +158,7 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
     OTS_RETURN_IF_ERROR(
         clock_check_->MaySign(absl::StrCat("the return of ", origin, " for ", ret.period)));
   }
-  OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, MakeHeader(ret, cells_root));
+  v1::ReturnHeader header = MakeHeader(ret, cells_root, in_force);
   const std::string payload = FormatReturnHeader(header);
   OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
   const Hash leaf = MerkleLeafHash(payload);

@@ -58,13 +58,24 @@ class Publisher {
   // The size of `origin`'s log, checked against the last checkpoint it signed: DATA_LOSS, saying
   // "refusing to sign", if they differ.
   absl::StatusOr<uint64_t> SignedSize(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The signed header of `ret` as revision n+1 of its period, n the current one (if any).
-  absl::StatusOr<v1::ReturnHeader> MakeHeader(const ParsedReturn& ret, absl::string_view cells_root)
+  // The revision in force of `ret`'s period, as the current view records it, and its log entry.
+  struct InForce {
+    v1::CurrentEntry current;
+    v1::LogEntry entry;
+  };
+  // Read once per publication: nullopt if the period is new; DATA_LOSS if the current view
+  // names an entry the log does not hold.
+  absl::StatusOr<std::optional<InForce>> ReadInForce(const ParsedReturn& ret)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The revision in force of `ret`'s period if it holds exactly `ret`'s cells (`cells_root`, the
-  // root of their leaf hashes), else nullopt.
+  // The header of `ret` as revision n+1 of its period, n the revision `in_force` (if any);
+  // `cells_root` is the root of its cells' leaf hashes.
+  v1::ReturnHeader MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
+                              const std::optional<InForce>& in_force)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The revision `in_force` if it holds exactly `ret`'s cells, else nullopt.
   absl::StatusOr<std::optional<PublishResult>> SameAsInForce(const ParsedReturn& ret,
-                                                             absl::string_view cells_root)
+                                                             absl::string_view cells_root,
+                                                             const std::optional<InForce>& in_force)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   OriginLogs* const logs_;
