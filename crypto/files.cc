@@ -98,6 +98,10 @@ absl::Status OpenRegular(const std::string& path, ScopedFd* fd, struct stat* st)
   if (fstat(fd->get(), st) != 0) {
     return ErrnoError(errno, path, "cannot stat");
   }
+  if (S_ISDIR(st->st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": is a folder; name a file (in it, or elsewhere)"));
+  }
   if (!S_ISREG(st->st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
   }
@@ -140,6 +144,32 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes
           absl::StrCat(path, ": more than the ", max_bytes, " bytes allowed"));
     }
     contents.append(buf, static_cast<size_t>(n));
+  }
+}
+
+absl::Status ReadFileInPieces(const std::string& path, size_t piece_bytes,
+                              absl::FunctionRef<absl::Status(uint64_t size)> on_size,
+                              absl::FunctionRef<bool(absl::string_view piece)> take) {
+  ScopedFd fd(-1);
+  struct stat st;
+  if (absl::Status s = OpenRegular(path, &fd, &st); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = on_size(static_cast<uint64_t>(st.st_size)); !s.ok()) {
+    return s;
+  }
+  std::string piece(piece_bytes, '\0');
+  for (;;) {
+    const ssize_t n = read(fd.get(), piece.data(), piece.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return ErrnoError(errno, path, "cannot read");
+    }
+    if (n == 0 || !take(absl::string_view(piece.data(), static_cast<size_t>(n)))) {
+      return absl::OkStatus();
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,14 @@ constexpr uint64_t kNoSizeLimit = UINT64_MAX;
 // code for what the system refuses, FAILED_PRECONDITION for something that is not a regular
 // file, OUT_OF_RANGE for a larger file; every message names the path.
 absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes = kNoSizeLimit);
+
+// Reads the regular file `path` in pieces of at most `piece_bytes`: `on_size` is told the
+// file's size first and may refuse it (its error is returned before a byte is read), then
+// `take` gets each piece in order until the end or until it returns false, and nothing more is
+// read. At most one piece is held in memory. Errors name the path.
+absl::Status ReadFileInPieces(const std::string& path, size_t piece_bytes,
+                              absl::FunctionRef<absl::Status(uint64_t size)> on_size,
+                              absl::FunctionRef<bool(absl::string_view piece)> take);
 
 // Reads a whole key file (at most 64 KiB). If `private_key`, FAILED_PRECONDITION naming the
 // file and its mode when any group or other permission bit is set. Every error names the path.

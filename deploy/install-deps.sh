@@ -12,6 +12,9 @@ packages=(
   clang libclang-rt-14-dev
   xxd
   iproute2 iptables faketime
+  # tests/integration/hostile_input_test.sh: a gRPC client the project did not write, and the
+  # peak memory of ots-ctl (/usr/bin/time -v)
+  python3 python3-grpcio python3-protobuf time gzip
   # make test-tsan: deploy/build-tsan-abseil.sh fetches and builds Debian's Abseil source
   clang-14 curl xz-utils patch
 )

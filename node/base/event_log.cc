@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "node/base/text.h"
 
 namespace ots {
 
@@ -10,11 +11,12 @@ void StreamLogger::Log(LogLevel level, absl::string_view peer, absl::string_view
   const char* name = level == LogLevel::kInfo   ? "INFO"
                      : level == LogLevel::kWarn ? "WARN"
                                                 : "ERROR";
-  // One event, one line: a multi-line message (a list of problems) is folded.
+  // One event, one line: a multi-line message is folded, and anything else that could break
+  // the line or reach a terminal raw (a field of a file, a name a client sent) is escaped.
   std::string line =
       absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(), absl::UTCTimeZone()),
-                   " ", name, " peer=", peer.empty() ? "-" : peer, " ",
-                   absl::StrReplaceAll(message, {{"\n", " | "}}), "\n");
+                   " ", name, " peer=", peer.empty() ? "-" : Printable(peer), " ",
+                   Printable(absl::StrReplaceAll(message, {{"\n", " | "}})), "\n");
   absl::MutexLock lock(&mu_);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);

@@ -9,6 +9,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
+#include "node/base/text.h"
 #include "node/log/origin_log.h"
 #include "node/trust/config.h"
 #include "node/trust/trust_bundle.h"
@@ -16,7 +17,13 @@
 namespace ots {
 
 int Console::Fail(const absl::Status& s, int code) const {
-  err_ << "ots-ctl: " << s.message() << "\n";
+  // A message may come from a node or a file: shown line by line, with any control character
+  // or invalid UTF-8 in it escaped.
+  err_ << "ots-ctl: "
+       << absl::StrJoin(
+              absl::StrSplit(s.message(), '\n'), "\n",
+              [](std::string* out, absl::string_view line) { out->append(Printable(line)); })
+       << "\n";
   return code;
 }
 
@@ -37,7 +44,7 @@ int Console::FailCall(const absl::Status& s) const {
 }
 
 int Console::Usage(absl::string_view message) const {
-  err_ << command_ << ": " << absl::StrReplaceAll(message, {{"\r\n", " "}, {"\n", " "}})
+  err_ << command_ << ": " << Printable(absl::StrReplaceAll(message, {{"\r\n", " "}, {"\n", " "}}))
        << " (run '" << command_ << " --help')\n";
   return kExitUsage;
 }

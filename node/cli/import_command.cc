@@ -1,5 +1,7 @@
 // ots-ctl import: a return validated, signed with the origin's log key and appended to its log in
 // a data folder, offline (the node does the same for `submit`).
+#include <sys/stat.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/files.h"
 #include "node/base/clock.h"
+#include "node/base/text.h"
 #include "node/cli/command.h"
 #include "node/log/origin_log.h"
 #include "node/log/publisher.h"
@@ -67,7 +70,7 @@ absl::StatusOr<v1::NodeConfig> NodeSettings(const ImportFlags& flags) {
   }
   if (!config.origin().empty() && !IsFederationState(config.origin())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "origin \"", config.origin(), "\" is not a federation state (AZ KZ KG TR UZ HU TM)"));
+        "origin ", Quoted(config.origin()), " is not a federation state (AZ KZ KG TR UZ HU TM)"));
   }
   return config;
 }
@@ -77,30 +80,64 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   if (!config.ok()) {
     return console.Usage(config.status().message());
   }
-  absl::StatusOr<std::string> contents = ReadFile(flags.file);
-  if (!contents.ok()) {
-    return console.Fail(contents.status());
+  // The file is read from disk in pieces and checked as it comes, with a node's size limit: a
+  // file too large is refused by its size before a byte is read, garbage after its first line.
+  const std::string shown = Printable(flags.file);
+  const uint64_t max_bytes = MaxReturnBytes(*config);
+  std::unique_ptr<ReturnCsvParser> parser;
+  bool grew = false;
+  absl::Status read = ReadFileInPieces(
+      flags.file, size_t{1} << 20,
+      [&](uint64_t size) {
+        if (size > max_bytes) {
+          return absl::OutOfRangeError(absl::StrCat(
+              shown, ": ", size, " bytes; a return is at most ", max_bytes,
+              " bytes (max_return_bytes of the node configuration); nothing was read"));
+        }
+        ReturnCsvOptions options;
+        options.expected_origin = config->origin();
+        options.accepted_dataflows = AcceptedDataflows(*config);
+        options.size_hint = size;
+        parser = std::make_unique<ReturnCsvParser>(shown, std::move(options));
+        return absl::OkStatus();
+      },
+      [&](absl::string_view piece) {
+        if (parser->bytes() + piece.size() > max_bytes) {
+          grew = true;  // the file grew while it was read
+          return false;
+        }
+        return parser->Add(piece);
+      });
+  if (read.ok() && grew) {
+    read = absl::OutOfRangeError(
+        absl::StrCat(shown, ": grew past ", max_bytes, " bytes while it was read; nothing stored"));
   }
-  std::vector<std::string> problems;
-  absl::StatusOr<ParsedReturn> ret =
-      ParseReturnCsv(flags.file, *contents, config->origin(), &problems);
+  if (!read.ok()) {
+    return console.Fail(read);
+  }
+  absl::StatusOr<ParsedReturn> ret = parser->Finish();
   if (!ret.ok()) {
-    for (const std::string& p : problems) {
-      console.err() << p << "\n";
+    for (const ReturnProblem& p : parser->problems()) {
+      console.err() << FormatProblem(shown, p) << "\n";
     }
-    console.err() << "ots-ctl: " << flags.file << " rejected: " << problems.size()
-                  << (problems.size() == 1 ? " problem" : " problems") << ", nothing stored\n";
+    console.err() << "ots-ctl: " << shown
+                  << " rejected: " << ProblemCountWords(parser->problem_count())
+                  << ", nothing stored\n";
     return kExitRejected;
   }
+  parser.reset();  // what it kept to check the cells is not needed to sign them
   if (flags.dry_run) {
-    console.out() << flags.file << ": valid return of " << ret->origin << " for " << ret->period
-                  << ", " << ret->lines.size() << " cells, value sum " << ret->value_sum << "\n";
+    console.out() << Printable(flags.file) << ": valid return of " << ret->origin << " for "
+                  << ret->period << ", " << ret->lines.size() << " cells, value sum "
+                  << ret->value_sum << "\n";
     return kExitOk;
   }
   absl::StatusOr<PrivateKey> key = PrivateKey::LoadPemFile(config->log_key_file());
   if (!key.ok()) {
     return console.Fail(key.status());
   }
+  // The folder and every file RocksDB writes in it are for this user only, as a node's are.
+  umask(077);
   // A new data folder is created only once the federation of its log is known.
   Store::Options options;
   options.create_if_missing = !flags.federation.empty() || !flags.config.empty();

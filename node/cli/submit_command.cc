@@ -11,7 +11,9 @@
 #include "absl/time/time.h"
 #include "crypto/bytes.h"
 #include "crypto/files.h"
+#include "node/base/text.h"
 #include "node/cli/command.h"
+#include "node/model/return_csv.h"
 #include "node/trust/config.h"
 
 namespace ots {
@@ -69,10 +71,37 @@ bool CutOff(const absl::Status& s) {
          absl::IsDeadlineExceeded(s);
 }
 
+// Prints the problems a node's Validate found in `file`, then the count; returns kExitRejected.
+int PrintProblems(const Console& console, const std::string& file, const v1::SubmitResponse& r) {
+  for (const v1::Problem& p : r.problems()) {
+    ReturnProblem problem{p.line(), Printable(p.message())};
+    console.err() << FormatProblem(Printable(file), problem) << "\n";
+  }
+  console.err() << "ots-ctl: " << Printable(file)
+                << " rejected: " << ProblemCountWords(r.problem_count()) << ", nothing stored\n";
+  return kExitRejected;
+}
+
+// A file the node rejected on Submit: its status has one summary line; Validate lists every
+// problem (the file is sent once more, from disk). Returns the exit code.
+int ListRejected(const Console& console, const SubmitFlags& flags, NodeClient* client,
+                 absl::string_view name, const absl::Status& rejected) {
+  absl::StatusOr<v1::SubmitResponse> listed =
+      client->Submit(name, flags.file, /*dry_run=*/true, nullptr);
+  if (listed.ok() && listed->problem_count() > 0) {
+    return PrintProblems(console, flags.file, *listed);
+  }
+  return console.FailCall(rejected);
+}
+
 int RunSubmit(const Console& console, const SubmitFlags& flags) {
-  absl::StatusOr<std::string> contents = ReadFile(flags.file);
-  if (!contents.ok()) {
-    return console.Fail(contents.status());
+  // A file that cannot be read is said before any connection is made; it is read only while it
+  // is sent.
+  absl::Status readable = ReadFileInPieces(
+      flags.file, 1, [](uint64_t) { return absl::OkStatus(); },
+      [](absl::string_view) { return false; });
+  if (!readable.ok()) {
+    return console.Fail(readable);
   }
   int exit_code = kExitOk;
   std::unique_ptr<NodeClient> client = Connect(console, flags.client, &exit_code);
@@ -88,7 +117,7 @@ int RunSubmit(const Console& console, const SubmitFlags& flags) {
     ++attempts;
     if (client != nullptr) {
       ProgressLine progress(console);
-      r = client->Submit(name, *contents, flags.dry_run,
+      r = client->Submit(name, flags.file, flags.dry_run,
                          [&](uint64_t sent, uint64_t total) { progress.Update(sent, total); });
       if (r.ok() || !CutOff(r.status())) {
         break;
@@ -113,12 +142,18 @@ int RunSubmit(const Console& console, const SubmitFlags& flags) {
     }
   }
   if (!r.ok()) {
+    if (!flags.dry_run && absl::IsInvalidArgument(r.status()) && client != nullptr) {
+      return ListRejected(console, flags, client.get(), name, r.status());
+    }
     return console.FailCall(r.status());
   }
+  if (r->problem_count() > 0) {
+    return PrintProblems(console, flags.file, *r);
+  }
   if (flags.dry_run) {
-    console.out() << flags.file << ": valid return of " << r->origin() << " for " << r->period()
-                  << ", " << r->cell_count() << " cells, value sum " << r->value_sum()
-                  << " (nothing stored)\n";
+    console.out() << Printable(flags.file) << ": valid return of " << r->origin() << " for "
+                  << r->period() << ", " << r->cell_count() << " cells, value sum "
+                  << r->value_sum() << " (nothing stored)\n";
     return kExitOk;
   }
   const v1::ReturnHeader& h = r->header();

@@ -17,46 +17,37 @@
 #include "absl/strings/str_join.h"
 #include "crypto/bytes.h"
 #include "crypto/parallel.h"
+#include "node/base/text.h"
 #include "node/model/cell_line.h"
 #include "node/model/codes.h"
 
 namespace ots {
 namespace {
 
-// Collects problems up to kMaxProblems.
+// Collects problems up to kMaxProblems and counts them all.
 class Problems {
  public:
-  explicit Problems(absl::string_view file) : file_(file) {}
-
-  void Add(size_t line, absl::string_view message) {
+  void Add(size_t line, std::string message) {
     ++count_;
     if (list_.size() < kMaxProblems) {
-      list_.push_back(absl::StrCat(file_, ":", line, ": ", message));
+      list_.push_back({line, std::move(message)});
     }
   }
   // True once more than kMaxProblems were found: the caller stops looking.
   bool full() const { return count_ > kMaxProblems; }
   bool empty() const { return count_ == 0; }
-
-  std::vector<std::string> Take() {
-    if (count_ > list_.size()) {
-      list_.back() = absl::StrCat(list_.back(), " (stopped after ", kMaxProblems,
-                                  " problems; more were not reported)");
-    }
-    return std::move(list_);
-  }
+  const std::vector<ReturnProblem>& list() const { return list_; }
   size_t count() const { return count_; }
 
  private:
-  std::string file_;
-  std::vector<std::string> list_;
+  std::vector<ReturnProblem> list_;
   size_t count_ = 0;
 };
 
-// Splits one CSV record (RFC 4180, no embedded line breaks) into fields. Quoted fields are
-// unquoted into `storage`, whose elements never move. Returns false with `*error` set on a
-// malformed quote.
-bool SplitCsvLine(absl::string_view line, std::vector<absl::string_view>* fields,
+// Splits one CSV record (RFC 4180, no embedded line breaks) into fields separated by `sep`.
+// Quoted fields are unquoted into `storage`, whose elements never move. Returns false with
+// `*error` set on a malformed quote.
+bool SplitCsvLine(absl::string_view line, char sep, std::vector<absl::string_view>* fields,
                   std::deque<std::string>* storage, std::string* error) {
   fields->clear();
   storage->clear();
@@ -81,13 +72,13 @@ bool SplitCsvLine(absl::string_view line, std::vector<absl::string_view>* fields
         }
         value.push_back(line[i++]);
       }
-      if (i < line.size() && line[i] != ',') {
+      if (i < line.size() && line[i] != sep) {
         *error = "text after a closing quote";
         return false;
       }
       fields->push_back(value);
     } else {
-      size_t end = line.find(',', i);
+      size_t end = line.find(sep, i);
       if (end == absl::string_view::npos) {
         end = line.size();
       }
@@ -97,7 +88,7 @@ bool SplitCsvLine(absl::string_view line, std::vector<absl::string_view>* fields
     if (i >= line.size()) {
       return true;
     }
-    ++i;  // the comma
+    ++i;  // the separator
     if (i == line.size()) {
       fields->push_back(absl::string_view());
       return true;
@@ -327,15 +318,21 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
   }
 }
 
+}  // namespace
+
 // Reads a return one record at a time: the header, then the rows, then the checks that need
 // every cell. Not thread-safe.
-class ReturnReader {
+class ReturnCsvParser::Reader {
  public:
-  ReturnReader(absl::string_view file_name, absl::string_view expected_origin,
-               size_t contents_bytes)
-      : file_name_(file_name), expected_origin_(expected_origin), problems_(file_name) {
+  Reader(absl::string_view file_name, ReturnCsvOptions options)
+      : file_name_(file_name), options_(std::move(options)) {
     column_of_.fill(-1);
-    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing.
+    if (options_.accepted_dataflows.empty()) {
+      options_.accepted_dataflows.emplace_back(kFederationDataflow);
+    }
+    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing. Only touched
+    // memory counts, so a size announced but never sent costs address space, not memory.
+    const size_t contents_bytes = options_.size_hint;
     const size_t expected_cells = contents_bytes / 40 + 1;
     cells_.reserve(expected_cells);
     keys_.reserve(expected_cells);
@@ -349,8 +346,19 @@ class ReturnReader {
 
   // Takes the record `line` (neither empty nor ending in a line break) of line `line_no`.
   void Record(size_t line_no, absl::string_view line) {
-    if (!SplitCsvLine(line, &fields_, &quoted_, &error_)) {
+    if (!header_done_) {
+      // The header decides the separator: ';' when it separates the columns and ',' does not
+      // (SDMX-CSV 1.0 allows another separator where agreed; spreadsheets in several member
+      // states write ';').
+      if (line.find(',') == absl::string_view::npos && line.find(';') != absl::string_view::npos) {
+        sep_ = ';';
+      }
+    }
+    if (!SplitCsvLine(line, sep_, &fields_, &quoted_, &error_)) {
       problems_.Add(line_no, error_);
+      if (!header_done_) {
+        header_done_ = header_failed_ = true;
+      }
       return;
     }
     if (!header_done_) {
@@ -360,8 +368,22 @@ class ReturnReader {
     ReadRow(line_no, line);
   }
 
-  // The return, or INVALID_ARGUMENT with every problem found (see ParseReturnCsv).
-  absl::StatusOr<ParsedReturn> Finish(size_t last_line, std::vector<std::string>* out_problems) {
+  // A line longer than kMaxLineBytes, which starts with `prefix`: no line of a return is
+  // that long, and a header that long is no header.
+  void LineTooLong(size_t line_no, absl::string_view prefix) {
+    std::string start = Quoted(prefix.substr(0, kQuotedPrefixBytes));
+    start.insert(start.size() - 1, "...");
+    problems_.Add(line_no, absl::StrCat("line longer than ", kMaxLineBytes >> 20, " MiB, starting ",
+                                        start, "; ",
+                                        header_done_ ? "a cell line is about 50 bytes"
+                                                     : "this is not the header of a return"));
+    if (!header_done_) {
+      header_done_ = header_failed_ = true;
+    }
+  }
+
+  // The return, or INVALID_ARGUMENT with a one-line summary (see ReturnCsvParser::Finish).
+  absl::StatusOr<ParsedReturn> Finish(size_t last_line) {
     if (!header_done_) {
       problems_.Add(1, "empty file: expected a header line and at least one cell");
     } else if (problems_.empty() && cells_.empty()) {
@@ -379,17 +401,14 @@ class ReturnReader {
     if (problems_.empty()) {
       return std::move(out_);
     }
-    const size_t n = problems_.count();
-    std::vector<std::string> list = problems_.Take();
-    std::string first = list.empty() ? "" : list.front();
-    if (out_problems != nullptr) {
-      *out_problems = std::move(list);
-    }
+    const ReturnProblem& first = problems_.list().front();
     return absl::InvalidArgumentError(
-        absl::StrCat(file_name_, ": ",
-                     n > kMaxProblems ? absl::StrCat("more than ", kMaxProblems) : absl::StrCat(n),
-                     n == 1 ? " problem" : " problems", "; first: ", first));
+        BoundedLine(absl::StrCat(file_name_, ": ", ProblemCountWords(problems_.count()),
+                                 "; first: ", FormatProblem(file_name_, first)),
+                    kMaxSummaryBytes));
   }
+
+  const Problems& problems() const { return problems_; }
 
  private:
   absl::string_view Field(int column) const { return fields_[column_of_[column]]; }
@@ -398,6 +417,22 @@ class ReturnReader {
   void ReadHeader(size_t line_no) {
     header_done_ = true;
     expected_fields_ = fields_.size();
+    const std::string expected = absl::StrCat("expected DATAFLOW first for SDMX-CSV, then ",
+                                              absl::StrJoin(kCellColumns, ","));
+    // A first line without a single column of a return is no header: one problem, not one per
+    // field of whatever the file is.
+    bool any_known = false;
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      absl::string_view name = absl::StripAsciiWhitespace(fields_[i]);
+      any_known |= (name == "DATAFLOW" && i == 0) || CellColumnIndex(name) >= 0;
+    }
+    if (!any_known) {
+      problems_.Add(line_no,
+                    absl::StrCat("not the header of a return: it starts ",
+                                 Quoted(fields_.empty() ? "" : fields_[0]), " (", expected, ")"));
+      header_failed_ = true;
+      return;
+    }
     for (size_t i = 0; i < fields_.size(); ++i) {
       absl::string_view name = absl::StripAsciiWhitespace(fields_[i]);
       if (name == "DATAFLOW" && i == 0) {
@@ -406,9 +441,7 @@ class ReturnReader {
       }
       const int found = CellColumnIndex(name);
       if (found < 0) {
-        problems_.Add(line_no, absl::StrFormat("unknown column \"%s\" (expected DATAFLOW "
-                                               "first for SDMX-CSV, then %s)",
-                                               name, absl::StrJoin(kCellColumns, ",")));
+        problems_.Add(line_no, absl::StrCat("unknown column ", Quoted(name), " (", expected, ")"));
       } else if (column_of_[found] >= 0) {
         problems_.Add(line_no, absl::StrFormat("column %s appears twice", name));
       } else {
@@ -422,7 +455,8 @@ class ReturnReader {
     }
     header_failed_ = !problems_.empty();
     const int first = dataflow_column_ >= 0 ? 1 : 0;
-    canonical_order_ = expected_fields_ == kCellColumnCount + first;
+    // An unquoted row in the canonical order, separated by commas, is its own canonical line.
+    canonical_order_ = sep_ == ',' && expected_fields_ == kCellColumnCount + first;
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       canonical_order_ = canonical_order_ && column_of_[c] == static_cast<int>(c) + first;
     }
@@ -455,11 +489,17 @@ class ReturnReader {
     if (df.empty()) {
       problems_.Add(line_no, "DATAFLOW is empty");
     } else if (first_dataflow_.empty()) {
+      const std::vector<std::string>& accepted = options_.accepted_dataflows;
+      if (std::find(accepted.begin(), accepted.end(), df) == accepted.end()) {
+        problems_.Add(
+            line_no, absl::StrCat("DATAFLOW ", Quoted(df), " is not a dataflow this node accepts (",
+                                  absl::StrJoin(accepted, ", "), ")"));
+        return;
+      }
       first_dataflow_ = std::string(df);
     } else if (df != first_dataflow_) {
-      problems_.Add(line_no, absl::StrFormat("DATAFLOW \"%s\" differs from \"%s\" on earlier "
-                                             "lines",
-                                             df, first_dataflow_));
+      problems_.Add(line_no, absl::StrCat("DATAFLOW ", Quoted(df), " differs from ",
+                                          Quoted(first_dataflow_), " on earlier lines"));
     }
   }
 
@@ -469,14 +509,14 @@ class ReturnReader {
                    size_t* first_line, absl::string_view one_what) {
     absl::string_view code = Field(column);
     if (!invalid.empty()) {
-      problems_.Add(line_no, absl::StrFormat("%s \"%s\" %s", kCellColumns[column], code, invalid));
+      problems_.Add(line_no, absl::StrCat(kCellColumns[column], " ", Quoted(code), " ", invalid));
     } else if (value->empty()) {
       *value = std::string(code);
       *first_line = line_no;
     } else if (code != *value) {
-      problems_.Add(line_no,
-                    absl::StrFormat("%s \"%s\" differs from \"%s\" (line %d): a return %s",
-                                    kCellColumns[column], code, *value, *first_line, one_what));
+      problems_.Add(line_no, absl::StrFormat("%s %s differs from \"%s\" (line %d): a return %s",
+                                             kCellColumns[column], Quoted(code), *value,
+                                             *first_line, one_what));
     }
   }
 
@@ -484,8 +524,8 @@ class ReturnReader {
     absl::string_view ref_area = Field(kRefArea);
     const std::string invalid =
         !IsFederationState(ref_area) ? "is not a federation state (AZ KZ KG TR UZ HU TM)"
-        : !expected_origin_.empty() && ref_area != expected_origin_
-            ? absl::StrCat("is not this node's state (", expected_origin_, ")")
+        : !options_.expected_origin.empty() && ref_area != options_.expected_origin
+            ? absl::StrCat("is not this node's state (", options_.expected_origin, ")")
             : "";
     CheckShared(line_no, kRefArea, invalid, &out_.origin, &origin_line_, "comes from one state");
   }
@@ -502,50 +542,55 @@ class ReturnReader {
   void ReadCodes(size_t line_no, CellInfo* cell) {
     cell->citizen = CitizenCodeId(Field(kCitizen));
     if (cell->citizen < 0) {
-      problems_.Add(line_no, absl::StrFormat("CITIZEN \"%s\" is not an ISO 3166-1 alpha-2 code, "
+      problems_.Add(line_no, absl::StrFormat("CITIZEN %s is not an ISO 3166-1 alpha-2 code, "
                                              "STLS, _U or _T",
-                                             Field(kCitizen)));
+                                             Quoted(Field(kCitizen))));
     }
     cell->stay_cat = StayCatCodeId(Field(kStayCat));
     if (cell->stay_cat < 0) {
-      problems_.Add(line_no, absl::StrFormat("STAY_CAT \"%s\" is not a category of stay (VISA, "
+      problems_.Add(line_no, absl::StrFormat("STAY_CAT %s is not a category of stay (VISA, "
                                              "VISA_FREE, RES_TEMP, RES_PERM, WORK_PERM, STUDY, "
                                              "LAB_MIG, LAB_MIG_IRR, STRANDED, TRANSIT, OVERSTAY, "
                                              "EXT_GRANTED, LEGALISED, _O, _T)",
-                                             Field(kStayCat)));
+                                             Quoted(Field(kStayCat))));
     }
     cell->sex = SexCodeId(Field(kSex));
     if (cell->sex < 0) {
       problems_.Add(line_no,
-                    absl::StrFormat("SEX \"%s\" is not in CL_SEX (F, M, _U, _T)", Field(kSex)));
+                    absl::StrFormat("SEX %s is not in CL_SEX (F, M, _U, _T)", Quoted(Field(kSex))));
     }
     if (!ParseAgeCode(Field(kAge), &cell->age)) {
-      problems_.Add(line_no, absl::StrFormat("AGE \"%s\" is not a CL_AGE code (Y<n>, Y<a>T<b>, "
+      problems_.Add(line_no, absl::StrFormat("AGE %s is not a CL_AGE code (Y<n>, Y<a>T<b>, "
                                              "Y_LT<n>, Y_GE<n> with ages up to %d, _U or _T)",
-                                             Field(kAge), kMaxAge));
+                                             Quoted(Field(kAge)), kMaxAge));
     }
-    if (!ParseCanonicalDecimal(Field(kObsValue), &cell->value)) {
-      problems_.Add(line_no, absl::StrFormat("OBS_VALUE \"%s\" is not a non-negative integer "
+    absl::string_view value = Field(kObsValue);
+    if (value.size() > 13 && value[0] != '0' &&
+        std::all_of(value.begin(), value.end(), absl::ascii_isdigit)) {
+      problems_.Add(line_no, absl::StrFormat("OBS_VALUE %s is too large: at most %d persons",
+                                             Quoted(value), kMaxObsValue));
+    } else if (!ParseCanonicalDecimal(value, &cell->value)) {
+      problems_.Add(line_no, absl::StrFormat("OBS_VALUE %s is not a non-negative integer "
                                              "(digits only, no leading zeros)",
-                                             Field(kObsValue)));
+                                             Quoted(value)));
     } else if (cell->value > kMaxObsValue) {
       problems_.Add(line_no, absl::StrFormat("OBS_VALUE %d is larger than %d persons", cell->value,
                                              kMaxObsValue));
     }
     if (!IsObsStatusCode(Field(kObsStatus))) {
-      problems_.Add(line_no, absl::StrFormat("OBS_STATUS \"%s\" is not a CL_OBS_STATUS code "
+      problems_.Add(line_no, absl::StrFormat("OBS_STATUS %s is not a CL_OBS_STATUS code "
                                              "for a reported value (A, B, D, E, F, G, I, K, N, P, "
                                              "U, V, W)",
-                                             Field(kObsStatus)));
+                                             Quoted(Field(kObsStatus))));
     }
     if (!IsConfStatusCode(Field(kConfStatus))) {
-      problems_.Add(line_no, absl::StrFormat("CONF_STATUS \"%s\" is not a CL_CONF_STATUS code "
+      problems_.Add(line_no, absl::StrFormat("CONF_STATUS %s is not a CL_CONF_STATUS code "
                                              "(F, N, C, D, S, A, O, T, G, M)",
-                                             Field(kConfStatus)));
+                                             Quoted(Field(kConfStatus))));
     }
     if (!IsStockFlowCode(Field(kStockFlow))) {
       problems_.Add(line_no,
-                    absl::StrFormat("STOCK_FLOW \"%s\" is not STK or FLW", Field(kStockFlow)));
+                    absl::StrFormat("STOCK_FLOW %s is not STK or FLW", Quoted(Field(kStockFlow))));
     }
   }
 
@@ -584,8 +629,9 @@ class ReturnReader {
   }
 
   const std::string file_name_;
-  const std::string expected_origin_;
+  ReturnCsvOptions options_;
   Problems problems_;
+  char sep_ = ',';
   ParsedReturn out_;
 
   std::vector<absl::string_view> fields_;
@@ -608,33 +654,112 @@ class ReturnReader {
   absl::flat_hash_map<uint64_t, size_t> by_key_;
 };
 
-}  // namespace
+ReturnCsvParser::ReturnCsvParser(absl::string_view file_name, ReturnCsvOptions options)
+    : file_name_(file_name), reader_(std::make_unique<Reader>(file_name, std::move(options))) {}
+
+ReturnCsvParser::~ReturnCsvParser() = default;
+
+bool ReturnCsvParser::stopped() const { return reader_->stopped(); }
+
+void ReturnCsvParser::Line(absl::string_view line) {
+  ++line_no_;
+  if (line_no_ == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) {
+    line.remove_prefix(3);  // UTF-8 byte order mark
+  }
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  if (!line.empty()) {
+    reader_->Record(line_no_, line);
+  }
+}
+
+bool ReturnCsvParser::Add(absl::string_view bytes) {
+  bytes_ += bytes.size();
+  while (!bytes.empty() && !reader_->stopped()) {
+    const size_t end = bytes.find('\n');
+    const absl::string_view piece = bytes.substr(0, end);
+    if (skipping_) {  // the rest of a line too long to read
+      if (end != absl::string_view::npos) {
+        skipping_ = false;
+        ++line_no_;
+      }
+    } else if (pending_.size() + piece.size() > kMaxLineBytes) {
+      absl::StrAppend(&pending_, piece.substr(0, kQuotedPrefixBytes));
+      reader_->LineTooLong(line_no_ + 1, pending_);
+      pending_.clear();
+      pending_.shrink_to_fit();
+      if (end == absl::string_view::npos) {
+        skipping_ = true;
+      } else {
+        ++line_no_;
+      }
+    } else if (end == absl::string_view::npos) {
+      absl::StrAppend(&pending_, piece);  // a line that goes on in the next bytes
+    } else if (!pending_.empty()) {
+      absl::StrAppend(&pending_, piece);
+      Line(pending_);
+      pending_.clear();
+    } else {
+      Line(piece);  // the common case: a whole line within `bytes`, not copied
+    }
+    if (end == absl::string_view::npos) {
+      break;
+    }
+    bytes.remove_prefix(end + 1);
+  }
+  return !reader_->stopped();
+}
+
+absl::StatusOr<ParsedReturn> ReturnCsvParser::Finish() {
+  if (!pending_.empty() && !reader_->stopped()) {
+    Line(pending_);  // a last line without a line break
+    pending_.clear();
+  } else if (skipping_) {
+    ++line_no_;
+  }
+  return reader_->Finish(line_no_);
+}
+
+const std::vector<ReturnProblem>& ReturnCsvParser::problems() const {
+  return reader_->problems().list();
+}
+
+size_t ReturnCsvParser::problem_count() const { return reader_->problems().count(); }
+
+std::string FormatProblem(absl::string_view file_name, const ReturnProblem& p) {
+  return p.line == 0 ? absl::StrCat(file_name, ": ", p.message)
+                     : absl::StrCat(file_name, ":", p.line, ": ", p.message);
+}
+
+std::string ProblemCountWords(size_t count) {
+  if (count > kMaxProblems) {
+    return absl::StrCat("more than ", kMaxProblems, " problems (the first ", kMaxProblems,
+                        " are listed; validation stopped there)");
+  }
+  return absl::StrCat(count, count == 1 ? " problem" : " problems");
+}
 
 absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::string_view contents,
                                             absl::string_view expected_origin,
                                             std::vector<std::string>* out_problems) {
-  if (absl::StartsWith(contents, "\xEF\xBB\xBF")) {
-    contents.remove_prefix(3);  // UTF-8 byte order mark
-  }
-  ReturnReader reader(file_name, expected_origin, contents.size());
-  size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < contents.size() && !reader.stopped()) {
-    size_t end = contents.find('\n', pos);
-    if (end == absl::string_view::npos) {
-      end = contents.size();
+  ReturnCsvOptions options;
+  options.expected_origin = std::string(expected_origin);
+  options.size_hint = contents.size();
+  ReturnCsvParser parser(file_name, std::move(options));
+  parser.Add(contents);
+  absl::StatusOr<ParsedReturn> parsed = parser.Finish();
+  if (!parsed.ok() && out_problems != nullptr) {
+    out_problems->clear();
+    for (const ReturnProblem& p : parser.problems()) {
+      out_problems->push_back(FormatProblem(file_name, p));
     }
-    absl::string_view line = contents.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    if (!line.empty()) {
-      reader.Record(line_no, line);
+    if (parser.problem_count() > parser.problems().size()) {
+      out_problems->back() +=
+          absl::StrCat(" (stopped after ", kMaxProblems, " problems; more were not reported)");
     }
   }
-  return reader.Finish(line_no, out_problems);
+  return parsed;
 }
 
 }  // namespace ots

@@ -82,25 +82,45 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::Client
 }
 
 absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_name,
-                                                      absl::string_view contents, bool dry_run,
+                                                      const std::string& path, bool dry_run,
                                                       const Progress& progress) {
   grpc::ClientContext context;
   v1::SubmitResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::SubmitChunk>> writer =
       dry_run ? submission_->Validate(&context, &response)
               : submission_->Submit(&context, &response);
+  // The file goes out as it is read, one piece at a time: the node refuses a file larger than
+  // it accepts by the size announced first, and stops reading one it has seen enough of, and
+  // either way the next write fails and nothing more is read.
+  uint64_t total = 0;
+  uint64_t sent = 0;
+  bool open = true;
   v1::SubmitChunk chunk;
-  chunk.mutable_start()->set_file_name(std::string(file_name));
-  chunk.mutable_start()->set_total_bytes(contents.size());
-  bool open = writer->Write(chunk);
-  for (size_t sent = 0; open && sent < contents.size();) {
-    const size_t n = std::min(kChunkBytes, contents.size() - sent);
-    chunk.set_data(std::string(contents.substr(sent, n)));
-    open = writer->Write(chunk);
-    sent += n;
-    if (progress) {
-      progress(sent, contents.size());
-    }
+  absl::Status read = ReadFileInPieces(
+      path, kChunkBytes,
+      [&](uint64_t size) {
+        total = size;
+        chunk.mutable_start()->set_file_name(std::string(file_name));
+        chunk.mutable_start()->set_total_bytes(size);
+        open = writer->Write(chunk);
+        return absl::OkStatus();
+      },
+      [&](absl::string_view piece) {
+        if (!open) {
+          return false;
+        }
+        chunk.set_data(piece.data(), piece.size());
+        open = writer->Write(chunk);
+        sent += piece.size();
+        if (progress) {
+          progress(sent, total);
+        }
+        return open;
+      });
+  if (!read.ok()) {
+    context.TryCancel();
+    writer->Finish();
+    return read;
   }
   writer->WritesDone();
   grpc::Status status = writer->Finish();

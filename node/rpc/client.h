@@ -31,9 +31,12 @@ class NodeClient {
   // Called as a submission's bytes go out: (bytes sent, total bytes).
   using Progress = std::function<void(uint64_t, uint64_t)>;
 
-  // Streams `contents` in 1 MiB chunks to Submit (or Validate if `dry_run`). The node's status
-  // passes through: INVALID_ARGUMENT with every problem, PERMISSION_DENIED, ...
-  absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view file_name, absl::string_view contents,
+  // Streams the file at `path` from disk in 1 MiB chunks to Submit (or Validate if `dry_run`),
+  // named `file_name` for the node's messages; at most one chunk is held in memory. The node's
+  // status passes through: INVALID_ARGUMENT with a summary line for a return with problems
+  // (Validate answers OK and lists them in SubmitResponse.problems), PERMISSION_DENIED, ...
+  // Errors reading the file name its path.
+  absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view file_name, const std::string& path,
                                             bool dry_run, const Progress& progress);
   // Cells or totals, reassembled from the streamed parts.
   absl::StatusOr<Table> Cells(const v1::CellsRequest& request);

@@ -1,6 +1,8 @@
 #include "node/rpc/services.h"
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -8,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "crypto/status_macros.h"
+#include "node/base/text.h"
 #include "node/log/submission.h"
+#include "node/model/return_csv.h"
 #include "node/query/consolidate.h"
 #include "node/query/prove.h"
 #include "node/query/query.h"
@@ -23,33 +27,56 @@ namespace {
 // Rows per streamed table part: keeps each message far below gRPC's 4 MiB default.
 constexpr size_t kRowsPerChunk = 4096;
 
-// A submission's stream: the start, then the file's bytes, at most `max_bytes` of them.
+// A file name a client sent, as messages and logs may show it.
+std::string ShownFileName(absl::string_view sent) {
+  if (sent.empty()) {
+    return "return.csv";
+  }
+  return BoundedLine(sent, 120);
+}
+
+// A submission's stream: the start, then the file's bytes, at most `max_bytes` of them, each
+// piece handed to `parser` as it arrives. Stops reading as soon as the parser has seen enough
+// (the first line is no header, too many problems): the client's next write then fails.
 absl::Status ReadSubmission(grpc::ServerContext& context,
-                            grpc::ServerReader<v1::SubmitChunk>& reader, uint64_t max_bytes,
-                            std::string* out_file_name, std::string* out_contents) {
+                            grpc::ServerReader<v1::SubmitChunk>& reader, const NodeContext& node,
+                            std::string* out_file_name,
+                            std::unique_ptr<ReturnCsvParser>* out_parser) {
   v1::SubmitChunk chunk;
   if (!reader.Read(&chunk) || !chunk.has_start()) {
     return absl::InvalidArgumentError("a submission starts with its file name and size");
   }
-  *out_file_name = chunk.start().file_name().empty() ? "return.csv" : chunk.start().file_name();
-  if (chunk.start().total_bytes() > max_bytes) {
+  *out_file_name = ShownFileName(chunk.start().file_name());
+  const uint64_t max_bytes = node.max_return_bytes;
+  const uint64_t announced = chunk.start().total_bytes();
+  if (announced > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        *out_file_name, ": ", chunk.start().total_bytes(),
-        " bytes; this node accepts returns of at most ", max_bytes, " bytes (max_return_bytes)"));
+        *out_file_name, ": ", announced, " bytes; this node accepts returns of at most ", max_bytes,
+        " bytes (max_return_bytes); nothing was read"));
   }
-  out_contents->reserve(chunk.start().total_bytes());
-  while (reader.Read(&chunk)) {
+  ReturnCsvOptions options;
+  options.expected_origin = node.member;
+  options.accepted_dataflows = node.accepted_dataflows;
+  options.size_hint = announced;
+  *out_parser = std::make_unique<ReturnCsvParser>(*out_file_name, std::move(options));
+  ReturnCsvParser& parser = **out_parser;
+  while (!parser.stopped() && reader.Read(&chunk)) {
     if (!chunk.has_data()) {
       return absl::InvalidArgumentError("a submission has one start message, then only data");
     }
-    if (out_contents->size() + chunk.data().size() > max_bytes) {
+    if (parser.bytes() + chunk.data().size() > max_bytes) {
       return absl::InvalidArgumentError(absl::StrCat(*out_file_name, ": more than ", max_bytes,
                                                      " bytes; this node accepts no larger return"));
     }
-    out_contents->append(chunk.data());
+    parser.Add(chunk.data());
   }
   if (context.IsCancelled()) {
     return absl::CancelledError("the client cancelled the submission");
+  }
+  if (!parser.stopped() && announced != 0 && parser.bytes() != announced) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(*out_file_name, ": ", parser.bytes(), " bytes sent after announcing ",
+                     announced, " (did the file change while it was sent?); nothing stored"));
   }
   return absl::OkStatus();
 }
@@ -137,23 +164,33 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
     return ToGrpcStatus(absl::FailedPreconditionError(
         "this node signs no returns (the Secretariat aggregates only)"));
   }
-  std::string file_name, contents;
-  absl::Status read =
-      ReadSubmission(*context, *reader, node_->max_return_bytes, &file_name, &contents);
+  std::string file_name;
+  std::unique_ptr<ReturnCsvParser> parser;
+  absl::Status read = ReadSubmission(*context, *reader, *node_, &file_name, &parser);
   if (!read.ok()) {
+    node_->logger->Log(LogLevel::kWarn, who, absl::StrCat(verb, " refused: ", read.message()));
     return ToGrpcStatus(read);
   }
-  std::vector<std::string> problems;
-  absl::StatusOr<v1::SubmitResponse> done = SubmitReturn(
-      dry_run ? nullptr : node_->publisher, node_->member, file_name, contents, &problems);
+  absl::StatusOr<ParsedReturn> parsed = parser->Finish();
+  if (!parsed.ok()) {
+    // The summary names the count and the first problem; Validate lists them all in the body,
+    // never in the status, whose size gRPC clients bound.
+    node_->logger->Log(LogLevel::kWarn, who,
+                       absl::StrCat(verb, " rejected ", parsed.status().message()));
+    if (dry_run) {
+      *response = RejectedReturn(*parser);
+      return grpc::Status::OK;
+    }
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        parsed.status().message(), "; nothing stored (Validate lists every problem)")));
+  }
+  parser.reset();  // what it kept to check the cells is not needed to sign them
+  absl::StatusOr<v1::SubmitResponse> done =
+      SubmitReturn(dry_run ? nullptr : node_->publisher, *parsed);
   if (!done.ok()) {
-    node_->logger->Log(
-        problems.empty() ? LogLevel::kError : LogLevel::kWarn, who,
-        problems.empty()
-            ? absl::StrCat(verb, " of ", file_name, " failed: ", done.status().message())
-            : absl::StrCat(verb, " rejected ", file_name, ": ", problems.size(),
-                           " problem(s), first: ", problems[0]));
-    return ToGrpcStatus(problems.empty() ? NotStored(*node_, done.status()) : done.status());
+    node_->logger->Log(LogLevel::kError, who,
+                       absl::StrCat(verb, " of ", file_name, " failed: ", done.status().message()));
+    return ToGrpcStatus(NotStored(*node_, done.status()));
   }
   *response = *std::move(done);
   node_->logger->Log(

@@ -29,6 +29,8 @@ struct NodeContext {
   Logger* logger = nullptr;
   const Clock* clock = nullptr;
   uint64_t max_return_bytes = 0;
+  // The DATAFLOW values accepted in a return (empty: the federation's).
+  std::vector<std::string> accepted_dataflows;
   std::string started_at;
   // How replication with each peer goes (empty function if the node does not replicate).
   std::function<std::vector<v1::PeerStatus>()> peer_statuses;

@@ -12,6 +12,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "node/base/text.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
 #include "node/trust/config.h"
@@ -21,7 +22,6 @@
 namespace ots {
 namespace {
 
-constexpr uint64_t kDefaultMaxReturnBytes = uint64_t{1} << 30;
 constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
@@ -44,7 +44,7 @@ absl::Status Require(const std::string& value, absl::string_view config_file,
 absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Clock& clock) {
   NodeSetup setup;
   setup.config = config;
-  const std::string where = "node configuration";
+  const std::string where = "the node configuration";
   OTS_RETURN_IF_ERROR(Require(config.tls().cert_file(), where, "tls.cert_file"));
   OTS_RETURN_IF_ERROR(Require(config.tls().key_file(), where, "tls.key_file"));
   OTS_RETURN_IF_ERROR(Require(config.tls().ca_file(), where, "tls.ca_file"));
@@ -188,8 +188,8 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   context_.directory = s.directory.get();
   context_.logger = logger_;
   context_.clock = clock;
-  context_.max_return_bytes =
-      s.config.max_return_bytes() == 0 ? kDefaultMaxReturnBytes : s.config.max_return_bytes();
+  context_.max_return_bytes = MaxReturnBytes(s.config);
+  context_.accepted_dataflows = AcceptedDataflows(s.config);
   context_.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
   context_.clock_check = clock_check_.get();
   submission_ = std::make_unique<SubmissionService>(&context_);
@@ -252,13 +252,18 @@ absl::Status NodeServer::Listen(const std::string& address) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 4000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(submission_.get());
   builder.RegisterService(query_.get());
   builder.RegisterService(federation_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", Quoted(address),
+        " (listen_address, the --listen flag or the member's endpoint in the trust bundle): the "
+        "port is taken, or the host is not an address of this machine"));
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   address_ = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);

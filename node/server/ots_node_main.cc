@@ -9,6 +9,7 @@
 // unusable, 2 usage (one line on stderr).
 #include <grpc/support/log.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -104,6 +105,10 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The data folder holds every origin's returns whatever their sharing policy: whatever this
+  // process creates is for its own user only.
+  umask(077);
+
   SystemClock clock;
   StreamLogger stream(&clock, stderr);
   // Repeated failures of one peer are counted, not written each time (docs/operations.md).
@@ -117,18 +122,24 @@ int Main(int argc, char** argv) {
     logger.Log(LogLevel::kError, "-", absl::StrCat("fatal: ", config.status().message()));
     return 1;
   }
+  // What the configuration names is checked next; each failure names the configuration too.
+  const auto fatal = [&](const absl::Status& s) {
+    logger.Log(LogLevel::kError, "-",
+               absl::StrCat("fatal: ", absl::StartsWith(s.message(), config_path)
+                                           ? std::string(s.message())
+                                           : absl::StrCat(config_path, ": ", s.message())));
+    return 1;
+  };
   absl::StatusOr<NodeSetup> setup = LoadNodeSetup(*config, clock);
   if (!setup.ok()) {
-    logger.Log(LogLevel::kError, "-", absl::StrCat("fatal: ", setup.status().message()));
-    return 1;
+    return fatal(setup.status());
   }
   NodeServer::Options options;
   options.listen_address = listen;
   absl::StatusOr<std::unique_ptr<NodeServer>> server =
       NodeServer::Start(std::move(*setup), &clock, &logger, options);
   if (!server.ok()) {
-    logger.Log(LogLevel::kError, "-", absl::StrCat("fatal: ", server.status().message()));
-    return 1;
+    return fatal(server.status());
   }
   if (!ready_file.empty()) {
     absl::Status written =

@@ -1,7 +1,11 @@
 #include "node/store/rocksdb_engine.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -105,6 +109,14 @@ absl::StatusOr<std::shared_ptr<OpenDb>> OpenRocks(const OpenSpec& spec, bool rea
     s = rocksdb::DB::Open(spec.db_options, spec.dir, spec.descriptors, &handles, &raw);
   }
   if (!s.ok()) {
+    // Another process holds the folder's lock: nothing is wrong with the folder itself.
+    if (s.IsIOError() && absl::StrContains(s.ToString(), "lock file")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(spec.dir,
+                       ": the data folder is in use by another process (another ots-node, or an "
+                       "ots-ctl import, holds its lock); stop it first (",
+                       s.ToString(), ")"));
+    }
     // A folder with a CURRENT file holds a database: failing to open it is damage (a CURRENT
     // naming a missing or corrupt manifest, a lost table file), never an empty folder.
     if (has_current && !s.IsNoSpace() &&
@@ -301,6 +313,36 @@ class RocksDbEngine : public Engine {
   absl::Status last_result_ ABSL_GUARDED_BY(mu_);
 };
 
+// Creates the data folder with mode 0700 if it is missing, and takes group and other access away
+// from it and from every file in it: the folder holds every return of every origin this node
+// stores, whatever each origin's sharing policy lets other members see, so only the node's own
+// user may read it. The files RocksDB creates later are private by the process's umask (the
+// mains set 077).
+absl::Status MakePrivate(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::Status(absl::ErrnoToStatusCode(errno),
+                        absl::StrCat(dir, ": cannot create the data folder: ", strerror(errno)));
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(dir, ": not a folder"));
+  }
+  if ((st.st_mode & 077) != 0 && chmod(dir.c_str(), st.st_mode & 0700) != 0) {
+    return absl::Status(
+        absl::ErrnoToStatusCode(errno),
+        absl::StrCat(dir, ": cannot make the data folder private (mode 0700): ", strerror(errno)));
+  }
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    struct stat f;
+    const std::string path = entry.path().string();
+    if (lstat(path.c_str(), &f) == 0 && S_ISREG(f.st_mode) && (f.st_mode & 077) != 0) {
+      chmod(path.c_str(), f.st_mode & 0700);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::vector<std::string>& RocksDbColumnFamilies() {
@@ -321,6 +363,9 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const std::string& dir
   const bool has_current = std::filesystem::exists(dir + "/CURRENT", error);
   if (!options.create_if_missing && !has_current) {
     return absl::NotFoundError(absl::StrCat(dir, ": no node data here"));
+  }
+  if (!options.read_only) {
+    OTS_RETURN_IF_ERROR(MakePrivate(dir));
   }
   OpenSpec spec;
   spec.dir = dir;

@@ -1,13 +1,18 @@
 #include "node/trust/config.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/bytes.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "node/base/text.h"
 #include "node/model/codes.h"
+#include "node/model/return_csv.h"
 
 namespace ots {
 namespace {
@@ -53,7 +58,60 @@ void ResolveTls(absl::string_view dir, v1::TlsFiles* tls) {
   tls->set_ca_file(ResolvePath(dir, tls->ca_file()));
 }
 
+// True for "host:port" with a port of 0 to 65535 ("[::1]:7400", "0.0.0.0:0", "az.example:7401").
+bool IsHostPort(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return false;
+  }
+  absl::string_view host = address.substr(0, colon);
+  absl::string_view port = address.substr(colon + 1);
+  uint64_t n = 0;
+  if (port.empty() || port.size() > 5 || !ParseCanonicalDecimal(port, &n) || n > 65535) {
+    return false;
+  }
+  if (host.front() == '[') {
+    return host.size() > 2 && host.back() == ']';
+  }
+  return host.find(':') == absl::string_view::npos &&
+         std::all_of(host.begin(), host.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_';
+         });
+}
+
+// An SDMX identifier: a letter or digit, then letters, digits, '_', '-', '@', '$'.
+bool IsSdmxId(absl::string_view id) {
+  return !id.empty() && absl::ascii_isalnum(id[0]) && std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '@' || c == '$' || c == '.';
+  });
+}
+
 }  // namespace
+
+uint64_t MaxReturnBytes(const v1::NodeConfig& config) {
+  return config.max_return_bytes() == 0 ? kDefaultMaxReturnBytes : config.max_return_bytes();
+}
+
+std::vector<std::string> AcceptedDataflows(const v1::NodeConfig& config) {
+  if (config.accepted_dataflows().empty()) {
+    return {kFederationDataflow};
+  }
+  return {config.accepted_dataflows().begin(), config.accepted_dataflows().end()};
+}
+
+bool IsDataflowReference(absl::string_view s) {
+  const size_t colon = s.find(':');
+  const size_t open = s.find('(');
+  if (colon == absl::string_view::npos || open == absl::string_view::npos || open < colon ||
+      s.back() != ')') {
+    return false;
+  }
+  absl::string_view version = s.substr(open + 1, s.size() - open - 2);
+  return IsSdmxId(s.substr(0, colon)) && IsSdmxId(s.substr(colon + 1, open - colon - 1)) &&
+         !version.empty() && std::all_of(version.begin(), version.end(), [](char c) {
+           return absl::ascii_isdigit(c) || c == '.';
+         });
+}
 
 std::string ResolvePath(absl::string_view base_dir, absl::string_view path) {
   if (path.empty() || path[0] == '/') {
@@ -69,14 +127,28 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name,
   const bool secretariat = config.origin() == kSecretariatCode;
   if (!secretariat && !IsFederationState(config.origin())) {
     return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ": origin \"", config.origin(),
-                     "\" is not a federation state (AZ KZ KG TR UZ HU TM) or OTS"));
+        absl::StrCat(file_name, ": origin ", Quoted(config.origin()),
+                     config.origin().empty() ? " (origin is not set)" : "",
+                     " is not a federation state (AZ KZ KG TR UZ HU TM) or OTS"));
   }
   if (config.data_dir().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(file_name, ": data_dir is not set"));
   }
   if (!secretariat && config.log_key_file().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(file_name, ": log_key_file is not set"));
+  }
+  if (!config.listen_address().empty() && !IsHostPort(config.listen_address())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": listen_address ", Quoted(config.listen_address()),
+                     " is not host:port (e.g. \"0.0.0.0:7400\" or \"[::1]:7400\")"));
+  }
+  for (const std::string& dataflow : config.accepted_dataflows()) {
+    if (!IsDataflowReference(dataflow)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ": accepted_dataflows ", Quoted(dataflow),
+                       " is not an SDMX dataflow reference AGENCY:ID(VERSION), e.g. \"",
+                       kFederationDataflow, "\""));
+    }
   }
   return config;
 }
@@ -101,10 +173,9 @@ absl::StatusOr<v1::ClientConfig> ParseClientConfig(absl::string_view file_name,
   v1::ClientConfig config;
   OTS_RETURN_IF_ERROR(ParseText(file_name, text, &config));
   const std::string& address = config.node_address();
-  const size_t colon = address.rfind(':');
-  if (address.empty() || colon == std::string::npos || colon + 1 == address.size()) {
+  if (!IsHostPort(address)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ": node_address \"", address, "\" is not host:port"));
+        absl::StrCat(file_name, ": node_address ", Quoted(address), " is not host:port"));
   }
   if (config.tls().cert_file().empty() || config.tls().key_file().empty() ||
       config.tls().ca_file().empty()) {

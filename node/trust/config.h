@@ -2,7 +2,9 @@
 #ifndef OTS_NODE_TRUST_CONFIG_H_
 #define OTS_NODE_TRUST_CONFIG_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -10,8 +12,18 @@
 
 namespace ots {
 
+// The largest return a node accepts unless its configuration says otherwise (max_return_bytes).
+constexpr uint64_t kDefaultMaxReturnBytes = uint64_t{1} << 30;
+// max_return_bytes of `config`, or the default.
+uint64_t MaxReturnBytes(const v1::NodeConfig& config);
+// accepted_dataflows of `config`, or the federation's dataflow.
+std::vector<std::string> AcceptedDataflows(const v1::NodeConfig& config);
+// True for an SDMX dataflow reference AGENCY:ID(VERSION), e.g. "OTS:DF_MIGR_STOCK(1.0)".
+bool IsDataflowReference(absl::string_view s);
+
 // Parses `text` (read from `file_name`, named in every message) and validates it: origin a
-// federation state or "OTS" (the Secretariat), data_dir set, log_key_file set for a state.
+// federation state or "OTS" (the Secretariat), data_dir set, log_key_file set for a state,
+// listen_address host:port if set, accepted_dataflows dataflow references.
 // INVALID_ARGUMENT, naming the file and line, on an unknown field or a bad value.
 absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view file_name, absl::string_view text);
 

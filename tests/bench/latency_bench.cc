@@ -307,7 +307,15 @@ int Main(int argc, char** argv) {
       return 1;
     }
     clients[origin] = *std::move(client);
-    csv[origin] = SyntheticReturn(origin, "2020", cells);
+    // Submit streams a return from disk, as ots-ctl does.
+    csv[origin] = dir + "/bench-return.csv";
+    absl::Status written =
+        WriteFileReplacing(csv[origin], SyntheticReturn(origin, "2020", cells), 0600);
+    if (!written.ok()) {
+      std::cerr << written << "\n";
+      watcher.Stop();
+      return 1;
+    }
   }
 
   struct Sent {

@@ -6,7 +6,10 @@
 //   - an accepted return has at least one cell; its lines are canonical cell lines of its one
 //     origin and period, strictly ascending, with values that add up to value_sum;
 //   - its canonical lines, written back as a plain CSV, are accepted as the same return;
-//   - with the node's origin given, the file is accepted exactly when its origin is that one.
+//   - with the node's origin given, the file is accepted exactly when its origin is that one;
+//   - fed in pieces (as a node receives it, cut where the first byte says), it gives the same
+//     verdict, the same problems and the same cells as fed whole;
+//   - every problem is printable: no control character, no invalid UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "node/base/text.h"
 #include "node/model/cell_line.h"
 #include "node/model/codes.h"
 #include "node/model/return_csv.h"
@@ -68,6 +72,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<ParsedReturn> own = ParseReturnCsv(kFileName, contents, "AZ", &own_problems);
   if (!own.ok()) {
     CheckRejection(own, own_problems);
+  }
+  for (const std::string& p : problems) {
+    Check(Printable(p) == p, "a problem carries a raw control character or invalid UTF-8");
+  }
+  // The same file in pieces.
+  const size_t piece = size == 0 ? 1 : 1 + data[0] % 17;
+  ReturnCsvParser parser(kFileName, ReturnCsvOptions{"", {}, 0});
+  for (size_t i = 0; i < contents.size(); i += piece) {
+    parser.Add(contents.substr(i, piece));
+  }
+  absl::StatusOr<ParsedReturn> pieces = parser.Finish();
+  Check(pieces.ok() == r.ok(), "fed in pieces, the file gets another verdict");
+  if (!r.ok()) {
+    std::vector<std::string> listed;
+    for (const ReturnProblem& p : parser.problems()) {
+      listed.push_back(FormatProblem(kFileName, p));
+    }
+    if (parser.problem_count() > parser.problems().size()) {
+      listed.back() +=
+          absl::StrCat(" (stopped after ", kMaxProblems, " problems; more were not reported)");
+    }
+    Check(listed == problems, "fed in pieces, the file gets other problems");
+  } else {
+    Check(pieces->lines.ToVector() == r->lines.ToVector(), "fed in pieces, other cells");
   }
   if (!r.ok()) {
     CheckRejection(r, problems);

@@ -1,5 +1,6 @@
 #include "node/model/return_csv.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "node/base/text.h"
 
 namespace ots {
 namespace {
@@ -229,6 +231,169 @@ TEST_CASE("problems stop at the limit with a note", "[import]") {
   REQUIRE_FALSE(r.ok());
   CHECK(problems.size() == kMaxProblems);
   CHECK(absl::StrContains(problems.back(), "stopped after 100 problems"));
+  CHECK(absl::StrContains(r.status().message(), "r.csv: more than 100 problems"));
+}
+
+}  // namespace
+}  // namespace ots
+
+namespace ots {
+namespace {
+
+constexpr char kSdmxHeader[] =
+    "DATAFLOW,REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,CONF_STATUS,"
+    "STOCK_FLOW\n";
+
+// Feeds `csv` to a parser in pieces of `piece` bytes.
+absl::StatusOr<ParsedReturn> ParseInPieces(const std::string& csv, size_t piece,
+                                           ReturnCsvParser* parser) {
+  for (size_t i = 0; i < csv.size(); i += piece) {
+    parser->Add(absl::string_view(csv).substr(i, piece));
+  }
+  return parser->Finish();
+}
+
+TEST_CASE("a return fed in pieces of any size parses as a whole", "[import][stream]") {
+  const std::string csv = absl::StrCat(
+      "\xEF\xBB\xBF", kSdmxHeader, "OTS:DF_MIGR_STOCK(1.0),AZ,2020,UZ,_T,_T,_T,16254,A,F,STK\r\n",
+      "OTS:DF_MIGR_STOCK(1.0),AZ,2020,UZ,_T,F,_T,8398,A,F,STK\n",
+      "\n"
+      "OTS:DF_MIGR_STOCK(1.0),AZ,2020,UZ,_T,M,_T,\"7856\",A,F,STK");  // no final line break
+  ReturnCsvParser whole("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+  absl::StatusOr<ParsedReturn> expected = ParseInPieces(csv, csv.size(), &whole);
+  REQUIRE(expected.ok());
+  REQUIRE(expected->lines.size() == 3);
+  for (size_t piece = 1; piece < csv.size(); ++piece) {
+    ReturnCsvParser parser("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+    absl::StatusOr<ParsedReturn> r = ParseInPieces(csv, piece, &parser);
+    REQUIRE(r.ok());
+    CHECK(r->lines.ToVector() == expected->lines.ToVector());
+    CHECK(parser.bytes() == csv.size());
+  }
+  // Problems carry the same line numbers however the file is cut.
+  const std::string bad = absl::StrCat(kHeader, "AZ,2020,UZ,_T,_T,_T,1,A,F,STK\n\n",
+                                       "AZ,2020,XX,_T,_T,_T,1,A,F,STK\r\n");
+  for (size_t piece : {size_t{1}, size_t{7}, bad.size()}) {
+    ReturnCsvParser parser("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+    CHECK_FALSE(ParseInPieces(bad, piece, &parser).ok());
+    REQUIRE(parser.problems().size() == 1);
+    CHECK(parser.problems()[0].line == 4);
+  }
+}
+
+TEST_CASE("a line longer than the limit is refused unread, memory stays bounded",
+          "[import][stream]") {
+  // A header, then one enormous line of NUL bytes, then a good row.
+  ReturnCsvParser parser("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+  parser.Add(kHeader);
+  const std::string nul(1 << 20, '\0');
+  for (size_t sent = 0; sent <= kMaxLineBytes; sent += nul.size()) {
+    parser.Add(nul);
+  }
+  parser.Add("\nAZ,2020,UZ,_T,_T,_T,1,A,F,STK\n");
+  CHECK_FALSE(parser.Finish().ok());
+  REQUIRE(parser.problem_count() == 1);
+  CHECK(parser.problems()[0].line == 2);
+  CHECK(absl::StrContains(parser.problems()[0].message,
+                          "line longer than 4 MiB, starting \"\\x00\\x00"));
+  CHECK(parser.problems()[0].message.size() < 400);
+
+  // A first line that long is no header: reading stops there.
+  ReturnCsvParser garbage("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+  const std::string zeros(1 << 20, '0');
+  size_t fed = 0;
+  while (garbage.Add(zeros)) {
+    fed += zeros.size();
+    REQUIRE(fed <= kMaxLineBytes + zeros.size());
+  }
+  CHECK(garbage.stopped());
+  CHECK_FALSE(garbage.Finish().ok());
+  CHECK(absl::StrContains(garbage.problems()[0].message, "this is not the header of a return"));
+}
+
+TEST_CASE("a first line without one column of a return is one problem", "[import]") {
+  std::vector<std::string> problems;
+  CHECK_FALSE(ParseReturnCsv("r.csv", std::string("\x1f\x8b\x08\x00,a,b,c,d\nAZ,2020\n", 21), "AZ",
+                             &problems)
+                  .ok());
+  REQUIRE(problems.size() == 1);
+  CHECK(absl::StrContains(
+      problems[0], "r.csv:1: not the header of a return: it starts \"\\x1f\\x8b\\x08\\x00\""));
+}
+
+TEST_CASE("fields are quoted short and escaped in every message", "[import]") {
+  const std::string big(1000000, 'A');
+  std::vector<std::string> problems =
+      Problems(Csv({absl::StrCat("AZ,2020,UZ,_T,_T,_T,", big, ",A,F,STK"),
+                    "AZ,2020,UZ\x1b[31m,_T,_T,_T,1,A,F,STK", "AZ,2020,KZ,_T,_T,_T,1,A,F,\xff"}));
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0] == absl::StrCat("r.csv:2: OBS_VALUE \"", std::string(kQuotedPrefixBytes, 'A'),
+                                    "...\" (1000000 bytes) is not a non-negative integer "
+                                    "(digits only, no leading zeros)"));
+  CHECK(absl::StartsWith(problems[1], "r.csv:3: CITIZEN \"UZ\\x1b[31m\" is not"));
+  CHECK(absl::StartsWith(problems[2], "r.csv:4: STOCK_FLOW \"\\xff\" is not STK or FLW"));
+  // The summary line of the status is bounded whatever the file holds.
+  ReturnCsvParser parser(std::string(5000, 'n'), ReturnCsvOptions{"AZ", {}, 0});
+  parser.Add(Csv({absl::StrCat("AZ,2020,UZ,_T,_T,_T,", big, ",A,F,STK")}));
+  absl::StatusOr<ParsedReturn> r = parser.Finish();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().size() <= kMaxSummaryBytes);
+}
+
+TEST_CASE("DATAFLOW must be one the node accepts", "[import]") {
+  const std::string row = "AZ,2020,UZ,_T,_T,_T,1,A,F,STK\n";
+  auto parse = [&](const std::string& dataflow, std::vector<std::string> accepted) {
+    ReturnCsvParser parser("r.csv", ReturnCsvOptions{"AZ", std::move(accepted), 0});
+    parser.Add(absl::StrCat(kSdmxHeader, dataflow, ",", row));
+    absl::StatusOr<ParsedReturn> r = parser.Finish();
+    return r.ok() ? std::string() : parser.problems().at(0).message;
+  };
+  CHECK(parse("OTS:DF_MIGR_STOCK(1.0)", {}).empty());
+  CHECK(parse("ESTAT:MIGR_POP1CTZ(1.0)", {}) ==
+        "DATAFLOW \"ESTAT:MIGR_POP1CTZ(1.0)\" is not a dataflow this node accepts "
+        "(OTS:DF_MIGR_STOCK(1.0))");
+  CHECK(parse("OTS:DF_MIGR_STOCK(1.0\xff)", {}) ==
+        "DATAFLOW \"OTS:DF_MIGR_STOCK(1.0\\xff)\" is not a dataflow this node accepts "
+        "(OTS:DF_MIGR_STOCK(1.0))");
+  CHECK(parse("ESTAT:MIGR_POP1CTZ(1.0)", {"ESTAT:MIGR_POP1CTZ(1.0)"}).empty());
+  CHECK_FALSE(parse("OTS:DF_MIGR_STOCK(1.0)", {"ESTAT:MIGR_POP1CTZ(1.0)"}).empty());
+}
+
+TEST_CASE("SDMX-CSV separated by semicolons throughout gives the same cells", "[import]") {
+  const std::string comma = absl::StrCat(kSdmxHeader,
+                                         "OTS:DF_MIGR_STOCK(1.0),AZ,2020,UZ,_T,_T,_T,3,A,F,STK\n"
+                                         "OTS:DF_MIGR_STOCK(1.0),AZ,2020,UZ,_T,F,_T,1,A,F,STK\n");
+  std::string semicolon = comma;
+  std::replace(semicolon.begin(), semicolon.end(), ',', ';');
+  auto a = ParseReturnCsv("r.csv", comma, "AZ", nullptr);
+  auto b = ParseReturnCsv("r.csv", semicolon, "AZ", nullptr);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->lines.ToVector() == b->lines.ToVector());
+  // Rows must use the header's separator.
+  std::vector<std::string> problems =
+      Problems(absl::StrCat(kSdmxHeader, "OTS:DF_MIGR_STOCK(1.0);AZ;2020;UZ;_T;_T;_T;3;A;F;STK\n"));
+  CHECK(HasProblem(problems, "r.csv:2: expected 11 fields, found 1"));
+}
+
+TEST_CASE("an operator's words: values too large, how many problems", "[import]") {
+  CHECK(HasProblem(Problems(Csv({"AZ,2020,UZ,_T,_T,_T,12345678901234,A,F,STK"})),
+                   "OBS_VALUE \"12345678901234\" is too large: at most 1000000000000 persons"));
+  CHECK(HasProblem(Problems(Csv({"AZ,2020,UZ,_T,_T,_T,1000000000001,A,F,STK"})),
+                   "OBS_VALUE 1000000000001 is larger than 1000000000000 persons"));
+  CHECK(ProblemCountWords(1) == "1 problem");
+  CHECK(ProblemCountWords(100) == "100 problems");
+  CHECK(absl::StartsWith(ProblemCountWords(101), "more than 100 problems"));
+  std::string rows;
+  for (int i = 0; i < 1000; ++i) {
+    absl::StrAppend(&rows, "AZ,2020,XX,_T,_T,_T,1,A,F,STK\n");
+  }
+  ReturnCsvParser parser("r.csv", ReturnCsvOptions{"AZ", {}, 0});
+  parser.Add(absl::StrCat(kHeader, rows));
+  absl::StatusOr<ParsedReturn> r = parser.Finish();
+  REQUIRE_FALSE(r.ok());
+  CHECK(parser.problems().size() == kMaxProblems);
+  CHECK(parser.problem_count() > kMaxProblems);
   CHECK(absl::StrContains(r.status().message(), "r.csv: more than 100 problems"));
 }
 
