@@ -330,13 +330,15 @@ class ReturnCsvParser::Reader {
     if (options_.accepted_dataflows.empty()) {
       options_.accepted_dataflows.emplace_back(kFederationDataflow);
     }
-    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing. Only touched
-    // memory counts, so a size announced but never sent costs address space, not memory.
+    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing. Only memory
+    // written counts, so room for cells a file never had costs address space, not memory.
     const size_t contents_bytes = options_.size_hint;
     const size_t expected_cells = contents_bytes / 40 + 1;
     cells_.reserve(expected_cells);
     keys_.reserve(expected_cells);
-    by_key_.reserve(expected_cells);
+    // A hash table's control bytes are written when it is sized: sized for what a file of that
+    // size may hold, a file of garbage would cost a byte per cell it never had.
+    by_key_.reserve(std::min<size_t>(expected_cells, size_t{1} << 20));
     out_.lines.Reserve(expected_cells, contents_bytes);
   }
 
