@@ -181,8 +181,9 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
       *response = RejectedReturn(*parser);
       return grpc::Status::OK;
     }
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        parsed.status().message(), "; nothing stored (Validate lists every problem)")));
+    return ToGrpcStatus(absl::InvalidArgumentError(BoundedLine(
+        absl::StrCat(parsed.status().message(), "; nothing stored (Validate lists every problem)"),
+        kMaxSummaryBytes)));
   }
   parser.reset();  // what it kept to check the cells is not needed to sign them
   absl::StatusOr<v1::SubmitResponse> done =
