@@ -14,6 +14,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
+#include "node/rpc/tls_credentials.h"
 #include "node/trust/config.h"
 #include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
@@ -23,6 +24,10 @@ namespace {
 
 constexpr uint64_t kDefaultMaxReturnBytes = uint64_t{1} << 30;
 constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
+// How long a client has for its TLS and HTTP/2 handshakes, and how much longer a connection
+// counts as possibly in its handshake when a refusal's address is looked for.
+constexpr absl::Duration kHandshakeTimeout = absl::Seconds(20);
+constexpr absl::Duration kHandshakeAddressSlack = absl::Seconds(10);
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -233,10 +238,18 @@ absl::Status NodeServer::Listen(const std::string& address) {
   const NodeSetup& s = setup_;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = s.ca_pem;
-  tls.pem_key_cert_pairs.push_back({s.key_pem, s.cert_pem});
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(tls);
+  // Each refused handshake is logged with the client's address, which a socket mutator records
+  // as connections are accepted (node/rpc/tls_credentials.h).
+  handshake_addresses_ =
+      std::make_shared<HandshakeAddresses>(kHandshakeTimeout + kHandshakeAddressSlack);
+  ServerTlsOptions tls;
+  tls.cert_pem = s.cert_pem;
+  tls.key_pem = s.key_pem;
+  tls.ca_pem = s.ca_pem;
+  tls.clock = clock_;
+  tls.logger = logger_;
+  tls.addresses = handshake_addresses_;
+  std::shared_ptr<grpc::ServerCredentials> credentials = NodeServerCredentials(tls);
   credentials->SetAuthMetadataProcessor(std::make_shared<IdentityGate>(s.directory.get(), logger_));
 
   int port = 0;
@@ -244,6 +257,11 @@ absl::Status NodeServer::Listen(const std::string& address) {
   // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
   // take half of the first one's connections. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A connection must finish its TLS and HTTP/2 handshakes within this (gRPC's default is 2
+  // minutes); HandshakeAddresses counts on it.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(kHandshakeTimeout)));
+  builder.SetOption(HandshakeAddresses::Option(handshake_addresses_));
   // Keepalive from this side too: a peer that vanished without a reset holds a watch stream (and
   // a thread) here until an unanswered ping closes its connection. Peers ping every 10 s; more
   // often than every 4 s would be abuse.
@@ -270,6 +288,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                                                               const Options& options) {
   std::unique_ptr<NodeServer> node(new NodeServer());
   node->logger_ = logger;
+  node->clock_ = clock;
   node->setup_ = std::move(setup);
   const NodeSetup& s = node->setup_;
   OTS_RETURN_IF_ERROR(node->OpenStore());
@@ -319,7 +338,7 @@ void NodeServer::Shutdown(absl::Duration grace) {
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
   server_->GetHealthCheckService()->SetServingStatus(false);
-  federation_->Stop();  // ends the peers' watch streams
+  federation_->Stop();                                        // ends the peers' watch streams
   if (syncer_ != nullptr) {
     syncer_->Stop();
   }

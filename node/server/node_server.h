@@ -30,6 +30,8 @@ class Server;
 
 namespace ots {
 
+class HandshakeAddresses;
+
 // Everything a node's configuration names, loaded and cross-checked against the trust bundle.
 struct NodeSetup {
   v1::NodeConfig config;
@@ -90,8 +92,10 @@ class NodeServer {
   std::unique_ptr<Witness> witness_;
   std::unique_ptr<FederationService> federation_;
   std::unique_ptr<Syncer> syncer_;
+  std::shared_ptr<HandshakeAddresses> handshake_addresses_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;
 };
 
