@@ -224,6 +224,8 @@ void NodeServer::AddPeers(const SyncOptions& sync_options) {
     peer_options.cert_pem = s.cert_pem;
     peer_options.key_pem = s.key_pem;
     peer_options.ca_pem = s.ca_pem;
+    peer_options.clock = clock_;
+    peer_options.logger = logger_;
     peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
     peer_options.reconnect_max = sync_options.backoff_max;
     // A watch answers at least every poll interval; silent for two, it is taken for dead.
