@@ -15,6 +15,7 @@
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
 #include "node/rpc/tls_credentials.h"
+#include "node/server/expiry.h"
 #include "node/trust/config.h"
 #include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
@@ -273,8 +274,9 @@ absl::Status NodeServer::Listen(const std::string& address) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 4000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddListeningPort(address, credentials, &port);
+  query_with_warnings_ = std::make_unique<QueryWithExpiryWarnings>(query_.get(), &setup_, clock_);
   builder.RegisterService(submission_.get());
-  builder.RegisterService(query_.get());
+  builder.RegisterService(query_with_warnings_.get());
   builder.RegisterService(federation_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
@@ -328,6 +330,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                    RoleName(s.directory->Find(node->context_.member)->role()), ") on ",
                    node->address_, " with TLS 1.3 and required client certificates; trust bundle ",
                    s.directory->federation(), " version ", s.directory->bundle().version()));
+  for (const std::string& warning : ExpiryWarnings(s, clock->Now())) {
+    logger->Log(LogLevel::kWarn, "-", warning);
+  }
   if (node->syncer_ != nullptr) {
     node->syncer_->Start();
   }
@@ -347,6 +352,7 @@ void NodeServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();
+  query_with_warnings_.reset();
   syncer_.reset();
   federation_.reset();
   witness_.reset();
