@@ -282,7 +282,14 @@ absl::Status NodeServer::Listen(const std::string& address) {
   if (server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  // Health of the server ("") and of each service by name, as grpc_health_probe -service and
+  // Kubernetes probes ask; any other name is NOT_FOUND.
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* service : {v1::Submission::service_full_name(), v1::Query::service_full_name(),
+                              v1::Federation::service_full_name()}) {
+    health->SetServingStatus(service, true);
+  }
   address_ = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
   return absl::OkStatus();
 }
@@ -344,7 +351,7 @@ void NodeServer::Shutdown(absl::Duration grace) {
     return;
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->GetHealthCheckService()->SetServingStatus(false);  // "" and every service
   federation_->Stop();                                        // ends the peers' watch streams
   if (syncer_ != nullptr) {
     syncer_->Stop();
