@@ -64,6 +64,16 @@ absl::Status CheckP256(EVP_PKEY* key) {
   return absl::OkStatus();
 }
 
+std::string OneLineName(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr ||
+      X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+    ERR_clear_error();
+    return "?";
+  }
+  return BioContents(bio.get());
+}
+
 absl::Time FromAsn1Time(const ASN1_TIME* t) {
   struct tm tm = {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
@@ -145,6 +155,11 @@ absl::StatusOr<Certificate> Certificate::LoadPemFile(const std::string& path) {
   return LoadPem<Certificate>(path, /*private_key=*/false, FromPem);
 }
 
+Certificate Certificate::Ref(X509* cert) {
+  X509_up_ref(cert);
+  return Certificate(ShareX509(cert));
+}
+
 std::string Certificate::ToPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert_.get()) != 1) {
@@ -161,6 +176,12 @@ std::string Certificate::CommonName() const {
   char buf[256] = {0};
   const int len = X509_NAME_get_text_by_NID(name, NID_commonName, buf, sizeof(buf));
   return len < 0 ? "" : std::string(buf, static_cast<size_t>(len));
+}
+
+std::string Certificate::Subject() const { return OneLineName(X509_get_subject_name(cert_.get())); }
+std::string Certificate::Issuer() const { return OneLineName(X509_get_issuer_name(cert_.get())); }
+bool Certificate::SelfIssued() const {
+  return X509_NAME_cmp(X509_get_subject_name(cert_.get()), X509_get_issuer_name(cert_.get())) == 0;
 }
 
 absl::Time Certificate::NotBefore() const { return FromAsn1Time(X509_get0_notBefore(cert_.get())); }

@@ -67,6 +67,9 @@ class Certificate {
   static absl::StatusOr<Certificate> FromPem(absl::string_view pem);
   // Reads FromPem from `path`; errors name the path.
   static absl::StatusOr<Certificate> LoadPemFile(const std::string& path);
+  // A handle on `cert`, which OpenSSL owns elsewhere (a chain being verified): takes a reference
+  // of its own.
+  static Certificate Ref(X509* cert);
 
   std::string ToPem() const;
   // Lower-case hex SHA-256 of the certificate's DER SubjectPublicKeyInfo (equal to its key's
@@ -74,6 +77,12 @@ class Certificate {
   // -outform DER | sha256sum`).
   std::string SpkiSha256Hex() const;
   std::string CommonName() const;
+  // The subject's and the issuer's names on one line, most specific first (RFC 2253 order, UTF-8
+  // kept): "CN=AZ operator,O=ots-mx".
+  std::string Subject() const;
+  std::string Issuer() const;
+  // Whether subject and issuer name the same entity (a self-issued certificate).
+  bool SelfIssued() const;
   absl::Time NotBefore() const;
   absl::Time NotAfter() const;
   bool IsCa() const;

@@ -90,9 +90,14 @@ std::unique_ptr<NodeClient> Connect(const Console& console, const ClientFlags& f
   absl::StatusOr<std::unique_ptr<NodeClient>> client =
       NodeClient::Connect(*config, flags.node, absl::Seconds(10));
   if (!client.ok()) {
-    *out_exit = absl::IsUnavailable(client.status())
-                    ? console.Fail(client.status(), kExitUnreachable)
-                    : console.Usage(client.status().message());
+    if (absl::IsUnavailable(client.status())) {
+      *out_exit = console.Fail(client.status(), kExitUnreachable);
+    } else if (absl::IsFailedPrecondition(client.status())) {
+      // Our certificate cannot work (expired, another CA's, ...): no use of --help.
+      *out_exit = console.Fail(client.status(), kExitUsage);
+    } else {
+      *out_exit = console.Usage(client.status().message());
+    }
     return nullptr;
   }
   return std::move(*client);

@@ -142,8 +142,9 @@ int OpenDataSource(const Console& console, const ClientFlags& client, const std:
                    DataSource* out);
 
 // Connects as `flags` say. On failure reports it and returns nullptr with the exit code in
-// `out_exit`: kExitUsage for an unusable configuration, kExitUnreachable for a node that cannot
-// be reached.
+// `out_exit`: kExitUsage for an unusable configuration (our own certificate expired, another
+// CA's, ...: NodeClient::Connect), kExitUnreachable for a node that cannot be reached or whose
+// handshake fails.
 std::unique_ptr<NodeClient> Connect(const Console& console, const ClientFlags& flags,
                                     int* out_exit);
 

@@ -17,7 +17,8 @@ namespace {
 constexpr char kStatusHelp[] =
     "A node's identity, how it sees the caller, its origins and peers.\n"
     "Each origin visible to the caller with its log size and latest checkpoint, and each peer\n"
-    "link. Exits 1 if the node holds evidence of a split view.\n";
+    "link; a WARNING for each certificate or key of the node that expires within 30 days.\n"
+    "Exits 1 if the node holds evidence of a split view.\n";
 
 int RunStatus(const Console& console, const ClientFlags& flags) {
   int exit_code = kExitOk;
@@ -81,6 +82,10 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
   }
   if (!r->store_degraded().empty()) {
     out << "STORE degraded: " << r->store_degraded() << "\n";
+  }
+  // Certificates and keys of the node that run out within 30 days (docs/operations.md).
+  for (const std::string& w : r->expiry_warnings()) {
+    out << "WARNING " << w << "\n";
   }
   // A split view is the one thing an operator must not miss: say it last, loudly, and exit 1.
   for (const v1::Evidence& e : r->alarms()) {

@@ -5,11 +5,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/cert_check.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
 #include "node/rpc/grpc_status.h"
+#include "node/rpc/tls_credentials.h"
 #include "node/trust/config.h"
 
 namespace ots {
@@ -19,21 +21,42 @@ constexpr size_t kChunkBytes = size_t{1} << 20;
 // A rejected return's message lists up to 100 problems; allow it through the trailers.
 constexpr int kMaxMetadataBytes = 1 << 20;
 
-absl::Status WithAddress(const std::string& address, const grpc::Status& s) {
+// `s` of a call to the node at `address`; UNAVAILABLE names the address, and the refusal of the
+// node's certificate if a reconnection met one.
+absl::Status WithAddress(const std::string& address, const grpc::Status& s,
+                         const ServerCertificateReport& report) {
   absl::Status status = FromGrpcStatus(s);
   if (status.ok() || status.code() != absl::StatusCode::kUnavailable) {
     return status;
   }
-  return absl::UnavailableError(absl::StrCat(address, ": ", status.message()));
+  std::optional<std::string> refusal = report.refusal();
+  return absl::UnavailableError(absl::StrCat(address, ": ", status.message(),
+                                             refusal.has_value() ? "; we refuse " : "",
+                                             refusal.value_or("")));
+}
+
+// Why a connection failed, as far as the client's side can tell from what its check of the
+// node's certificate found (`report`); `cert_file` is ours.
+std::string WhyNotConnected(const ServerCertificateReport& report, const std::string& cert_file) {
+  if (std::optional<std::string> refusal = report.refusal()) {
+    return absl::StrCat("we refuse it: ", *refusal);
+  }
+  if (report.accepted_once()) {
+    return absl::StrCat("the node refused our certificate ", cert_file,
+                        " (its log says why: \"TLS handshake refused: ...\")");
+  }
+  return "nothing answers TLS 1.3 there (not listening, not a node, or TLS 1.2 only)";
 }
 
 }  // namespace
 
 NodeClient::NodeClient(const v1::ClientConfig& config, std::string address,
-                       std::shared_ptr<grpc::Channel> channel)
+                       std::shared_ptr<grpc::Channel> channel,
+                       std::shared_ptr<ServerCertificateReport> report)
     : config_(config),
       address_(std::move(address)),
       channel_(std::move(channel)),
+      report_(std::move(report)),
       submission_(v1::Submission::NewStub(channel_)),
       query_(v1::Query::NewStub(channel_)) {}
 
@@ -42,35 +65,81 @@ absl::StatusOr<TrustAnchor> NodeClient::trust() const {
                          config_.bundle_key_id());
 }
 
+absl::Status CheckOwnCertificate(const v1::TlsFiles& files, absl::string_view cert_pem,
+                                 const TlsKey& key, absl::string_view ca_pem, absl::Time now) {
+  absl::StatusOr<std::vector<Certificate>> chain = CertificatesFromPem(cert_pem);
+  if (!chain.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(files.cert_file(), ": ", chain.status().message()));
+  }
+  const Certificate& cert = chain->front();
+  if (cert.SpkiSha256Hex() != key.SpkiSha256Hex()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.key_file(), ": is not the key of ", files.cert_file(), " (", cert.Subject(), ")"));
+  }
+  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(ca_pem);
+  if (!cas.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(files.ca_file(), ": ", cas.status().message()));
+  }
+  const CertificateVerdict verdict = CheckCertificate(cert, *chain, *cas, now, TlsRole::kClient);
+  if (verdict.ok()) {
+    return absl::OkStatus();
+  }
+  const std::string ours =
+      absl::StrCat("our certificate ", files.cert_file(), " (", verdict.subject, ")");
+  switch (verdict.problem) {
+    case CertificateProblem::kUntrustedIssuer:
+      return absl::FailedPreconditionError(absl::StrCat(ours, " is not issued by the CA in ",
+                                                        files.ca_file(), " (its issuer is ",
+                                                        verdict.issuer, ")"));
+    case CertificateProblem::kSelfSigned:
+      return absl::FailedPreconditionError(
+          absl::StrCat(ours, " is self-signed, not issued by the CA in ", files.ca_file()));
+    default:
+      return absl::FailedPreconditionError(absl::StrCat(ours, " ", verdict.reason));
+  }
+}
+
 absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::ClientConfig& config,
                                                                 absl::string_view address,
-                                                                absl::Duration connect_timeout) {
+                                                                absl::Duration connect_timeout,
+                                                                const Clock* clock) {
   OTS_ASSIGN_OR_RETURN(TlsKey key, TlsKey::LoadPemFile(config.tls().key_file()));
   OTS_ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls().cert_file()));
   OTS_ASSIGN_OR_RETURN(std::string ca, ReadFile(config.tls().ca_file()));
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ca;
-  tls.pem_private_key = key.ToPem();
-  tls.pem_cert_chain = cert;
+  // The channel's checks of the node's certificate may run as long as gRPC keeps a connection,
+  // which may be a little longer than this client: they share the clock.
+  std::shared_ptr<const Clock> shared_clock =
+      clock != nullptr ? std::shared_ptr<const Clock>(clock, [](const Clock*) {})
+                       : std::make_shared<SystemClock>();
+  OTS_RETURN_IF_ERROR(CheckOwnCertificate(config.tls(), cert, key, ca, shared_clock->Now()));
+  std::string target = address.empty() ? config.node_address() : std::string(address);
+  ChannelTlsOptions tls;
+  tls.cert_pem = cert;
+  tls.key_pem = key.ToPem();
+  tls.ca_pem = ca;
+  tls.endpoint = target;
+  tls.clock = shared_clock;
+  auto report = std::make_shared<ServerCertificateReport>();
+  tls.report = report;
   grpc::ChannelArguments args;
   if (!config.node_name().empty()) {
     args.SetSslTargetNameOverride(config.node_name());
   }
   args.SetMaxReceiveMessageSize(-1);
   args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
-  std::string target = address.empty() ? config.node_address() : std::string(address);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+      grpc::CreateCustomChannel(target, NodeChannelCredentials(tls), args);
   // Connect now, and give up at the first failed attempt: a refused handshake does not get
   // better by retrying.
   const auto deadline = DeadlineIn(connect_timeout);
   for (grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
        state != GRPC_CHANNEL_READY; state = channel->GetState(/*try_to_connect=*/true)) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot connect to the node at ", target,
-          ": not listening, or the TLS handshake failed (wrong CA, node name or certificate, or "
-          "the node refuses ours)"));
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to the node at ", target, ": ",
+                       WhyNotConnected(*report, config.tls().cert_file())));
     }
     if (!channel->WaitForStateChange(state, deadline)) {
       return absl::UnavailableError(absl::StrCat("no connection to the node at ", target,
@@ -78,7 +147,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const v1::Client
                                                  absl::FormatDuration(connect_timeout)));
     }
   }
-  return std::unique_ptr<NodeClient>(new NodeClient(config, target, std::move(channel)));
+  return std::unique_ptr<NodeClient>(new NodeClient(config, target, std::move(channel), report));
 }
 
 absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_name,
@@ -125,7 +194,7 @@ absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_nam
   writer->WritesDone();
   grpc::Status status = writer->Finish();
   if (!status.ok()) {
-    return WithAddress(address_, status);
+    return WithAddress(address_, status, *report_);
   }
   return response;
 }
@@ -145,7 +214,7 @@ absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
   }
   grpc::Status status = reader->Finish();
   if (!status.ok()) {
-    return WithAddress(address_, status);
+    return WithAddress(address_, status, *report_);
   }
   return table;
 }
@@ -159,7 +228,7 @@ absl::StatusOr<Response> NodeClient::Call(
   Response response;
   grpc::Status status = (query_.get()->*method)(&context, request, &response);
   if (!status.ok()) {
-    return WithAddress(address_, status);
+    return WithAddress(address_, status, *report_);
   }
   return response;
 }
@@ -202,7 +271,7 @@ absl::Status NodeClient::SignedReturn(
   if (!taken.ok()) {
     return taken;
   }
-  return status.ok() ? absl::OkStatus() : WithAddress(address_, status);
+  return status.ok() ? absl::OkStatus() : WithAddress(address_, status, *report_);
 }
 
 }  // namespace ots

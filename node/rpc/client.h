@@ -10,7 +10,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "crypto/x509.h"
+#include "node/base/clock.h"
 #include "node/query/query.h"
+#include "node/rpc/tls_credentials.h"
 #include "node/trust/trust_bundle.h"
 #include "proto/config.pb.h"
 #include "proto/services.grpc.pb.h"
@@ -18,15 +21,29 @@
 namespace ots {
 
 // Thread-compatible: one caller at a time.
+// OK if the certificate of `files` (PEM text `cert_pem`, key `key`) can be used with a node
+// that trusts the CAs of `ca_pem` at `now`; otherwise FAILED_PRECONDITION saying what is wrong,
+// naming the files: the key is not the certificate's, the certificate is not issued by a CA of
+// the CA file, expired on ..., is not valid before ..., is not for client authentication.
+absl::Status CheckOwnCertificate(const v1::TlsFiles& files, absl::string_view cert_pem,
+                                 const TlsKey& key, absl::string_view ca_pem, absl::Time now);
+
 class NodeClient {
  public:
-  // Reads the TLS files (refusing a key readable by others) and connects to `address` (or
-  // config.node_address if empty), waiting at most `connect_timeout` for the TLS handshake.
-  // UNAVAILABLE naming the address if the node cannot be reached or the handshake fails (for
-  // example, the node refuses our certificate).
+  // Reads the TLS files (refusing a key readable by others), checks our own certificate at
+  // `clock`'s time (nullptr: the system's), and connects to `address` (or config.node_address if
+  // empty), waiting at most `connect_timeout` for the TLS handshake.
+  // FAILED_PRECONDITION, naming the file, if our certificate cannot work: the key is not its
+  // key, it is not issued by a CA of the CA file, it has expired or is not valid yet, or it is
+  // not for client authentication (CheckOwnCertificate).
+  // UNAVAILABLE naming the address if the node cannot be reached or the handshake fails, saying
+  // why as far as this side can tell: the node's certificate expired on ..., is not issued by
+  // our CA, is not for the node name we expect; or the node refused our certificate (its log
+  // then says why); or nothing answers TLS there.
   static absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const v1::ClientConfig& config,
                                                              absl::string_view address,
-                                                             absl::Duration connect_timeout);
+                                                             absl::Duration connect_timeout,
+                                                             const Clock* clock = nullptr);
 
   // Called as a submission's bytes go out: (bytes sent, total bytes).
   using Progress = std::function<void(uint64_t, uint64_t)>;
@@ -61,7 +78,8 @@ class NodeClient {
 
  private:
   NodeClient(const v1::ClientConfig& config, std::string address,
-             std::shared_ptr<grpc::Channel> channel);
+             std::shared_ptr<grpc::Channel> channel,
+             std::shared_ptr<ServerCertificateReport> report);
   // One unary Query call with a deadline `timeout` from now; the node's status passes through.
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*,
@@ -71,6 +89,8 @@ class NodeClient {
   const v1::ClientConfig config_;
   const std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
+  // What the checks of the node's certificate found (a reconnection may meet another one).
+  std::shared_ptr<ServerCertificateReport> report_;
   std::unique_ptr<v1::Submission::Stub> submission_;
   std::unique_ptr<v1::Query::Stub> query_;
 };

@@ -13,15 +13,21 @@
 
 namespace ots {
 GrpcPeerTransport::GrpcPeerTransport(const GrpcPeerOptions& options, const Directory* directory)
-    : options_(options), directory_(directory) {
+    : options_(options),
+      directory_(directory),
+      report_(std::make_shared<ServerCertificateReport>()) {
   Reconnect();
 }
 
 void GrpcPeerTransport::Reconnect() {
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = options_.ca_pem;
-  tls.pem_private_key = options_.key_pem;
-  tls.pem_cert_chain = options_.cert_pem;
+  ChannelTlsOptions tls;
+  tls.cert_pem = options_.cert_pem;
+  tls.key_pem = options_.key_pem;
+  tls.ca_pem = options_.ca_pem;
+  tls.endpoint = options_.endpoint;
+  tls.clock = std::shared_ptr<const Clock>(options_.clock, [](const Clock*) {});  // outlives us
+  tls.report = report_;
+  tls.logger = options_.logger;
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride(options_.server_name);
   args.SetMaxReceiveMessageSize(-1);
@@ -41,7 +47,7 @@ void GrpcPeerTransport::Reconnect() {
   // another channel to the same address still holds.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto stub = std::shared_ptr<v1::Federation::Stub>(v1::Federation::NewStub(
-      grpc::CreateCustomChannel(options_.endpoint, grpc::SslCredentials(tls), args)));
+      grpc::CreateCustomChannel(options_.endpoint, NodeChannelCredentials(tls), args)));
   absl::MutexLock lock(&mu_);
   stub_ = std::move(stub);
   ++connections_;
@@ -84,6 +90,15 @@ absl::Status GrpcPeerTransport::CheckServer(const grpc::ClientContext& context) 
   return absl::OkStatus();
 }
 
+absl::Status GrpcPeerTransport::WithRefusal(const grpc::Status& s) const {
+  absl::Status status = FromGrpcStatus(s);
+  std::optional<std::string> refusal = report_->refusal();
+  if (!absl::IsUnavailable(status) || !refusal.has_value()) {
+    return status;
+  }
+  return absl::UnavailableError(*refusal);
+}
+
 bool GrpcPeerTransport::Track(grpc::ClientContext* context) {
   absl::MutexLock lock(&mu_);
   if (cancelled_) {
@@ -116,7 +131,7 @@ absl::StatusOr<v1::CheckpointsResponse> GrpcPeerTransport::Checkpoints() {
   grpc::Status s = Stub()->Checkpoints(&context, v1::CheckpointsRequest(), &response);
   Untrack(&context);
   if (!s.ok()) {
-    return FromGrpcStatus(s);
+    return WithRefusal(s);
   }
   OTS_RETURN_IF_ERROR(CheckServer(context));
   return response;
@@ -150,7 +165,7 @@ absl::StatusOr<PulledBatch> GrpcPeerTransport::Pull(const v1::PullRequest& reque
   Untrack(&context);
   OTS_RETURN_IF_ERROR(assembled);
   if (!s.ok()) {
-    return FromGrpcStatus(s);
+    return WithRefusal(s);
   }
   return assembler.Finish();
 }
@@ -232,7 +247,7 @@ absl::Status GrpcPeerTransport::Watch(
         absl::StrCat("the watch stream of ", options_.endpoint, " was silent for ",
                      absl::FormatDuration(silence_limit), "; reconnecting"));
   }
-  absl::Status ended = FromGrpcStatus(s);
+  absl::Status ended = WithRefusal(s);
   if (!ended.ok() && !cancelled && !absl::IsDeadlineExceeded(ended)) {
     // The connection may be the trouble: the next call gets a new one rather than waiting out
     // gRPC's own reconnect backoff on this one.

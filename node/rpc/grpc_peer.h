@@ -11,6 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "node/base/clock.h"
+#include "node/base/event_log.h"
+#include "node/rpc/tls_credentials.h"
 #include "node/trust/directory.h"
 #include "proto/services.grpc.pb.h"
 #include "sync/peer_transport.h"
@@ -24,6 +27,11 @@ struct GrpcPeerOptions {
   std::string cert_pem;     // this node's TLS identity
   std::string key_pem;
   std::string ca_pem;
+  // Read for the time the peer's certificate must be valid at; must outlive the transport.
+  const Clock* clock = nullptr;
+  // Where a refused certificate of the peer is logged (WARN, the endpoint as peer, saying why:
+  // "expired on ...", another CA, another name). May be null.
+  Logger* logger = nullptr;
   absl::Duration call_timeout = absl::Seconds(10);  // Checkpoints
   absl::Duration pull_timeout = absl::Minutes(10);  // one pull
   absl::Duration watch_timeout = absl::Minutes(1);  // a watch stream is renewed this often
@@ -58,12 +66,17 @@ class GrpcPeerTransport : public PeerTransport {
   std::shared_ptr<v1::Federation::Stub> Stub() const;
   // OK if the server of a finished or started call is a NODE identity of options_.member.
   absl::Status CheckServer(const grpc::ClientContext& context) const;
+  // `s`, the status of a call that failed, with the reason the peer's certificate was refused if
+  // it was (gRPC's own message says only that no connection could be made).
+  absl::Status WithRefusal(const grpc::Status& s) const;
   // Registers `context` for Cancel; false if already cancelled.
   bool Track(grpc::ClientContext* context);
   void Untrack(grpc::ClientContext* context);
 
   const GrpcPeerOptions options_;
   const Directory* const directory_;
+  // What the check of the peer's certificate found on the connections of this transport.
+  const std::shared_ptr<ServerCertificateReport> report_;
   mutable absl::Mutex mu_;
   std::shared_ptr<v1::Federation::Stub> stub_ ABSL_GUARDED_BY(mu_);
   int connections_ ABSL_GUARDED_BY(mu_) = 0;

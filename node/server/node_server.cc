@@ -15,6 +15,8 @@
 #include "node/base/text.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
+#include "node/rpc/tls_credentials.h"
+#include "node/server/expiry.h"
 #include "node/trust/config.h"
 #include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
@@ -23,6 +25,10 @@ namespace ots {
 namespace {
 
 constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
+// How long a client has for its TLS and HTTP/2 handshakes, and how much longer a connection
+// counts as possibly in its handshake when a refusal's address is looked for.
+constexpr absl::Duration kHandshakeTimeout = absl::Seconds(20);
+constexpr absl::Duration kHandshakeAddressSlack = absl::Seconds(10);
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -219,6 +225,8 @@ void NodeServer::AddPeers(const SyncOptions& sync_options) {
     peer_options.cert_pem = s.cert_pem;
     peer_options.key_pem = s.key_pem;
     peer_options.ca_pem = s.ca_pem;
+    peer_options.clock = clock_;
+    peer_options.logger = logger_;
     peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
     peer_options.reconnect_max = sync_options.backoff_max;
     // A watch answers at least every poll interval; silent for two, it is taken for dead.
@@ -233,10 +241,18 @@ absl::Status NodeServer::Listen(const std::string& address) {
   const NodeSetup& s = setup_;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = s.ca_pem;
-  tls.pem_key_cert_pairs.push_back({s.key_pem, s.cert_pem});
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(tls);
+  // Each refused handshake is logged with the client's address, which a socket mutator records
+  // as connections are accepted (node/rpc/tls_credentials.h).
+  handshake_addresses_ =
+      std::make_shared<HandshakeAddresses>(kHandshakeTimeout + kHandshakeAddressSlack);
+  ServerTlsOptions tls;
+  tls.cert_pem = s.cert_pem;
+  tls.key_pem = s.key_pem;
+  tls.ca_pem = s.ca_pem;
+  tls.clock = clock_;
+  tls.logger = logger_;
+  tls.addresses = handshake_addresses_;
+  std::shared_ptr<grpc::ServerCredentials> credentials = NodeServerCredentials(tls);
   credentials->SetAuthMetadataProcessor(std::make_shared<IdentityGate>(s.directory.get(), logger_));
 
   int port = 0;
@@ -244,6 +260,11 @@ absl::Status NodeServer::Listen(const std::string& address) {
   // gRPC sets SO_REUSEPORT by default: a second node on the same port would start "fine" and
   // take half of the first one's connections. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A connection must finish its TLS and HTTP/2 handshakes within this (gRPC's default is 2
+  // minutes); HandshakeAddresses counts on it.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(kHandshakeTimeout)));
+  builder.SetOption(HandshakeAddresses::Option(handshake_addresses_));
   // Keepalive from this side too: a peer that vanished without a reset holds a watch stream (and
   // a thread) here until an unanswered ping closes its connection. Peers ping every 10 s; more
   // often than every 4 s would be abuse.
@@ -255,8 +276,9 @@ absl::Status NodeServer::Listen(const std::string& address) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
   builder.AddListeningPort(address, credentials, &port);
+  query_with_warnings_ = std::make_unique<QueryWithExpiryWarnings>(query_.get(), &setup_, clock_);
   builder.RegisterService(submission_.get());
-  builder.RegisterService(query_.get());
+  builder.RegisterService(query_with_warnings_.get());
   builder.RegisterService(federation_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
@@ -265,7 +287,14 @@ absl::Status NodeServer::Listen(const std::string& address) {
         " (listen_address, the --listen flag or the member's endpoint in the trust bundle): the "
         "port is taken, or the host is not an address of this machine"));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  // Health of the server ("") and of each service by name, as grpc_health_probe -service and
+  // Kubernetes probes ask; any other name is NOT_FOUND.
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* service : {v1::Submission::service_full_name(), v1::Query::service_full_name(),
+                              v1::Federation::service_full_name()}) {
+    health->SetServingStatus(service, true);
+  }
   address_ = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
   return absl::OkStatus();
 }
@@ -275,6 +304,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                                                               const Options& options) {
   std::unique_ptr<NodeServer> node(new NodeServer());
   node->logger_ = logger;
+  node->clock_ = clock;
   node->setup_ = std::move(setup);
   const NodeSetup& s = node->setup_;
   OTS_RETURN_IF_ERROR(node->OpenStore());
@@ -312,6 +342,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                    RoleName(s.directory->Find(node->context_.member)->role()), ") on ",
                    node->address_, " with TLS 1.3 and required client certificates; trust bundle ",
                    s.directory->federation(), " version ", s.directory->bundle().version()));
+  for (const std::string& warning : ExpiryWarnings(s, clock->Now())) {
+    logger->Log(LogLevel::kWarn, "-", warning);
+  }
   if (node->syncer_ != nullptr) {
     node->syncer_->Start();
   }
@@ -323,14 +356,15 @@ void NodeServer::Shutdown(absl::Duration grace) {
     return;
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
-  server_->GetHealthCheckService()->SetServingStatus(false);
-  federation_->Stop();  // ends the peers' watch streams
+  server_->GetHealthCheckService()->SetServingStatus(false);  // "" and every service
+  federation_->Stop();                                        // ends the peers' watch streams
   if (syncer_ != nullptr) {
     syncer_->Stop();
   }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();
+  query_with_warnings_.reset();
   syncer_.reset();
   federation_.reset();
   witness_.reset();

@@ -26,9 +26,12 @@
 
 namespace grpc {
 class Server;
+class Service;
 }  // namespace grpc
 
 namespace ots {
+
+class HandshakeAddresses;
 
 // Everything a node's configuration names, loaded and cross-checked against the trust bundle.
 struct NodeSetup {
@@ -56,7 +59,8 @@ class NodeServer {
     std::string listen_address;
   };
 
-  // Opens the store, binds the listener and starts serving. `clock` and `logger` must outlive
+  // Opens the store, binds the listener and starts serving, and logs a WARN for each certificate
+  // or key that expires within 30 days (ExpiryWarnings). `clock` and `logger` must outlive
   // the server. UNAVAILABLE if the address cannot be bound; FAILED_PRECONDITION if the store
   // belongs to another member or federation, or holds a newer trust bundle version.
   static absl::StatusOr<std::unique_ptr<NodeServer>> Start(NodeSetup setup, const Clock* clock,
@@ -90,8 +94,11 @@ class NodeServer {
   std::unique_ptr<Witness> witness_;
   std::unique_ptr<FederationService> federation_;
   std::unique_ptr<Syncer> syncer_;
+  std::unique_ptr<grpc::Service> query_with_warnings_;  // query_ as registered
+  std::shared_ptr<HandshakeAddresses> handshake_addresses_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;
 };
 

@@ -39,13 +39,19 @@ inline std::string BufferBytes(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
-// grpc.health.v1.Health/Check of the whole server (service ""). On OK, `*out_serving` says
-// whether the answer is SERVING.
+// grpc.health.v1.Health/Check of `service` ("": the whole server, "ots.v1.Query": that service).
+// On OK, `*out_serving` says whether the answer is SERVING.
 inline grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
-                                grpc::ClientContext& context, bool* out_serving) {
+                                grpc::ClientContext& context, bool* out_serving,
+                                const std::string& service = "") {
   grpc::GenericStub stub(channel);
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
+  // HealthCheckRequest{service}: field 1, length-delimited (names are shorter than 128 bytes).
+  std::string bytes;
+  if (!service.empty()) {
+    bytes = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice request_bytes(bytes);
+  grpc::ByteBuffer request(&request_bytes, 1), response;
   grpc::CompletionQueue cq;
   auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
   call->StartCall();

@@ -54,6 +54,17 @@ class RecordingLogger : public Logger {
     }
     return n;
   }
+  // The lines containing `text`, each "peer: message".
+  std::vector<std::string> Lines(absl::string_view text) {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> out;
+    for (const std::string& line : lines_) {
+      if (absl::StrContains(line, text)) {
+        out.push_back(line);
+      }
+    }
+    return out;
+  }
 
  private:
   absl::Mutex mu_;

@@ -207,21 +207,23 @@ class TestServer {
  public:
   // Starts `member`'s node of `fed`: its configuration as pki init wrote it, with replication
   // disabled, a Watch keepalive of `keepalive` (so that in a test only a store change makes a
-  // Watch stream answer again), listening on 127.0.0.1:0.
+  // Watch stream answer again), listening on 127.0.0.1:0. The node runs on `clock` (which must
+  // outlive it), or the system's clock if null.
   TestServer(const TestFederation& fed, const std::string& member,
-             absl::Duration keepalive = absl::Hours(1))
+             absl::Duration keepalive = absl::Hours(1), const Clock* clock = nullptr)
       : fed_(fed), member_(member) {
+    const Clock& node_clock = clock != nullptr ? *clock : clock_;
     v1::NodeConfig config = fed.NodeConfig(member);
     config.mutable_sync()->set_disabled(true);
     config.mutable_sync()->set_poll_interval_seconds(
         static_cast<uint32_t>(absl::ToInt64Seconds(keepalive)));
-    absl::StatusOr<NodeSetup> setup = LoadNodeSetup(config, clock_);
+    absl::StatusOr<NodeSetup> setup = LoadNodeSetup(config, node_clock);
     INFO(setup.status().ToString());
     REQUIRE(setup.ok());
     NodeServer::Options options;
     options.listen_address = "127.0.0.1:0";
     absl::StatusOr<std::unique_ptr<NodeServer>> server =
-        NodeServer::Start(std::move(*setup), &clock_, &logger_, options);
+        NodeServer::Start(std::move(*setup), &node_clock, &logger_, options);
     INFO(server.status().ToString());
     REQUIRE(server.ok());
     server_ = std::move(*server);

@@ -10,9 +10,11 @@
 //       Copies CC's log, returns and checkpoints from one data folder to another (created if
 //       missing) as replication would, without its checks: a folder holding several states.
 //   ots_testtool call --target HOST:PORT --ca F [--cert F --key F] [--name N]
-//                     [--method health|status|reflection]
+//                     [--method health|status|reflection] [--service NAME]
 //       Makes one call and prints its status code name (OK, UNAVAILABLE, PERMISSION_DENIED...);
 //       exit 0 only if the call succeeded. Without --cert the client offers no certificate.
+//       health asks about the whole server, or with --service about that service
+//       (ots.v1.Query, ...), and prints SERVING or NOT_SERVING before the code.
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -151,7 +153,7 @@ int Call(std::map<std::string, std::string> f) {
     status = v1::Query::NewStub(channel)->Status(&context, v1::StatusRequest(), &response);
   } else {
     bool serving = false;
-    status = HealthCheck(channel, context, &serving);
+    status = HealthCheck(channel, context, &serving, f.count("service") ? f["service"] : "");
     if (status.ok()) {
       std::cout << (serving ? "SERVING " : "NOT_SERVING ");
     }

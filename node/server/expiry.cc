@@ -1,0 +1,106 @@
+#include "node/server/expiry.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/x509.h"
+#include "node/base/rfc3339.h"
+
+namespace ots {
+namespace {
+
+// "expires on 2027-01-05 (in 12 days)" or "expired on 2027-01-05 (3 days ago)", the time of day
+// left out unless the end is less than a day away.
+std::string Ending(absl::Time end, absl::Time now) {
+  const absl::Duration left = end - now;
+  const absl::Duration abs = left < absl::ZeroDuration() ? -left : left;
+  const int64_t days = absl::ToInt64Hours(abs) / 24;
+  std::string when;
+  if (days >= 1) {
+    when = absl::StrCat(days, days == 1 ? " day" : " days");
+  } else {
+    const int64_t hours = absl::ToInt64Hours(abs);
+    when = hours >= 1 ? absl::StrCat(hours, hours == 1 ? " hour" : " hours")
+                      : absl::StrCat(absl::ToInt64Minutes(abs), " minutes");
+  }
+  const char* format = days >= 1 ? "%Y-%m-%d" : "%Y-%m-%d %H:%M UTC";
+  const std::string date = absl::FormatTime(format, end, absl::UTCTimeZone());
+  return left > absl::ZeroDuration() ? absl::StrCat("expires on ", date, " (in ", when, ")")
+                                     : absl::StrCat("expired on ", date, " (", when, " ago)");
+}
+
+// The end of the validity the bundle gives `key` among `entries`; nullopt if it names none.
+std::optional<absl::Time> BundleEnd(
+    const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entries, const PublicKey& key) {
+  for (const v1::PublicKeyEntry& e : entries) {
+    if (e.ed25519() == key.raw() && !e.valid_until().empty()) {
+      absl::StatusOr<absl::Time> end = ParseRfc3339(e.valid_until());
+      if (end.ok()) {
+        return *end;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
+                                        absl::Duration warn_before) {
+  std::vector<std::string> out;
+  auto soon = [&](absl::Time end) { return end - now <= warn_before; };
+  const v1::TlsFiles& tls = setup.config.tls();
+  absl::StatusOr<Certificate> cert = Certificate::FromPem(setup.cert_pem);
+  if (cert.ok() && soon(cert->NotAfter())) {
+    out.push_back(
+        absl::StrCat("TLS certificate ", tls.cert_file(), " ", Ending(cert->NotAfter(), now)));
+  }
+  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(setup.ca_pem);
+  if (cas.ok()) {
+    for (const Certificate& ca : *cas) {
+      if (soon(ca.NotAfter())) {
+        out.push_back(absl::StrCat("CA certificate ", ca.Subject(), " in ", tls.ca_file(), " ",
+                                   Ending(ca.NotAfter(), now)));
+      }
+    }
+  }
+  const v1::Member* self =
+      setup.directory == nullptr ? nullptr : setup.directory->Find(setup.config.origin());
+  if (self == nullptr) {
+    return out;
+  }
+  struct Key {
+    const char* what;
+    const std::optional<PrivateKey>& key;
+    const std::string& file;
+    const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entries;
+  };
+  for (const Key& k : {Key{"log key", setup.log_key, setup.config.log_key_file(), self->log_keys()},
+                       Key{"witness key", setup.witness_key, setup.config.witness_key_file(),
+                           self->witness_keys()}}) {
+    if (!k.key.has_value()) {
+      continue;
+    }
+    std::optional<absl::Time> end = BundleEnd(k.entries, k.key->public_key());
+    if (end.has_value() && soon(*end)) {
+      out.push_back(absl::StrCat(k.what, " ", k.key->public_key().KeyId(), " (", k.file, ") ",
+                                 Ending(*end, now), " per the trust bundle"));
+    }
+  }
+  return out;
+}
+
+grpc::Status QueryWithExpiryWarnings::Status(grpc::ServerContext* context,
+                                             const v1::StatusRequest* request,
+                                             v1::StatusResponse* response) {
+  grpc::Status s = query_->Status(context, request, response);
+  if (s.ok()) {
+    for (std::string& w : ExpiryWarnings(*setup_, clock_->Now())) {
+      response->add_expiry_warnings(std::move(w));
+    }
+  }
+  return s;
+}
+
+}  // namespace ots
