@@ -324,6 +324,11 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
       response->set_clock_peers(static_cast<uint32_t>(median->peers));
     }
   }
+  if (node_->expiry_warnings) {
+    for (std::string& w : node_->expiry_warnings()) {
+      response->add_expiry_warnings(std::move(w));
+    }
+  }
   absl::Status failure = node_->store().WriteFailure();
   if (!failure.ok()) {
     response->set_store_degraded(

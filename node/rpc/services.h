@@ -36,6 +36,8 @@ struct NodeContext {
   std::function<std::vector<v1::PeerStatus>()> peer_statuses;
   // This node's clock against its peers' (null if the node does not replicate).
   const ClockCheck* clock_check = nullptr;
+  // The node's certificates and keys near their end, one line each (empty function: none known).
+  std::function<std::vector<std::string>()> expiry_warnings;
 
   Store& store() const { return logs->store(); }
   // `s` as a client may see it: the node's data folder, which only its operator needs to know,

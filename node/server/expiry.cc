@@ -91,16 +91,4 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
   return out;
 }
 
-grpc::Status QueryWithExpiryWarnings::Status(grpc::ServerContext* context,
-                                             const v1::StatusRequest* request,
-                                             v1::StatusResponse* response) {
-  grpc::Status s = query_->Status(context, request, response);
-  if (s.ok()) {
-    for (std::string& w : ExpiryWarnings(*setup_, clock_->Now())) {
-      response->add_expiry_warnings(std::move(w));
-    }
-  }
-  return s;
-}
-
 }  // namespace ots

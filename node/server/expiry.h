@@ -9,11 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
-#include "node/base/clock.h"
-#include "node/rpc/services.h"
 #include "node/server/node_server.h"
-#include "proto/services.grpc.pb.h"
 
 namespace ots {
 
@@ -29,43 +25,6 @@ constexpr absl::Duration kExpiryWarningTime = absl::Hours(24 * 30);
 // In that order; empty if nothing is near its end.
 std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
                                         absl::Duration warn_before = kExpiryWarningTime);
-
-// The Query service as `query` answers it, with the expiry warnings of `setup` (at `clock`'s
-// time) added to every Status answer. The other methods pass through unchanged. `query`,
-// `setup` and `clock` must outlive it.
-class QueryWithExpiryWarnings final : public v1::Query::Service {
- public:
-  QueryWithExpiryWarnings(v1::Query::Service* query, const NodeSetup* setup, const Clock* clock)
-      : query_(query), setup_(setup), clock_(clock) {}
-
-  grpc::Status Cells(grpc::ServerContext* context, const v1::CellsRequest* request,
-                     grpc::ServerWriter<v1::TableChunk>* writer) override {
-    return query_->Cells(context, request, writer);
-  }
-  grpc::Status LatestCheckpoint(grpc::ServerContext* context, const v1::CheckpointRequest* request,
-                                v1::CheckpointResponse* response) override {
-    return query_->LatestCheckpoint(context, request, response);
-  }
-  grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
-                      v1::StatusResponse* response) override;
-  grpc::Status Prove(grpc::ServerContext* context, const v1::ProveRequest* request,
-                     v1::ProveResponse* response) override {
-    return query_->Prove(context, request, response);
-  }
-  grpc::Status Consolidated(grpc::ServerContext* context, const v1::ConsolidatedRequest* request,
-                            v1::ConsolidatedResponse* response) override {
-    return query_->Consolidated(context, request, response);
-  }
-  grpc::Status SignedReturn(grpc::ServerContext* context, const v1::SignedReturnRequest* request,
-                            grpc::ServerWriter<v1::SignedReturnChunk>* writer) override {
-    return query_->SignedReturn(context, request, writer);
-  }
-
- private:
-  v1::Query::Service* const query_;
-  const NodeSetup* const setup_;
-  const Clock* const clock_;
-};
 
 }  // namespace ots
 

@@ -198,6 +198,7 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   context_.accepted_dataflows = AcceptedDataflows(s.config);
   context_.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
   context_.clock_check = clock_check_.get();
+  context_.expiry_warnings = [this, clock] { return ExpiryWarnings(setup_, clock->Now()); };
   submission_ = std::make_unique<SubmissionService>(&context_);
   query_ = std::make_unique<QueryService>(&context_);
   witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
@@ -276,9 +277,8 @@ absl::Status NodeServer::Listen(const std::string& address) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
   builder.AddListeningPort(address, credentials, &port);
-  query_with_warnings_ = std::make_unique<QueryWithExpiryWarnings>(query_.get(), &setup_, clock_);
   builder.RegisterService(submission_.get());
-  builder.RegisterService(query_with_warnings_.get());
+  builder.RegisterService(query_.get());
   builder.RegisterService(federation_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
@@ -364,7 +364,6 @@ void NodeServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();
-  query_with_warnings_.reset();
   syncer_.reset();
   federation_.reset();
   witness_.reset();

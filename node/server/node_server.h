@@ -94,7 +94,6 @@ class NodeServer {
   std::unique_ptr<Witness> witness_;
   std::unique_ptr<FederationService> federation_;
   std::unique_ptr<Syncer> syncer_;
-  std::unique_ptr<grpc::Service> query_with_warnings_;  // query_ as registered
   std::shared_ptr<HandshakeAddresses> handshake_addresses_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
