@@ -1,5 +1,8 @@
 #include "node/base/event_log.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
@@ -27,9 +30,18 @@ void RateLimitedLogger::Log(LogLevel level, absl::string_view peer, absl::string
     out_->Log(level, peer, message);
     return;
   }
-  // The same event about the same peer, whatever the numbers in it (ports, sizes, counts).
-  std::string key = absl::StrCat(static_cast<int>(level), "|");
-  for (char c : absl::StrCat(peer, "|", message)) {
+  // The same event about the same peer, whatever the numbers in it (sizes, counts). A peer
+  // named by its address is the same peer from any port ("10.0.0.7:40312", "[::1]:5000"), but
+  // another address is another peer: a flood from one address hides nobody else's refusal.
+  absl::string_view who = peer;
+  const size_t colon = who.rfind(':');
+  if (colon != absl::string_view::npos && colon + 1 < who.size() &&
+      std::all_of(who.begin() + colon + 1, who.end(), absl::ascii_isdigit) &&
+      (who.front() == '[' || who.find(':') == colon)) {
+    who = who.substr(0, colon);
+  }
+  std::string key = absl::StrCat(static_cast<int>(level), "|", who, "|");
+  for (char c : message) {
     if (c >= '0' && c <= '9') {
       if (key.back() != '#') key.push_back('#');
     } else {

@@ -101,6 +101,12 @@ TEST_CASE("repeated failures of one peer are counted, not written each time", "[
   CHECK(out.Count("rejected") == 1);
   log.Log(LogLevel::kWarn, "KG", "sync: AZ from KG rejected: size 1");  // another peer
   CHECK(out.Count("rejected") == 2);
+  // Another address is another peer: one address's flood hides nobody else's refusal.
+  log.Log(LogLevel::kError, "127.0.0.2:40000",
+          "grpc: Handshake failed with fatal error SSL_ERROR_SSL");
+  log.Log(LogLevel::kError, "[::1]:40000", "grpc: Handshake failed with fatal error SSL_ERROR_SSL");
+  log.Log(LogLevel::kError, "[::1]:40001", "grpc: Handshake failed with fatal error SSL_ERROR_SSL");
+  CHECK(out.Count("Handshake failed") == 3);
   log.Log(LogLevel::kInfo, "-", "accepted 1");  // INFO always passes
   log.Log(LogLevel::kInfo, "-", "accepted 2");
   CHECK(out.Count("accepted") == 2);
