@@ -43,6 +43,17 @@ int Console::FailCall(const absl::Status& s) const {
   }
 }
 
+int PrintRejectedReturn(const Console& console, absl::string_view file,
+                        const std::vector<ReturnProblem>& problems, size_t count) {
+  const std::string shown = Printable(file);
+  for (const ReturnProblem& p : problems) {
+    console.err() << FormatProblem(shown, ReturnProblem{p.line, Printable(p.message)}) << "\n";
+  }
+  console.err() << "ots-ctl: " << shown << " rejected: " << ProblemCountWords(count)
+                << ", nothing stored\n";
+  return kExitRejected;
+}
+
 int Console::Usage(absl::string_view message) const {
   err_ << command_ << ": " << Printable(absl::StrReplaceAll(message, {{"\r\n", " "}, {"\n", " "}}))
        << " (run '" << command_ << " --help')\n";

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/model/return_csv.h"
 #include "node/rpc/client.h"
 #include "node/store/store.h"
 #include "proto/config.pb.h"
@@ -135,6 +136,12 @@ struct DataSource {
   // a data folder. Returns the exit code.
   int Fail(const Console& console, const absl::Status& s) const;
 };
+// Prints a rejected return's problems (each "file:line: what") and the line
+// "ots-ctl: FILE rejected: N problems, nothing stored" to err(); returns kExitRejected. `count`
+// is how many were found, which may be more than listed.
+int PrintRejectedReturn(const Console& console, absl::string_view file,
+                        const std::vector<ReturnProblem>& problems, size_t count);
+
 // Opens the source that `client` (if its config is set) or `data_dir` names. Returns kExitOk, or
 // the exit code of the failure it reported: kExitUsage if neither is given, Connect's for a node,
 // kExitRejected for a folder that cannot be opened.

@@ -117,13 +117,7 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   }
   absl::StatusOr<ParsedReturn> ret = parser->Finish();
   if (!ret.ok()) {
-    for (const ReturnProblem& p : parser->problems()) {
-      console.err() << FormatProblem(shown, p) << "\n";
-    }
-    console.err() << "ots-ctl: " << shown
-                  << " rejected: " << ProblemCountWords(parser->problem_count())
-                  << ", nothing stored\n";
-    return kExitRejected;
+    return PrintRejectedReturn(console, flags.file, parser->problems(), parser->problem_count());
   }
   parser.reset();  // what it kept to check the cells is not needed to sign them
   if (flags.dry_run) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -71,15 +72,13 @@ bool CutOff(const absl::Status& s) {
          absl::IsDeadlineExceeded(s);
 }
 
-// Prints the problems a node's Validate found in `file`, then the count; returns kExitRejected.
+// Prints the problems a node's Validate found in `file`; returns kExitRejected.
 int PrintProblems(const Console& console, const std::string& file, const v1::SubmitResponse& r) {
+  std::vector<ReturnProblem> problems;
   for (const v1::Problem& p : r.problems()) {
-    ReturnProblem problem{p.line(), Printable(p.message())};
-    console.err() << FormatProblem(Printable(file), problem) << "\n";
+    problems.push_back(ReturnProblem{p.line(), p.message()});
   }
-  console.err() << "ots-ctl: " << Printable(file)
-                << " rejected: " << ProblemCountWords(r.problem_count()) << ", nothing stored\n";
-  return kExitRejected;
+  return PrintRejectedReturn(console, file, problems, r.problem_count());
 }
 
 // A file the node rejected on Submit: its status has one summary line; Validate lists every

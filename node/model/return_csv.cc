@@ -734,6 +734,19 @@ std::string FormatProblem(absl::string_view file_name, const ReturnProblem& p) {
                      : absl::StrCat(file_name, ":", p.line, ": ", p.message);
 }
 
+std::vector<std::string> FormattedProblems(absl::string_view file_name,
+                                           const ReturnCsvParser& parser) {
+  std::vector<std::string> out;
+  for (const ReturnProblem& p : parser.problems()) {
+    out.push_back(FormatProblem(file_name, p));
+  }
+  if (parser.problem_count() > parser.problems().size() && !out.empty()) {
+    out.back() +=
+        absl::StrCat(" (stopped after ", kMaxProblems, " problems; more were not reported)");
+  }
+  return out;
+}
+
 std::string ProblemCountWords(size_t count) {
   if (count > kMaxProblems) {
     return absl::StrCat("more than ", kMaxProblems, " problems (the first ", kMaxProblems,
@@ -752,14 +765,7 @@ absl::StatusOr<ParsedReturn> ParseReturnCsv(absl::string_view file_name, absl::s
   parser.Add(contents);
   absl::StatusOr<ParsedReturn> parsed = parser.Finish();
   if (!parsed.ok() && out_problems != nullptr) {
-    out_problems->clear();
-    for (const ReturnProblem& p : parser.problems()) {
-      out_problems->push_back(FormatProblem(file_name, p));
-    }
-    if (parser.problem_count() > parser.problems().size()) {
-      out_problems->back() +=
-          absl::StrCat(" (stopped after ", kMaxProblems, " problems; more were not reported)");
-    }
+    *out_problems = FormattedProblems(file_name, parser);
   }
   return parsed;
 }

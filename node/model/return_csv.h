@@ -94,6 +94,10 @@ class ReturnCsvParser {
 
 // "r.csv:4: what is wrong" (or "r.csv: what is wrong" for line 0).
 std::string FormatProblem(absl::string_view file_name, const ReturnProblem& problem);
+// Every problem `parser` listed, formatted by FormatProblem, the last one saying so when more
+// were found than listed.
+std::vector<std::string> FormattedProblems(absl::string_view file_name,
+                                           const ReturnCsvParser& parser);
 // "1 problem", "3 problems", "more than 100 problems (the first 100 are listed; ...)".
 std::string ProblemCountWords(size_t count);
 
