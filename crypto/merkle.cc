@@ -112,6 +112,38 @@ Hash MerkleNodeHash(const Hash& left, const Hash& right) {
   return Sha256(absl::string_view(buf, sizeof(buf)));
 }
 
+Hash MerkleRootBuilder::Node(const Hash& left, const Hash& right) {
+  return hasher_.Digest(
+      absl::string_view(&kNodePrefixChar, 1),
+      absl::string_view(reinterpret_cast<const char*>(left.data()), left.size()),
+      absl::string_view(reinterpret_cast<const char*>(right.data()), right.size()));
+}
+
+void MerkleRootBuilder::Add(const Hash& leaf_hash) {
+  // Each trailing set bit of the count is a complete subtree of the leaf's size and up: merged
+  // with the new one, as RFC 6962's split at the largest power of two would pair them.
+  Hash h = leaf_hash;
+  for (uint64_t c = size_; c & 1; c >>= 1) {
+    h = Node(stack_.back(), h);
+    stack_.pop_back();
+  }
+  stack_.push_back(h);
+  ++size_;
+}
+
+Hash MerkleRootBuilder::Root() const {
+  if (stack_.empty()) {
+    return Sha256("");
+  }
+  // MTH(D[n]) = HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])), k the largest subtree: folded from
+  // the right, the smaller subtrees first.
+  Hash h = stack_.back();
+  for (size_t j = stack_.size() - 1; j-- > 0;) {
+    h = MerkleNodeHash(stack_[j], h);
+  }
+  return h;
+}
+
 Hash MerkleRoot(absl::Span<const Hash> leaf_hashes) {
   // MTH(D[n]) = HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])): large trees hash both halves at once.
   constexpr size_t kParallelFrom = 1 << 16;

@@ -22,6 +22,29 @@ Hash MerkleNodeHash(const Hash& left, const Hash& right);
 // MTH(D[n]) over already hashed leaves.
 Hash MerkleRoot(absl::Span<const Hash> leaf_hashes);
 
+// MTH(D[n]) of leaf hashes given one at a time, in memory that grows with log2(n): one subtree
+// root per set bit of the count so far. Not thread-safe.
+class MerkleRootBuilder {
+ public:
+  MerkleRootBuilder() = default;
+  MerkleRootBuilder(const MerkleRootBuilder&) = delete;
+  MerkleRootBuilder& operator=(const MerkleRootBuilder&) = delete;
+
+  void Add(const Hash& leaf_hash);
+  // Leaves added so far.
+  uint64_t size() const { return size_; }
+  // MTH of the leaves added so far (SHA-256("") for none).
+  Hash Root() const;
+
+ private:
+  Hash Node(const Hash& left, const Hash& right);
+
+  Sha256Hasher hasher_;
+  // Roots of complete subtrees, largest (leftmost) first: one per set bit of size_.
+  std::vector<Hash> stack_;
+  uint64_t size_ = 0;
+};
+
 // PATH(m, D[n]). INVALID_ARGUMENT if index >= size.
 absl::StatusOr<std::vector<Hash>> MerkleInclusionProof(absl::Span<const Hash> leaf_hashes,
                                                        uint64_t index);

@@ -152,7 +152,7 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   SystemClock clock;
   OriginLogs logs(store->get(), *federation);
   Publisher publisher(&logs, &*key, &clock);
-  absl::StatusOr<PublishResult> result = publisher.Publish(*ret);
+  absl::StatusOr<PublishResult> result = publisher.Publish(*std::move(ret));
   if (!result.ok()) {
     return console.Fail(result.status());
   }

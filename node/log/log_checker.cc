@@ -97,10 +97,7 @@ absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env
 }
 
 CellsChecker::CellsChecker(const v1::ReturnHeader& header, absl::StatusCode failure_code)
-    : header_(header), code_(failure_code) {
-  // The header is not trusted with the allocation until the cells match it.
-  leaves_.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
-}
+    : header_(header), code_(failure_code) {}
 
 void CellsChecker::Add(absl::string_view line) {
   CellLineView cell;
@@ -110,13 +107,13 @@ void CellsChecker::Add(absl::string_view line) {
       bad_line_.empty()) {
     bad_line_ = std::string(line);
   }
-  if (!leaves_.empty() && line <= previous_) {
+  if (root_.size() > 0 && line <= previous_) {
     unsorted_ = true;
   }
   previous_.assign(line.data(), line.size());
   sum_ += v;
   const char leaf_prefix = 0x00;
-  leaves_.push_back(hasher_.Digest(absl::string_view(&leaf_prefix, 1), line));
+  root_.Add(hasher_.Digest(absl::string_view(&leaf_prefix, 1), line));
 }
 
 absl::Status CellsChecker::Finish(absl::string_view where) const {
@@ -128,12 +125,11 @@ absl::Status CellsChecker::Finish(absl::string_view where) const {
   if (unsorted_) {
     return absl::Status(code_, absl::StrCat(where, ": cells are not in strictly ascending order"));
   }
-  if (leaves_.size() != header_.cell_count()) {
-    return absl::Status(code_,
-                        absl::StrCat(where, ": cell count: header says ", header_.cell_count(),
-                                     ", store holds ", leaves_.size()));
+  if (root_.size() != header_.cell_count()) {
+    return absl::Status(code_, absl::StrCat(where, ": cell count: header says ",
+                                            header_.cell_count(), ", store holds ", root_.size()));
   }
-  const Hash root = MerkleRoot(leaves_);
+  const Hash root = root_.Root();
   if (HashBytes(root) != header_.cells_root()) {
     return absl::Status(
         code_, absl::StrCat(where, ": cells root: header says ", HexEncode(header_.cells_root()),

@@ -141,14 +141,14 @@ absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
   return std::optional<PublishResult>(std::move(same));
 }
 
-absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
+absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
   absl::MutexLock lock(&mu_);
   Store& store = logs_->store();
   const std::string& origin = ret.origin;
   OTS_ASSIGN_OR_RETURN(auto meta, Bindings(origin));
 
   OTS_ASSIGN_OR_RETURN(uint64_t size, SignedSize(origin));
-  const std::string cells_root = HashBytes(MerkleRoot(CellLeafHashes(ret.lines)));
+  const std::string cells_root = HashBytes(CellsRoot(ret.lines));
   OTS_ASSIGN_OR_RETURN(std::optional<InForce> in_force, ReadInForce(ret));
   OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root, in_force));
   if (same.has_value()) {
@@ -177,14 +177,14 @@ absl::StatusOr<PublishResult> Publisher::Publish(const ParsedReturn& ret) {
   *append.entry.mutable_header() = DsseToProto(env);
   append.period = ret.period;
   append.revision = header.revision();
-  append.cell_lines = &ret.lines;
+  append.cells = std::move(ret.lines);
   append.checkpoint.set_note(FormatNote(note));
   append.meta = std::move(meta);
-  OTS_RETURN_IF_ERROR(store.AppendReturn(append));
   PublishResult result;
-  result.header = std::move(header);
   result.log_index = append.log_index;
   result.checkpoint_note = append.checkpoint.note();
+  OTS_RETURN_IF_ERROR(store.AppendReturn(std::move(append)));
+  result.header = std::move(header);
   return result;
 }
 

@@ -40,7 +40,8 @@ class Publisher {
             const ClockCheck* clock_check = nullptr)
       : logs_(logs), log_key_(log_key), clock_(clock), clock_check_(clock_check) {}
 
-  // Publishes `ret` as the next revision of its period (revision 1 if the period is new). A
+  // Publishes `ret` (taken: its cells go to the store and are freed once batched) as the next
+  // revision of its period (revision 1 if the period is new). A
   // return identical to the revision in force is not published again: that revision is
   // returned, marked unchanged (a retried submit stores nothing twice). INTERNAL, signing
   // nothing, while `clock_check` says this node's clock is off.
@@ -48,7 +49,7 @@ class Publisher {
   // state's log under another key or another federation's logs. DATA_LOSS, signing nothing, if
   // the stored log no longer matches the last checkpoint this origin signed (an origin never
   // signs two inconsistent checkpoints). Store errors pass through; nothing is stored then.
-  absl::StatusOr<PublishResult> Publish(const ParsedReturn& ret);
+  absl::StatusOr<PublishResult> Publish(ParsedReturn ret);
 
  private:
   // The metadata the first publication binds: this node to `origin`, `origin`'s log to this

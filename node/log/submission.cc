@@ -6,7 +6,7 @@
 
 namespace ots {
 
-absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, const ParsedReturn& ret) {
+absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, ParsedReturn ret) {
   v1::SubmitResponse response;
   response.set_origin(ret.origin);
   response.set_period(ret.period);
@@ -15,7 +15,7 @@ absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, const Pars
   if (publisher == nullptr) {
     return response;
   }
-  OTS_ASSIGN_OR_RETURN(PublishResult published, publisher->Publish(ret));
+  OTS_ASSIGN_OR_RETURN(PublishResult published, publisher->Publish(std::move(ret)));
   *response.mutable_header() = std::move(published.header);
   response.set_log_index(published.log_index);
   response.set_checkpoint_note(std::move(published.checkpoint_note));

@@ -14,7 +14,7 @@ namespace ots {
 // The answer to a valid return of this node's state: its origin, period, cell count and value
 // sum, and unless `publisher` is null (a dry run) the return published: the signed header, its
 // log index and the checkpoint. Publisher errors pass through.
-absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, const ParsedReturn& ret);
+absl::StatusOr<v1::SubmitResponse> SubmitReturn(Publisher* publisher, ParsedReturn ret);
 
 // The answer of Validate to a return with problems: every problem listed (at most
 // kMaxProblems) and how many were found.

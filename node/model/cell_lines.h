@@ -1,5 +1,5 @@
 // The canonical lines of one return's cells, stored back to back in one buffer: a million-cell
-// return is one allocation, not a million.
+// return is one allocation, not a million. At most 2^32 lines.
 //
 // A value type (copy and move keep every line valid: lines are kept as offsets, not pointers).
 // Not thread-safe for writing.
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -18,16 +19,16 @@ namespace ots {
 
 class CellLines {
  public:
-  // Room for about `lines` lines of `bytes` bytes in all.
+  // Room for about `lines` lines of `bytes` bytes in all. Room never written costs address
+  // space, not memory, so a generous guess is cheap.
   void Reserve(size_t lines, size_t bytes) {
-    spans_.reserve(lines);
+    ends_.reserve(lines);
     buffer_.reserve(bytes);
   }
 
   // Appends one line made of `parts` joined by `sep`.
   template <typename Parts>
   void AddJoined(const Parts& parts, char sep) {
-    const size_t start = buffer_.size();
     bool first = true;
     for (absl::string_view p : parts) {
       if (!first) {
@@ -36,24 +37,34 @@ class CellLines {
       first = false;
       buffer_.append(p.data(), p.size());
     }
-    spans_.push_back({start, buffer_.size() - start});
+    if (!order_.empty()) {
+      order_.push_back(static_cast<uint32_t>(ends_.size()));
+    }
+    ends_.push_back(buffer_.size());
   }
   void Add(absl::string_view line) { AddJoined(std::initializer_list<absl::string_view>{line}, 0); }
 
-  // Sorts the lines by their bytes.
+  // Sorts the lines by their bytes. Only the order is written: Added(i) may be read meanwhile.
   void Sort() {
-    const char* base = buffer_.data();
-    std::sort(spans_.begin(), spans_.end(), [base](const Span& a, const Span& b) {
-      return absl::string_view(base + a.start, a.size) < absl::string_view(base + b.start, b.size);
-    });
+    std::vector<uint32_t> order(ends_.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      order[i] = static_cast<uint32_t>(i);
+    }
+    std::sort(order.begin(), order.end(),
+              [this](uint32_t a, uint32_t b) { return Added(a) < Added(b); });
+    order_ = std::move(order);
   }
 
-  size_t size() const { return spans_.size(); }
+  size_t size() const { return ends_.size(); }
   // Bytes of all lines together (without line ends).
   size_t byte_size() const { return buffer_.size(); }
-  bool empty() const { return spans_.empty(); }
-  absl::string_view operator[](size_t i) const {
-    return absl::string_view(buffer_.data() + spans_[i].start, spans_[i].size);
+  bool empty() const { return ends_.empty(); }
+  // The i-th line: in sorted order once sorted, in the order added before.
+  absl::string_view operator[](size_t i) const { return Added(order_.empty() ? i : order_[i]); }
+  // The i-th line added, whatever the order.
+  absl::string_view Added(size_t i) const {
+    const size_t start = i == 0 ? 0 : ends_[i - 1];
+    return absl::string_view(buffer_.data() + start, ends_[i] - start);
   }
 
   // Every line, for tests and small returns.
@@ -67,17 +78,15 @@ class CellLines {
   }
 
  private:
-  struct Span {
-    size_t start;
-    size_t size;
-  };
+  // 12 bytes per line beside its text: a million-cell return keeps 12 MB of bookkeeping.
   std::string buffer_;
-  std::vector<Span> spans_;
+  std::vector<uint64_t> ends_;   // where each line added ends in buffer_
+  std::vector<uint32_t> order_;  // after Sort: the index added of each sorted line
 };
 
-// The Merkle leaf hashes of a return's cell lines, which must be sorted (DESIGN §3.2): on two
-// cores for a large return.
-std::vector<Hash> CellLeafHashes(const CellLines& sorted_lines);
+// The cells root of a return (DESIGN §3.2): the Merkle root over its cell lines, which must be
+// sorted. Hashed on two cores for a large return, in memory that does not grow with it.
+Hash CellsRoot(const CellLines& sorted_lines);
 
 }  // namespace ots
 

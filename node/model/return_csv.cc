@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <tuple>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -32,6 +32,28 @@ class Problems {
     if (list_.size() < kMaxProblems) {
       list_.push_back({line, std::move(message)});
     }
+  }
+  // Adds problems found after reading, which go into the list by their line (those of one line
+  // after the ones found while reading it).
+  void Merge(std::vector<std::pair<size_t, std::string>> found) {
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    count_ += found.size();
+    std::vector<ReturnProblem> merged;
+    merged.reserve(std::min(kMaxProblems, list_.size() + found.size()));
+    auto it = found.begin();
+    for (ReturnProblem& p : list_) {
+      for (; it != found.end() && it->first < p.line && merged.size() < kMaxProblems; ++it) {
+        merged.push_back({it->first, std::move(it->second)});
+      }
+      if (merged.size() < kMaxProblems) {
+        merged.push_back(std::move(p));
+      }
+    }
+    for (; it != found.end() && merged.size() < kMaxProblems; ++it) {
+      merged.push_back({it->first, std::move(it->second)});
+    }
+    list_ = std::move(merged);
   }
   // True once more than kMaxProblems were found: the caller stops looking.
   bool full() const { return count_ > kMaxProblems; }
@@ -96,30 +118,25 @@ bool SplitCsvLine(absl::string_view line, char sep, std::vector<absl::string_vie
   }
 }
 
-// One accepted cell, as the totals check needs it.
-struct CellInfo {
-  int citizen;
-  int stay_cat;
-  int sex;
-  AgeCode age;
-  uint64_t value;
-  size_t line;
-  // The AGE code as written (at most 8 characters: "Y100T149"), for messages.
-  std::array<char, 8> age_chars{};
-  uint8_t age_len = 0;
+// The accepted cells as the checks that need every cell see them: per cell 20 bytes, in the
+// order read, beside its canonical line (CellLines::Added, same index).
+struct CellTable {
+  std::vector<uint64_t> keys;  // PackKey of the four dimensions
+  std::vector<uint64_t> values;
+  std::vector<uint32_t> line_nos;
 
-  absl::string_view age_code() const { return absl::string_view(age_chars.data(), age_len); }
+  size_t size() const { return keys.size(); }
+  void Reserve(size_t n) {
+    keys.reserve(n);
+    values.reserve(n);
+    line_nos.reserve(n);
+  }
+  void Release() { *this = CellTable(); }
 };
 
 uint64_t PackKey(int citizen, int stay_cat, int sex, int age_id) {
   return (static_cast<uint64_t>(citizen) << 48) | (static_cast<uint64_t>(stay_cat) << 32) |
          (static_cast<uint64_t>(sex) << 16) | static_cast<uint64_t>(age_id);
-}
-uint64_t KeyOf(const CellInfo& c) { return PackKey(c.citizen, c.stay_cat, c.sex, c.age.Id()); }
-
-// The key of `c` with the dimension at `shift` set to _T.
-uint64_t ParentKey(uint64_t key, int shift) {
-  return key & ~(static_cast<uint64_t>(0xffff) << shift);
 }
 
 constexpr int kShiftCitizen = 48;
@@ -127,20 +144,95 @@ constexpr int kShiftStayCat = 32;
 constexpr int kShiftSex = 16;
 constexpr int kShiftAge = 0;
 
+int CodeAt(uint64_t key, int shift) { return static_cast<int>((key >> shift) & 0xffff); }
+
+// The key with the dimension at `shift` set to _T (code id 0).
+uint64_t ParentKey(uint64_t key, int shift) {
+  return key & ~(static_cast<uint64_t>(0xffff) << shift);
+}
+
+// The key reordered so that the dimension at `shift` comes last: sorted by it, the cells that
+// differ only in that dimension are adjacent, their _T total (code id 0) first.
+uint64_t DimensionLast(uint64_t key, int shift) {
+  const uint64_t below_mask = (uint64_t{1} << shift) - 1;
+  const uint64_t above = ParentKey(key, shift) & ~below_mask;  // in place
+  return above | ((key & below_mask) << 16) | static_cast<uint64_t>(CodeAt(key, shift));
+}
+
+// The AGE code of an age id (AgeCode::Id).
+AgeCode AgeOfId(int id) {
+  AgeCode age;
+  if (id == 0) {
+    age.kind = AgeCode::kTotal;
+  } else if (id == 1) {
+    age.kind = AgeCode::kUnknown;
+  } else {
+    age.kind = AgeCode::kRange;
+    age.lo = static_cast<uint16_t>((id - 2) >> 8);
+    age.hi = static_cast<uint16_t>((id - 2) & 0xff);
+  }
+  return age;
+}
+
+// Field `column` of cell `i`'s canonical line, as the file wrote it.
+absl::string_view FieldOf(const CellLines& lines, size_t i, int column) {
+  CellLineView view;
+  return CellLineView::Parse(lines.Added(i), &view) ? view[column] : absl::string_view();
+}
+
+// Indexes of `cells` sorted by `rank` of their key, equal ranks in the order read.
+template <typename Rank>
+std::vector<uint32_t> SortedBy(const CellTable& cells, Rank rank) {
+  std::vector<uint32_t> order(cells.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    order[i] = static_cast<uint32_t>(i);
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const uint64_t ra = rank(cells.keys[a]);
+    const uint64_t rb = rank(cells.keys[b]);
+    return ra < rb || (ra == rb && a < b);
+  });
+  return order;
+}
+
+// Problems found once every cell is read, sorted by line at the end.
+using Found = std::vector<std::pair<size_t, std::string>>;
+
+// Cells whose four dimensions repeat an earlier cell's (AGE codes covering the same ages are
+// the same). `by_key` lists the cells by key, equal keys in the order read.
+void FindDuplicates(const CellTable& cells, const CellLines& lines,
+                    const std::vector<uint32_t>& by_key, Found* found) {
+  for (size_t run = 0; run < by_key.size();) {
+    const uint64_t key = cells.keys[by_key[run]];
+    size_t end = run + 1;
+    while (end < by_key.size() && cells.keys[by_key[end]] == key) {
+      ++end;
+    }
+    const uint32_t orig = by_key[run];
+    const absl::string_view orig_age = FieldOf(lines, orig, kAge);
+    for (size_t k = run + 1; k < end; ++k) {
+      const uint32_t dup = by_key[k];
+      const absl::string_view age = FieldOf(lines, dup, kAge);
+      found->emplace_back(
+          cells.line_nos[dup],
+          absl::StrFormat(
+              "duplicate cell CITIZEN=%s STAY_CAT=%s SEX=%s AGE=%s (first at line %d%s)",
+              FieldOf(lines, dup, kCitizen), FieldOf(lines, dup, kStayCat),
+              FieldOf(lines, dup, kSex), age, cells.line_nos[orig],
+              orig_age == age
+                  ? ""
+                  : absl::StrCat(" as AGE=", orig_age, ", which covers the same ages")));
+      if (found->size() > kMaxProblems) {
+        return;  // enough to say there are more than can be listed
+      }
+    }
+    run = end;
+  }
+}
+
 // Checks totals along CITIZEN, STAY_CAT and SEX: a `_T` cell against the cells that differ
-// from it only in that dimension.
-void CheckCategoricalTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
-                            const absl::flat_hash_map<uint64_t, size_t>& by_key,
-                            Problems* problems) {
-  // The parts of one total, keyed by the total's index in `cells`.
-  struct Group {
-    uint64_t sum = 0;
-    size_t parts = 0;
-    bool has_f = false;
-    bool has_m = false;
-    size_t max_index = 0;
-    uint64_t max_value = 0;
-  };
+// from it only in that dimension, found next to it by sorting with that dimension last.
+void CheckCategoricalTotals(const CellTable& cells, Found* found) {
   const int sex_f = SexCodeId("F");
   const int sex_m = SexCodeId("M");
   struct Dim {
@@ -149,82 +241,99 @@ void CheckCategoricalTotals(const std::vector<CellInfo>& cells, const std::vecto
   };
   for (const Dim& dim :
        {Dim{"CITIZEN", kShiftCitizen}, Dim{"STAY_CAT", kShiftStayCat}, Dim{"SEX", kShiftSex}}) {
-    absl::flat_hash_map<size_t, Group> groups;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (((keys[i] >> dim.shift) & 0xffff) == kTotalCodeId) {
+    const std::vector<uint32_t> order =
+        SortedBy(cells, [&dim](uint64_t key) { return DimensionLast(key, dim.shift); });
+    for (size_t start = 0; start < order.size();) {
+      const uint64_t parent = ParentKey(cells.keys[order[start]], dim.shift);
+      size_t end = start + 1;
+      while (end < order.size() && ParentKey(cells.keys[order[end]], dim.shift) == parent) {
+        ++end;
+      }
+      const uint32_t total = order[start];
+      if (CodeAt(cells.keys[total], dim.shift) != kTotalCodeId || end - start < 2) {
+        start = end;  // a breakdown without its total is fine
         continue;
       }
-      auto total = by_key.find(ParentKey(keys[i], dim.shift));
-      if (total == by_key.end()) {
-        continue;  // a breakdown without its total is fine
+      uint64_t sum = 0;
+      bool has_f = false;
+      bool has_m = false;
+      uint32_t max_index = 0;
+      uint64_t max_value = 0;
+      for (size_t k = start + 1; k < end; ++k) {
+        const uint32_t i = order[k];
+        sum += cells.values[i];
+        has_f |= CodeAt(cells.keys[i], kShiftSex) == sex_f;
+        has_m |= CodeAt(cells.keys[i], kShiftSex) == sex_m;
+        if (cells.values[i] >= max_value) {
+          max_value = cells.values[i];
+          max_index = i;
+        }
       }
-      Group& g = groups[total->second];
-      g.sum += cells[i].value;
-      ++g.parts;
-      if (dim.shift == kShiftSex) {
-        g.has_f |= cells[i].sex == sex_f;
-        g.has_m |= cells[i].sex == sex_m;
-      }
-      if (cells[i].value >= g.max_value) {
-        g.max_value = cells[i].value;
-        g.max_index = i;
-      }
-    }
-    std::vector<std::pair<size_t, std::string>> found;
-    for (const auto& [total_index, g] : groups) {
-      const CellInfo& total = cells[total_index];
+      const size_t parts = end - start - 1;
+      const uint64_t total_value = cells.values[total];
+      const size_t line = cells.line_nos[total];
+      start = end;
       if (dim.shift == kShiftStayCat) {
         // Categories of stay overlap (a labour migrant may hold a work permit), so only each
         // part is bounded by the total.
-        if (g.max_value > total.value) {
-          found.emplace_back(total.line,
-                             absl::StrFormat("STAY_CAT=_T total %d is less than one of its parts, "
-                                             "%d at line %d",
-                                             total.value, g.max_value, cells[g.max_index].line));
+        if (max_value > total_value) {
+          found->emplace_back(line,
+                              absl::StrFormat("STAY_CAT=_T total %d is less than one of its "
+                                              "parts, %d at line %d",
+                                              total_value, max_value, cells.line_nos[max_index]));
         }
         continue;
       }
-      bool complete = dim.shift == kShiftSex && g.has_f && g.has_m;
-      if (complete && g.sum != total.value) {
-        found.emplace_back(total.line,
-                           absl::StrFormat("SEX=_T total %d does not equal its breakdown "
-                                           "F + M%s = %d",
-                                           total.value, g.parts > 2 ? " + _U" : "", g.sum));
-      } else if (!complete && g.sum > total.value) {
-        found.emplace_back(total.line,
-                           absl::StrFormat("%s=_T total %d is less than the sum of its %d "
-                                           "parts, %d",
-                                           dim.name, total.value, g.parts, g.sum));
+      const bool complete = dim.shift == kShiftSex && has_f && has_m;
+      if (complete && sum != total_value) {
+        found->emplace_back(line, absl::StrFormat("SEX=_T total %d does not equal its breakdown "
+                                                  "F + M%s = %d",
+                                                  total_value, parts > 2 ? " + _U" : "", sum));
+      } else if (!complete && sum > total_value) {
+        found->emplace_back(line, absl::StrFormat("%s=_T total %d is less than the sum of its %d "
+                                                  "parts, %d",
+                                                  dim.name, total_value, parts, sum));
       }
-    }
-    std::sort(found.begin(), found.end());
-    for (const auto& [line, message] : found) {
-      problems->Add(line, message);
     }
   }
 }
 
-// Checks totals along AGE. Within one group of cells that differ only in AGE, every AGE code
-// is an interval of years; for each cell P that contains smaller intervals, the smaller ones
-// that tile a stretch from P's lower bound must add up consistently, to no more than P, and
-// to exactly P where they tile all of it (`_T` = all ages + `_U`).
-void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64_t>& keys,
-                    Problems* problems) {
-  absl::flat_hash_map<uint64_t, std::vector<size_t>> groups;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    groups[ParentKey(keys[i], kShiftAge)].push_back(i);
-  }
-  std::vector<std::pair<size_t, std::string>> found;
-  for (auto& [unused_key, members] : groups) {
-    (void)unused_key;
-    if (members.size() < 2) {
+// Checks totals along AGE. Within one group of cells that differ only in AGE (adjacent in
+// `by_key`), every AGE code is an interval of years; for each cell P that contains smaller
+// intervals, the smaller ones that tile a stretch from P's lower bound must add up
+// consistently, to no more than P, and to exactly P where they tile all of it (`_T` = all
+// ages + `_U`).
+void CheckAgeTotals(const CellTable& cells, const CellLines& lines,
+                    const std::vector<uint32_t>& by_key, Found* found) {
+  struct Member {
+    AgeCode age;
+    uint64_t value;
+    uint32_t index;
+  };
+  std::vector<Member> members;
+  std::vector<const Member*> ranges;
+  std::vector<const Member*> parents;
+  std::vector<const Member*> inside;
+  for (size_t start = 0; start < by_key.size();) {
+    const uint64_t group = ParentKey(cells.keys[by_key[start]], kShiftAge);
+    size_t end = start + 1;
+    while (end < by_key.size() && ParentKey(cells.keys[by_key[end]], kShiftAge) == group) {
+      ++end;
+    }
+    if (end - start < 2) {
+      start = end;
       continue;
     }
-    const CellInfo* unknown = nullptr;
-    std::vector<const CellInfo*> ranges;
-    std::vector<const CellInfo*> parents;
-    for (size_t i : members) {
-      const CellInfo& c = cells[i];
+    members.clear();
+    for (size_t k = start; k < end; ++k) {
+      const uint32_t i = by_key[k];
+      members.push_back({AgeOfId(CodeAt(cells.keys[i], kShiftAge)), cells.values[i], i});
+    }
+    start = end;
+    const Member* unknown = nullptr;
+    ranges.clear();
+    parents.clear();
+    for (const Member& c : members) {
       if (c.age.kind == AgeCode::kUnknown) {
         unknown = &c;
       } else if (c.age.kind == AgeCode::kTotal) {
@@ -236,18 +345,20 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
         }
       }
     }
-    std::sort(ranges.begin(), ranges.end(), [](const CellInfo* a, const CellInfo* b) {
+    std::sort(ranges.begin(), ranges.end(), [](const Member* a, const Member* b) {
       return std::tie(a->age.lo, a->age.hi) < std::tie(b->age.lo, b->age.hi);
     });
-    for (const CellInfo* p : parents) {
-      uint16_t lo = p->age.kind == AgeCode::kTotal ? 0 : p->age.lo;
-      uint16_t hi = p->age.kind == AgeCode::kTotal ? kAgeOpen : p->age.hi;
+    for (const Member* p : parents) {
+      const uint16_t lo = p->age.kind == AgeCode::kTotal ? 0 : p->age.lo;
+      const uint16_t hi = p->age.kind == AgeCode::kTotal ? kAgeOpen : p->age.hi;
+      const size_t p_line = cells.line_nos[p->index];
+      auto p_age = [&] { return FieldOf(lines, p->index, kAge); };
       // The cells strictly inside P, in order of their lower bound.
-      std::vector<const CellInfo*> inside;
+      inside.clear();
       auto first = std::lower_bound(ranges.begin(), ranges.end(), lo,
-                                    [](const CellInfo* c, uint16_t v) { return c->age.lo < v; });
+                                    [](const Member* c, uint16_t v) { return c->age.lo < v; });
       for (auto it = first; it != ranges.end() && (*it)->age.lo < hi; ++it) {
-        const CellInfo* c = *it;
+        const Member* c = *it;
         if (c != p && c->age.hi <= hi && !(c->age.lo == lo && c->age.hi == hi)) {
           inside.push_back(c);
         }
@@ -263,7 +374,7 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
       std::map<uint16_t, uint64_t> reach;
       reach[lo] = 0;
       bool reported = false;
-      for (const CellInfo* c : inside) {
+      for (const Member* c : inside) {
         auto from = reach.find(c->age.lo);
         if (from == reach.end()) {
           continue;
@@ -271,10 +382,10 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
         uint64_t sum = from->second + c->value;
         auto [to, inserted] = reach.emplace(c->age.hi, sum);
         if (!inserted && to->second != sum && !reported) {
-          found.emplace_back(p->line,
-                             absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
-                                             "(%d and %d persons)",
-                                             p->age_code(), lo, c->age.hi - 1, to->second, sum));
+          found->emplace_back(p_line,
+                              absl::StrFormat("AGE=%s: its breakdowns disagree on ages %d to %d "
+                                              "(%d and %d persons)",
+                                              p_age(), lo, c->age.hi - 1, to->second, sum));
           reported = true;
         }
       }
@@ -284,37 +395,33 @@ void CheckAgeTotals(const std::vector<CellInfo>& cells, const std::vector<uint64
       auto full = reach.find(hi);
       if (full != reach.end()) {
         if (full->second + extra != p->value) {
-          found.emplace_back(p->line,
-                             absl::StrFormat("AGE=%s total %d does not equal its breakdown "
-                                             "by age%s, %d",
-                                             p->age_code(), p->value, extra > 0 ? " and _U" : "",
-                                             full->second + extra));
+          found->emplace_back(
+              p_line,
+              absl::StrFormat("AGE=%s total %d does not equal its breakdown "
+                              "by age%s, %d",
+                              p_age(), p->value, extra > 0 ? " and _U" : "", full->second + extra));
         }
         continue;
       }
       // Disjoint parts never add up to more than their total: the heaviest set of disjoint
       // intervals inside P (weighted interval scheduling) must fit.
       std::sort(inside.begin(), inside.end(),
-                [](const CellInfo* x, const CellInfo* y) { return x->age.hi < y->age.hi; });
+                [](const Member* x, const Member* y) { return x->age.hi < y->age.hi; });
       std::vector<uint64_t> best(inside.size() + 1, 0);
       for (size_t k = 0; k < inside.size(); ++k) {
         // The parts that end at or before this one starts.
         size_t fit = std::upper_bound(inside.begin(), inside.begin() + k, inside[k]->age.lo,
-                                      [](uint16_t v, const CellInfo* c) { return v < c->age.hi; }) -
+                                      [](uint16_t v, const Member* c) { return v < c->age.hi; }) -
                      inside.begin();
         best[k + 1] = std::max(best[k], best[fit] + inside[k]->value);
       }
       if (best.back() + extra > p->value) {
-        found.emplace_back(p->line,
-                           absl::StrFormat("AGE=%s total %d is less than the sum of its parts, "
-                                           "%d",
-                                           p->age_code(), p->value, best.back() + extra));
+        found->emplace_back(p_line,
+                            absl::StrFormat("AGE=%s total %d is less than the sum of its parts, "
+                                            "%d",
+                                            p_age(), p->value, best.back() + extra));
       }
     }
-  }
-  std::sort(found.begin(), found.end());
-  for (const auto& [line, message] : found) {
-    problems->Add(line, message);
   }
 }
 
@@ -330,16 +437,13 @@ class ReturnCsvParser::Reader {
     if (options_.accepted_dataflows.empty()) {
       options_.accepted_dataflows.emplace_back(kFederationDataflow);
     }
-    // Cell lines are about 40 bytes: reserve for that many to avoid regrowing. Only memory
-    // written counts, so room for cells a file never had costs address space, not memory.
+    // A cell line takes at least 28 bytes of the file: room for that many cells is never
+    // regrown (regrowing would hold the old and the new copy at once). Room never written costs
+    // address space, not memory.
     const size_t contents_bytes = options_.size_hint;
-    const size_t expected_cells = contents_bytes / 40 + 1;
-    cells_.reserve(expected_cells);
-    keys_.reserve(expected_cells);
-    // A hash table's control bytes are written when it is sized: sized for what a file of that
-    // size may hold, a file of garbage would cost a byte per cell it never had.
-    by_key_.reserve(std::min<size_t>(expected_cells, size_t{1} << 20));
-    out_.lines.Reserve(expected_cells, contents_bytes);
+    const size_t most_cells = contents_bytes / 28 + 1;
+    cells_.Reserve(most_cells);
+    out_.lines.Reserve(most_cells, contents_bytes);
   }
 
   // True once nothing more is worth reading: too many problems, or a header without which no
@@ -388,18 +492,31 @@ class ReturnCsvParser::Reader {
   absl::StatusOr<ParsedReturn> Finish(size_t last_line) {
     if (!header_done_) {
       problems_.Add(1, "empty file: expected a header line and at least one cell");
-    } else if (problems_.empty() && cells_.empty()) {
+    } else if (problems_.empty() && cells_.size() == 0) {
       problems_.Add(last_line, "no cells: a return carries at least one");
     }
-    if (problems_.empty()) {
-      // The lines are sorted for the cells root while the totals are checked.
+    if (!stopped() && cells_.size() > 0) {
+      // Duplicates and totals are found by sorting the cells' keys while the lines are sorted
+      // for the cells root; the totals only once every cell is known to be there once.
+      Found found;
+      const bool valid_so_far = problems_.empty();
       RunBoth(
           [&] {
-            CheckCategoricalTotals(cells_, keys_, by_key_, &problems_);
-            CheckAgeTotals(cells_, keys_, &problems_);
+            const std::vector<uint32_t> by_key = SortedBy(cells_, [](uint64_t key) { return key; });
+            FindDuplicates(cells_, out_.lines, by_key, &found);
+            if (valid_so_far && found.empty()) {
+              CheckCategoricalTotals(cells_, &found);
+              CheckAgeTotals(cells_, out_.lines, by_key, &found);
+            }
           },
-          [&] { out_.lines.Sort(); });
+          [&] {
+            if (valid_so_far) {
+              out_.lines.Sort();
+            }
+          });
+      problems_.Merge(std::move(found));
     }
+    cells_.Release();
     if (problems_.empty()) {
       return std::move(out_);
     }
@@ -475,11 +592,11 @@ class ReturnCsvParser::Reader {
     CheckDataflow(line_no);
     CheckOrigin(line_no);
     CheckPeriod(line_no);
-    CellInfo cell;
-    cell.line = line_no;
-    ReadCodes(line_no, &cell);
+    RowCodes codes;
+    ReadCodes(line_no, &codes);
     if (problems_.count() == before) {
-      AddCell(line_no, line, std::move(cell));
+      AddCell(line_no, line, PackKey(codes.citizen, codes.stay_cat, codes.sex, codes.age.Id()),
+              codes.value);
     }
   }
 
@@ -541,7 +658,14 @@ class ReturnCsvParser::Reader {
   }
 
   // The dimensions, the value and the attributes: each from its code list.
-  void ReadCodes(size_t line_no, CellInfo* cell) {
+  struct RowCodes {
+    int citizen = -1;
+    int stay_cat = -1;
+    int sex = -1;
+    AgeCode age;
+    uint64_t value = 0;
+  };
+  void ReadCodes(size_t line_no, RowCodes* cell) {
     cell->citizen = CitizenCodeId(Field(kCitizen));
     if (cell->citizen < 0) {
       problems_.Add(line_no, absl::StrFormat("CITIZEN %s is not an ISO 3166-1 alpha-2 code, "
@@ -596,26 +720,13 @@ class ReturnCsvParser::Reader {
     }
   }
 
-  // A valid row: unless its key was seen before, its canonical line joins the return.
-  void AddCell(size_t line_no, absl::string_view line, CellInfo cell) {
-    const uint64_t key = KeyOf(cell);
-    auto [it, inserted] = by_key_.emplace(key, cells_.size());
-    if (!inserted) {
-      const CellInfo& first = cells_[it->second];
-      problems_.Add(line_no, absl::StrFormat("duplicate cell CITIZEN=%s STAY_CAT=%s SEX=%s AGE=%s "
-                                             "(first at line %d%s)",
-                                             Field(kCitizen), Field(kStayCat), Field(kSex),
-                                             Field(kAge), first.line,
-                                             first.age_code() == Field(kAge)
-                                                 ? ""
-                                                 : absl::StrCat(" as AGE=", first.age_code(),
-                                                                ", which covers the same ages")));
+  // A valid row: its canonical line joins the return (duplicates are found at the end).
+  void AddCell(size_t line_no, absl::string_view line, uint64_t key, uint64_t value) {
+    if (line_no > UINT32_MAX) {
+      problems_.Add(line_no, "more lines than a return may have (4294967295)");
       return;
     }
-    absl::string_view age = Field(kAge);
-    cell.age_len = static_cast<uint8_t>(std::min(age.size(), cell.age_chars.size()));
-    std::copy_n(age.data(), cell.age_len, cell.age_chars.data());
-    out_.value_sum += cell.value;
+    out_.value_sum += value;
     if (canonical_order_ && quoted_.empty()) {
       // The columns are in cell-line order: an unquoted row is its own canonical line.
       out_.lines.Add(dataflow_column_ >= 0 ? line.substr(fields_[0].size() + 1) : line);
@@ -626,8 +737,9 @@ class ReturnCsvParser::Reader {
       }
       out_.lines.AddJoined(canonical, ',');
     }
-    cells_.push_back(std::move(cell));
-    keys_.push_back(key);
+    cells_.keys.push_back(key);
+    cells_.values.push_back(value);
+    cells_.line_nos.push_back(static_cast<uint32_t>(line_no));
   }
 
   const std::string file_name_;
@@ -651,9 +763,7 @@ class ReturnCsvParser::Reader {
   size_t origin_line_ = 0;
   size_t period_line_ = 0;
 
-  std::vector<CellInfo> cells_;
-  std::vector<uint64_t> keys_;  // KeyOf(cells_[i])
-  absl::flat_hash_map<uint64_t, size_t> by_key_;
+  CellTable cells_;
 };
 
 ReturnCsvParser::ReturnCsvParser(absl::string_view file_name, ReturnCsvOptions options)

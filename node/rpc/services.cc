@@ -187,7 +187,7 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
   }
   parser.reset();  // what it kept to check the cells is not needed to sign them
   absl::StatusOr<v1::SubmitResponse> done =
-      SubmitReturn(dry_run ? nullptr : node_->publisher, *parsed);
+      SubmitReturn(dry_run ? nullptr : node_->publisher, *std::move(parsed));
   if (!done.ok()) {
     node_->logger->Log(LogLevel::kError, who,
                        absl::StrCat(verb, " of ", file_name, " failed: ", done.status().message()));

@@ -52,8 +52,8 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  // An empty batch.
-  virtual std::unique_ptr<WriteBatch> NewBatch() = 0;
+  // An empty batch, with room for about `reserve_bytes` of keys and values.
+  virtual std::unique_ptr<WriteBatch> NewBatch(size_t reserve_bytes) = 0;
   // Applies every write of `batch` or none of them. With `sync`, returns OK only once the batch
   // is on stable storage. Errors: RESOURCE_EXHAUSTED when the disk is full; another code,
   // naming the folder, for any other failure. A failed write leaves what readers see unchanged.

@@ -159,24 +159,35 @@ uint64_t Store::FailedWrites() {
   return failed_writes_;
 }
 
-absl::Status Store::AppendReturn(const Append& a) {
+absl::Status Store::AppendReturn(Append a) {
   Entries e;
-  e.origin = a.origin;
+  e.origin = std::move(a.origin);
   e.from = a.log_index;
-  e.entries.push_back(Entries::Entry{a.entry, a.period, a.revision, a.cell_lines});
-  e.checkpoint = a.checkpoint;
-  e.meta = a.meta;
-  return AppendEntries(e);
+  e.entries.push_back(
+      Entries::Entry{std::move(a.entry), std::move(a.period), a.revision, &a.cells});
+  e.checkpoint = std::move(a.checkpoint);
+  e.meta = std::move(a.meta);
+  // Moved out, not assigned an empty value: assigning keeps a string's buffer.
+  return AppendEntries(e, [&a] { CellLines freed = std::move(a.cells); });
 }
 
-absl::Status Store::AppendEntries(const Entries& e) {
+absl::Status Store::AppendEntries(const Entries& e, absl::FunctionRef<void()> batched) {
   absl::MutexLock lock(&append_mu_);
   OTS_ASSIGN_OR_RETURN(uint64_t size, LogSize(e.origin));
   if (size != e.from) {
     return absl::FailedPreconditionError(absl::StrCat(
         "log of ", e.origin, " has ", size, " entries, not ", e.from, ": it changed meanwhile"));
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  // Room for every cell up front: a batch regrown as it fills holds its old and new copy at once,
+  // beside the cells themselves.
+  size_t cell_bytes = 0;
+  for (const Entries::Entry& entry : e.entries) {
+    if (entry.cell_lines != nullptr) {
+      const size_t blocks = entry.cell_lines->size() / kCellsPerBlock + 1;
+      cell_bytes += entry.cell_lines->byte_size() + entry.cell_lines->size() + blocks * 64;
+    }
+  }
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(cell_bytes + 4096 * e.entries.size());
   std::string value;
   for (size_t n = 0; n < e.entries.size(); ++n) {
     const Entries::Entry& entry = e.entries[n];
@@ -198,6 +209,7 @@ absl::Status Store::AppendEntries(const Entries& e) {
   for (const auto& [name, meta_value] : e.meta) {
     batch->Put(StoreTable::kMeta, name, meta_value);
   }
+  batched();
   return Commit(*batch);
 }
 
@@ -406,7 +418,7 @@ absl::StatusOr<size_t> Store::AddCosignatures(absl::string_view origin, uint64_t
   if (added == 0) {
     return added;
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
   batch->Put(StoreTable::kCheckpoints, OriginKey(origin, size), cp.SerializeAsString());
   OTS_RETURN_IF_ERROR(Commit(*batch));
   return added;
@@ -429,7 +441,7 @@ absl::StatusOr<bool> Store::PutEvidence(const v1::Evidence& evidence) {
   if (!absl::IsNotFound(s)) {
     return s;
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
   batch->Put(StoreTable::kEvidence, key, evidence.SerializeAsString());
   OTS_RETURN_IF_ERROR(Commit(*batch));
   return true;
@@ -506,7 +518,7 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view name) {
 }
 
 absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
   batch->Put(StoreTable::kMeta, name, value);
   return WriteSynced(*batch);
 }
@@ -525,7 +537,7 @@ absl::StatusOr<bool> Store::PutSeenCheckpoint(absl::string_view origin,
   } else if (!absl::IsNotFound(s)) {
     return s;
   }
-  std::unique_ptr<WriteBatch> batch = engine_->NewBatch();
+  std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
   batch->Put(StoreTable::kMeta, key, seen.SerializeAsString());
   OTS_RETURN_IF_ERROR(WriteSynced(*batch));
   return true;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -83,14 +84,16 @@ class Store {
     v1::LogEntry entry;
     std::string period;
     uint64_t revision = 0;
-    const CellLines* cell_lines = nullptr;
+    CellLines cells;                  // sorted
     v1::StoredCheckpoint checkpoint;  // of size log_index + 1
     // Metadata set in the same write.
     std::vector<std::pair<std::string, std::string>> meta;
   };
   // Writes `a` atomically with a synced WAL. FAILED_PRECONDITION if log_index is not the log
-  // size (somebody else appended); nothing is written then.
-  absl::Status AppendReturn(const Append& a);
+  // size (somebody else appended); nothing is written then. The cells are freed once copied into
+  // the write batch, before the batch goes into RocksDB's memtable: a large return is held twice
+  // at most, not three times.
+  absl::Status AppendReturn(Append a);
 
   // Several consecutive log entries of one origin (replication): each entry with its return's
   // cells, the origin's checkpoint covering them all, and metadata to set with them.
@@ -110,7 +113,9 @@ class Store {
   };
   // Writes `e` atomically with a synced WAL; the current view names the last revision of each
   // period. FAILED_PRECONDITION, writing nothing, if `from` is not the log size.
-  absl::Status AppendEntries(const Entries& e);
+  absl::Status AppendEntries(const Entries& e) {
+    return AppendEntries(e, [] {});
+  }
 
   // Number of entries in `origin`'s log (0 if none).
   absl::StatusOr<uint64_t> LogSize(absl::string_view origin);
@@ -211,6 +216,9 @@ class Store {
   }
 
  private:
+  // AppendEntries, calling `batched` once the write batch holds everything and before it is
+  // written.
+  absl::Status AppendEntries(const Entries& e, absl::FunctionRef<void()> batched);
   // The value of `key` in `table`, parsed: NOT_FOUND "no <what>", DATA_LOSS if it does not parse.
   template <typename Message>
   absl::StatusOr<Message> GetValue(StoreTable table, absl::string_view key, absl::string_view what);

@@ -47,8 +47,9 @@ double DbBenchFillseq(const std::string& db_bench, const std::string& dir, size_
     if (line.rfind("fillseq", 0) == 0) {
       size_t end = line.find(" ops/sec");
       size_t start = line.rfind(' ', end - 1);
-      if (end != std::string::npos && start != std::string::npos) {
-        absl::SimpleAtod(line.substr(start + 1, end - start - 1), &ops);
+      if (end != std::string::npos && start != std::string::npos &&
+          !absl::SimpleAtod(line.substr(start + 1, end - start - 1), &ops)) {
+        ops = -1;
       }
     }
   }

@@ -68,7 +68,9 @@ class FaultyEngine : public Engine {
     return writes_;
   }
 
-  std::unique_ptr<WriteBatch> NewBatch() override { return base_->NewBatch(); }
+  std::unique_ptr<WriteBatch> NewBatch(size_t reserve_bytes) override {
+    return base_->NewBatch(reserve_bytes);
+  }
 
   absl::Status Write(WriteBatch& batch, bool sync) override {
     absl::Status fault = NextFault(sync);

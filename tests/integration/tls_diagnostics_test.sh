@@ -40,16 +40,18 @@ printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n
   cat "$work/base.ext"
   echo "extendedKeyUsage=serverAuth"
 } >"$work/server.ext"
-# sign OUT EXT CA_PEM CA_KEY [FAKETIME DAYS]: the operator's CSR signed by that CA.
+# sign OUT EXT CA_PEM CA_KEY [FAKETIME DAYS]: the operator's CSR signed by that CA. FAKETIME is in
+# libfaketime's own format (faketime -f): an absolute date stops the clock there, so a slow start
+# under load cannot move the certificate's dates.
 sign() {
   local out=$1 ext=$2 ca_pem=$3 ca_key=$4 when=${5:-} days=${6:-30}
   local cmd=(openssl x509 -req -in "$work/operator.csr" -CA "$ca_pem" -CAkey "$ca_key"
     -CAcreateserial -days "$days" -extfile "$ext" -out "$az/$out.pem")
-  if [ -n "$when" ]; then cmd=(faketime "$when" "${cmd[@]}"); fi
+  if [ -n "$when" ]; then cmd=(faketime -f "$when" "${cmd[@]}"); fi
   "${cmd[@]}" 2>/dev/null || fail "openssl could not make $out.pem"
 }
 sign expired "$work/client.ext" "$ca" "$fed/ca/ca.key" "2026-01-01 10:00:00" 1
-sign early "$work/client.ext" "$ca" "$fed/ca/ca.key" "30 days"
+sign early "$work/client.ext" "$ca" "$fed/ca/ca.key" "+30d"
 sign serveronly "$work/server.ext" "$ca" "$fed/ca/ca.key"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Other CA" \
   -days 30 -keyout "$work/other-ca.key" -out "$work/other-ca.pem" 2>/dev/null
@@ -167,7 +169,7 @@ openssl req -new -key "$az/node.key" -subj "/O=ots-mx/CN=AZ node" -out "$work/no
   echo "extendedKeyUsage=serverAuth,clientAuth"
   echo "subjectAltName=DNS:az.node.ots-mx,IP:127.0.0.1"
 } >"$work/node.ext"
-faketime "2026-01-01 10:00:00" openssl x509 -req -in "$work/node.csr" -CA "$ca" \
+faketime -f "2026-01-01 10:00:00" openssl x509 -req -in "$work/node.csr" -CA "$ca" \
   -CAkey "$fed/ca/ca.key" -CAcreateserial -days 30 -extfile "$work/node.ext" \
   -out "$az/old-node.pem" 2>/dev/null || fail "openssl could not make old-node.pem"
 node_expired_on=$(cert_date "$az/old-node.pem" enddate)

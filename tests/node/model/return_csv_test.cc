@@ -121,6 +121,33 @@ TEST_CASE("duplicate keys are rejected with both lines", "[import]") {
                    "line 2)"));
 }
 
+TEST_CASE("duplicates found at the end are listed in line order with the rest", "[import]") {
+  // The duplicate on line 3 is found once every cell is read, the bad code on line 4 while
+  // reading: the list is still in line order, and the same AGE spelled two ways is named.
+  auto p = Problems(Csv({"AZ,2020,UZ,_T,F,Y_LT5,1,A,F,STK", "AZ,2020,UZ,_T,F,Y0T4,2,A,F,STK",
+                         "AZ,2020,XX,_T,F,_T,2,A,F,STK"}));
+  REQUIRE(p.size() == 2);
+  CHECK(p[0] ==
+        "r.csv:3: duplicate cell CITIZEN=UZ STAY_CAT=_T SEX=F AGE=Y0T4 (first at line 2 as "
+        "AGE=Y_LT5, which covers the same ages)");
+  CHECK(absl::StartsWith(p[1], "r.csv:4: CITIZEN \"XX\""));
+}
+
+TEST_CASE("more than a hundred duplicates are counted, a hundred listed", "[import]") {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 150; ++i) {
+    rows.push_back(absl::StrCat("AZ,2020,UZ,_T,F,_T,", i, ",A,F,STK"));
+  }
+  std::vector<std::string> problems;
+  ReturnCsvParser parser("r.csv", {});
+  parser.Add(Csv(rows));
+  CHECK_FALSE(parser.Finish().ok());
+  CHECK(parser.problems().size() == kMaxProblems);
+  CHECK(parser.problem_count() > kMaxProblems);
+  CHECK(parser.problems().front().line == 3);
+  CHECK(parser.problems().back().line == kMaxProblems + 2);
+}
+
 TEST_CASE("header problems: unknown, missing and repeated columns", "[import]") {
   auto p = Problems(
       "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,OBS_STATUS,"

@@ -361,7 +361,7 @@ void AppendRaw(Store& store, const PrivateKey& key, const std::string& origin,
   h.set_period("2020");
   h.set_revision(1);
   h.set_cell_count(cells.size());
-  h.set_cells_root(root.empty() ? HashBytes(MerkleRoot(CellLeafHashes(cells))) : root);
+  h.set_cells_root(root.empty() ? HashBytes(CellsRoot(cells)) : root);
   h.set_created_at("2026-09-21T00:00:00Z");
   h.set_key_id(key.public_key().KeyId());
   const std::string payload = FormatReturnHeader(h);
@@ -371,7 +371,7 @@ void AppendRaw(Store& store, const PrivateKey& key, const std::string& origin,
   a.entry.mutable_header()->set_payload_type(std::string(kReturnHeaderPayloadType));
   a.period = "2020";
   a.revision = 1;
-  a.cell_lines = &cells;
+  a.cells = cells;
   Checkpoint cp;
   cp.origin = LogName(kTestFederation, origin);
   cp.size = 1;

@@ -248,7 +248,7 @@ TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS",
   const size_t at = block.find(",7856,");
   REQUIRE(at != std::string::npos);
   block.replace(at, 6, ",7857,");
-  std::unique_ptr<WriteBatch> batch = az.engine->NewBatch();
+  std::unique_ptr<WriteBatch> batch = az.engine->NewBatch(0);
   batch->Put(StoreTable::kCells, key, block);
   REQUIRE(az.engine->Write(*batch, /*sync=*/true).ok());
 

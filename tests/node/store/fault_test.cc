@@ -253,7 +253,7 @@ TEST_CASE("a failed WAL sync fails the next synced write only", "[fault][store]"
   REQUIRE(engine.ok());
   FaultyEngine& e = **engine;
   auto write = [&](absl::string_view key, bool sync) {
-    std::unique_ptr<WriteBatch> batch = e.NewBatch();
+    std::unique_ptr<WriteBatch> batch = e.NewBatch(0);
     batch->Put(StoreTable::kMeta, key, "v");
     return e.Write(*batch, sync);
   };

@@ -381,7 +381,7 @@ TEST_CASE("an append at a stale log index writes nothing", "[store]") {
   a.log_index = 2;  // the log already has 4 entries
   a.period = "2030";
   a.revision = 1;
-  a.cell_lines = &lines;
+  a.cells = lines;
   absl::Status s = store->AppendReturn(a);
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
   CHECK(*store->LogSize("AZ") == 4);
