@@ -59,9 +59,36 @@ void Syncer::AddPeer(std::string member, std::string endpoint,
   peers_.push_back(std::move(peer));
 }
 
+void Syncer::set_own_log_guard(OwnLogGuard* guard) { own_log_ = guard; }
+
+void Syncer::MarkAsked(Peer* peer, bool answered) {
+  if (answered && own_log_ != nullptr) {
+    own_log_->PeerAnswered();
+  }
+  {
+    absl::MutexLock lock(&status_mu_);
+    if (peer->asked) {
+      return;
+    }
+    peer->asked = true;
+    for (const auto& p : peers_) {
+      if (!p->asked) {
+        return;
+      }
+    }
+  }
+  if (own_log_ != nullptr) {
+    own_log_->PeersAsked();
+  }
+}
+
 void Syncer::Start() {
   if (started_.exchange(true)) {
     return;
+  }
+  if (peers_.empty() && own_log_ != nullptr) {
+    own_log_->PeersAsked();  // nobody to ask, nobody to wait for
+    own_log_->PeerAnswered();
   }
   for (auto& peer : peers_) {
     Peer* p = peer.get();
@@ -160,6 +187,7 @@ absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
     if (!s.ok()) {
       SetState(peer, "watching", s);
     }
+    MarkAsked(peer, /*answered=*/true);
   });
 }
 
@@ -175,6 +203,7 @@ absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
   if (!s.ok()) {
     SetState(peer, "polling", s);
   }
+  MarkAsked(peer, /*answered=*/true);
   return absl::OkStatus();
 }
 
@@ -206,6 +235,7 @@ void Syncer::Run(Peer* peer) {
       ended = absl::UnavailableError("the watch stream ended");
     }
     SetState(peer, "backoff", ended);
+    MarkAsked(peer, /*answered=*/false);
     if (failures == 1 || failures % 10 == 0) {
       logger_->Log(LogLevel::kWarn, absl::StrCat(peer->member, "@", peer->endpoint),
                    absl::StrCat("sync: ", ended.message(), " (failure ", failures,
@@ -516,11 +546,22 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
     return s;
   }
   if (origin == self) {
-    // Somebody holds a checkpoint of our own log that we never signed that far: only a stolen
-    // log key can do that. It cannot be pulled into our own log.
-    return absl::InvalidArgumentError(
-        absl::StrCat("offered a checkpoint of size ", cp.checkpoint.size,
-                     " of our own log, which has ", local_size, " entries"));
+    // A checkpoint of our own log, signed with our key, beyond what this folder holds: the
+    // folder lost what this node signed (a restored backup, a rolled-back snapshot, a lost disk)
+    // or the key signs elsewhere. Nothing is signed until the entries are back, and they are
+    // taken from the peer as any replica's: verified, and a split view (frozen) if they do not
+    // extend what this folder holds.
+    if (own_log_ != nullptr) {
+      own_log_->NoteShown(cp.checkpoint.size);
+    }
+    logger_->Log(
+        LogLevel::kWarn, peer_member,
+        absl::StrCat("own log: ", peer_member, " shows a checkpoint of size ", cp.checkpoint.size,
+                     " signed with this node's log key; this folder "
+                     "holds ",
+                     local_size,
+                     " entries: taking them back (a restored or lost data folder, or the "
+                     "log key signs elsewhere); signing nothing meanwhile"));
   }
   // Every peer announces a new checkpoint at about the same moment; one pull is enough. Another
   // peer's announcement of the same size is skipped while a pull started recently is under way

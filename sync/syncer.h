@@ -28,6 +28,7 @@
 #include "node/base/event_log.h"
 #include "node/log/checkpoint.h"
 #include "node/log/origin_log.h"
+#include "node/log/own_log_guard.h"
 #include "node/store/store.h"
 #include "node/trust/directory.h"
 #include "proto/services.pb.h"
@@ -69,6 +70,10 @@ class Syncer {
   // Before Start: every answer's timestamp goes to `clock_check`, which then also guards what
   // is accepted (headers dated in the future) and cosigned. May stay null.
   void set_clock_check(ClockCheck* clock_check);
+  // Before Start: told of every checkpoint of this node's own log larger than the log held
+  // (whose entries are then pulled back as any replica's), and when every peer has been asked
+  // once. May stay null.
+  void set_own_log_guard(OwnLogGuard* guard);
   // Before Start.
   void AddPeer(std::string member, std::string endpoint, std::unique_ptr<PeerTransport> transport);
   // Starts one thread per peer.
@@ -99,6 +104,7 @@ class Syncer {
     absl::Time last_ok;         // the latest successful exchange, or when the syncer started
     bool stale_logged = false;  // "stale" was logged and "answers again" not yet
     std::optional<absl::Duration> clock_offset;  // the peer's clock minus ours, latest answer
+    bool asked = false;                          // answered or failed at least once
   };
 
   void Run(Peer* peer);
@@ -138,6 +144,9 @@ class Syncer {
   void NoteSeen(absl::string_view peer_member, absl::string_view origin, uint64_t size,
                 absl::string_view note, const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
+  // `peer` has answered (and its answer was reconciled) or failed: the own-log guard hears of an
+  // answer, and once every peer was asked.
+  void MarkAsked(Peer* peer, bool answered);
   // Records the time on the peer's clock that `response` carries (if it does).
   void NoteClock(Peer* peer, const v1::CheckpointsResponse& response);
 
@@ -148,6 +157,7 @@ class Syncer {
   Logger* const logger_;
   const SyncOptions options_;
   ClockCheck* clock_check_ = nullptr;
+  OwnLogGuard* own_log_ = nullptr;
   Replicator replicator_;
 
   std::vector<std::unique_ptr<Peer>> peers_;

@@ -90,6 +90,7 @@ void AddStatusCommand(CLI::App* app, Commands* commands);   // status
 void AddAuditCommand(CLI::App* app, Commands* commands);    // audit
 void AddProveCommand(CLI::App* app, Commands* commands);    // prove
 void AddLogCommand(CLI::App* app, Commands* commands);      // log
+void AddBackupCommands(CLI::App* app, Commands* commands);  // backup, restore
 
 // Adds the command `name` to `parent`: a Flags value the command owns, its flags (added by
 // `add_flags`, which binds them to that value), and `run`, called with the value once the command

@@ -144,6 +144,16 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   if (!store.ok()) {
     return console.Fail(store.status());
   }
+  // A restored folder may hold less of its log than this state signed: only the node, which
+  // takes the rest back from its peers first, signs in it until then.
+  absl::StatusOr<std::string> restored = (*store)->GetMeta(kRestoredMeta);
+  if (restored.ok() && !restored->empty()) {
+    return console.Fail(absl::FailedPreconditionError(absl::StrCat(
+        config->data_dir(), " was restored (", *restored,
+        ") and may hold less of its log than this state signed: start its node, which takes "
+        "the rest back from its peers, and submit through it (docs/operations.md, \"Backups and "
+        "restores\")")));
+  }
   absl::StatusOr<std::string> federation =
       FederationOf(**store, flags.federation, flags.config.empty() ? nullptr : &*config);
   if (!federation.ok()) {

@@ -86,6 +86,7 @@ void BuildCommandLine(CLI::App* app, Commands* commands) {
       {"Reading and checking", AddLogCommand},
       {"Reading and checking", AddAuditCommand},
       {"Reading and checking", AddProveCommand},
+      {"Operations", AddBackupCommands},
   };
   for (const auto& command : kCommands) {
     const size_t before = app->get_subcommands({}).size();

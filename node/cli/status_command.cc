@@ -80,6 +80,9 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
   if (!r->clock_alarm().empty()) {
     out << "CLOCK " << r->clock_alarm() << "; signing nothing until it is fixed\n";
   }
+  if (!r->own_log_recovery().empty()) {
+    out << "OWN LOG " << r->own_log_recovery() << "\n";
+  }
   if (!r->store_degraded().empty()) {
     out << "STORE degraded: " << r->store_degraded() << "\n";
   }

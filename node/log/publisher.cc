@@ -142,12 +142,22 @@ absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
 }
 
 absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
+  if (own_log_ != nullptr) {
+    own_log_->AwaitPeers(kAwaitPeers);
+  }
   absl::MutexLock lock(&mu_);
   Store& store = logs_->store();
   const std::string& origin = ret.origin;
   OTS_ASSIGN_OR_RETURN(auto meta, Bindings(origin));
 
   OTS_ASSIGN_OR_RETURN(uint64_t size, SignedSize(origin));
+  if (own_log_ != nullptr) {
+    OTS_RETURN_IF_ERROR(own_log_->MaySign(size));
+    absl::StatusOr<std::string> restored = store.GetMeta(kRestoredMeta);
+    if (restored.ok() && !restored->empty()) {
+      meta.emplace_back(std::string(kRestoredMeta), "");  // recovered: the mark has done its work
+    }
+  }
   const std::string cells_root = HashBytes(CellsRoot(ret.lines));
   OTS_ASSIGN_OR_RETURN(std::optional<InForce> in_force, ReadInForce(ret));
   OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root, in_force));

@@ -17,6 +17,7 @@
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
 #include "node/log/origin_log.h"
+#include "node/log/own_log_guard.h"
 #include "node/model/return_csv.h"
 #include "proto/data.pb.h"
 
@@ -40,6 +41,11 @@ class Publisher {
             const ClockCheck* clock_check = nullptr)
       : logs_(logs), log_key_(log_key), clock_(clock), clock_check_(clock_check) {}
 
+  // Before the first Publish: signs nothing while `guard` says the own log must first be taken
+  // back from the peers (it must outlive the publisher). The first publication it allows clears
+  // the folder's restored mark (kRestoredMeta).
+  void set_own_log_guard(const OwnLogGuard* guard) { own_log_ = guard; }
+
   // Publishes `ret` (taken: its cells go to the store and are freed once batched) as the next
   // revision of its period (revision 1 if the period is new). A
   // return identical to the revision in force is not published again: that revision is
@@ -48,8 +54,13 @@ class Publisher {
   // FAILED_PRECONDITION, storing nothing, if the data folder is another state's node, holds this
   // state's log under another key or another federation's logs. DATA_LOSS, signing nothing, if
   // the stored log no longer matches the last checkpoint this origin signed (an origin never
-  // signs two inconsistent checkpoints). Store errors pass through; nothing is stored then.
+  // signs two inconsistent checkpoints). UNAVAILABLE, signing nothing, while the own-log guard
+  // refuses (after waiting up to kAwaitPeers for the peers, see OwnLogGuard). Store errors pass
+  // through; nothing is stored then.
   absl::StatusOr<PublishResult> Publish(ParsedReturn ret);
+
+  // How long a publication waits for the peers after a restore or an empty start.
+  static constexpr absl::Duration kAwaitPeers = absl::Seconds(20);
 
  private:
   // The metadata the first publication binds: this node to `origin`, `origin`'s log to this
@@ -83,6 +94,7 @@ class Publisher {
   const PrivateKey* const log_key_;
   const Clock* const clock_;
   const ClockCheck* const clock_check_;
+  const OwnLogGuard* own_log_ = nullptr;
   absl::Mutex mu_;
 };
 

@@ -219,14 +219,15 @@ absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
   return table;
 }
 
-template <typename Request, typename Response>
-absl::StatusOr<Response> NodeClient::Call(
-    grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request, absl::Duration timeout) {
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> NodeClient::Call(Stub* stub,
+                                          grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                       const Request&, Response*),
+                                          const Request& request, absl::Duration timeout) {
   grpc::ClientContext context;
   context.set_deadline(DeadlineIn(timeout));
   Response response;
-  grpc::Status status = (query_.get()->*method)(&context, request, &response);
+  grpc::Status status = (stub->*method)(&context, request, &response);
   if (!status.ok()) {
     return WithAddress(address_, status, *report_);
   }
@@ -234,22 +235,29 @@ absl::StatusOr<Response> NodeClient::Call(
 }
 
 absl::StatusOr<v1::StatusResponse> NodeClient::Status() {
-  return Call(&v1::Query::Stub::Status, v1::StatusRequest(), absl::Seconds(30));
+  return Call(query_.get(), &v1::Query::Stub::Status, v1::StatusRequest(), absl::Seconds(30));
+}
+
+absl::StatusOr<v1::BackupResponse> NodeClient::Backup(const std::string& dir) {
+  v1::BackupRequest request;
+  request.set_dir(dir);
+  // A large folder is mostly hard links; the flush before it is what takes time.
+  return Call(submission_.get(), &v1::Submission::Stub::Backup, request, absl::Minutes(30));
 }
 
 absl::StatusOr<v1::CheckpointResponse> NodeClient::LatestCheckpoint(absl::string_view origin) {
   v1::CheckpointRequest request;
   request.set_origin(std::string(origin));
-  return Call(&v1::Query::Stub::LatestCheckpoint, request, absl::Seconds(30));
+  return Call(query_.get(), &v1::Query::Stub::LatestCheckpoint, request, absl::Seconds(30));
 }
 
 absl::StatusOr<v1::ProveResponse> NodeClient::Prove(const v1::ProveRequest& request) {
-  return Call(&v1::Query::Stub::Prove, request, absl::Minutes(5));
+  return Call(query_.get(), &v1::Query::Stub::Prove, request, absl::Minutes(5));
 }
 
 absl::StatusOr<v1::ConsolidatedResponse> NodeClient::Consolidated(
     const v1::ConsolidatedRequest& request) {
-  return Call(&v1::Query::Stub::Consolidated, request, absl::Minutes(5));
+  return Call(query_.get(), &v1::Query::Stub::Consolidated, request, absl::Minutes(5));
 }
 
 absl::Status NodeClient::SignedReturn(

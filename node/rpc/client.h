@@ -58,6 +58,8 @@ class NodeClient {
   // Cells or totals, reassembled from the streamed parts.
   absl::StatusOr<Table> Cells(const v1::CellsRequest& request);
   absl::StatusOr<v1::StatusResponse> Status();
+  // Submission.Backup: a copy of the node's data folder into `dir` on the node's machine.
+  absl::StatusOr<v1::BackupResponse> Backup(const std::string& dir);
   absl::StatusOr<v1::CheckpointResponse> LatestCheckpoint(absl::string_view origin);
   absl::StatusOr<v1::ProveResponse> Prove(const v1::ProveRequest& request);
   // The consolidated table; the node's status passes through (INVALID_ARGUMENT for a bad
@@ -81,9 +83,10 @@ class NodeClient {
              std::shared_ptr<grpc::Channel> channel,
              std::shared_ptr<ServerCertificateReport> report);
   // One unary Query call with a deadline `timeout` from now; the node's status passes through.
-  template <typename Request, typename Response>
-  absl::StatusOr<Response> Call(grpc::Status (v1::Query::Stub::*method)(grpc::ClientContext*,
-                                                                        const Request&, Response*),
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Call(Stub* stub,
+                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
                                 const Request& request, absl::Duration timeout);
 
   const v1::ClientConfig config_;

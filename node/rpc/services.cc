@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
 #include "crypto/status_macros.h"
 #include "node/base/text.h"
 #include "node/log/submission.h"
@@ -20,6 +21,7 @@
 #include "node/query/status.h"
 #include "node/rpc/grpc_status.h"
 #include "node/rpc/identity.h"
+#include "node/store/backup.h"
 
 namespace ots {
 namespace {
@@ -144,6 +146,39 @@ grpc::Status SubmissionService::Validate(grpc::ServerContext* context,
                                          grpc::ServerReader<v1::SubmitChunk>* reader,
                                          v1::SubmitResponse* response) {
   return Handle(context, reader, /*dry_run=*/true, response);
+}
+
+grpc::Status SubmissionService::Backup(grpc::ServerContext* context,
+                                       const v1::BackupRequest* request,
+                                       v1::BackupResponse* response) {
+  absl::StatusOr<CallerIdentity> caller = CallerOf(*context);
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  const std::string who = caller->Describe();
+  absl::Status allowed =
+      node_->directory->AuthorizeOperator(*caller, node_->member, "back up the data folder");
+  if (!allowed.ok()) {
+    node_->logger->Log(LogLevel::kWarn, who, absl::StrCat("backup denied: ", allowed.message()));
+    return ToGrpcStatus(allowed);
+  }
+  const std::string dir = BoundedLine(request->dir(), 4096);
+  const absl::Time taken = node_->clock->Now();
+  absl::StatusOr<BackupInfo> info = BackupStore(node_->store(), request->dir());
+  if (!info.ok()) {
+    node_->logger->Log(LogLevel::kWarn, who, std::string(info.status().message()));
+    return ToGrpcStatus(info.status());
+  }
+  response->set_dir(request->dir());
+  response->set_taken_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", taken, absl::UTCTimeZone()));
+  for (const auto& [origin, size] : info->log_sizes) {
+    (*response->mutable_log_sizes())[origin] = size;
+  }
+  response->set_bytes(info->bytes);
+  node_->logger->Log(LogLevel::kInfo, who,
+                     absl::StrCat("backup of the data folder into ", dir, ": ",
+                                  info->log_sizes.size(), " logs, ", info->bytes, " bytes"));
+  return grpc::Status::OK;
 }
 
 grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
@@ -328,6 +363,9 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
     for (std::string& w : node_->expiry_warnings()) {
       response->add_expiry_warnings(std::move(w));
     }
+  }
+  if (node_->own_log_recovery) {
+    response->set_own_log_recovery(node_->own_log_recovery());
   }
   absl::Status failure = node_->store().WriteFailure();
   if (!failure.ok()) {

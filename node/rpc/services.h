@@ -38,6 +38,8 @@ struct NodeContext {
   const ClockCheck* clock_check = nullptr;
   // The node's certificates and keys near their end, one line each (empty function: none known).
   std::function<std::vector<std::string>()> expiry_warnings;
+  // Why the node signs nothing of its own log just now (empty function or string: it may).
+  std::function<std::string()> own_log_recovery;
 
   Store& store() const { return logs->store(); }
   // `s` as a client may see it: the node's data folder, which only its operator needs to know,
@@ -52,6 +54,8 @@ class SubmissionService final : public v1::Submission::Service {
                       v1::SubmitResponse* response) override;
   grpc::Status Validate(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,
                         v1::SubmitResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   grpc::Status Handle(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,

@@ -187,6 +187,27 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
                                               std::min(peers, 2));
   if (s.log_key.has_value()) {
     publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock, clock_check_.get());
+    // A restored folder, or one without its own log, waits for the peers before signing: they
+    // may hold more of it than the folder does (docs/operations.md, "Backups and restores").
+    absl::StatusOr<std::string> restored = store_->GetMeta(kRestoredMeta);
+    absl::StatusOr<uint64_t> own_size = store_->LogSize(s.config.origin());
+    OwnLogGuard::Wait wait = OwnLogGuard::Wait::kNo;
+    if (s.config.sync().disabled()) {
+      wait = OwnLogGuard::Wait::kNo;  // no peers to wait for
+    } else if (restored.ok() && !restored->empty()) {
+      wait = OwnLogGuard::Wait::kUntilAnswered;
+    } else if (!own_size.ok() || *own_size == 0) {
+      wait = OwnLogGuard::Wait::kUntilAsked;
+    }
+    own_log_ = std::make_unique<OwnLogGuard>(wait);
+    publisher_->set_own_log_guard(own_log_.get());
+    OwnLogGuard* guard = own_log_.get();
+    Store* store = store_.get();
+    const std::string origin = s.config.origin();
+    context_.own_log_recovery = [guard, store, origin] {
+      absl::StatusOr<uint64_t> size = store->LogSize(origin);
+      return size.ok() ? guard->State(*size) : std::string(size.status().message());
+    };
   }
   context_.member = s.config.origin();
   context_.logs = logs_.get();
@@ -329,6 +350,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
     node->syncer_ = std::make_unique<Syncer>(node->logs_.get(), s.directory.get(),
                                              node->witness_.get(), clock, logger, sync_options);
     node->syncer_->set_clock_check(node->clock_check_.get());
+    node->syncer_->set_own_log_guard(node->own_log_.get());
     node->AddPeers(sync_options);
     Syncer* syncer = node->syncer_.get();
     node->context_.peer_statuses = [syncer] { return syncer->PeerStatuses(); };

@@ -85,6 +85,7 @@ class NodeServer {
 
   NodeSetup setup_;
   std::unique_ptr<ClockCheck> clock_check_;
+  std::unique_ptr<OwnLogGuard> own_log_;  // null on the Secretariat, which signs no returns
   std::unique_ptr<Store> store_;
   std::unique_ptr<OriginLogs> logs_;
   std::unique_ptr<Publisher> publisher_;

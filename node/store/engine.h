@@ -67,6 +67,9 @@ class Engine {
   virtual absl::Status Recover() { return absl::OkStatus(); }
   // Reads every block of every data file and checks its checksum. DATA_LOSS naming the file.
   virtual absl::Status VerifyChecksums() = 0;
+  // Writes a consistent copy of everything written so far into the new folder `dir` (its parent
+  // must exist), hard-linking files where it can, while reads and writes go on.
+  virtual absl::Status Checkpoint(const std::string& dir) = 0;
   // Where the data lives, for messages: the data folder.
   virtual const std::string& where() const = 0;
 };

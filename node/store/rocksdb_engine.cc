@@ -20,6 +20,7 @@
 #include "crypto/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
 namespace ots {
@@ -263,6 +264,18 @@ class RocksDbEngine : public Engine {
   }
 
   const std::string& where() const override { return spec_.dir; }
+
+  absl::Status Checkpoint(const std::string& dir) override {
+    OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, Current());
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(db->db.get(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    if (s.ok()) {
+      // 0: the memtable is flushed first, so the copy needs no write-ahead log to be complete.
+      s = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+    }
+    return FromRocks(s, dir);
+  }
 
  private:
   absl::StatusOr<std::shared_ptr<OpenDb>> Current() {

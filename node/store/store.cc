@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crypto/bytes.h"
@@ -91,7 +92,31 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const
   rocks.read_only = options.read_only;
   rocks.create_if_missing = options.create_if_missing;
   OTS_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenRocksDbEngine(dir, rocks));
-  return std::make_unique<Store>(std::move(engine));
+  auto store = std::make_unique<Store>(std::move(engine));
+  OTS_RETURN_IF_ERROR(store->CheckFormat(options.read_only));
+  return store;
+}
+
+absl::Status Store::CheckFormat(bool read_only) {
+  absl::StatusOr<std::string> format = GetMeta(kDataFormatMeta);
+  if (absl::IsNotFound(format.status())) {
+    // A new folder, or one written before the format was recorded: both are format 1.
+    return read_only ? absl::OkStatus()
+                     : PutMeta(kDataFormatMeta, absl::StrCat(kDataFormatVersion));
+  }
+  OTS_RETURN_IF_ERROR(format.status());
+  int version = 0;
+  if (!absl::SimpleAtoi(*format, &version) || version < 1) {
+    return absl::DataLossError(
+        absl::StrCat(where(), ": unreadable data format version \"", *format, "\""));
+  }
+  if (version > kDataFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where(), " was written by a newer release (data format ", version,
+        "; this release reads format ", kDataFormatVersion,
+        "): run that release, or restore a backup this release made; nothing was changed"));
+  }
+  return absl::OkStatus();
 }
 
 Store::Store(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}

@@ -38,6 +38,13 @@
 
 namespace ots {
 
+// The layout of a data folder (tables, keys, values) that this release reads and writes. A
+// folder records its format (kDataFormatMeta) when this release first opens it for writing; a
+// release refuses a folder of a newer format and would migrate an older one (docs/operations.md,
+// "Upgrades").
+constexpr int kDataFormatVersion = 1;
+constexpr absl::string_view kDataFormatMeta = "data_format_version";
+
 // Names of the node metadata (GetMeta, PutMeta) that the layers above keep.
 // The one state whose returns this node signs; bound on its first publication.
 constexpr absl::string_view kNodeOriginMeta = "node_origin";
@@ -51,6 +58,10 @@ constexpr absl::string_view kFederationMeta = "federation";
 constexpr absl::string_view kBundleVersionMeta = "trust_bundle_version";
 // Metadata "seen_checkpoint/<origin>": the origin's SeenCheckpoint.
 constexpr absl::string_view kSeenCheckpointMeta = "seen_checkpoint/";
+// Set by `ots-ctl restore` to when and from where the folder was restored, emptied by the first
+// return the node signs after it has taken its own log back from its peers: until then nothing
+// signs in this folder offline (docs/operations.md, "Backups and restores").
+constexpr absl::string_view kRestoredMeta = "restored_from";
 
 // Cell lines per stored block. Returns are written and read whole, so one RocksDB entry per
 // block rather than per cell keeps a million-cell import near the disk's sequential rate.
@@ -198,6 +209,8 @@ class Store {
 
   // Reads every block of every table file and checks its checksum. DATA_LOSS naming the file.
   absl::Status VerifyChecksums();
+  // A consistent copy of the store in the new folder `dir` (Engine::Checkpoint); see BackupStore.
+  absl::Status Checkpoint(const std::string& dir) { return engine_->Checkpoint(dir); }
 
   // The data folder, for messages.
   const std::string& where() const { return engine_->where(); }
@@ -216,6 +229,9 @@ class Store {
   }
 
  private:
+  // Records the data format in a folder that has none (unless `read_only`); FAILED_PRECONDITION
+  // for a folder of a newer format.
+  absl::Status CheckFormat(bool read_only);
   // AppendEntries, calling `batched` once the write batch holds everything and before it is
   // written.
   absl::Status AppendEntries(const Entries& e, absl::FunctionRef<void()> batched);

@@ -134,6 +134,17 @@ absl::Status Directory::AuthorizeSubmit(const CallerIdentity& caller,
   return absl::OkStatus();
 }
 
+absl::Status Directory::AuthorizeOperator(const CallerIdentity& caller,
+                                          absl::string_view node_member,
+                                          absl::string_view action) const {
+  if (caller.kind != v1::TlsIdentity::OPERATOR || caller.member != node_member) {
+    return absl::PermissionDeniedError(absl::StrCat(caller.Describe(), " may not ", action,
+                                                    ": only the operator of ", node_member,
+                                                    " may, on its own node"));
+  }
+  return absl::OkStatus();
+}
+
 std::function<bool(absl::string_view member)> MayWitness(const Directory& directory,
                                                          absl::string_view origin) {
   return [&directory, origin = std::string(origin)](absl::string_view member) {

@@ -74,6 +74,10 @@ class Directory {
   // OK if `caller` may submit returns to the node of `node_member`: an OPERATOR identity of that
   // same member. PERMISSION_DENIED saying why otherwise.
   absl::Status AuthorizeSubmit(const CallerIdentity& caller, absl::string_view node_member) const;
+  // OK if `caller` is the operator of `node_member`, who alone may `action` ("back up the data
+  // folder") on its node; PERMISSION_DENIED saying who may otherwise.
+  absl::Status AuthorizeOperator(const CallerIdentity& caller, absl::string_view node_member,
+                                 absl::string_view action) const;
 
  private:
   v1::TrustBundle bundle_;

@@ -100,6 +100,7 @@ class FaultyEngine : public Engine {
     return recoveries_;
   }
   absl::Status VerifyChecksums() override { return base_->VerifyChecksums(); }
+  absl::Status Checkpoint(const std::string& dir) override { return base_->Checkpoint(dir); }
   const std::string& where() const override { return base_->where(); }
 
  private:

@@ -336,21 +336,58 @@ TEST_CASE("an origin that does not share with this node is neither pulled nor st
   CHECK(*n.hu->LogSize("AZ") == 0);
 }
 
-TEST_CASE("a checkpoint of our own log beyond its end is refused", "[sync]") {
+TEST_CASE("a checkpoint of our own log beyond its end: the entries are taken back first",
+          "[sync]") {
   Net n;
-  // `fork` repeats AZ's two returns (same key, same clock: the same entries) and adds a third,
-  // which AZ's own node never signed.
+  // `fork` repeats AZ's two returns (same key, same clock: the same entries) and adds a third:
+  // what AZ's node signed before its folder was restored from a backup of size 2.
   n.Histories({100, 101, 102});
   REQUIRE(n.fork->GetCheckpoint("AZ", 2)->note() == n.az->GetCheckpoint("AZ", 2)->note());
   Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
                   &n.logger);
   Syncer syncer(n.az.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  OwnLogGuard guard(OwnLogGuard::Wait::kUntilAsked);
+  syncer.set_own_log_guard(&guard);
+  CHECK_FALSE(guard.MaySign(2).ok());  // the peers were not asked yet
+
   StorePeer peer(n.fork.logs.get(), &n.directory, "KZ", "AZ");
   absl::Status s = syncer.Reconcile("KZ", peer, n.Announced(peer));
   INFO(s.message());
-  CHECK(absl::IsInvalidArgument(s));
-  CHECK(peer.pull_calls() == 0);
+  CHECK(s.ok());
+  CHECK(guard.shown() == 3);
+  CHECK(*n.az->LogSize("AZ") == 3);  // verified and stored as any replica's
+  CHECK(n.az->LatestCheckpoint("AZ")->note() == n.fork->LatestCheckpoint("AZ")->note());
+  CHECK(n.logger.Count("shows a checkpoint of size 3 signed with this node's log key") == 1);
+  CHECK(n.logger.Count("ALARM") == 0);
+  // Behind what was shown, nothing may be signed; at the size shown, once the peers were asked.
+  CHECK(absl::StrContains(guard.MaySign(2).message(), "recovering own log from peers"));
+  CHECK_FALSE(guard.MaySign(3).ok());  // at the size shown, but the peers were not all asked
+  guard.PeersAsked();
+  CHECK(guard.MaySign(3).ok());
+  CHECK(guard.State(3).empty());
+}
+
+TEST_CASE("our own log forked by our own key is still a split view, and nothing is signed",
+          "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  // The peer holds another history of AZ under AZ's key: AZ's first return, then others.
+  n.PublishFork(100);
+  n.PublishFork(999);
+  n.PublishFork(102);
+  Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
+                  &n.logger);
+  Syncer syncer(n.az.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
+  OwnLogGuard guard(OwnLogGuard::Wait::kNo);
+  syncer.set_own_log_guard(&guard);
+  StorePeer peer(n.fork.logs.get(), &n.directory, "KZ", "AZ");
+  absl::Status s = syncer.Reconcile("KZ", peer, n.Announced(peer));
+  INFO(s.message());
+  CHECK(absl::IsAborted(s));
+  CHECK(*witness.Frozen("AZ"));
   CHECK(*n.az->LogSize("AZ") == 2);
+  CHECK_FALSE(guard.MaySign(2).ok());
 }
 
 TEST_CASE("a checkpoint of our size with another root proves a split view", "[sync]") {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "node/model/return_csv.h"
 #include "node/model/return_header.h"
 #include "node/query/audit.h"
+#include "node/store/backup.h"
 #include "node/store/rocksdb_engine.h"
 #include "node/store/store.h"
 #include "rocksdb/db.h"
@@ -448,6 +450,91 @@ TEST_CASE("a return larger than one cell block is stored, read back and audited 
   REQUIRE(publisher.Publish(r).ok());
   CHECK(StoredCells(*store, "AZ", "2024", 1) == r.lines.ToVector());
   CHECK(AuditStore(*store, AuditDirectory({{"AZ", {key.public_key()}}}), nullptr).ok());
+}
+
+}  // namespace
+}  // namespace ots
+
+namespace ots {
+namespace {
+
+// A copy of tests/fixtures/data-v1 in `dir`: the fixture itself is never opened.
+void CopyFixture(const std::string& dir) {
+  std::filesystem::copy(std::string(OTS_SOURCE_DIR) + "/tests/fixtures/data-v1", dir,
+                        std::filesystem::copy_options::recursive);
+}
+
+TEST_CASE("a folder of the release before format versions opens as format 1", "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.File("data");
+  CopyFixture(dir);
+  absl::StatusOr<PublicKey> key =
+      PublicKey::LoadPemFile(std::string(OTS_SOURCE_DIR) + "/tests/fixtures/data-v1.az-log.pub");
+  REQUIRE(key.ok());
+  {
+    auto store = OpenStore(dir, /*read_only=*/true);  // read-only: nothing is recorded
+    CHECK(absl::IsNotFound(store->GetMeta(kDataFormatMeta).status()));
+    std::vector<std::string> report;
+    absl::Status audit = AuditStore(*store, AuditDirectory({{"AZ", {*key}}}), &report);
+    INFO(audit.message());
+    REQUIRE(audit.ok());
+    CHECK(absl::StartsWith(report[0], "AZ: 2 signed returns over 2 periods, 30 cells"));
+  }
+  auto store = OpenStore(dir);
+  CHECK(*store->GetMeta(kDataFormatMeta) == "1");
+  CHECK(*store->LogSize("AZ") == 2);
+}
+
+TEST_CASE("a folder of a newer data format is refused, unchanged", "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.File("data");
+  CHECK(*OpenStore(dir)->GetMeta(kDataFormatMeta) == absl::StrCat(kDataFormatVersion));
+  REQUIRE(OpenStore(dir)->PutMeta(kDataFormatMeta, absl::StrCat(kDataFormatVersion + 1)).ok());
+  for (bool read_only : {false, true}) {
+    Store::Options options;
+    options.read_only = read_only;
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir, options);
+    INFO(store.status().message());
+    CHECK(absl::IsFailedPrecondition(store.status()));
+    CHECK(absl::StrContains(
+        store.status().message(),
+        absl::StrCat("was written by a newer release (data format ", kDataFormatVersion + 1)));
+  }
+}
+
+TEST_CASE("a backup taken while writing restores to a folder marked restored", "[store]") {
+  Fixture f;
+  auto store = OpenStore(f.dir);
+  const std::string backup = f.tmp.File("backup");
+  absl::StatusOr<BackupInfo> taken = BackupStore(*store, backup);
+  INFO(taken.status().message());
+  REQUIRE(taken.ok());
+  CHECK(taken->log_sizes == std::map<std::string, uint64_t>{{"AZ", 4}});
+  CHECK(taken->bytes > 0);
+  // A later write is not in the backup.
+  OriginLogs logs(store.get(), kTestFederation);
+  Publisher publisher(&logs, &f.key, &f.clock);
+  REQUIRE(publisher.Publish(Return("2021", 1, 2)).ok());
+  CHECK(*store->LogSize("AZ") == 5);
+
+  // Refused: a relative path, an existing folder, a missing parent; nothing is left behind.
+  CHECK(absl::IsInvalidArgument(BackupStore(*store, "relative/backup").status()));
+  CHECK(absl::IsAlreadyExists(BackupStore(*store, backup).status()));
+  CHECK(absl::IsFailedPrecondition(BackupStore(*store, f.tmp.File("no/such/parent")).status()));
+  store.reset();
+
+  // Restored only into an absent or empty folder.
+  CHECK(absl::IsAlreadyExists(RestoreStore(backup, f.dir, "test").status()));
+  const std::string restored_dir = f.tmp.File("restored");
+  absl::StatusOr<BackupInfo> restored = RestoreStore(backup, restored_dir, "backup b, restored t");
+  INFO(restored.status().message());
+  REQUIRE(restored.ok());
+  CHECK(restored->log_sizes == std::map<std::string, uint64_t>{{"AZ", 4}});
+  auto back = OpenStore(restored_dir);
+  CHECK(*back->GetMeta(kRestoredMeta) == "backup b, restored t");
+  CHECK(AuditStore(*back, AuditDirectory({{"AZ", {f.key.public_key()}}}), nullptr).ok());
+  // Not a backup at all.
+  CHECK_FALSE(RestoreStore(f.tmp.File("nothing"), f.tmp.File("r2"), "x").ok());
 }
 
 }  // namespace
