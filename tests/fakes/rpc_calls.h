@@ -132,6 +132,14 @@ inline grpc::Status CallSubmit(const NodeChannel& channel, absl::string_view fil
                     response != nullptr ? response : &ignored);
 }
 
+// Submission.Backup into `dir` on the node's machine.
+inline grpc::Status CallBackup(const NodeChannel& channel, const std::string& dir,
+                               v1::BackupResponse* response = nullptr) {
+  v1::BackupRequest request;
+  request.set_dir(dir);
+  return Unary(*v1::Submission::NewStub(channel), &v1::Submission::Stub::Backup, request, response);
+}
+
 inline grpc::Status CallCells(const NodeChannel& channel, const v1::CellsRequest& request,
                               const std::function<void(const v1::TableChunk&)>& on_chunk = {}) {
   grpc::ClientContext context;

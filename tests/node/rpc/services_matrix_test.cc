@@ -3,7 +3,7 @@
 // TLS 1.3 (tests/fakes/test_server.h), as each identity of the federation, as a certificate of the
 // federation CA that the bundle does not list, and without a client certificate. AZ's data goes to
 // KZ and the Secretariat but not to HU (a bundle version 2 narrows pki init's share-with-all).
-//   Submission  an operator of AZ only (each state submits to its own node);
+//   Submission  an operator of AZ only (each state submits to, and backs up, its own node);
 //   Query       any member identity, limited to origins that share with the caller: naming AZ is
 //               refused to HU's identities (Cells, LatestCheckpoint, Prove, Consolidated,
 //               SignedReturn);
@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/services.grpc.pb.h"
 #include "tests/fakes/rpc_calls.h"
+#include "tests/fakes/temp_dir.h"
 #include "tests/fakes/test_server.h"
 
 namespace ots {
@@ -151,12 +152,19 @@ struct AzNode {
 TEST_CASE("every RPC answers exactly the identities it is for", "[rpc][matrix]") {
   AzNode az;
   const std::string note = az.AzNote();
+  TempDir backups;
+  int backup_count = 0;  // each backup goes into a new folder
+  auto backup = [&](const Channel& c) {
+    return CallBackup(c, backups.File(absl::StrCat("b", ++backup_count)));
+  };
   // clang-format off
   const Rpc kMatrix[] = {
       //AZ/node  operator auditor   KZ/node  operator auditor   HU/node  operator auditor   OTS/node auditor   stranger none
       {"Submission.Submit", [](const Channel& c) { return Submit(c, false); },
        {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
       {"Submission.Validate", [](const Channel& c) { return Submit(c, true); },
+       {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
+      {"Submission.Backup", backup,
        {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
       {"Query.Cells REF_AREA=AZ", [](const Channel& c) { return Cells(c, {"AZ"}); },
        {OK,      OK,      OK,       OK,      OK,      OK,       DENIED,  DENIED,  DENIED,   OK,      OK,       DENIED,  NO_TLS}},
