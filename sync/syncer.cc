@@ -61,10 +61,7 @@ void Syncer::AddPeer(std::string member, std::string endpoint,
 
 void Syncer::set_own_log_guard(OwnLogGuard* guard) { own_log_ = guard; }
 
-void Syncer::MarkAsked(Peer* peer, bool answered) {
-  if (answered && own_log_ != nullptr) {
-    own_log_->PeerAnswered();
-  }
+void Syncer::MarkAsked(Peer* peer) {
   {
     absl::MutexLock lock(&status_mu_);
     if (peer->asked) {
@@ -87,8 +84,7 @@ void Syncer::Start() {
     return;
   }
   if (peers_.empty() && own_log_ != nullptr) {
-    own_log_->PeersAsked();  // nobody to ask, nobody to wait for
-    own_log_->PeerAnswered();
+    own_log_->PeersAsked();  // nobody to ask (and so no answer: a restored folder waits)
   }
   for (auto& peer : peers_) {
     Peer* p = peer.get();
@@ -187,7 +183,7 @@ absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
     if (!s.ok()) {
       SetState(peer, "watching", s);
     }
-    MarkAsked(peer, /*answered=*/true);
+    MarkAsked(peer);
   });
 }
 
@@ -203,7 +199,7 @@ absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
   if (!s.ok()) {
     SetState(peer, "polling", s);
   }
-  MarkAsked(peer, /*answered=*/true);
+  MarkAsked(peer);
   return absl::OkStatus();
 }
 
@@ -235,7 +231,7 @@ void Syncer::Run(Peer* peer) {
       ended = absl::UnavailableError("the watch stream ended");
     }
     SetState(peer, "backoff", ended);
-    MarkAsked(peer, /*answered=*/false);
+    MarkAsked(peer);
     if (failures == 1 || failures % 10 == 0) {
       logger_->Log(LogLevel::kWarn, absl::StrCat(peer->member, "@", peer->endpoint),
                    absl::StrCat("sync: ", ended.message(), " (failure ", failures,
@@ -277,6 +273,11 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   }
   for (const v1::OriginCheckpoint& theirs : response.origins()) {
     absl::Status s = Reconcile(peer_member, transport, theirs);
+    if (s.ok() && theirs.origin() == self && own_log_ != nullptr) {
+      // This peer's copy of our own log was compared with ours (and taken if larger): an answer
+      // the own-log guard can count. A peer that does not receive our log never gives one.
+      own_log_->PeerAnswered();
+    }
     if (s.ok() || s.code() == absl::StatusCode::kAborted) {
       continue;
     }

@@ -144,9 +144,9 @@ class Syncer {
   void NoteSeen(absl::string_view peer_member, absl::string_view origin, uint64_t size,
                 absl::string_view note, const std::vector<std::string>& lines);
   void SetState(Peer* peer, absl::string_view state, const absl::Status& result);
-  // `peer` has answered (and its answer was reconciled) or failed: the own-log guard hears of an
-  // answer, and once every peer was asked.
-  void MarkAsked(Peer* peer, bool answered);
+  // `peer` has answered (and its answer was reconciled) or failed: once every peer has, the
+  // own-log guard hears of it. (Exchange tells it of each answer that compared our own log.)
+  void MarkAsked(Peer* peer);
   // Records the time on the peer's clock that `response` carries (if it does).
   void NoteClock(Peer* peer, const v1::CheckpointsResponse& response);
 

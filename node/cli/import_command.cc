@@ -147,6 +147,9 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   // A restored folder may hold less of its log than this state signed: only the node, which
   // takes the rest back from its peers first, signs in it until then.
   absl::StatusOr<std::string> restored = (*store)->GetMeta(kRestoredMeta);
+  if (!restored.ok() && !absl::IsNotFound(restored.status())) {
+    return console.Fail(restored.status());
+  }
   if (restored.ok() && !restored->empty()) {
     return console.Fail(absl::FailedPreconditionError(absl::StrCat(
         config->data_dir(), " was restored (", *restored,

@@ -26,6 +26,11 @@ void OwnLogGuard::PeerAnswered() {
   peer_answered_ = true;
 }
 
+void OwnLogGuard::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+}
+
 bool OwnLogGuard::Waiting() const {
   switch (wait_) {
     case Wait::kNo:
@@ -33,12 +38,12 @@ bool OwnLogGuard::Waiting() const {
     case Wait::kUntilAsked:
       return !peers_asked_;
     case Wait::kUntilAnswered:
-      return !peer_answered_;
+      return !peers_asked_ || !peer_answered_;
   }
   return true;
 }
 
-bool OwnLogGuard::DoneWaiting() const { return !Waiting(); }
+bool OwnLogGuard::DoneWaiting() const { return stopped_ || !Waiting(); }
 
 void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
@@ -47,6 +52,9 @@ void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
 
 std::string OwnLogGuard::State(uint64_t local_size) const {
   absl::MutexLock lock(&mu_);
+  if (stopped_) {
+    return "the node is stopping";
+  }
   if (shown_ > local_size) {
     return absl::StrCat("recovering own log from peers: holds ", Entries(local_size),
                         ", peers showed ", shown_,
@@ -58,10 +66,11 @@ std::string OwnLogGuard::State(uint64_t local_size) const {
                ? absl::StrCat(
                      "waiting for a peer to show its copy of the own log before signing "
                      "(the data folder was restored, and holds ",
-                     Entries(local_size), "; no peer has answered yet)")
+                     Entries(local_size), "; no peer that receives it has answered yet)")
                : absl::StrCat(
                      "waiting for every peer to show its copy of the own log before "
-                     "signing (the data folder holds none of it)");
+                     "signing (holds ",
+                     Entries(local_size), ")");
   }
   return "";
 }

@@ -5,10 +5,12 @@
 // everywhere. So it signs nothing of its own log
 // - while a peer has shown a checkpoint of that log, signed with its own key, larger than the log
 //   it holds (the syncer then pulls its own entries back, verified as any replica's), and
-// - when its folder holds no entry of its own log, until every peer has been asked once
-//   (answered or failed), so that a longer copy is known before the first signature; and when
-//   its folder was restored, until a peer has answered: a restored folder is known to be behind
-//   whatever its state signed since the backup, so peers that cannot be reached are no answer.
+// - after every start, until every peer has been asked once (answered or failed), so that a
+//   longer copy is known before the first signature (a folder may have been rolled back or
+//   emptied without anyone saying so); and
+// - when its folder was restored, until moreover a peer that receives its log has compared its
+//   copy with the folder's: a restored folder is known to be behind whatever its state signed
+//   since the backup, so peers that cannot be reached, or do not hold the log, are no answer.
 //
 // Thread-safe.
 #ifndef OTS_NODE_LOG_OWN_LOG_GUARD_H_
@@ -27,8 +29,8 @@ namespace ots {
 class OwnLogGuard {
  public:
   enum class Wait {
-    kNo,             // the folder holds the own log as this node left it
-    kUntilAsked,     // the folder holds no entry of the own log
+    kNo,             // nothing to wait for (no peers to ask: replication is off)
+    kUntilAsked,     // every start
     kUntilAnswered,  // the folder was restored
   };
   explicit OwnLogGuard(Wait wait) : wait_(wait) {}
@@ -39,8 +41,10 @@ class OwnLogGuard {
   void NoteShown(uint64_t size);
   // Every peer has been asked once.
   void PeersAsked();
-  // A peer answered, and its answer was reconciled (its copy of the own log, if larger, taken).
+  // A peer's copy of the own log was compared with the folder's (and taken if larger).
   void PeerAnswered();
+  // The node stops: whoever waits in AwaitPeers returns, and nothing may be signed any more.
+  void Stop();
 
   // Waits until the wait the guard was made with is over, at most `timeout`: the first
   // submission after a restart waits for the peers rather than failing at once.
@@ -61,6 +65,7 @@ class OwnLogGuard {
   mutable absl::Mutex mu_;
   bool peers_asked_ ABSL_GUARDED_BY(mu_) = false;
   bool peer_answered_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t shown_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -187,17 +187,17 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
                                               std::min(peers, 2));
   if (s.log_key.has_value()) {
     publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock, clock_check_.get());
-    // A restored folder, or one without its own log, waits for the peers before signing: they
-    // may hold more of it than the folder does (docs/operations.md, "Backups and restores").
+    // Every start waits for the peers before signing: they may hold more of the own log than
+    // the folder does (a folder rolled back or emptied). A restored folder waits for a peer that
+    // holds the log; so does a folder whose mark cannot be read (docs/operations.md, "Backups
+    // and restores").
     absl::StatusOr<std::string> restored = store_->GetMeta(kRestoredMeta);
-    absl::StatusOr<uint64_t> own_size = store_->LogSize(s.config.origin());
-    OwnLogGuard::Wait wait = OwnLogGuard::Wait::kNo;
-    if (s.config.sync().disabled()) {
-      wait = OwnLogGuard::Wait::kNo;  // no peers to wait for
-    } else if (restored.ok() && !restored->empty()) {
-      wait = OwnLogGuard::Wait::kUntilAnswered;
-    } else if (!own_size.ok() || *own_size == 0) {
-      wait = OwnLogGuard::Wait::kUntilAsked;
+    const bool marked = restored.ok() ? !restored->empty() : !absl::IsNotFound(restored.status());
+    OwnLogGuard::Wait wait = OwnLogGuard::Wait::kUntilAsked;
+    if (marked) {
+      wait = OwnLogGuard::Wait::kUntilAnswered;  // with replication off, it never signs
+    } else if (s.config.sync().disabled()) {
+      wait = OwnLogGuard::Wait::kNo;  // no peer to ask
     }
     own_log_ = std::make_unique<OwnLogGuard>(wait);
     publisher_->set_own_log_guard(own_log_.get());
@@ -382,6 +382,9 @@ void NodeServer::Shutdown(absl::Duration grace) {
   federation_->Stop();                                        // ends the peers' watch streams
   if (syncer_ != nullptr) {
     syncer_->Stop();
+  }
+  if (own_log_ != nullptr) {
+    own_log_->Stop();  // a submit waiting for the peers gives up now, not after its 20 s
   }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();

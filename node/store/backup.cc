@@ -59,25 +59,53 @@ absl::Status CheckNewFolder(const std::string& dir, absl::string_view what) {
 
 absl::StatusOr<BackupInfo> BackupStore(Store& store, const std::string& dir) {
   OTS_RETURN_IF_ERROR(CheckNewFolder(dir, "backup folder"));
-  absl::StatusOr<BackupInfo> info = BackupInfo();
   absl::Status made = store.Checkpoint(dir);
   if (!made.ok()) {
-    info = made;
-  } else {
-    Store::Options options;
-    options.read_only = true;
-    absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(dir, options);
-    info = copy.ok() ? Describe(**copy, dir) : absl::StatusOr<BackupInfo>(copy.status());
+    // RocksDB removes what it wrote; `dir` may be somebody else's by now (another backup).
+    return absl::Status(made.code(),
+                        absl::StrCat("backup into ", dir, " failed: ", made.message()));
+  }
+  Store::Options options;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(dir, options);
+  absl::StatusOr<BackupInfo> info =
+      copy.ok() ? Describe(**copy, dir) : absl::StatusOr<BackupInfo>(copy.status());
+  if (copy.ok()) {
+    copy->reset();  // closed before any clean-up
   }
   if (!info.ok()) {
     std::error_code ignored;
-    fs::remove_all(dir, ignored);
+    fs::remove_all(dir, ignored);  // made by this call, and not a usable backup
     return absl::Status(info.status().code(),
                         absl::StrCat("backup into ", dir, " failed: ", info.status().message()));
   }
   chmod(dir.c_str(), 0700);
   return info;
 }
+
+namespace {
+
+// Copies the backup `from` into the new folder `to` and marks it restored with `note`.
+absl::StatusOr<BackupInfo> CopyAndMark(const std::string& from, const std::string& to,
+                                       absl::string_view note) {
+  std::error_code error;
+  fs::create_directories(to, error);
+  if (!error) {
+    fs::copy(from, to, fs::copy_options::recursive, error);
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot copy ", from, " into ", to, ": ", error.message()));
+  }
+  // Opened for writing: the folder and its files become private to this user, and the mark says
+  // that the folder may hold less of its own log than its state signed.
+  Store::Options options;
+  OTS_ASSIGN_OR_RETURN(std::unique_ptr<Store> restored, Store::Open(to, options));
+  OTS_RETURN_IF_ERROR(restored->PutMeta(kRestoredMeta, note));
+  return Describe(*restored, to);
+}
+
+}  // namespace
 
 absl::StatusOr<BackupInfo> RestoreStore(const std::string& from, const std::string& data_dir,
                                         absl::string_view note) {
@@ -97,21 +125,24 @@ absl::StatusOr<BackupInfo> RestoreStore(const std::string& from, const std::stri
     return absl::AlreadyExistsError(absl::StrCat(
         data_dir, " is not empty: move it aside first (nothing is overwritten by a restore)"));
   }
-  fs::create_directories(data_dir, error);
-  if (!error) {
-    fs::copy(from, data_dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing,
-             error);
+  // Copied and marked beside the data folder, then renamed into place: an interrupted restore
+  // leaves no folder a node could start on unmarked.
+  const std::string staging = data_dir + ".restoring";
+  fs::remove_all(staging, error);
+  absl::StatusOr<BackupInfo> info = CopyAndMark(from, staging, note);
+  if (info.ok()) {
+    fs::remove(data_dir, error);  // absent or empty
+    fs::rename(staging, data_dir, error);
+    if (error) {
+      info = absl::InternalError(
+          absl::StrCat("cannot rename ", staging, " to ", data_dir, ": ", error.message()));
+    }
   }
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot copy ", from, " into ", data_dir, ": ", error.message()));
+  if (!info.ok()) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
   }
-  // Opened for writing: the folder and its files become private to this user, and the mark says
-  // that the folder may hold less of its own log than its state signed.
-  Store::Options options;
-  OTS_ASSIGN_OR_RETURN(std::unique_ptr<Store> restored, Store::Open(data_dir, options));
-  OTS_RETURN_IF_ERROR(restored->PutMeta(kRestoredMeta, note));
-  return Describe(*restored, data_dir);
+  return info;
 }
 
 }  // namespace ots

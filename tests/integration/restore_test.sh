@@ -82,6 +82,7 @@ wait_for "KZ to hold AZ's 4 entries, without alarm" 60 fed_holds kz AZ 4
 fed_stop az
 rm -rf "$fed/az/data"
 fed_start az
+wait_for "AZ to take its own 4 entries back from its peers and sign" 60 az_signs 4
 fed_submit az "$returns/AZ_2005.csv"
 [ "$(last_entry)" = 4 ] || fail "AZ's return after the lost disk is not entry 4: $(tail -1 "$work/submitted.az")"
 wait_for "the Secretariat to hold AZ's 5 entries, without alarm" 60 fed_holds ots AZ 5

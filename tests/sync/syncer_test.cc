@@ -365,6 +365,17 @@ TEST_CASE("a checkpoint of our own log beyond its end: the entries are taken bac
   guard.PeersAsked();
   CHECK(guard.MaySign(3).ok());
   CHECK(guard.State(3).empty());
+
+  // For a restored folder, an answer counts only once it compared our own log.
+  OwnLogGuard restored(OwnLogGuard::Wait::kUntilAnswered);
+  restored.PeersAsked();
+  syncer.set_own_log_guard(&restored);
+  CHECK(syncer.Exchange("KZ", peer, v1::CheckpointsResponse()).ok());
+  CHECK_FALSE(restored.MaySign(3).ok());
+  v1::CheckpointsResponse with_ours;
+  *with_ours.add_origins() = n.Announced(peer);
+  CHECK(syncer.Exchange("KZ", peer, with_ours).ok());
+  CHECK(restored.MaySign(3).ok());
 }
 
 TEST_CASE("our own log forked by our own key is still a split view, and nothing is signed",

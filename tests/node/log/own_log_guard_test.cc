@@ -40,6 +40,10 @@ TEST_CASE("own log: an empty folder waits until every peer was asked", "[own-log
 }
 
 TEST_CASE("own log: a restored folder waits for an answer, not for failures", "[own-log]") {
+  OwnLogGuard first_answer(OwnLogGuard::Wait::kUntilAnswered);
+  first_answer.PeerAnswered();  // one peer answered, the others were not asked yet
+  CHECK_FALSE(first_answer.MaySign(1).ok());
+
   OwnLogGuard guard(OwnLogGuard::Wait::kUntilAnswered);
   guard.PeersAsked();  // every peer failed: no answer yet
   absl::Status s = guard.MaySign(1);
@@ -50,6 +54,14 @@ TEST_CASE("own log: a restored folder waits for an answer, not for failures", "[
   guard.NoteShown(4);  // what the answer showed
   CHECK_FALSE(guard.MaySign(1).ok());
   CHECK(guard.MaySign(4).ok());
+}
+
+TEST_CASE("own log: stopping wakes a waiting submission and refuses it", "[own-log]") {
+  OwnLogGuard guard(OwnLogGuard::Wait::kUntilAnswered);
+  std::thread stopper([&guard] { guard.Stop(); });
+  guard.AwaitPeers(absl::InfiniteDuration());  // returns once stopped
+  stopper.join();
+  CHECK(absl::StrContains(guard.MaySign(0).message(), "the node is stopping"));
 }
 
 }  // namespace

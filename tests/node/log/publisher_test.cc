@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
+
 #include "node/base/clock_check.h"
 #include "tests/fakes/faulty_engine.h"
 #include "tests/fakes/sync_fixtures.h"
@@ -92,6 +94,47 @@ TEST_CASE("a node whose clock is off signs no return, but still answers one it h
   check.Note("KZ", clock.Now());
   CHECK(publisher.Publish(Return("AZ", "2021", 1)).ok());
   CHECK(*az->LogSize("AZ") == 2);
+}
+
+}  // namespace
+}  // namespace ots
+
+namespace ots {
+namespace {
+
+TEST_CASE("nothing is signed while the own-log guard refuses; the restored mark then goes",
+          "[publisher][own-log]") {
+  TempDir dir;
+  FakeClock clock;
+  TestBundle keys = TestBundle().Add("AZ");
+  TestNode az = OpenNode(dir, "az");
+  REQUIRE(az->PutMeta(kRestoredMeta, "backup b, restored t").ok());
+  OwnLogGuard guard(OwnLogGuard::Wait::kUntilAnswered);
+  Publisher publisher(az.logs.get(), &keys.LogKey("AZ"), &clock);
+  publisher.set_own_log_guard(&guard);
+  guard.Stop();  // the wait returns at once: the test waits for nothing
+  absl::Status refused = publisher.Publish(Return("AZ", "2020", 100)).status();
+  CHECK(absl::IsUnavailable(refused));
+  CHECK(absl::StrContains(refused.message(), "refusing to sign"));
+  CHECK(*az->LogSize("AZ") == 0);
+  CHECK(*az->GetMeta(kRestoredMeta) == "backup b, restored t");
+
+  OwnLogGuard open(OwnLogGuard::Wait::kUntilAnswered);
+  open.PeersAsked();
+  open.PeerAnswered();
+  open.NoteShown(1);  // a peer holds one entry this folder lacks
+  publisher.set_own_log_guard(&open);
+  refused = publisher.Publish(Return("AZ", "2020", 100)).status();
+  CHECK(absl::StrContains(refused.message(), "recovering own log from peers: holds 0 entries"));
+  CHECK(*az->LogSize("AZ") == 0);
+
+  OwnLogGuard caught_up(OwnLogGuard::Wait::kUntilAnswered);
+  caught_up.PeersAsked();
+  caught_up.PeerAnswered();
+  publisher.set_own_log_guard(&caught_up);
+  REQUIRE(publisher.Publish(Return("AZ", "2020", 100)).ok());
+  CHECK(*az->LogSize("AZ") == 1);
+  CHECK(az->GetMeta(kRestoredMeta)->empty());  // the mark has done its work
 }
 
 }  // namespace
