@@ -264,6 +264,9 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
         VerifyEvidence(evidence, directory_->federation(), directory_->LogKeys(evidence.origin()));
     if (verified.ok()) {
       OTS_RETURN_IF_ERROR(witness_->Record(evidence, peer_member));
+      if (evidence.origin() == self && own_log_ != nullptr) {
+        own_log_->NoteFrozen();  // proof that our own key signed two histories
+      }
     } else {
       logger_->Log(
           LogLevel::kWarn, peer_member,
@@ -273,6 +276,9 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   }
   for (const v1::OriginCheckpoint& theirs : response.origins()) {
     absl::Status s = Reconcile(peer_member, transport, theirs);
+    if (s.code() == absl::StatusCode::kAborted && theirs.origin() == self && own_log_ != nullptr) {
+      own_log_->NoteFrozen();  // a split view of our own log, proven just now
+    }
     if (s.ok() && theirs.origin() == self && own_log_ != nullptr) {
       // This peer's copy of our own log was compared with ours (and taken if larger): an answer
       // the own-log guard can count. A peer that does not receive our log never gives one.
@@ -536,6 +542,9 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   // log grew meanwhile; then we start over from the new size.
   OTS_ASSIGN_OR_RETURN(bool frozen, witness_->Frozen(origin));
   if (frozen) {
+    if (origin == self && own_log_ != nullptr) {
+      own_log_->NoteFrozen();
+    }
     return SkipFrozen(peer_member, origin, cp);
   }
   OTS_ASSIGN_OR_RETURN(uint64_t local_size, store_->LogSize(origin));

@@ -31,6 +31,11 @@ void OwnLogGuard::Stop() {
   stopped_ = true;
 }
 
+void OwnLogGuard::NoteFrozen() {
+  absl::MutexLock lock(&mu_);
+  frozen_ = true;
+}
+
 bool OwnLogGuard::Waiting() const {
   switch (wait_) {
     case Wait::kNo:
@@ -54,6 +59,11 @@ std::string OwnLogGuard::State(uint64_t local_size) const {
   absl::MutexLock lock(&mu_);
   if (stopped_) {
     return "the node is stopping";
+  }
+  if (frozen_) {
+    return "the own log is frozen: this node holds proof that its log key signed two histories "
+           "(see ALARM in status); the federation accepts nothing more signed with that key, "
+           "which must be replaced";
   }
   if (shown_ > local_size) {
     return absl::StrCat("recovering own log from peers: holds ", Entries(local_size),

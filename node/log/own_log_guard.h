@@ -45,6 +45,9 @@ class OwnLogGuard {
   void PeerAnswered();
   // The node stops: whoever waits in AwaitPeers returns, and nothing may be signed any more.
   void Stop();
+  // The own log is frozen: this node holds proof that its log key signed two histories. Nothing
+  // more is signed with that key (the federation would not accept it); the key must be replaced.
+  void NoteFrozen();
 
   // Waits until the wait the guard was made with is over, at most `timeout`: the first
   // submission after a restart waits for the peers rather than failing at once.
@@ -66,6 +69,7 @@ class OwnLogGuard {
   bool peers_asked_ ABSL_GUARDED_BY(mu_) = false;
   bool peer_answered_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool frozen_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t shown_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

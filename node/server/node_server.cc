@@ -226,6 +226,12 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
                                        s.witness_key.has_value() ? &*s.witness_key : nullptr, clock,
                                        logger_);
   witness_->set_clock_check(clock_check_.get());
+  if (own_log_ != nullptr) {
+    absl::StatusOr<bool> frozen = witness_->Frozen(s.config.origin());
+    if (!frozen.ok() || *frozen) {
+      own_log_->NoteFrozen();  // proof kept from before, or unreadable: sign nothing
+    }
+  }
 }
 
 void NodeServer::AddPeers(const SyncOptions& sync_options) {

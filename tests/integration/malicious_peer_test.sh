@@ -2,7 +2,8 @@
 # A malicious peer: a real ots-node holding KG's valid node certificate, serving a data folder
 # written by ots_forge. KZ must reject a forged header and a tampered cell (logging who sent
 # them, storing nothing), and must keep proof of an equivocating checkpoint of AZ (a second log
-# validly signed with AZ's key), freeze AZ, raise the alarm in `ots-ctl status` and have
+# validly signed with AZ's key), freeze AZ, raise the alarm in `ots-ctl status` (AZ's own node,
+# shown the fork too, then signs nothing more with that key) and have
 # `ots-ctl audit` report it (on KZ, and on AZ, which the evidence reaches). Runs in network and
 # PID namespaces of its own (the bundle's fixed ports).
 #   malicious_peer_test.sh OTS_CTL SOURCE_DIR
@@ -57,9 +58,11 @@ grep -qF "ALARM split view: AZ signed two inconsistent checkpoints" "$work/out" 
   fail "status does not show the alarm: $(cat "$work/out")"
 grep -q "^origin AZ *log size 1," "$work/out" || fail "KZ lost the AZ log it had accepted"
 
-# Frozen: AZ's next real return is not accepted by KZ.
-"$ctl" submit --config "$fed/az/operator.textproto" "${returns[1]}" >/dev/null
-log_says "$work/kz.log" "AZ is frozen after a split view; not accepting its checkpoint of size 2"
+# AZ's node, shown the fork of its own log, proves it too and signs nothing more with that key.
+az_frozen() { fed_shows az AZ 1 && grep -q "^OWN LOG the own log is frozen" "$work/status.az"; }
+wait_for "AZ's own node to hold the proof and refuse to sign" 30 az_frozen
+expect_fail 4 "$ctl" submit --config "$fed/az/operator.textproto" "${returns[1]}"
+must_say "refusing to sign: the own log is frozen: this node holds proof that its log key signed two histories"
 fed_shows kz AZ 1 || fail "KZ accepted AZ after freezing it"
 
 fed_stop evil kz az

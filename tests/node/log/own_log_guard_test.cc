@@ -56,6 +56,13 @@ TEST_CASE("own log: a restored folder waits for an answer, not for failures", "[
   CHECK(guard.MaySign(4).ok());
 }
 
+TEST_CASE("own log: a frozen own log signs nothing, whatever the peers showed", "[own-log]") {
+  OwnLogGuard guard(OwnLogGuard::Wait::kNo);
+  CHECK(guard.MaySign(5).ok());
+  guard.NoteFrozen();
+  CHECK(absl::StrContains(guard.MaySign(5).message(), "signed two histories"));
+}
+
 TEST_CASE("own log: stopping wakes a waiting submission and refuses it", "[own-log]") {
   OwnLogGuard guard(OwnLogGuard::Wait::kUntilAnswered);
   std::thread stopper([&guard] { guard.Stop(); });
