@@ -102,7 +102,7 @@ TEST_CASE("a node whose clock is off signs no return, but still answers one it h
 namespace ots {
 namespace {
 
-TEST_CASE("nothing is signed while the own-log guard refuses; the restored mark then goes",
+TEST_CASE("nothing is signed while the own-log guard refuses, and the restored mark goes after",
           "[publisher][own-log]") {
   TempDir dir;
   FakeClock clock;
