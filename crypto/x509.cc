@@ -137,6 +137,13 @@ absl::Status TlsKey::SavePemFile(const std::string& path) const {
   return SavePrivateKeyPem(path, ToPem());
 }
 
+absl::Status TlsKey::SavePemFileReplacing(const std::string& path) const {
+  std::string pem = ToPem();
+  absl::Status status = WriteFileReplacing(path, pem, 0600);
+  WipeString(&pem);
+  return status;
+}
+
 std::string TlsKey::SpkiSha256Hex() const { return SpkiHash(key_.get()); }
 
 // ------------------------------------------------------------------------------------------
@@ -188,15 +195,14 @@ absl::Time Certificate::NotBefore() const { return FromAsn1Time(X509_get0_notBef
 absl::Time Certificate::NotAfter() const { return FromAsn1Time(X509_get0_notAfter(cert_.get())); }
 bool Certificate::IsCa() const { return X509_check_ca(cert_.get()) >= 1; }
 
-absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const TlsKey& subject_key,
-                                             const Certificate* issuer, const TlsKey& issuer_key) {
-  if (spec.not_after <= spec.not_before) {
+namespace {
+
+// A version 3 certificate for `subject_key` valid from `not_before` to `not_after`, with a
+// serial of 16 random bytes; no names or extensions yet.
+absl::StatusOr<std::shared_ptr<X509>> NewCertificate(const TlsKey& subject_key,
+                                                     absl::Time not_before, absl::Time not_after) {
+  if (not_after <= not_before) {
     return absl::InvalidArgumentError("certificate validity ends before it starts");
-  }
-  for (const std::string& ip : spec.ip_addresses) {
-    if (!ValidIp(ip)) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", ip, "\" is not an IP address"));
-    }
   }
   std::shared_ptr<X509> cert = ShareX509(X509_new());
   if (cert == nullptr) {
@@ -212,11 +218,38 @@ absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const 
   BignumPtr serial(BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr));
   if (serial == nullptr || X509_set_version(c, X509_VERSION_3) != 1 ||
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(c)) == nullptr ||
-      ASN1_TIME_set(X509_getm_notBefore(c), absl::ToTimeT(spec.not_before)) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(c), absl::ToTimeT(spec.not_after)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notBefore(c), absl::ToTimeT(not_before)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(c), absl::ToTimeT(not_after)) == nullptr ||
       X509_set_pubkey(c, subject_key.get()) != 1) {
     return OpenSslError(absl::StatusCode::kInternal, "cannot fill in the certificate");
   }
+  return cert;
+}
+
+// Signs `c` with `issuer_key` and reads it back.
+absl::StatusOr<Certificate> SignCertificate(X509* c, const TlsKey& issuer_key) {
+  if (X509_sign(c, issuer_key.get(), EVP_sha256()) <= 0) {
+    return OpenSslError(absl::StatusCode::kInternal, "cannot sign the certificate");
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), c) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "cannot encode the certificate");
+  }
+  return Certificate::FromPem(BioContents(bio.get()));
+}
+
+}  // namespace
+
+absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const TlsKey& subject_key,
+                                             const Certificate* issuer, const TlsKey& issuer_key) {
+  for (const std::string& ip : spec.ip_addresses) {
+    if (!ValidIp(ip)) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", ip, "\" is not an IP address"));
+    }
+  }
+  OTS_ASSIGN_OR_RETURN(std::shared_ptr<X509> cert,
+                       NewCertificate(subject_key, spec.not_before, spec.not_after));
+  X509* c = cert.get();
   X509_NAME* name = X509_get_subject_name(c);
   auto add_name = [&](const char* field, const std::string& value) {
     return value.empty() ||
@@ -266,14 +299,35 @@ absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const 
   if (issuer != nullptr) {
     OTS_RETURN_IF_ERROR(AddExtension(c, &ctx, NID_authority_key_identifier, "keyid:always"));
   }
-  if (X509_sign(c, issuer_key.get(), EVP_sha256()) <= 0) {
-    return OpenSslError(absl::StatusCode::kInternal, "cannot sign the certificate");
+  return SignCertificate(c, issuer_key);
+}
+
+absl::StatusOr<Certificate> RenewCertificate(const Certificate& old, const TlsKey& subject_key,
+                                             const Certificate& issuer, const TlsKey& issuer_key,
+                                             absl::Time not_before, absl::Time not_after) {
+  OTS_ASSIGN_OR_RETURN(std::shared_ptr<X509> cert,
+                       NewCertificate(subject_key, not_before, not_after));
+  X509* c = cert.get();
+  if (X509_set_subject_name(c, X509_get_subject_name(old.get())) != 1 ||
+      X509_set_issuer_name(c, X509_get_subject_name(issuer.get())) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "cannot set the names");
   }
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), c) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "cannot encode the certificate");
+  for (int i = 0; i < X509_get_ext_count(old.get()); ++i) {
+    X509_EXTENSION* ext = X509_get_ext(old.get(), i);
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+    if (nid == NID_subject_key_identifier || nid == NID_authority_key_identifier) {
+      continue;  // of the old key and issuer: made anew below
+    }
+    if (X509_add_ext(c, ext, -1) != 1) {
+      return OpenSslError(absl::StatusCode::kInternal, "cannot copy an extension");
+    }
   }
-  return Certificate::FromPem(BioContents(bio.get()));
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer.get(), c, nullptr, nullptr, 0);
+  OTS_RETURN_IF_ERROR(AddExtension(c, &ctx, NID_subject_key_identifier, "hash"));
+  OTS_RETURN_IF_ERROR(AddExtension(c, &ctx, NID_authority_key_identifier, "keyid:always"));
+  return SignCertificate(c, issuer_key);
 }
 
 absl::Status VerifyIssuedBy(const Certificate& cert, const Certificate& ca, absl::Time at) {

@@ -36,6 +36,8 @@ class TlsKey {
   std::string ToPem() const;
   // Writes ToPem() to a new file of mode 0600; ALREADY_EXISTS if `path` exists.
   absl::Status SavePemFile(const std::string& path) const;
+  // The same, replacing a file at `path` once the new one is complete (a renewal).
+  absl::Status SavePemFileReplacing(const std::string& path) const;
   // Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo of the public key.
   std::string SpkiSha256Hex() const;
 
@@ -101,6 +103,14 @@ class Certificate {
 // address that does not parse or a validity that ends before it starts.
 absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec, const TlsKey& subject_key,
                                              const Certificate* issuer, const TlsKey& issuer_key);
+
+// A renewal of `old` for `subject_key` (its own key, or a new one), valid from `not_before` to
+// `not_after` and signed by `issuer` with `issuer_key`: the same subject name and extensions
+// (key usages, subjectAltName, basic constraints), a new serial, and key identifiers of the new
+// key and issuer. INVALID_ARGUMENT for a validity that ends before it starts.
+absl::StatusOr<Certificate> RenewCertificate(const Certificate& old, const TlsKey& subject_key,
+                                             const Certificate& issuer, const TlsKey& issuer_key,
+                                             absl::Time not_before, absl::Time not_after);
 
 // OK if `cert` is issued by `ca` and both are valid at `at`; PERMISSION_DENIED with OpenSSL's
 // reason ("certificate has expired", "unable to get local issuer certificate", ...) otherwise.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crypto/ed25519.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
@@ -288,6 +289,71 @@ absl::Status WriteMember(PkiRun& run, const std::string& out, const std::string&
 }
 
 }  // namespace
+
+absl::Status RenewCertificates(const RenewOptions& options, const Clock& clock,
+                               std::vector<std::string>* out_summary) {
+  if (options.validity <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("pki renew: the validity must be positive");
+  }
+  const std::string ca_pem_file = options.ca_dir + "/ca.pem";
+  const std::string ca_key_file = options.ca_dir + "/ca.key";
+  OTS_ASSIGN_OR_RETURN(Certificate ca, Certificate::LoadPemFile(ca_pem_file));
+  OTS_ASSIGN_OR_RETURN(TlsKey ca_key, TlsKey::LoadPemFile(ca_key_file));
+  if (ca.SpkiSha256Hex() != ca_key.SpkiSha256Hex()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(ca_key_file, ": is not the key of ", ca_pem_file));
+  }
+  const absl::Time now = clock.Now();
+  const absl::Time not_before = now - kBackdating;
+  const absl::Time not_after = now + options.validity;
+  if (not_after > ca.NotAfter()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        ca_pem_file, ": the CA ends on ", Rfc3339(ca.NotAfter()), ", before the renewed ",
+        "certificates would (", Rfc3339(not_after), "): renew the CA first or ask for less"));
+  }
+  int renewed = 0;
+  for (const std::string& name : options.names) {
+    const std::string cert_file = absl::StrCat(options.member_dir, "/", name, ".pem");
+    const std::string key_file = absl::StrCat(options.member_dir, "/", name, ".key");
+    struct stat st;
+    if (stat(cert_file.c_str(), &st) != 0) {
+      continue;
+    }
+    OTS_ASSIGN_OR_RETURN(Certificate old, Certificate::LoadPemFile(cert_file));
+    OTS_ASSIGN_OR_RETURN(TlsKey key,
+                         options.new_keys ? TlsKey::Generate() : TlsKey::LoadPemFile(key_file));
+    if (!options.new_keys && key.SpkiSha256Hex() != old.SpkiSha256Hex()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(key_file, ": is not the key of ", cert_file));
+    }
+    absl::Status issued_by_ca = VerifyIssuedBy(old, ca, old.NotBefore());
+    if (!issued_by_ca.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(cert_file, ": was not issued by the CA of ",
+                                                        ca_pem_file, ": ", issued_by_ca.message()));
+    }
+    OTS_ASSIGN_OR_RETURN(Certificate renewed_cert,
+                         RenewCertificate(old, key, ca, ca_key, not_before, not_after));
+    if (options.new_keys) {
+      OTS_RETURN_IF_ERROR(key.SavePemFileReplacing(key_file));
+    }
+    OTS_RETURN_IF_ERROR(WriteFileReplacing(cert_file, renewed_cert.ToPem(), 0644));
+    ++renewed;
+    if (out_summary != nullptr) {
+      out_summary->push_back(absl::StrCat(
+          cert_file, " (", renewed_cert.Subject(), "): valid until ",
+          Rfc3339(renewed_cert.NotAfter()),
+          options.new_keys
+              ? absl::StrCat("; new key ", renewed_cert.SpkiSha256Hex(),
+                             ": list it in the next trust bundle version (tls_identities)")
+              : "; same key: the trust bundle needs no change"));
+    }
+  }
+  if (renewed == 0) {
+    return absl::NotFoundError(absl::StrCat(options.member_dir, ": holds none of the certificates ",
+                                            absl::StrJoin(options.names, ".pem, "), ".pem"));
+  }
+  return absl::OkStatus();
+}
 
 std::string NodeServerName(absl::string_view code, absl::string_view federation) {
   return absl::StrCat(absl::AsciiStrToLower(code), ".node.", federation);

@@ -47,6 +47,29 @@ struct PkiOptions {
 absl::Status InitPki(const PkiOptions& options, const Clock& clock,
                      std::vector<std::string>* out_summary);
 
+struct RenewOptions {
+  // The CA's folder: ca.pem and ca.key (pki init's <out>/ca, or a state's own CA).
+  std::string ca_dir;
+  // A member's folder as pki init writes it: <name>.pem and <name>.key for each identity.
+  std::string member_dir;
+  // The identities to renew; those of them without a certificate in member_dir are skipped.
+  std::vector<std::string> names = {"node", "operator", "auditor"};
+  // Lifetime of the new certificates from now. Default: 365 days.
+  absl::Duration validity = absl::Hours(24 * 365);
+  // A new key for each (its fingerprint must be in the next trust bundle version before the node
+  // can use it); default: the key is kept, so the trust bundle needs no change.
+  bool new_keys = false;
+};
+
+// Issues each identity of options.member_dir a new certificate from the CA of options.ca_dir:
+// the same subject and extensions (RenewCertificate), valid from now (backdated as pki init
+// does) for options.validity, replacing <name>.pem (and <name>.key with new_keys) only once it
+// is complete. A running node takes its new certificate within seconds (it watches its files).
+// `out_summary` gets one line per certificate: its file, subject, end, and whether its key (and
+// so the bundle) changed. NOT_FOUND if no identity was there; errors name the file.
+absl::Status RenewCertificates(const RenewOptions& options, const Clock& clock,
+                               std::vector<std::string>* out_summary);
+
 // The name a member's node certificate carries and clients check: "az.node.ots-mx".
 std::string NodeServerName(absl::string_view code, absl::string_view federation);
 

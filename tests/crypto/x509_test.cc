@@ -212,5 +212,43 @@ TEST_CASE("plain openssl accepts our certificates and computes the same fingerpr
   CHECK(fingerprint.substr(0, 64) == leaf->SpkiSha256Hex());
 }
 
+TEST_CASE("a renewed certificate keeps the subject and extensions, with new dates and serial",
+          "[x509]") {
+  Ca ca = MakeCa("federation CA");
+  const TlsKey key = NewTlsKey();
+  CertificateSpec spec = Spec("AZ node", false);
+  spec.dns_names = {"az.node.ots-mx"};
+  spec.ip_addresses = {"127.0.0.1"};
+  spec.server_auth = spec.client_auth = true;
+  absl::StatusOr<Certificate> old = IssueCertificate(spec, key, &ca.cert, ca.key);
+  REQUIRE(old.ok());
+  const absl::Time later = kNow + absl::Hours(24 * 20);
+  absl::StatusOr<Certificate> renewed =
+      RenewCertificate(*old, key, ca.cert, ca.key, later, later + absl::Hours(24 * 365));
+  REQUIRE(renewed.ok());
+  CHECK(renewed->Subject() == old->Subject());
+  CHECK(renewed->SpkiSha256Hex() == old->SpkiSha256Hex());
+  CHECK(renewed->NotAfter() == later + absl::Hours(24 * 365));
+  CHECK(ASN1_INTEGER_cmp(X509_get0_serialNumber(renewed->get()),
+                         X509_get0_serialNumber(old->get())) != 0);
+  // Issued by the CA, valid from its new start (the CA of this test lasts 30 days), for the same
+  // name and uses.
+  CHECK(VerifyIssuedBy(*renewed, ca.cert, later + absl::Hours(1)).ok());
+  CHECK_FALSE(VerifyIssuedBy(*renewed, ca.cert, later - absl::Hours(1)).ok());
+  CHECK(X509_check_host(renewed->get(), "az.node.ots-mx", 0, 0, nullptr) == 1);
+  CHECK(X509_check_ip_asc(renewed->get(), "127.0.0.1", 0) == 1);
+  CHECK((X509_get_extended_key_usage(renewed->get()) & (XKU_SSL_SERVER | XKU_SSL_CLIENT)) ==
+        (XKU_SSL_SERVER | XKU_SSL_CLIENT));
+  CHECK_FALSE(renewed->IsCa());
+  // For a new key: the same, with that key.
+  const TlsKey other = NewTlsKey();
+  absl::StatusOr<Certificate> rekeyed =
+      RenewCertificate(*old, other, ca.cert, ca.key, later, later + absl::Hours(1));
+  REQUIRE(rekeyed.ok());
+  CHECK(rekeyed->SpkiSha256Hex() == other.SpkiSha256Hex());
+  CHECK(absl::IsInvalidArgument(
+      RenewCertificate(*old, key, ca.cert, ca.key, later, later - absl::Hours(1)).status()));
+}
+
 }  // namespace
 }  // namespace ots

@@ -175,6 +175,62 @@ TEST_CASE("a node refuses to start on what it cannot trust", "[pki]") {
   }
 }
 
+TEST_CASE("pki renew issues new certificates for the same keys, or new keys", "[pki]") {
+  TempDir dir;
+  FakeClock clock;
+  InitAzKz(dir, clock);
+  const std::string az = dir.path() + "/az";
+  const Certificate old = *Certificate::LoadPemFile(az + "/node.pem");
+  const std::string old_key = *ReadFile(az + "/node.key");
+  clock.Advance(absl::Hours(24 * 300));
+
+  RenewOptions options;
+  options.ca_dir = dir.path() + "/ca";
+  options.member_dir = az;
+  options.names = {"node"};
+  options.validity = absl::Hours(24 * 30);
+  std::vector<std::string> summary;
+  REQUIRE(RenewCertificates(options, clock, &summary).ok());
+  const Certificate renewed = *Certificate::LoadPemFile(az + "/node.pem");
+  CHECK(renewed.NotAfter() == clock.Now() + absl::Hours(24 * 30));
+  CHECK(renewed.SpkiSha256Hex() == old.SpkiSha256Hex());
+  CHECK(*ReadFile(az + "/node.key") == old_key);
+  REQUIRE(summary.size() == 1);
+  CHECK(absl::StrContains(summary[0], "same key: the trust bundle needs no change"));
+  // The operator's certificate was not asked for.
+  CHECK(Certificate::LoadPemFile(az + "/operator.pem")->NotAfter() == old.NotAfter());
+
+  // Longer than the CA lasts: refused, nothing written.
+  options.validity = absl::Hours(24 * 400);
+  absl::Status too_long = RenewCertificates(options, clock, nullptr);
+  CHECK(absl::IsFailedPrecondition(too_long));
+  CHECK(absl::StrContains(too_long.message(), "renew the CA first"));
+  CHECK(Certificate::LoadPemFile(az + "/node.pem")->NotAfter() == renewed.NotAfter());
+
+  // Another member's CA: refused.
+  options.validity = absl::Hours(24);
+  options.ca_dir = az;  // no ca.pem there
+  CHECK_FALSE(RenewCertificates(options, clock, nullptr).ok());
+  options.ca_dir = dir.path() + "/ca";
+
+  // New keys: a new key file, mode 0600, and a fingerprint to list in the bundle.
+  options.new_keys = true;
+  summary.clear();
+  REQUIRE(RenewCertificates(options, clock, &summary).ok());
+  const Certificate rekeyed = *Certificate::LoadPemFile(az + "/node.pem");
+  CHECK(rekeyed.SpkiSha256Hex() != old.SpkiSha256Hex());
+  CHECK(TlsKey::LoadPemFile(az + "/node.key")->SpkiSha256Hex() == rekeyed.SpkiSha256Hex());
+  struct stat st;
+  REQUIRE(stat((az + "/node.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(absl::StrContains(summary.at(0), "new key " + rekeyed.SpkiSha256Hex()));
+
+  // Nothing to renew.
+  options.names = {"auditor"};
+  options.member_dir = dir.path() + "/federation";
+  CHECK(absl::IsNotFound(RenewCertificates(options, clock, nullptr)));
+}
+
 TEST_CASE("client configurations are validated", "[pki][config]") {
   CHECK(absl::StrContains(ParseClientConfig("c", "node_address: \"h\"").status().message(),
                           "c: node_address \"h\" is not host:port"));
