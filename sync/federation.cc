@@ -16,6 +16,7 @@ absl::StatusOr<v1::CheckpointsResponse> LatestCheckpoints(Store& store, const Di
                                                           absl::string_view caller) {
   v1::CheckpointsResponse response;
   response.set_member(std::string(self));
+  response.set_bundle_version(directory.version());
   OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store.Origins());
   for (const std::string& origin : origins) {
     if (!directory.MaySee(caller, origin)) {

@@ -23,6 +23,10 @@ class PeerTransport {
   // how it ended. Must return promptly once Cancel is called.
   virtual absl::Status Watch(
       const std::function<void(const v1::CheckpointsResponse&)>& on_update) = 0;
+  // Federation.TrustBundle: the newest signed trust bundle the peer holds.
+  virtual absl::StatusOr<v1::TrustBundleResponse> TrustBundle() {
+    return absl::UnimplementedError("this peer does not serve its trust bundle");
+  }
   // Ends a Watch in progress and fails every later call (shutdown). Thread-safe.
   virtual void Cancel() = 0;
 };

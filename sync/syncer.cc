@@ -46,8 +46,11 @@ void Syncer::set_clock_check(ClockCheck* clock_check) {
   replicator_.set_clock_check(clock_check);
 }
 
+void Syncer::set_bundle_sink(BundleSink sink) { bundle_sink_ = std::move(sink); }
+
 void Syncer::AddPeer(std::string member, std::string endpoint,
                      std::unique_ptr<PeerTransport> transport) {
+  ReapRetired();
   auto peer = std::make_unique<Peer>();
   peer->last_ok = clock_->Now();
   peer->member = std::move(member);
@@ -56,7 +59,64 @@ void Syncer::AddPeer(std::string member, std::string endpoint,
   peer->status.set_member(peer->member);
   peer->status.set_endpoint(peer->endpoint);
   peer->status.set_state("connecting");
+  Peer* p = peer.get();
+  absl::MutexLock lock(&status_mu_);
   peers_.push_back(std::move(peer));
+  if (started_ && !stop_.HasBeenNotified()) {
+    p->asked = true;  // the own-log guard counts the peers of the start only
+    p->thread = std::thread([this, p] { Run(p); });
+  }
+}
+
+void Syncer::RemovePeer(absl::string_view member) {
+  Peer* removed = nullptr;
+  {
+    absl::MutexLock lock(&status_mu_);
+    for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+      if ((*it)->member == member) {
+        removed = it->get();
+        retired_.push_back(std::move(*it));
+        peers_.erase(it);
+        break;
+      }
+    }
+  }
+  if (removed != nullptr) {
+    removed->stop.Notify();
+    removed->transport->Cancel();
+  }
+  ReapRetired();
+}
+
+void Syncer::ReapRetired() {
+  std::vector<std::unique_ptr<Peer>> ended;
+  {
+    absl::MutexLock lock(&status_mu_);
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      Peer* p = it->get();
+      const bool ours = p->thread.joinable() && p->thread.get_id() == std::this_thread::get_id();
+      if (!ours && (!p->thread.joinable() || p->done)) {
+        ended.push_back(std::move(*it));
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& p : ended) {
+    if (p->thread.joinable()) {
+      p->thread.join();
+    }
+  }
+}
+
+std::map<std::string, std::string> Syncer::Peers() const {
+  absl::MutexLock lock(&status_mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& p : peers_) {
+    out[p->member] = p->endpoint;
+  }
+  return out;
 }
 
 void Syncer::set_own_log_guard(OwnLogGuard* guard) { own_log_ = guard; }
@@ -80,6 +140,7 @@ void Syncer::MarkAsked(Peer* peer) {
 }
 
 void Syncer::Start() {
+  absl::MutexLock lock(&status_mu_);
   if (started_.exchange(true)) {
     return;
   }
@@ -93,13 +154,26 @@ void Syncer::Start() {
 }
 
 void Syncer::Stop() {
-  if (!stop_.HasBeenNotified()) {
-    stop_.Notify();
+  std::vector<Peer*> all;
+  {
+    absl::MutexLock lock(&status_mu_);
+    if (!stop_.HasBeenNotified()) {
+      stop_.Notify();
+    }
+    for (auto& peer : peers_) {
+      all.push_back(peer.get());
+    }
+    for (auto& peer : retired_) {
+      all.push_back(peer.get());
+    }
   }
-  for (auto& peer : peers_) {
+  for (Peer* peer : all) {
+    if (!peer->stop.HasBeenNotified()) {
+      peer->stop.Notify();
+    }
     peer->transport->Cancel();
   }
-  for (auto& peer : peers_) {
+  for (Peer* peer : all) {
     if (peer->thread.joinable()) {
       peer->thread.join();
     }
@@ -154,6 +228,31 @@ void Syncer::NoteClock(Peer* peer, const v1::CheckpointsResponse& response) {
   }
 }
 
+void Syncer::NoteBundle(Peer* peer, const v1::CheckpointsResponse& response) {
+  const uint64_t theirs = response.bundle_version();
+  {
+    absl::MutexLock lock(&status_mu_);
+    peer->status.set_bundle_version(theirs);
+    if (theirs <= directory_->version() || theirs == peer->bundle_refused || !bundle_sink_) {
+      return;
+    }
+  }
+  absl::StatusOr<v1::TrustBundleResponse> fetched = peer->transport->TrustBundle();
+  absl::Status applied = fetched.status();
+  if (fetched.ok()) {
+    applied = bundle_sink_(peer->member, fetched->signed_bundle());
+  }
+  if (!applied.ok() && theirs > directory_->version()) {
+    {
+      absl::MutexLock lock(&status_mu_);
+      peer->bundle_refused = theirs;
+    }
+    logger_->Log(LogLevel::kWarn, absl::StrCat(peer->member, "@", peer->endpoint),
+                 absl::StrCat("sync: ", peer->member, " holds trust bundle version ", theirs,
+                              " but it was not applied: ", applied.message()));
+  }
+}
+
 std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&status_mu_);
@@ -178,6 +277,7 @@ absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
   return peer->transport->Watch([&](const v1::CheckpointsResponse& response) {
     *failures = 0;
     NoteClock(peer, response);
+    NoteBundle(peer, response);
     SetState(peer, "watching", absl::OkStatus());
     absl::Status s = Exchange(peer->member, *peer->transport, response);
     if (!s.ok()) {
@@ -194,6 +294,7 @@ absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
   }
   *failures = 0;
   NoteClock(peer, *polled);
+  NoteBundle(peer, *polled);
   SetState(peer, "polling", absl::OkStatus());
   absl::Status s = Exchange(peer->member, *peer->transport, *polled);
   if (!s.ok()) {
@@ -204,13 +305,14 @@ absl::Status Syncer::PollOnce(Peer* peer, int* failures) {
 }
 
 void Syncer::Run(Peer* peer) {
+  absl::Cleanup done = [peer] { peer->done = true; };
   int failures = 0;
   bool watch_supported = true;
-  while (!stop_.HasBeenNotified()) {
+  while (!peer->stop.HasBeenNotified()) {
     absl::Status ended;
     if (watch_supported) {
       ended = WatchOnce(peer, &failures);
-      if (stop_.HasBeenNotified()) {
+      if (peer->stop.HasBeenNotified()) {
         break;
       }
       // A stream that reached its deadline is renewed at once; anything else is a failure.
@@ -222,7 +324,7 @@ void Syncer::Run(Peer* peer) {
     if (!watch_supported) {
       ended = PollOnce(peer, &failures);
       if (ended.ok()) {
-        clock_->WaitFor(stop_, options_.poll_interval);
+        clock_->WaitFor(peer->stop, options_.poll_interval);
         continue;
       }
     }
@@ -242,7 +344,7 @@ void Syncer::Run(Peer* peer) {
       absl::MutexLock lock(&rng_mu_);
       wait = Jittered(BackoffDelay(options_, failures), rng_);
     }
-    clock_->WaitFor(stop_, wait);
+    clock_->WaitFor(peer->stop, wait);
   }
 }
 

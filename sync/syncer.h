@@ -8,6 +8,7 @@
 #define OTS_SYNC_SYNCER_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,8 +75,21 @@ class Syncer {
   // (whose entries are then pulled back as any replica's), and when every peer has been asked
   // once. May stay null.
   void set_own_log_guard(OwnLogGuard* guard);
-  // Before Start.
+  // Before Start: gets every trust bundle newer than the directory's that a peer announces
+  // (CheckpointsResponse.bundle_version), fetched from that peer, before that peer's answer is
+  // reconciled; returns whether it was applied. A peer whose bundle is refused is not asked for
+  // that version again. May stay null (peers' bundles are then ignored).
+  using BundleSink =
+      std::function<absl::Status(absl::string_view from_peer, const std::string& signed_bundle)>;
+  void set_bundle_sink(BundleSink sink);
+  // Adds a peer; after Start its thread starts at once (a member added by a new trust bundle).
   void AddPeer(std::string member, std::string endpoint, std::unique_ptr<PeerTransport> transport);
+  // Stops replicating with `member` (revoked, removed, or moved to another endpoint): its calls
+  // are cancelled and it leaves the statuses. Its thread is joined later (it may be the caller's:
+  // a bundle fetched from a peer may remove that very peer). No-op for an unknown member.
+  void RemovePeer(absl::string_view member);
+  // member -> endpoint of every peer.
+  std::map<std::string, std::string> Peers() const;
   // Starts one thread per peer.
   void Start();
   // Stops every peer thread, cancelling calls in progress. Idempotent.
@@ -105,6 +119,9 @@ class Syncer {
     bool stale_logged = false;  // "stale" was logged and "answers again" not yet
     std::optional<absl::Duration> clock_offset;  // the peer's clock minus ours, latest answer
     bool asked = false;                          // answered or failed at least once
+    uint64_t bundle_refused = 0;    // a bundle version of this peer's that did not apply
+    absl::Notification stop;        // the syncer stops, or the peer was removed
+    std::atomic<bool> done{false};  // Run has returned
   };
 
   void Run(Peer* peer);
@@ -149,6 +166,10 @@ class Syncer {
   void MarkAsked(Peer* peer);
   // Records the time on the peer's clock that `response` carries (if it does).
   void NoteClock(Peer* peer, const v1::CheckpointsResponse& response);
+  // Records the peer's trust bundle version and, if newer than ours, fetches and applies it.
+  void NoteBundle(Peer* peer, const v1::CheckpointsResponse& response);
+  // Joins the threads of removed peers that have ended, except the caller's.
+  void ReapRetired();
 
   Store* const store_;
   const Directory* const directory_;
@@ -160,7 +181,10 @@ class Syncer {
   OwnLogGuard* own_log_ = nullptr;
   Replicator replicator_;
 
+  BundleSink bundle_sink_;
+  // Guarded by status_mu_ (the vectors; each peer's thread is started and joined outside it).
   std::vector<std::unique_ptr<Peer>> peers_;
+  std::vector<std::unique_ptr<Peer>> retired_;  // removed, thread not yet joined
   absl::Notification stop_;
   std::atomic<bool> started_{false};
 

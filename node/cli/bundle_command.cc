@@ -1,5 +1,5 @@
-// ots-ctl bundle show and bundle sign: a federation's trust bundle (node/trust/trust_bundle.h)
-// checked and printed, or written as protobuf text and signed.
+// ots-ctl bundle show, sign and push: a federation's trust bundle (node/trust/trust_bundle.h)
+// checked and printed, written as protobuf text and signed, or handed to a running node.
 #include <memory>
 #include <string>
 
@@ -8,6 +8,7 @@
 #include "crypto/files.h"
 #include "google/protobuf/text_format.h"
 #include "node/cli/command.h"
+#include "node/trust/config.h"
 #include "node/trust/trust_bundle.h"
 
 namespace ots {
@@ -26,6 +27,20 @@ constexpr char kBundleSignHelp[] =
     "Signs a trust bundle written as protobuf text (DSSE JSON).\n"
     "The bundle is validated first. A file at --out is replaced only once the signed bundle is\n"
     "complete.\n";
+
+// `ots-ctl bundle push --help`; its first line is the summary in the list of commands.
+constexpr char kBundlePushHelp[] =
+    "Hands a new trust bundle version to a running node, which passes it on to the federation.\n"
+    "The bundle is checked here first against the bundle key of --config. The node checks it\n"
+    "again (signature, a newer version: never a downgrade), keeps it in its data folder and\n"
+    "applies it without a restart: members, endpoints, identities, keys, policies. Every other\n"
+    "node fetches it from a peer that holds it within seconds; `ots-ctl status` shows the\n"
+    "version each peer holds. Only the node's own operator may push.\n";
+
+struct PushFlags {
+  ClientFlags client;
+  std::string bundle;
+};
 
 struct ShowFlags {
   std::string bundle;
@@ -48,25 +63,19 @@ void PrintKeyIds(std::ostream& out, const v1::Member& m, absl::string_view kind,
 }
 
 int RunShow(const Console& console, const ShowFlags& flags) {
-  absl::StatusOr<PublicKey> key = PublicKey::LoadPemFile(flags.key);
-  if (!key.ok()) {
-    return console.Fail(key.status());
+  absl::StatusOr<TrustAnchor> anchor = LoadTrustAnchor(flags.bundle, flags.key);
+  if (!anchor.ok()) {
+    return console.Fail(anchor.status());
   }
-  absl::StatusOr<std::string> text = ReadFile(flags.bundle);
-  if (!text.ok()) {
-    return console.Fail(text.status());
-  }
-  absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle(flags.bundle, *text, *key);
-  if (!bundle.ok()) {
-    return console.Fail(bundle.status());
-  }
+  const v1::TrustBundle* bundle = &anchor->bundle;
+  const std::string& key_id = anchor->bundle_key_id;
   if (flags.key_id_only) {
-    console.out() << key->KeyId() << "\n";
+    console.out() << key_id << "\n";
     return kExitOk;
   }
   std::ostream& out = console.out();
   out << "# trust bundle " << bundle->federation() << " version " << bundle->version()
-      << ", signed by bundle key " << key->KeyId() << "\n";
+      << ", signed by bundle key " << key_id << "\n";
   for (const v1::Member& m : bundle->members()) {
     PrintKeyIds(out, m, "log", m.log_keys());
     PrintKeyIds(out, m, "witness", m.witness_keys());
@@ -113,6 +122,45 @@ int RunSign(const Console& console, const SignFlags& flags) {
   return kExitOk;
 }
 
+int RunPush(const Console& console, const PushFlags& flags) {
+  absl::StatusOr<v1::ClientConfig> config = LoadClientConfig(flags.client.config);
+  if (!config.ok()) {
+    return console.Fail(config.status());
+  }
+  // Checked here first against the client's own bundle key (and its pin): a bundle that does
+  // not verify never leaves this machine.
+  absl::StatusOr<TrustAnchor> anchor =
+      LoadTrustAnchor(flags.bundle, config->bundle_public_key_file(), config->bundle_key_id());
+  if (!anchor.ok()) {
+    return console.Fail(anchor.status());
+  }
+  const v1::TrustBundle* bundle = &anchor->bundle;
+  int exit_code = kExitOk;
+  std::unique_ptr<NodeClient> client = Connect(console, flags.client, &exit_code);
+  if (client == nullptr) {
+    return exit_code;
+  }
+  absl::StatusOr<v1::PushBundleResponse> r = client->PushBundle(anchor->signed_bundle);
+  if (!r.ok()) {
+    return console.FailCall(r.status());
+  }
+  if (r->unchanged()) {
+    console.out() << "the node at " << client->address() << " already holds trust bundle "
+                  << bundle->federation() << " version " << r->version() << "\n";
+  } else {
+    console.out() << "the node at " << client->address() << " applied trust bundle "
+                  << bundle->federation() << " version " << r->version() << " (was "
+                  << r->previous_version() << "); its peers fetch it from there\n";
+  }
+  return kExitOk;
+}
+
+void AddPushFlags(CLI::App* push, PushFlags* flags) {
+  AddClientFlags(push, &flags->client, /*required=*/true);
+  AddFlag(push, "--bundle", &flags->bundle, "FILE", "the signed trust bundle (DSSE JSON)")
+      ->required();
+}
+
 void AddShowFlags(CLI::App* show, ShowFlags* flags) {
   AddFlag(show, "--bundle", &flags->bundle, "FILE", "the signed trust bundle (DSSE JSON)")
       ->required();
@@ -131,10 +179,12 @@ void AddSignFlags(CLI::App* sign, SignFlags* flags) {
 }  // namespace
 
 void AddBundleCommands(CLI::App* app, Commands* commands) {
-  CLI::App* bundle = app->add_subcommand("bundle", "Shows or signs a federation's trust bundle.\n");
+  CLI::App* bundle =
+      app->add_subcommand("bundle", "Shows, signs or pushes a federation's trust bundle.\n");
   bundle->require_subcommand(1);
   AddCommand<ShowFlags>(bundle, commands, "show", kBundleShowHelp, AddShowFlags, RunShow);
   AddCommand<SignFlags>(bundle, commands, "sign", kBundleSignHelp, AddSignFlags, RunSign);
+  AddCommand<PushFlags>(bundle, commands, "push", kBundlePushHelp, AddPushFlags, RunPush);
 }
 
 }  // namespace ots

@@ -17,7 +17,8 @@ namespace {
 constexpr char kStatusHelp[] =
     "A node's identity, how it sees the caller, its origins and peers.\n"
     "Each origin visible to the caller with its log size and latest checkpoint, and each peer\n"
-    "link; a WARNING for each certificate or key of the node that expires within 30 days.\n"
+    "link; when each certificate and key of the node ends, and a WARNING for each that ends\n"
+    "within 30 days.\n"
     "Exits 1 if the node holds evidence of a split view.\n";
 
 int RunStatus(const Console& console, const ClientFlags& flags) {
@@ -65,6 +66,12 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
         out << " (" << DescribeOffset(absl::Seconds(p.age_seconds())) << " ago)";
       }
     }
+    if (p.bundle_version() != 0) {
+      out << ", bundle v" << p.bundle_version();
+      if (p.bundle_version() < r->bundle_version()) {
+        out << " (older)";
+      }
+    }
     if (p.clock_known()) {
       const absl::Duration offset = absl::Milliseconds(p.clock_offset_ms());
       out << ", clock " << (offset >= absl::ZeroDuration() ? "+" : "") << DescribeOffset(offset);
@@ -85,6 +92,9 @@ int RunStatus(const Console& console, const ClientFlags& flags) {
   }
   if (!r->store_degraded().empty()) {
     out << "STORE degraded: " << r->store_degraded() << "\n";
+  }
+  for (const std::string& e : r->expiries()) {
+    out << "expiry      " << e << "\n";
   }
   // Certificates and keys of the node that run out within 30 days (docs/operations.md).
   for (const std::string& w : r->expiry_warnings()) {

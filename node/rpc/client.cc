@@ -238,6 +238,12 @@ absl::StatusOr<v1::StatusResponse> NodeClient::Status() {
   return Call(query_.get(), &v1::Query::Stub::Status, v1::StatusRequest(), absl::Seconds(30));
 }
 
+absl::StatusOr<v1::PushBundleResponse> NodeClient::PushBundle(const std::string& signed_bundle) {
+  v1::PushBundleRequest request;
+  request.set_signed_bundle(signed_bundle);
+  return Call(submission_.get(), &v1::Submission::Stub::PushBundle, request, absl::Seconds(30));
+}
+
 absl::StatusOr<v1::BackupResponse> NodeClient::Backup(const std::string& dir) {
   v1::BackupRequest request;
   request.set_dir(dir);

@@ -60,6 +60,8 @@ class NodeClient {
   absl::StatusOr<v1::StatusResponse> Status();
   // Submission.Backup: a copy of the node's data folder into `dir` on the node's machine.
   absl::StatusOr<v1::BackupResponse> Backup(const std::string& dir);
+  // Submission.PushBundle: hands the node a signed trust bundle (DSSE JSON).
+  absl::StatusOr<v1::PushBundleResponse> PushBundle(const std::string& signed_bundle);
   absl::StatusOr<v1::CheckpointResponse> LatestCheckpoint(absl::string_view origin);
   absl::StatusOr<v1::ProveResponse> Prove(const v1::ProveRequest& request);
   // The consolidated table; the node's status passes through (INVALID_ARGUMENT for a bad

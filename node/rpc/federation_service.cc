@@ -75,6 +75,16 @@ grpc::Status FederationService::Watch(grpc::ServerContext* context, const v1::Wa
   std::string last_sent;
   absl::Time last_write = absl::InfinitePast();
   while (!stopping_ && !context->IsCancelled()) {
+    // A trust bundle applied meanwhile may have revoked the caller: the stream ends at once
+    // (applying a bundle writes to the store, which wakes this loop).
+    absl::StatusOr<CallerIdentity> still = node_->directory->Identify(caller->spki_sha256);
+    if (!still.ok() || still->member != caller->member || still->kind != caller->kind) {
+      absl::Status revoked = absl::PermissionDeniedError(
+          absl::StrCat("watch ended: ", caller->Describe(), " is no longer a node identity: ",
+                       still.ok() ? still->Describe() : still.status().message()));
+      node_->logger->Log(LogLevel::kWarn, caller->Describe(), revoked.message());
+      return ToGrpcStatus(revoked);
+    }
     // Read the counter first: a change made while we answer wakes the next wait at once.
     const uint64_t seen = store.ChangeCount();
     absl::StatusOr<v1::CheckpointsResponse> latest =
@@ -126,6 +136,19 @@ grpc::Status FederationService::Cosign(grpc::ServerContext* context,
     return ToGrpcStatus(line.status());
   }
   response->set_cosignature_line(*line);
+  return grpc::Status::OK;
+}
+
+grpc::Status FederationService::TrustBundle(grpc::ServerContext* context,
+                                            const v1::TrustBundleRequest* /*request*/,
+                                            v1::TrustBundleResponse* response) {
+  // Any member identity: the bundle is signed, and every identity already trusts it.
+  absl::StatusOr<CallerIdentity> caller = CallerOf(*context);
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  response->set_signed_bundle(node_->directory->signed_bundle());
+  response->set_version(node_->directory->version());
   return grpc::Status::OK;
 }
 

@@ -31,6 +31,8 @@ class FederationService final : public v1::Federation::Service {
                     grpc::ServerWriter<v1::PullChunk>* writer) override;
   grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                      grpc::ServerWriter<v1::CheckpointsResponse>* writer) override;
+  grpc::Status TrustBundle(grpc::ServerContext* context, const v1::TrustBundleRequest* request,
+                           v1::TrustBundleResponse* response) override;
   grpc::Status Cosign(grpc::ServerContext* context, const v1::CosignRequest* request,
                       v1::CosignResponse* response) override;
 

@@ -23,7 +23,15 @@ void GrpcPeerTransport::Reconnect() {
   ChannelTlsOptions tls;
   tls.cert_pem = options_.cert_pem;
   tls.key_pem = options_.key_pem;
+  uint64_t generation = 0;
+  if (options_.identity != nullptr) {
+    PresentedIdentity::Pems pems = options_.identity->Get();
+    tls.cert_pem = std::move(pems.cert_pem);
+    tls.key_pem = std::move(pems.key_pem);
+    generation = pems.generation;
+  }
   tls.ca_pem = options_.ca_pem;
+  tls.trusted = options_.trusted_cas;
   tls.endpoint = options_.endpoint;
   tls.clock = std::shared_ptr<const Clock>(options_.clock, [](const Clock*) {});  // outlives us
   tls.report = report_;
@@ -50,10 +58,22 @@ void GrpcPeerTransport::Reconnect() {
       grpc::CreateCustomChannel(options_.endpoint, NodeChannelCredentials(tls), args)));
   absl::MutexLock lock(&mu_);
   stub_ = std::move(stub);
+  identity_generation_ = generation;
   ++connections_;
 }
 
-std::shared_ptr<v1::Federation::Stub> GrpcPeerTransport::Stub() const {
+std::shared_ptr<v1::Federation::Stub> GrpcPeerTransport::Stub() {
+  if (options_.identity != nullptr) {
+    const uint64_t now = options_.identity->generation();
+    bool stale = false;
+    {
+      absl::MutexLock lock(&mu_);
+      stale = identity_generation_ != now;
+    }
+    if (stale) {
+      Reconnect();
+    }
+  }
   absl::MutexLock lock(&mu_);
   return stub_;
 }
@@ -129,6 +149,22 @@ absl::StatusOr<v1::CheckpointsResponse> GrpcPeerTransport::Checkpoints() {
   }
   v1::CheckpointsResponse response;
   grpc::Status s = Stub()->Checkpoints(&context, v1::CheckpointsRequest(), &response);
+  Untrack(&context);
+  if (!s.ok()) {
+    return WithRefusal(s);
+  }
+  OTS_RETURN_IF_ERROR(CheckServer(context));
+  return response;
+}
+
+absl::StatusOr<v1::TrustBundleResponse> GrpcPeerTransport::TrustBundle() {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(options_.call_timeout));
+  if (!Track(&context)) {
+    return absl::CancelledError("shutting down");
+  }
+  v1::TrustBundleResponse response;
+  grpc::Status s = Stub()->TrustBundle(&context, v1::TrustBundleRequest(), &response);
   Untrack(&context);
   if (!s.ok()) {
     return WithRefusal(s);

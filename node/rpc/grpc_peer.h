@@ -27,6 +27,12 @@ struct GrpcPeerOptions {
   std::string cert_pem;     // this node's TLS identity
   std::string key_pem;
   std::string ca_pem;
+  // If set, this node's certificate and key as they are now, instead of cert_pem and key_pem: a
+  // change is used from the next call on, over a new connection (calls in progress go on).
+  std::shared_ptr<PresentedIdentity> identity;
+  // If set, the CAs the peer's certificate may chain to instead of ca_pem's (a node's current
+  // set, which a new trust bundle may change).
+  std::shared_ptr<TrustedCas> trusted_cas;
   // Read for the time the peer's certificate must be valid at; must outlive the transport.
   const Clock* clock = nullptr;
   // Where a refused certificate of the peer is logged (WARN, the endpoint as peer, saying why:
@@ -53,6 +59,7 @@ class GrpcPeerTransport : public PeerTransport {
 
   absl::StatusOr<v1::CheckpointsResponse> Checkpoints() override;
   absl::StatusOr<PulledBatch> Pull(const v1::PullRequest& request) override;
+  absl::StatusOr<v1::TrustBundleResponse> TrustBundle() override;
   absl::Status Watch(const std::function<void(const v1::CheckpointsResponse&)>& on_update) override;
   void Cancel() override;
 
@@ -63,7 +70,8 @@ class GrpcPeerTransport : public PeerTransport {
  private:
   // A new channel: its own connection, none shared with earlier channels or other transports.
   void Reconnect();
-  std::shared_ptr<v1::Federation::Stub> Stub() const;
+  // The current channel's stub; a new channel first if this node's identity changed since.
+  std::shared_ptr<v1::Federation::Stub> Stub();
   // OK if the server of a finished or started call is a NODE identity of options_.member.
   absl::Status CheckServer(const grpc::ClientContext& context) const;
   // `s`, the status of a call that failed, with the reason the peer's certificate was refused if
@@ -80,6 +88,7 @@ class GrpcPeerTransport : public PeerTransport {
   mutable absl::Mutex mu_;
   std::shared_ptr<v1::Federation::Stub> stub_ ABSL_GUARDED_BY(mu_);
   int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t identity_generation_ ABSL_GUARDED_BY(mu_) = 0;  // of the identity stub_ presents
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
 };

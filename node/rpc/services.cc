@@ -148,6 +148,35 @@ grpc::Status SubmissionService::Validate(grpc::ServerContext* context,
   return Handle(context, reader, /*dry_run=*/true, response);
 }
 
+grpc::Status SubmissionService::PushBundle(grpc::ServerContext* context,
+                                           const v1::PushBundleRequest* request,
+                                           v1::PushBundleResponse* response) {
+  absl::StatusOr<CallerIdentity> caller = CallerOf(*context);
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  const std::string who = caller->Describe();
+  absl::Status allowed =
+      node_->directory->AuthorizeOperator(*caller, node_->member, "push a trust bundle");
+  if (!allowed.ok()) {
+    node_->logger->Log(LogLevel::kWarn, who,
+                       absl::StrCat("bundle push denied: ", allowed.message()));
+    return ToGrpcStatus(allowed);
+  }
+  if (!node_->apply_bundle) {
+    return ToGrpcStatus(absl::UnimplementedError("this node does not take pushed trust bundles"));
+  }
+  absl::StatusOr<v1::PushBundleResponse> applied =
+      node_->apply_bundle(absl::StrCat("operator ", who), request->signed_bundle());
+  if (!applied.ok()) {
+    node_->logger->Log(LogLevel::kWarn, who,
+                       absl::StrCat("pushed trust bundle refused: ", applied.status().message()));
+    return ToGrpcStatus(applied.status());
+  }
+  *response = *std::move(applied);
+  return grpc::Status::OK;
+}
+
 grpc::Status SubmissionService::Backup(grpc::ServerContext* context,
                                        const v1::BackupRequest* request,
                                        v1::BackupResponse* response) {
@@ -357,6 +386,11 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
     if (std::optional<ClockCheck::Offset> median = node_->clock_check->Median()) {
       response->set_clock_offset_ms(absl::ToInt64Milliseconds(median->median));
       response->set_clock_peers(static_cast<uint32_t>(median->peers));
+    }
+  }
+  if (node_->expiries) {
+    for (std::string& e : node_->expiries()) {
+      response->add_expiries(std::move(e));
     }
   }
   if (node_->expiry_warnings) {

@@ -38,8 +38,15 @@ struct NodeContext {
   const ClockCheck* clock_check = nullptr;
   // The node's certificates and keys near their end, one line each (empty function: none known).
   std::function<std::vector<std::string>()> expiry_warnings;
+  // Every certificate and key of the node with its end, one line each (empty function: none).
+  std::function<std::vector<std::string>()> expiries;
   // Why the node signs nothing of its own log just now (empty function or string: it may).
   std::function<std::string()> own_log_recovery;
+  // Checks a signed trust bundle handed over by `source` (for the log) and applies it if it is
+  // newer (NodeServer::ApplyBundle). Empty function: the node takes none.
+  std::function<absl::StatusOr<v1::PushBundleResponse>(const std::string& source,
+                                                       const std::string& signed_bundle)>
+      apply_bundle;
 
   Store& store() const { return logs->store(); }
   // `s` as a client may see it: the node's data folder, which only its operator needs to know,
@@ -56,6 +63,8 @@ class SubmissionService final : public v1::Submission::Service {
                         v1::SubmitResponse* response) override;
   grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
                       v1::BackupResponse* response) override;
+  grpc::Status PushBundle(grpc::ServerContext* context, const v1::PushBundleRequest* request,
+                          v1::PushBundleResponse* response) override;
 
  private:
   grpc::Status Handle(grpc::ServerContext* context, grpc::ServerReader<v1::SubmitChunk>* reader,

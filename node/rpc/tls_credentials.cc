@@ -1,10 +1,16 @@
 #include "node/rpc/tls_credentials.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <grpc/support/sync.h>
 #include <grpc/support/time.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -127,10 +133,10 @@ class AddressOption : public grpc::ServerBuilderOption {
 // ------------------------------------------------------------------------------------------
 // Certificate verifiers
 
-// The certificates of a CA file; none if it holds none.
-std::vector<Certificate> TrustedCas(const std::string& ca_pem) {
-  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(ca_pem);
-  return cas.ok() ? *std::move(cas) : std::vector<Certificate>();
+// The set given, or else the CA file's.
+std::shared_ptr<TrustedCas> TrustedOf(const std::shared_ptr<TrustedCas>& trusted,
+                                      const std::string& ca_pem) {
+  return trusted != nullptr ? trusted : TrustedCas::FromPem(ca_pem);
 }
 
 std::string Text(grpc::string_ref s) { return std::string(s.data(), s.size()); }
@@ -138,7 +144,7 @@ std::string Text(grpc::string_ref s) { return std::string(s.data(), s.size()); }
 // The server's check of a client's certificate.
 class ClientCertificateVerifier : public ExternalCertificateVerifier {
  public:
-  ClientCertificateVerifier(std::vector<Certificate> trusted, const ServerTlsOptions& options)
+  ClientCertificateVerifier(std::shared_ptr<TrustedCas> trusted, const ServerTlsOptions& options)
       : trusted_(std::move(trusted)),
         clock_(options.clock),
         logger_(options.logger),
@@ -148,7 +154,7 @@ class ClientCertificateVerifier : public ExternalCertificateVerifier {
               std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
     const CertificateVerdict verdict =
         CheckCertificatePem(Text(request->peer_cert()), Text(request->peer_cert_full_chain()),
-                            trusted_, clock_->Now(), TlsRole::kClient);
+                            *trusted_->Get(), clock_->Now(), TlsRole::kClient);
     HandshakeAddresses::Claimed from;
     if (addresses_ != nullptr) {
       from = addresses_->Claim();
@@ -178,7 +184,7 @@ class ClientCertificateVerifier : public ExternalCertificateVerifier {
   void Cancel(TlsCustomVerificationCheckRequest* /*request*/) override {}  // never pending
 
  private:
-  const std::vector<Certificate> trusted_;
+  const std::shared_ptr<TrustedCas> trusted_;
   const Clock* const clock_;
   Logger* const logger_;
   const std::shared_ptr<HandshakeAddresses> addresses_;
@@ -187,7 +193,7 @@ class ClientCertificateVerifier : public ExternalCertificateVerifier {
 // A client's check of a node's certificate.
 class ServerCertificateVerifier : public ExternalCertificateVerifier {
  public:
-  ServerCertificateVerifier(std::vector<Certificate> trusted, const ChannelTlsOptions& options)
+  ServerCertificateVerifier(std::shared_ptr<TrustedCas> trusted, const ChannelTlsOptions& options)
       : trusted_(std::move(trusted)),
         endpoint_(options.endpoint),
         clock_(options.clock),
@@ -199,7 +205,7 @@ class ServerCertificateVerifier : public ExternalCertificateVerifier {
     const std::string name = Text(request->target_name());
     const CertificateVerdict verdict =
         CheckCertificatePem(Text(request->peer_cert()), Text(request->peer_cert_full_chain()),
-                            trusted_, clock_->Now(), TlsRole::kServer);
+                            *trusted_->Get(), clock_->Now(), TlsRole::kServer);
     std::string reason = verdict.reason;
     if (verdict.ok()) {
       absl::StatusOr<Certificate> cert = Certificate::FromPem(Text(request->peer_cert()));
@@ -233,7 +239,7 @@ class ServerCertificateVerifier : public ExternalCertificateVerifier {
   void Cancel(TlsCustomVerificationCheckRequest* /*request*/) override {}  // never pending
 
  private:
-  const std::vector<Certificate> trusted_;
+  const std::shared_ptr<TrustedCas> trusted_;
   const std::string endpoint_;
   const std::shared_ptr<const Clock> clock_;
   const std::shared_ptr<ServerCertificateReport> report_;
@@ -337,18 +343,114 @@ void ServerCertificateReport::Record(std::optional<std::string> refusal) {
 // ------------------------------------------------------------------------------------------
 // Credentials
 
+std::shared_ptr<TrustedCas> TrustedCas::FromPem(const std::string& ca_pem) {
+  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(ca_pem);
+  return std::make_shared<TrustedCas>(cas.ok() ? *std::move(cas) : std::vector<Certificate>());
+}
+
+namespace {
+
+// A new anonymous in-memory file holding `text`; its descriptor.
+absl::StatusOr<int> MemoryFile(const char* name, const std::string& text) {
+  const int fd = memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int err = errno;
+      close(fd);
+      return absl::InternalError(absl::StrCat("writing an in-memory file: ", strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
+// Makes `target` (-1: a new descriptor) refer to a new in-memory file holding `text`.
+absl::Status Replace(int* target, const char* name, const std::string& text) {
+  absl::StatusOr<int> fd = MemoryFile(name, text);
+  if (!fd.ok()) {
+    return fd.status();
+  }
+  if (*target < 0) {
+    *target = *fd;
+    return absl::OkStatus();
+  }
+  // dup3 swaps what the path /proc/self/fd/<target> opens in one step.
+  const int swapped = dup3(*fd, *target, O_CLOEXEC);
+  const int err = errno;
+  close(*fd);
+  if (swapped < 0) {
+    return absl::InternalError(absl::StrCat("dup3: ", strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+std::string FdPath(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServedTlsFiles>> ServedTlsFiles::Create(const std::string& cert_pem,
+                                                                       const std::string& key_pem,
+                                                                       const std::string& ca_pem) {
+  std::unique_ptr<ServedTlsFiles> files(new ServedTlsFiles());
+  absl::Status s = files->Set(cert_pem, key_pem, ca_pem);
+  if (!s.ok()) {
+    return s;
+  }
+  return files;
+}
+
+ServedTlsFiles::~ServedTlsFiles() {
+  for (int fd : {cert_fd_, key_fd_, ca_fd_}) {
+    if (fd >= 0) {
+      close(fd);
+    }
+  }
+}
+
+absl::Status ServedTlsFiles::Set(const std::string& cert_pem, const std::string& key_pem,
+                                 const std::string& ca_pem) {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = Replace(&key_fd_, "ots-tls-key", key_pem);
+  if (s.ok()) {
+    s = Replace(&cert_fd_, "ots-tls-cert", cert_pem);
+  }
+  if (s.ok()) {
+    s = Replace(&ca_fd_, "ots-tls-ca", ca_pem);
+  }
+  return s;
+}
+
+std::string ServedTlsFiles::cert_path() const { return FdPath(cert_fd_); }
+std::string ServedTlsFiles::key_path() const { return FdPath(key_fd_); }
+std::string ServedTlsFiles::ca_path() const { return FdPath(ca_fd_); }
+
 std::shared_ptr<grpc::ServerCredentials> NodeServerCredentials(const ServerTlsOptions& options) {
-  grpc::experimental::TlsServerCredentialsOptions tls(
-      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-          options.ca_pem, std::vector<grpc::experimental::IdentityKeyCertPair>{
-                              {options.key_pem, options.cert_pem}}));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider;
+  if (options.files != nullptr) {
+    provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        options.files->key_path(), options.files->cert_path(), options.files->ca_path(),
+        kServedTlsRefreshSeconds);
+  } else {
+    provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+        options.ca_pem,
+        std::vector<grpc::experimental::IdentityKeyCertPair>{{options.key_pem, options.cert_pem}});
+  }
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
   tls.watch_root_certs();  // the CA names the server asks client certificates from
   tls.watch_identity_key_cert_pairs();
   // OpenSSL asks for a client certificate and lets any (or none) through the handshake; the
   // verifier then refuses all that OpenSSL's own check would, and says why.
   tls.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   tls.set_certificate_verifier(ExternalCertificateVerifier::Create<ClientCertificateVerifier>(
-      TrustedCas(options.ca_pem), options));
+      TrustedOf(options.trusted, options.ca_pem), options));
   return grpc::experimental::TlsServerCredentials(tls);
 }
 
@@ -363,7 +465,7 @@ std::shared_ptr<grpc::ChannelCredentials> NodeChannelCredentials(const ChannelTl
   // verify failed").
   tls.set_verify_server_certs(false);
   tls.set_certificate_verifier(ExternalCertificateVerifier::Create<ServerCertificateVerifier>(
-      TrustedCas(options.ca_pem), options));
+      TrustedOf(options.trusted, options.ca_pem), options));
   return grpc::experimental::TlsCredentials(tls);
 }
 

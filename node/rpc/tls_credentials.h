@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "crypto/cert_check.h"
+#include "crypto/x509.h"
 #include "grpc/support/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -77,10 +78,106 @@ class HandshakeAddresses {
   gpr_timespec blind_until_ ABSL_GUARDED_BY(mu_) = gpr_inf_past(GPR_CLOCK_MONOTONIC);
 };
 
+// The CAs a peer's certificate may chain to: the CA file's, and those the current trust bundle
+// lists for its members (Member.tls_ca_certificates). A node replaces them when a new bundle
+// is applied; every handshake after that uses the new set. Thread-safe.
+class TrustedCas {
+ public:
+  explicit TrustedCas(std::vector<Certificate> cas)
+      : cas_(std::make_shared<const std::vector<Certificate>>(std::move(cas))) {}
+  // The certificates of a PEM text (a CA file); none if it holds none.
+  static std::shared_ptr<TrustedCas> FromPem(const std::string& ca_pem);
+
+  std::shared_ptr<const std::vector<Certificate>> Get() const {
+    absl::MutexLock lock(&mu_);
+    return cas_;
+  }
+  void Set(std::vector<Certificate> cas) {
+    auto next = std::make_shared<const std::vector<Certificate>>(std::move(cas));
+    absl::MutexLock lock(&mu_);
+    cas_ = std::move(next);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const std::vector<Certificate>> cas_ ABSL_GUARDED_BY(mu_);
+};
+
+// The certificate (chain), key and CA file a listener presents, held as anonymous in-memory files
+// of this process (memfd, never on disk) that gRPC's FileWatcherCertificateProvider reads by
+// their /proc/self/fd paths. Set replaces all three: each handshake after gRPC's next refresh
+// (within kServedTlsRefresh) presents the new ones; connections already open stay as they are.
+// Thread-safe.
+class ServedTlsFiles {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServedTlsFiles>> Create(const std::string& cert_pem,
+                                                                const std::string& key_pem,
+                                                                const std::string& ca_pem);
+  ~ServedTlsFiles();
+  ServedTlsFiles(const ServedTlsFiles&) = delete;
+  ServedTlsFiles& operator=(const ServedTlsFiles&) = delete;
+
+  // The key first, then the certificate, then the CAs: a refresh that reads between them sees
+  // a key that does not match its certificate, which gRPC skips until its next refresh.
+  absl::Status Set(const std::string& cert_pem, const std::string& key_pem,
+                   const std::string& ca_pem);
+  std::string cert_path() const;
+  std::string key_path() const;
+  std::string ca_path() const;
+
+ private:
+  ServedTlsFiles() = default;
+  absl::Mutex mu_;
+  int cert_fd_ = -1;
+  int key_fd_ = -1;
+  int ca_fd_ = -1;
+};
+// How often gRPC reads a listener's ServedTlsFiles again.
+constexpr int kServedTlsRefreshSeconds = 1;
+
+// The certificate and key a node presents to its peers as a client, replaced when it reloads
+// them; each peer channel made after a change uses the new ones. Thread-safe.
+class PresentedIdentity {
+ public:
+  struct Pems {
+    std::string cert_pem;
+    std::string key_pem;
+    uint64_t generation = 0;  // counts the changes
+  };
+  PresentedIdentity(std::string cert_pem, std::string key_pem) {
+    pems_.cert_pem = std::move(cert_pem);
+    pems_.key_pem = std::move(key_pem);
+  }
+  Pems Get() const {
+    absl::MutexLock lock(&mu_);
+    return pems_;
+  }
+  uint64_t generation() const {
+    absl::MutexLock lock(&mu_);
+    return pems_.generation;
+  }
+  void Set(std::string cert_pem, std::string key_pem) {
+    absl::MutexLock lock(&mu_);
+    pems_.cert_pem = std::move(cert_pem);
+    pems_.key_pem = std::move(key_pem);
+    ++pems_.generation;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  Pems pems_ ABSL_GUARDED_BY(mu_);
+};
+
 struct ServerTlsOptions {
   std::string cert_pem;  // the node's certificate (chain)
   std::string key_pem;
   std::string ca_pem;  // the CA file: client certificates must chain to one of these
+  // If set, client certificates must chain to one of these instead (ca_pem still names the CAs
+  // the server asks for).
+  std::shared_ptr<TrustedCas> trusted;
+  // If set, the listener presents these files' certificate and key, and names their CAs, instead
+  // of the three fields above: a node replaces them without a restart.
+  std::shared_ptr<ServedTlsFiles> files;
   // Read for the time certificates must be valid at (required); logs refusals; the addresses of
   // handshakes (may be null: refusals are then logged without an address). The clock and logger
   // must outlive the server.
@@ -120,6 +217,8 @@ struct ChannelTlsOptions {
   std::string cert_pem;  // our certificate (chain), offered to the node
   std::string key_pem;
   std::string ca_pem;  // the node's certificate must chain to one of these
+  // If set, the node's certificate must chain to one of these instead.
+  std::shared_ptr<TrustedCas> trusted;
   // The endpoint, for messages ("127.0.0.1:7401").
   std::string endpoint;
   // Read for the time certificates must be valid at (required). Shared with the channel's

@@ -1,17 +1,22 @@
 #include "node/server/node_server.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
 #include "crypto/x509.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "node/base/rfc3339.h"
 #include "node/base/text.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
@@ -29,6 +34,9 @@ constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
 // counts as possibly in its handshake when a refusal's address is looked for.
 constexpr absl::Duration kHandshakeTimeout = absl::Seconds(20);
 constexpr absl::Duration kHandshakeAddressSlack = absl::Seconds(10);
+// How often a node looks at its TLS files for a change (docs/operations.md, "Renewing
+// certificates").
+constexpr absl::Duration kTlsFilesPoll = absl::Seconds(2);
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -46,6 +54,70 @@ absl::Status Require(const std::string& value, absl::string_view config_file,
 }
 
 }  // namespace
+
+std::vector<Certificate> TrustedCasOf(const std::string& ca_pem, const v1::TrustBundle& bundle) {
+  std::vector<Certificate> out;
+  auto add = [&out](absl::string_view pem) {
+    absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(pem);
+    if (cas.ok()) {
+      out.insert(out.end(), cas->begin(), cas->end());
+    }
+  };
+  add(ca_pem);
+  for (const v1::Member& m : bundle.members()) {
+    if (m.revoked_at().empty()) {
+      for (const std::string& pem : m.tls_ca_certificates()) {
+        add(pem);
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<TlsMaterial> LoadTlsMaterial(const v1::NodeConfig& config,
+                                            const Directory& directory, absl::Time now) {
+  // Key file private, matching its certificate, issued by a trusted CA, valid now.
+  TlsMaterial out;
+  const v1::TlsFiles& tls = config.tls();
+  OTS_ASSIGN_OR_RETURN(TlsKey tls_key, TlsKey::LoadPemFile(tls.key_file()));
+  OTS_ASSIGN_OR_RETURN(out.cert_pem, ReadFile(tls.cert_file()));
+  OTS_ASSIGN_OR_RETURN(out.ca_pem, ReadFile(tls.ca_file()));
+  absl::StatusOr<Certificate> cert = Certificate::FromPem(out.cert_pem);
+  OTS_RETURN_IF_ERROR(Named(tls.cert_file(), cert.status()));
+  absl::StatusOr<std::vector<Certificate>> ca_file = CertificatesFromPem(out.ca_pem);
+  OTS_RETURN_IF_ERROR(Named(tls.ca_file(), ca_file.status()));
+  out.trusted = TrustedCasOf(out.ca_pem, directory.bundle());
+  if (cert->SpkiSha256Hex() != tls_key.SpkiSha256Hex()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tls.key_file(), ": is not the key of ", tls.cert_file()));
+  }
+  // The CA file may hold several CAs, and the bundle may list more (a state that keeps its own);
+  // one must have issued this node's certificate.
+  absl::Status issued = absl::NotFoundError("no CA certificate");
+  for (const Certificate& ca : out.trusted) {
+    issued = VerifyIssuedBy(*cert, ca, now);
+    if (issued.ok()) {
+      break;
+    }
+  }
+  if (!issued.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tls.cert_file(), ": does not verify against ", tls.ca_file(),
+                     " or the CAs the trust bundle lists: ", issued.message()));
+  }
+  absl::StatusOr<CallerIdentity> me = directory.Identify(cert->SpkiSha256Hex());
+  if (!me.ok() || me->member != config.origin() || me->kind != v1::TlsIdentity::NODE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tls.cert_file(), ": its key is not a node identity of ", config.origin(),
+                     " in trust bundle version ", directory.version(), " (",
+                     config.trust_bundle_file(), " or a newer one the node took)"));
+  }
+  out.key_pem = tls_key.ToPem();
+  out.spki = cert->SpkiSha256Hex();
+  out.not_after = cert->NotAfter();
+  out.subject = cert->Subject();
+  return out;
+}
 
 absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Clock& clock) {
   NodeSetup setup;
@@ -67,39 +139,12 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
         config.trust_bundle_file(), ": ", config.origin(), " is not a member of the federation"));
   }
 
-  // TLS identity: key file private, matching its certificate, issued by the CA, valid now.
-  const v1::TlsFiles& tls = config.tls();
-  OTS_ASSIGN_OR_RETURN(TlsKey tls_key, TlsKey::LoadPemFile(tls.key_file()));
-  OTS_ASSIGN_OR_RETURN(setup.cert_pem, ReadFile(tls.cert_file()));
-  OTS_ASSIGN_OR_RETURN(setup.ca_pem, ReadFile(tls.ca_file()));
-  absl::StatusOr<Certificate> cert = Certificate::FromPem(setup.cert_pem);
-  OTS_RETURN_IF_ERROR(Named(tls.cert_file(), cert.status()));
-  absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(setup.ca_pem);
-  OTS_RETURN_IF_ERROR(Named(tls.ca_file(), cas.status()));
-  if (cert->SpkiSha256Hex() != tls_key.SpkiSha256Hex()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(tls.key_file(), ": is not the key of ", tls.cert_file()));
-  }
-  // The CA file may hold several CAs (one per state that keeps its own); one must have issued
-  // this node's certificate.
-  absl::Status issued;
-  for (const Certificate& ca : *cas) {
-    issued = VerifyIssuedBy(*cert, ca, clock.Now());
-    if (issued.ok()) {
-      break;
-    }
-  }
-  if (!issued.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(tls.cert_file(), ": does not verify against ",
-                                                      tls.ca_file(), ": ", issued.message()));
-  }
-  absl::StatusOr<CallerIdentity> me = setup.directory->Identify(cert->SpkiSha256Hex());
-  if (!me.ok() || me->member != config.origin() || me->kind != v1::TlsIdentity::NODE) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(tls.cert_file(), ": its key is not a node identity of ", config.origin(),
-                     " in ", config.trust_bundle_file()));
-  }
-  setup.key_pem = tls_key.ToPem();
+  OTS_ASSIGN_OR_RETURN(TlsMaterial tls, LoadTlsMaterial(config, *setup.directory, clock.Now()));
+  setup.cert_pem = std::move(tls.cert_pem);
+  setup.key_pem = std::move(tls.key_pem);
+  setup.ca_pem = std::move(tls.ca_pem);
+  setup.tls_spki = std::move(tls.spki);
+  setup.trusted_cas = std::make_shared<TrustedCas>(std::move(tls.trusted));
 
   // Signing keys: each must be one the bundle lists for this member.
   auto listed = [](const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys,
@@ -163,8 +208,10 @@ absl::Status NodeServer::OpenStore() {
         absl::StrCat(setup_.config.data_dir(), ": this data folder holds the logs of federation ",
                      *holds, ", not ", federation, " (", setup_.config.trust_bundle_file(), ")"));
   }
-  // A node accepts only a trust bundle at least as new as the newest it has run with.
-  const uint64_t version = setup_.directory->bundle().version();
+  // A node goes on with the newest trust bundle it has held: a pushed or fetched one kept in the
+  // folder if newer than the file's, and it accepts no file older than the newest it ran with.
+  OTS_RETURN_IF_ERROR(TakeStoredBundle());
+  const uint64_t version = setup_.directory->version();
   absl::StatusOr<std::string> seen = store_->GetMeta(kBundleVersionMeta);
   uint64_t seen_version = 0;
   if (seen.ok() && absl::SimpleAtoi(*seen, &seen_version) && seen_version > version) {
@@ -219,7 +266,17 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   context_.accepted_dataflows = AcceptedDataflows(s.config);
   context_.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock->Now(), absl::UTCTimeZone());
   context_.clock_check = clock_check_.get();
-  context_.expiry_warnings = [this, clock] { return ExpiryWarnings(setup_, clock->Now()); };
+  context_.expiry_warnings = [this, clock] {
+    absl::MutexLock lock(&tls_mu_);
+    return ExpiryWarnings(setup_, clock->Now());
+  };
+  context_.expiries = [this, clock] {
+    absl::MutexLock lock(&tls_mu_);
+    return ExpiryWarnings(setup_, clock->Now(), absl::InfiniteDuration());
+  };
+  context_.apply_bundle = [this](const std::string& source, const std::string& signed_bundle) {
+    return ApplyBundle(source, signed_bundle);
+  };
   submission_ = std::make_unique<SubmissionService>(&context_);
   query_ = std::make_unique<QueryService>(&context_);
   witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
@@ -234,34 +291,257 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   }
 }
 
-void NodeServer::AddPeers(const SyncOptions& sync_options) {
+void NodeServer::UpdatePeers() {
+  if (syncer_ == nullptr) {
+    return;
+  }
   const NodeSetup& s = setup_;
   const v1::SyncConfig& sync = s.config.sync();
+  std::map<std::string, std::string> wanted;
   for (const v1::Member& peer : s.directory->bundle().members()) {
-    if (peer.code() == context_.member) {
+    if (peer.code() == context_.member || !peer.revoked_at().empty()) {
       continue;
     }
     auto override_it = sync.peer_endpoints().find(peer.code());
-    GrpcPeerOptions peer_options;
-    peer_options.member = peer.code();
-    peer_options.endpoint =
+    std::string endpoint =
         override_it != sync.peer_endpoints().end() ? override_it->second : peer.endpoint();
-    if (peer_options.endpoint.empty()) {
+    if (!endpoint.empty()) {
+      wanted[peer.code()] = std::move(endpoint);
+    }
+  }
+  for (const auto& [member, endpoint] : syncer_->Peers()) {
+    auto it = wanted.find(member);
+    if (it == wanted.end() || it->second != endpoint) {
+      logger_->Log(
+          LogLevel::kInfo, member,
+          it == wanted.end()
+              ? absl::StrCat("sync: no longer replicating with ", member,
+                             " (revoked or removed in trust bundle version ",
+                             s.directory->version(), ")")
+              : absl::StrCat("sync: ", member, " moved from ", endpoint, " to ", it->second));
+      syncer_->RemovePeer(member);
+    }
+  }
+  const std::map<std::string, std::string> have = syncer_->Peers();
+  for (const auto& [member, endpoint] : wanted) {
+    if (have.count(member) != 0) {
       continue;
     }
-    peer_options.server_name = NodeServerName(peer.code(), s.directory->federation());
-    peer_options.cert_pem = s.cert_pem;
-    peer_options.key_pem = s.key_pem;
-    peer_options.ca_pem = s.ca_pem;
+    GrpcPeerOptions peer_options;
+    peer_options.member = member;
+    peer_options.endpoint = endpoint;
+    peer_options.server_name = NodeServerName(member, s.directory->federation());
+    {
+      absl::MutexLock lock(&tls_mu_);
+      peer_options.cert_pem = s.cert_pem;
+      peer_options.key_pem = s.key_pem;
+      peer_options.ca_pem = s.ca_pem;
+    }
+    peer_options.identity = identity_;
+    peer_options.trusted_cas = s.trusted_cas;
     peer_options.clock = clock_;
     peer_options.logger = logger_;
-    peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options.poll_interval);
-    peer_options.reconnect_max = sync_options.backoff_max;
+    peer_options.watch_timeout = std::max(absl::Minutes(1), 4 * sync_options_.poll_interval);
+    peer_options.reconnect_max = sync_options_.backoff_max;
     // A watch answers at least every poll interval; silent for two, it is taken for dead.
-    peer_options.watch_keepalive = sync_options.poll_interval;
-    const std::string endpoint = peer_options.endpoint;
-    syncer_->AddPeer(peer.code(), endpoint,
+    peer_options.watch_keepalive = sync_options_.poll_interval;
+    syncer_->AddPeer(member, endpoint,
                      std::make_unique<GrpcPeerTransport>(peer_options, s.directory.get()));
+  }
+}
+
+absl::Status NodeServer::TakeStoredBundle() {
+  absl::StatusOr<std::string> stored = store_->GetMeta(kTrustBundleMeta);
+  if (absl::IsNotFound(stored.status())) {
+    return absl::OkStatus();
+  }
+  const std::string where = absl::StrCat(setup_.config.data_dir(), " (trust bundle kept there)");
+  OTS_RETURN_IF_ERROR(Named(where, stored.status()));
+  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(setup_.directory->bundle_key_pem()));
+  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle, VerifyTrustBundle(where, *stored, key));
+  if (bundle.version() <= setup_.directory->version()) {
+    return absl::OkStatus();
+  }
+  logger_->Log(
+      LogLevel::kInfo, "-",
+      absl::StrCat("trust bundle: going on with version ", bundle.version(),
+                   " kept in the data folder, newer than version ", setup_.directory->version(),
+                   " of ", setup_.config.trust_bundle_file()));
+  TrustAnchor anchor{*stored, setup_.directory->bundle_key_pem(), key.KeyId(), std::move(bundle)};
+  OTS_RETURN_IF_ERROR(setup_.directory->Update(std::move(anchor)));
+  if (setup_.trusted_cas != nullptr) {
+    setup_.trusted_cas->Set(TrustedCasOf(setup_.ca_pem, setup_.directory->bundle()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PushBundleResponse> NodeServer::ApplyBundle(const std::string& source,
+                                                               const std::string& signed_bundle) {
+  absl::MutexLock lock(&bundle_mu_);
+  Directory& directory = *setup_.directory;
+  v1::PushBundleResponse response;
+  response.set_previous_version(directory.version());
+  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(directory.bundle_key_pem()));
+  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle,
+                       VerifyTrustBundle("the trust bundle from " + source, signed_bundle, key));
+  if (bundle.federation() != directory.federation()) {
+    return absl::FailedPreconditionError(absl::StrCat("the trust bundle is of federation ",
+                                                      bundle.federation(), ", this node's is ",
+                                                      directory.federation()));
+  }
+  if (bundle.version() <= directory.version()) {
+    if (signed_bundle == directory.signed_bundle()) {
+      response.set_version(directory.version());
+      response.set_unchanged(true);
+      return response;
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("trust bundle version ", bundle.version(), " is not newer than version ",
+                     directory.version(), " this node holds; a bundle is never downgraded"));
+  }
+  const std::string& self = context_.member;
+  const v1::Member* me = nullptr;
+  for (const v1::Member& m : bundle.members()) {
+    if (m.code() == self) {
+      me = &m;
+    }
+  }
+  if (me == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("trust bundle version ", bundle.version(),
+                                                      " does not list ", self,
+                                                      ", the member this node is"));
+  }
+  // Kept first: a restart never goes back to a version peers were already told of.
+  const uint64_t version = bundle.version();
+  const std::string version_text = absl::StrCat(version);
+  OTS_RETURN_IF_ERROR(
+      store_->PutMetas({{kTrustBundleMeta, signed_bundle}, {kBundleVersionMeta, version_text}}));
+  std::vector<std::string> revoked;
+  for (const v1::Member& m : bundle.members()) {
+    if (!m.revoked_at().empty()) {
+      revoked.push_back(m.code());
+    }
+  }
+  const size_t members = bundle.members_size();
+  OTS_RETURN_IF_ERROR(directory.Update(
+      TrustAnchor{signed_bundle, directory.bundle_key_pem(), key.KeyId(), std::move(bundle)}));
+  if (setup_.trusted_cas != nullptr) {
+    absl::MutexLock tls_lock(&tls_mu_);
+    setup_.trusted_cas->Set(TrustedCasOf(setup_.ca_pem, directory.bundle()));
+  }
+  if (served_tls_ != nullptr) {
+    absl::MutexLock tls_lock(&tls_mu_);
+    absl::Status named = served_tls_->Set(setup_.cert_pem, setup_.key_pem, CaNamesPem());
+    if (!named.ok()) {
+      logger_->Log(
+          LogLevel::kWarn, "-",
+          absl::StrCat("TLS: the CA names of the new bundle are not in use: ", named.message()));
+    }
+  }
+  // In force: every watch stream answers again now, with the new version (so that peers fetch it
+  // within milliseconds) or ends, if the bundle revoked its caller.
+  store_->NoteChange();
+  response.set_version(version);
+  logger_->Log(
+      LogLevel::kInfo, "-",
+      absl::StrCat(
+          "trust bundle ", directory.federation(), " version ", version, " applied (was ",
+          response.previous_version(), "; from ", source, "): ", members, " members",
+          revoked.empty() ? "" : absl::StrCat(", revoked: ", absl::StrJoin(revoked, " "))));
+  if (!me->revoked_at().empty()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat(self, " is revoked in trust bundle version ", version, " since ",
+                              me->revoked_at(), ": no peer will accept this node"));
+  }
+  std::string spki;
+  {
+    absl::MutexLock tls_lock(&tls_mu_);
+    spki = setup_.tls_spki;
+  }
+  if (!directory.Identify(spki).ok()) {
+    logger_->Log(LogLevel::kWarn, "-",
+                 absl::StrCat("this node's TLS certificate is not a node identity of ", self,
+                              " in trust bundle version ", version,
+                              ": peers will refuse it until it is renewed (ots-ctl pki renew) "
+                              "and reloaded"));
+  }
+  UpdatePeers();
+  // A certificate with a new key waits in the TLS files until a bundle lists the key: this may be
+  // that bundle.
+  (void)ReloadTls();
+  return response;
+}
+
+std::string NodeServer::CaNamesPem() {
+  std::string pem = setup_.ca_pem;
+  for (const v1::Member& m : setup_.directory->bundle().members()) {
+    if (m.revoked_at().empty()) {
+      for (const std::string& ca : m.tls_ca_certificates()) {
+        absl::StrAppend(&pem, pem.empty() || pem.back() == '\n' ? "" : "\n", ca);
+      }
+    }
+  }
+  return pem;
+}
+
+absl::Status NodeServer::ReloadTls() {
+  absl::MutexLock reload(&reload_mu_);
+  absl::StatusOr<TlsMaterial> tls =
+      LoadTlsMaterial(setup_.config, *setup_.directory, clock_->Now());
+  if (!tls.ok()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("TLS: not reloaded, still presenting the certificate in use: ",
+                              tls.status().message()));
+    return tls.status();
+  }
+  {
+    absl::MutexLock lock(&tls_mu_);
+    if (tls->cert_pem == setup_.cert_pem && tls->key_pem == setup_.key_pem &&
+        tls->ca_pem == setup_.ca_pem) {
+      return absl::OkStatus();
+    }
+    setup_.cert_pem = tls->cert_pem;
+    setup_.key_pem = tls->key_pem;
+    setup_.ca_pem = tls->ca_pem;
+    setup_.tls_spki = tls->spki;
+    setup_.trusted_cas->Set(std::move(tls->trusted));
+    if (served_tls_ != nullptr) {
+      OTS_RETURN_IF_ERROR(served_tls_->Set(setup_.cert_pem, setup_.key_pem, CaNamesPem()));
+    }
+  }
+  identity_->Set(tls->cert_pem, tls->key_pem);
+  const v1::TlsFiles& files = setup_.config.tls();
+  logger_->Log(
+      LogLevel::kInfo, "-",
+      absl::StrCat("TLS: reloaded ", files.cert_file(), " (", tls->subject, ", valid until ",
+                   Rfc3339(tls->not_after), "), ", files.key_file(), " and ", files.ca_file(),
+                   ": new connections present them; open connections stay up"));
+  return absl::OkStatus();
+}
+
+void NodeServer::WatchTlsFiles() {
+  const v1::TlsFiles& files = setup_.config.tls();
+  auto stamps = [&files] {
+    std::string out;
+    for (const std::string& path : {files.cert_file(), files.key_file(), files.ca_file()}) {
+      struct stat st;
+      if (stat(path.c_str(), &st) == 0) {
+        absl::StrAppend(&out, st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                        st.st_mtim.tv_nsec, ";");
+      } else {
+        absl::StrAppend(&out, "missing;");
+      }
+    }
+    return out;
+  };
+  std::string last = stamps();
+  // Real time, whatever clock the node runs on: files change in the real world.
+  while (!stop_watching_.WaitForNotificationWithTimeout(kTlsFilesPoll)) {
+    std::string now = stamps();
+    if (now != last) {
+      last = std::move(now);
+      (void)ReloadTls();  // logs either way
+    }
   }
 }
 
@@ -274,9 +554,20 @@ absl::Status NodeServer::Listen(const std::string& address) {
   handshake_addresses_ =
       std::make_shared<HandshakeAddresses>(kHandshakeTimeout + kHandshakeAddressSlack);
   ServerTlsOptions tls;
-  tls.cert_pem = s.cert_pem;
-  tls.key_pem = s.key_pem;
-  tls.ca_pem = s.ca_pem;
+  absl::StatusOr<std::unique_ptr<ServedTlsFiles>> served;
+  {
+    absl::MutexLock lock(&tls_mu_);
+    tls.cert_pem = s.cert_pem;
+    tls.key_pem = s.key_pem;
+    tls.ca_pem = s.ca_pem;
+    served = ServedTlsFiles::Create(tls.cert_pem, tls.key_pem, CaNamesPem());
+  }
+  if (!served.ok()) {
+    return served.status();
+  }
+  served_tls_ = std::move(*served);
+  tls.files = served_tls_;
+  tls.trusted = s.trusted_cas;
   tls.clock = clock_;
   tls.logger = logger_;
   tls.addresses = handshake_addresses_;
@@ -335,6 +626,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   node->setup_ = std::move(setup);
   const NodeSetup& s = node->setup_;
   OTS_RETURN_IF_ERROR(node->OpenStore());
+  node->identity_ = std::make_shared<PresentedIdentity>(s.cert_pem, s.key_pem);
   const v1::SyncConfig& sync = s.config.sync();
   node->MakeServices(
       clock, absl::Seconds(sync.max_clock_skew_seconds() > 0 ? sync.max_clock_skew_seconds()
@@ -357,7 +649,13 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                                              node->witness_.get(), clock, logger, sync_options);
     node->syncer_->set_clock_check(node->clock_check_.get());
     node->syncer_->set_own_log_guard(node->own_log_.get());
-    node->AddPeers(sync_options);
+    NodeServer* self = node.get();
+    node->syncer_->set_bundle_sink(
+        [self](absl::string_view peer, const std::string& signed_bundle) -> absl::Status {
+          return self->ApplyBundle(absl::StrCat("peer ", peer), signed_bundle).status();
+        });
+    node->sync_options_ = sync_options;
+    node->UpdatePeers();
     Syncer* syncer = node->syncer_.get();
     node->context_.peer_statuses = [syncer] { return syncer->PeerStatuses(); };
   }
@@ -376,6 +674,8 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   if (node->syncer_ != nullptr) {
     node->syncer_->Start();
   }
+  NodeServer* self = node.get();
+  node->tls_watcher_ = std::thread([self] { self->WatchTlsFiles(); });
   return node;
 }
 
@@ -384,6 +684,12 @@ void NodeServer::Shutdown(absl::Duration grace) {
     return;
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
+  if (!stop_watching_.HasBeenNotified()) {
+    stop_watching_.Notify();
+  }
+  if (tls_watcher_.joinable()) {
+    tls_watcher_.join();
+  }
   server_->GetHealthCheckService()->SetServingStatus(false);  // "" and every service
   federation_->Stop();                                        // ends the peers' watch streams
   if (syncer_ != nullptr) {

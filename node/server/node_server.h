@@ -7,10 +7,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "crypto/ed25519.h"
+#include "crypto/x509.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
 #include "node/base/event_log.h"
@@ -18,6 +23,7 @@
 #include "node/log/publisher.h"
 #include "node/rpc/federation_service.h"
 #include "node/rpc/services.h"
+#include "node/rpc/tls_credentials.h"
 #include "node/store/store.h"
 #include "node/trust/directory.h"
 #include "proto/config.pb.h"
@@ -31,8 +37,6 @@ class Service;
 
 namespace ots {
 
-class HandshakeAddresses;
-
 // Everything a node's configuration names, loaded and cross-checked against the trust bundle.
 struct NodeSetup {
   v1::NodeConfig config;
@@ -40,10 +44,34 @@ struct NodeSetup {
   std::string cert_pem;
   std::string key_pem;
   std::string ca_pem;
+  std::string tls_spki;  // SHA-256 of the certificate's public key, lower-case hex
+  // The CAs peers' certificates may chain to: ca_pem's and the bundle's (TrustedCasOf), shared
+  // by the listener and every peer channel, replaced when a new bundle is applied.
+  std::shared_ptr<TrustedCas> trusted_cas;
   std::optional<PrivateKey> log_key;      // states only
   std::optional<PrivateKey> witness_key;  // if configured
   std::string listen_address;
 };
+
+// The CAs of the PEM text `ca_pem` (the CA file) and those `bundle` lists for its members that
+// are not revoked (Member.tls_ca_certificates).
+std::vector<Certificate> TrustedCasOf(const std::string& ca_pem, const v1::TrustBundle& bundle);
+
+// A node's TLS identity and CAs as its configuration's files hold them, checked.
+struct TlsMaterial {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string ca_pem;
+  std::string spki;                  // of the certificate's key, lower-case hex SHA-256
+  std::vector<Certificate> trusted;  // TrustedCasOf(ca_pem, bundle)
+  absl::Time not_after;
+  std::string subject;
+};
+// Reads tls.cert_file, key_file and ca_file of `config` and checks them: the key private and the
+// certificate's, the certificate issued by a trusted CA and valid at `now`, its key a NODE
+// identity of the config's origin in `directory`. Errors name the file.
+absl::StatusOr<TlsMaterial> LoadTlsMaterial(const v1::NodeConfig& config,
+                                            const Directory& directory, absl::Time now);
 
 // Loads `config` (as LoadNodeConfig returns it). Fatal problems, each naming the file: a missing
 // or unreadable file, a private key readable by group or others, a TLS key that does not match
@@ -70,6 +98,22 @@ class NodeServer {
   // host:port actually listened on.
   const std::string& address() const { return address_; }
 
+  // Checks `signed_bundle`, handed over by `source` ("operator AZ/operator(...)", "peer KZ"):
+  // signed by the federation's bundle key, valid, of this federation, listing this node's
+  // member, and newer than the bundle held. Then keeps it in the data folder (a restart goes on
+  // with it) and applies it: identities, keys, policies and peers, without a restart. The same
+  // bundle again is answered as unchanged. Thread-safe.
+  absl::StatusOr<v1::PushBundleResponse> ApplyBundle(const std::string& source,
+                                                     const std::string& signed_bundle);
+
+  // Reads the node's TLS certificate, key and CA file again (tls.* of its configuration) and, if
+  // they check out (LoadTlsMaterial), presents them from now on: the listener from its next
+  // handshake (within kServedTlsRefreshSeconds), every peer from its next call, over a new
+  // connection; connections open stay up. Files as they were: OK, nothing done. Files that do not
+  // check out: the ones in use stay, and the error (also logged) says why. The node calls it
+  // itself when one of the files changes; ots-node on SIGHUP. Thread-safe.
+  absl::Status ReloadTls();
+
   // Stops accepting calls, lets calls in flight finish for up to `grace` (then cancels them),
   // and closes the store cleanly. Idempotent.
   void Shutdown(absl::Duration grace);
@@ -80,7 +124,15 @@ class NodeServer {
   // The steps of Start.
   absl::Status OpenStore();
   void MakeServices(const Clock* clock, absl::Duration max_clock_skew);
-  void AddPeers(const SyncOptions& sync_options);
+  // Makes the syncer's peers those of the current bundle: every member but this one that is not
+  // revoked and has an endpoint (or an override in sync.peer_endpoints).
+  void UpdatePeers();
+  // The bundle in the data folder if it is newer than the configured file's.
+  absl::Status TakeStoredBundle();
+  // The CA certificates the listener names to clients: the CA file's and the bundle's.
+  std::string CaNamesPem() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tls_mu_);
+  // Until Shutdown: ReloadTls whenever the TLS files' inode, size or time changes.
+  void WatchTlsFiles();
   absl::Status Listen(const std::string& address);
 
   NodeSetup setup_;
@@ -98,6 +150,15 @@ class NodeServer {
   std::shared_ptr<HandshakeAddresses> handshake_addresses_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  SyncOptions sync_options_;
+  absl::Mutex bundle_mu_;  // one bundle applied at a time
+  absl::Mutex reload_mu_;  // one TLS reload at a time
+  // Guards setup_.cert_pem, key_pem, ca_pem and tls_spki, which ReloadTls replaces.
+  mutable absl::Mutex tls_mu_;
+  std::shared_ptr<ServedTlsFiles> served_tls_;   // what the listener presents
+  std::shared_ptr<PresentedIdentity> identity_;  // what the peer channels present
+  std::thread tls_watcher_;
+  absl::Notification stop_watching_;
   const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;
 };

@@ -83,8 +83,9 @@ int Main(int argc, char** argv) {
   app.add_option("--ready-file", ready_file, "write the address listened on here once serving")
       ->type_name("FILE");
   app.footer(
-      "Stops on SIGTERM or SIGINT. Exit codes: 0 stopped cleanly, 1 the configuration or what\n"
-      "it names is unusable, 2 usage.");
+      "Stops on SIGTERM or SIGINT. On SIGHUP, and by itself when they change, reloads its TLS\n"
+      "certificate, key and CA file without dropping its peers. Exit codes: 0 stopped cleanly,\n"
+      "1 the configuration or what it names is unusable, 2 usage.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -103,6 +104,7 @@ int Main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -157,7 +159,17 @@ int Main(int argc, char** argv) {
     }
   }
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) {
+      break;
+    }
+    // The TLS files again (a renewed certificate); the node also does so by itself when they
+    // change. A reload that fails keeps the certificate in use and says why in the log.
+    logger.Log(LogLevel::kInfo, "-",
+               "received SIGHUP: reloading the TLS certificate, key and CA file");
+    (void)(*server)->ReloadTls();
+  }
   logger.Log(LogLevel::kInfo, "-", absl::StrCat("received ", strsignal(signal_number)));
   (*server)->Shutdown(absl::Seconds(30));
   server->reset();

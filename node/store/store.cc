@@ -543,8 +543,15 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view name) {
 }
 
 absl::Status Store::PutMeta(absl::string_view name, absl::string_view value) {
+  return PutMetas({{name, value}});
+}
+
+absl::Status Store::PutMetas(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> values) {
   std::unique_ptr<WriteBatch> batch = engine_->NewBatch(0);
-  batch->Put(StoreTable::kMeta, name, value);
+  for (const auto& [name, value] : values) {
+    batch->Put(StoreTable::kMeta, name, value);
+  }
   return WriteSynced(*batch);
 }
 

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,9 @@ constexpr absl::string_view kLogPublicKeyMeta = "log_public_key/";
 constexpr absl::string_view kFederationMeta = "federation";
 // The newest trust bundle version the node has run with.
 constexpr absl::string_view kBundleVersionMeta = "trust_bundle_version";
+// The signed trust bundle (DSSE JSON) of that version, once the node has been handed a newer one
+// than its configuration file names (pushed, or fetched from a peer): a restart goes on with it.
+constexpr absl::string_view kTrustBundleMeta = "trust_bundle";
 // Metadata "seen_checkpoint/<origin>": the origin's SeenCheckpoint.
 constexpr absl::string_view kSeenCheckpointMeta = "seen_checkpoint/";
 // Set by `ots-ctl restore` to when and from where the folder was restored, emptied by the first
@@ -194,6 +198,9 @@ class Store {
   // Change notification for watchers: a counter bumped by every successful append, cosignature
   // and evidence write. WaitForChange blocks until the counter differs from `seen`, `timeout`
   // passes or WakeAll has been called, and returns the counter.
+  // Counts a change that is not a log write (a new trust bundle in force) and wakes every
+  // WaitForChange, as an append does.
+  void NoteChange();
   uint64_t ChangeCount();
   uint64_t WaitForChange(uint64_t seen, absl::Duration timeout);
   // Wakes every waiter now, and makes every later WaitForChange return at once (shutdown: a
@@ -203,9 +210,13 @@ class Store {
   // Origins with at least one log entry, sorted.
   absl::StatusOr<std::vector<std::string>> Origins();
 
-  // Node metadata. GetMeta returns NOT_FOUND for an unknown name.
+  // Node metadata. GetMeta returns NOT_FOUND for an unknown name. A write does not wake
+  // WaitForChange: call NoteChange once what it changes is in force.
   absl::StatusOr<std::string> GetMeta(absl::string_view name);
   absl::Status PutMeta(absl::string_view name, absl::string_view value);
+  // Several in one atomic write.
+  absl::Status PutMetas(
+      std::initializer_list<std::pair<absl::string_view, absl::string_view>> values);
 
   // Reads every block of every table file and checks its checksum. DATA_LOSS naming the file.
   absl::Status VerifyChecksums();
@@ -246,7 +257,6 @@ class Store {
   // If degraded, has the engine try to recover; notes the result.
   void TryRecover();
   void NoteWrite(const absl::Status& result);
-  void NoteChange();
 
   std::unique_ptr<Engine> engine_;
   std::function<void(const absl::Status&)> health_listener_;

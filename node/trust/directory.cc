@@ -57,51 +57,108 @@ const std::vector<PublicKey>& NoKeys() {
 
 }  // namespace
 
-Directory::Directory(v1::TrustBundle bundle) : bundle_(std::move(bundle)) {
-  for (int i = 0; i < bundle_.members_size(); ++i) {
-    const v1::Member& m = bundle_.members(i);
-    member_index_[m.code()] = i;
-    log_keys_[m.code()] = ParseKeys(m.log_keys());
-    witness_keys_[m.code()] = ParseKeys(m.witness_keys());
+Directory::State::State(TrustAnchor anchor)
+    : bundle(std::move(anchor.bundle)),
+      signed_bundle(std::move(anchor.signed_bundle)),
+      bundle_key_pem(std::move(anchor.bundle_key_pem)),
+      bundle_key_id(std::move(anchor.bundle_key_id)) {
+  for (int i = 0; i < bundle.members_size(); ++i) {
+    const v1::Member& m = bundle.members(i);
+    member_index[m.code()] = i;
+    log_keys[m.code()] = ParseKeys(m.log_keys());
+    witness_keys[m.code()] = ParseKeys(m.witness_keys());
     for (const v1::TlsIdentity& id : m.tls_identities()) {
-      by_spki_[id.spki_sha256()] =
+      if (!m.revoked_at().empty()) {
+        revoked_spki[id.spki_sha256()] = m.code();
+        continue;
+      }
+      by_spki[id.spki_sha256()] =
           CallerIdentity{m.code(), id.kind(), id.common_name(), id.spki_sha256()};
     }
   }
 }
 
-Directory::Directory(TrustAnchor anchor) : Directory(std::move(anchor.bundle)) {
-  signed_bundle_ = std::move(anchor.signed_bundle);
-  bundle_key_pem_ = std::move(anchor.bundle_key_pem);
-  bundle_key_id_ = std::move(anchor.bundle_key_id);
+Directory::Directory(v1::TrustBundle bundle)
+    : Directory(TrustAnchor{{}, {}, {}, std::move(bundle)}) {}
+
+Directory::Directory(TrustAnchor anchor) {
+  auto first = std::make_unique<const State>(std::move(anchor));
+  current_.store(first.get(), std::memory_order_release);
+  absl::MutexLock lock(&mu_);
+  versions_.push_back(std::move(first));
+}
+
+absl::Status Directory::Update(TrustAnchor next) {
+  absl::MutexLock lock(&mu_);
+  const State& now = current();
+  if (next.bundle.federation() != now.bundle.federation()) {
+    return absl::FailedPreconditionError(absl::StrCat("trust bundle of federation ",
+                                                      next.bundle.federation(), ", not ",
+                                                      now.bundle.federation()));
+  }
+  if (next.bundle_key_id != now.bundle_key_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("trust bundle signed by key ", next.bundle_key_id,
+                     ", not by the federation's bundle key ", now.bundle_key_id));
+  }
+  if (next.bundle.version() <= now.bundle.version()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("trust bundle version ", next.bundle.version(), " is not newer than version ",
+                     now.bundle.version(), " held here"));
+  }
+  auto state = std::make_unique<const State>(std::move(next));
+  current_.store(state.get(), std::memory_order_release);
+  versions_.push_back(std::move(state));
+  return absl::OkStatus();
+}
+
+bool Directory::Revoked(absl::string_view code) const {
+  const v1::Member* m = Find(code);
+  return m != nullptr && !m->revoked_at().empty();
 }
 
 absl::StatusOr<CallerIdentity> Directory::Identify(absl::string_view spki_sha256) const {
-  auto it = by_spki_.find(spki_sha256);
-  if (it == by_spki_.end()) {
+  const State& s = current();
+  auto it = s.by_spki.find(spki_sha256);
+  if (it == s.by_spki.end()) {
+    auto revoked = s.revoked_spki.find(spki_sha256);
+    if (revoked != s.revoked_spki.end()) {
+      const v1::Member& m = s.bundle.members(s.member_index.at(revoked->second));
+      return absl::PermissionDeniedError(
+          absl::StrCat("certificate key ", spki_sha256, " is an identity of ", m.code(),
+                       ", revoked on ", m.revoked_at(), " in trust bundle ", s.bundle.federation(),
+                       " version ", s.bundle.version()));
+    }
     return absl::PermissionDeniedError(
         absl::StrCat("certificate key ", spki_sha256, " is not a member identity in trust bundle ",
-                     bundle_.federation(), " version ", bundle_.version()));
+                     s.bundle.federation(), " version ", s.bundle.version()));
   }
   return it->second;
 }
 
 const v1::Member* Directory::Find(absl::string_view code) const {
-  auto it = member_index_.find(code);
-  return it == member_index_.end() ? nullptr : &bundle_.members(it->second);
+  const State& s = current();
+  auto it = s.member_index.find(code);
+  return it == s.member_index.end() ? nullptr : &s.bundle.members(it->second);
 }
 
 const std::vector<PublicKey>& Directory::LogKeys(absl::string_view origin) const {
-  auto it = log_keys_.find(origin);
-  return it == log_keys_.end() ? NoKeys() : it->second;
+  const State& s = current();
+  auto it = s.log_keys.find(origin);
+  return it == s.log_keys.end() ? NoKeys() : it->second;
 }
 
 const std::vector<PublicKey>& Directory::WitnessKeys(absl::string_view member) const {
-  auto it = witness_keys_.find(member);
-  return it == witness_keys_.end() ? NoKeys() : it->second;
+  const State& s = current();
+  auto it = s.witness_keys.find(member);
+  return it == s.witness_keys.end() ? NoKeys() : it->second;
 }
 
 bool Directory::MaySee(absl::string_view member, absl::string_view origin) const {
+  const v1::Member* m = Find(member);
+  if (m != nullptr && !m->revoked_at().empty()) {
+    return false;  // a revoked member receives nothing, not even its own log back
+  }
   if (member == origin) {
     return true;
   }
@@ -111,13 +168,14 @@ bool Directory::MaySee(absl::string_view member, absl::string_view origin) const
 }
 
 size_t Directory::WitnessQuorum(absl::string_view origin) const {
+  const v1::TrustBundle& bundle = current().bundle;
   size_t possible = 0;
-  for (const v1::Member& m : bundle_.members()) {
+  for (const v1::Member& m : bundle.members()) {
     if (m.code() != origin && !m.witness_keys().empty() && MaySee(m.code(), origin)) {
       ++possible;
     }
   }
-  return std::min<size_t>(bundle_.witness_quorum(), possible);
+  return std::min<size_t>(bundle.witness_quorum(), possible);
 }
 
 absl::Status Directory::AuthorizeSubmit(const CallerIdentity& caller,

@@ -3,14 +3,18 @@
 #ifndef OTS_NODE_TRUST_DIRECTORY_H_
 #define OTS_NODE_TRUST_DIRECTORY_H_
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "crypto/ed25519.h"
 #include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
@@ -33,7 +37,11 @@ absl::string_view KindName(v1::TlsIdentity::Kind kind);
 // "member", "observer", "secretariat".
 absl::string_view RoleName(v1::Role role);
 
-// Immutable after construction; safe to share between threads.
+// The trust bundle a process holds now. A node replaces it when a newer version reaches it
+// (Update); every call reads the version current at that moment. Thread-safe. What an accessor
+// returns by reference stays valid for the directory's lifetime: replaced versions are kept (a
+// federation issues a handful a year), so a caller holding a member or key list of the previous
+// version reads consistent, if outdated, data.
 class Directory {
  public:
   // `bundle` must have passed ValidateTrustBundle (keys that are not 32 bytes are left out).
@@ -42,13 +50,23 @@ class Directory {
   // carry both).
   explicit Directory(TrustAnchor anchor);
 
-  const v1::TrustBundle& bundle() const { return bundle_; }
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+
+  // Makes `next` the current version. It must be of the same federation, signed by the same
+  // bundle key, and newer: FAILED_PRECONDITION saying which otherwise (nothing changes).
+  absl::Status Update(TrustAnchor next);
+
+  const v1::TrustBundle& bundle() const { return current().bundle; }
   // The signed bundle (DSSE JSON) and its key, as read; empty if built from a bare bundle.
-  const std::string& signed_bundle() const { return signed_bundle_; }
-  const std::string& bundle_key_pem() const { return bundle_key_pem_; }
-  const std::string& bundle_key_id() const { return bundle_key_id_; }
+  const std::string& signed_bundle() const { return current().signed_bundle; }
+  const std::string& bundle_key_pem() const { return current().bundle_key_pem; }
+  const std::string& bundle_key_id() const { return current().bundle_key_id; }
   // The federation's name, the first part of every log and witness key name ("ots-mx").
-  const std::string& federation() const { return bundle_.federation(); }
+  const std::string& federation() const { return current().bundle.federation(); }
+  uint64_t version() const { return current().bundle.version(); }
+  // Whether `code` is a member revoked in the current version.
+  bool Revoked(absl::string_view code) const;
 
   // The identity whose public key has SHA-256 `spki_sha256` (lower-case hex). PERMISSION_DENIED
   // ("not a member identity in trust bundle version N") if the bundle lists no such key.
@@ -80,14 +98,25 @@ class Directory {
                                  absl::string_view action) const;
 
  private:
-  v1::TrustBundle bundle_;
-  std::string signed_bundle_;
-  std::string bundle_key_pem_;
-  std::string bundle_key_id_;
-  absl::flat_hash_map<std::string, CallerIdentity> by_spki_;
-  absl::flat_hash_map<std::string, int> member_index_;
-  absl::flat_hash_map<std::string, std::vector<PublicKey>> log_keys_;
-  absl::flat_hash_map<std::string, std::vector<PublicKey>> witness_keys_;
+  // One version of the bundle, indexed.
+  struct State {
+    explicit State(TrustAnchor anchor);
+    v1::TrustBundle bundle;
+    std::string signed_bundle;
+    std::string bundle_key_pem;
+    std::string bundle_key_id;
+    absl::flat_hash_map<std::string, CallerIdentity> by_spki;
+    absl::flat_hash_map<std::string, std::string> revoked_spki;  // identity -> member
+    absl::flat_hash_map<std::string, int> member_index;
+    absl::flat_hash_map<std::string, std::vector<PublicKey>> log_keys;
+    absl::flat_hash_map<std::string, std::vector<PublicKey>> witness_keys;
+  };
+
+  const State& current() const { return *current_.load(std::memory_order_acquire); }
+
+  absl::Mutex mu_;  // serializes Update
+  std::vector<std::unique_ptr<const State>> versions_ ABSL_GUARDED_BY(mu_);
+  std::atomic<const State*> current_{nullptr};
 };
 
 // Whether a member's cosignature of `origin`'s checkpoints counts: it may see the origin's log

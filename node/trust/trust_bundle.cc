@@ -1,14 +1,17 @@
 #include "node/trust/trust_bundle.h"
 
+#include <map>
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/files.h"
 #include "crypto/status_macros.h"
+#include "crypto/x509.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/model/codes.h"
 #include "node/model/envelope.h"
@@ -47,6 +50,7 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
   std::set<std::string> codes;
   std::set<std::string> fingerprints;
   std::set<std::string> keys;
+  std::map<std::string, std::string> endpoints;  // lower-case endpoint -> member
   for (const v1::Member& m : bundle.members()) {
     const bool secretariat = m.code() == kSecretariatCode;
     if (secretariat ? m.role() != v1::SECRETARIAT
@@ -60,8 +64,28 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
     if (!codes.insert(m.code()).second) {
       return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), " is listed twice"));
     }
-    if (m.endpoint().empty()) {
+    if (!m.revoked_at().empty()) {
+      absl::Time revoked;
+      std::string err;
+      if (!absl::ParseTime(absl::RFC3339_full, m.revoked_at(), &revoked, &err)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "member ", m.code(), ": revoked_at \"", m.revoked_at(), "\" is not an RFC 3339 time"));
+      }
+    }
+    const bool revoked = !m.revoked_at().empty();
+    if (m.endpoint().empty() && !revoked) {
       return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), ": no endpoint"));
+    }
+    // Two members at one address: the second node could not listen, and every peer would take
+    // one for the other.
+    if (!revoked) {
+      const std::string endpoint = absl::AsciiStrToLower(m.endpoint());
+      auto [it, fresh] = endpoints.emplace(endpoint, m.code());
+      if (!fresh) {
+        return absl::InvalidArgumentError(absl::StrCat("member ", m.code(), ": endpoint ",
+                                                       m.endpoint(), " is already member ",
+                                                       it->second, "'s"));
+      }
     }
     bool has_node = false;
     for (const v1::TlsIdentity& id : m.tls_identities()) {
@@ -80,7 +104,21 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
       }
       has_node |= id.kind() == v1::TlsIdentity::NODE;
     }
-    if (!has_node) {
+    for (int i = 0; i < m.tls_ca_certificates_size(); ++i) {
+      absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(m.tls_ca_certificates(i));
+      if (!cas.ok() || cas->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "member ", m.code(), ": tls_ca_certificates[", i, "] is not a PEM certificate"));
+      }
+      for (const Certificate& ca : *cas) {
+        if (!ca.IsCa()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("member ", m.code(), ": tls_ca_certificates[", i, "] (", ca.Subject(),
+                           ") is not a CA certificate"));
+        }
+      }
+    }
+    if (!has_node && !revoked) {
       return absl::InvalidArgumentError(
           absl::StrCat("member ", m.code(), ": no NODE TLS identity"));
     }

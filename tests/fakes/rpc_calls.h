@@ -140,6 +140,20 @@ inline grpc::Status CallBackup(const NodeChannel& channel, const std::string& di
   return Unary(*v1::Submission::NewStub(channel), &v1::Submission::Stub::Backup, request, response);
 }
 
+inline grpc::Status CallPushBundle(const NodeChannel& channel, const std::string& signed_bundle,
+                                   v1::PushBundleResponse* response = nullptr) {
+  v1::PushBundleRequest request;
+  request.set_signed_bundle(signed_bundle);
+  return Unary(*v1::Submission::NewStub(channel), &v1::Submission::Stub::PushBundle, request,
+               response);
+}
+
+inline grpc::Status CallTrustBundle(const NodeChannel& channel,
+                                    v1::TrustBundleResponse* response = nullptr) {
+  return Unary(*v1::Federation::NewStub(channel), &v1::Federation::Stub::TrustBundle,
+               v1::TrustBundleRequest(), response);
+}
+
 inline grpc::Status CallCells(const NodeChannel& channel, const v1::CellsRequest& request,
                               const std::function<void(const v1::TableChunk&)>& on_chunk = {}) {
   grpc::ClientContext context;

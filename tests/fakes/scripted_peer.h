@@ -43,6 +43,8 @@ class ScriptedPeer : public PeerTransport {
     r.set_member("AZ");
     return r;
   }();
+  // What TrustBundle answers; unset: UNIMPLEMENTED, as the default PeerTransport.
+  std::function<absl::StatusOr<v1::TrustBundleResponse>()> bundle;
   // Called at the start of every call (outside any lock of this peer); what it returns is kept,
   // in order, in observed(). Default: none.
   std::function<std::string()> observe;
@@ -66,6 +68,7 @@ class ScriptedPeer : public PeerTransport {
   struct Calls {
     int watch = 0;        // Watch calls made
     int checkpoints = 0;  // Checkpoints calls made
+    int bundles = 0;      // TrustBundle calls made
     int returned = 0;     // calls of both kinds that have returned
     bool cancelled = false;
   };
@@ -98,6 +101,14 @@ class ScriptedPeer : public PeerTransport {
       on_update(answer);
     }
     return Finish(step);
+  }
+
+  absl::StatusOr<v1::TrustBundleResponse> TrustBundle() override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++calls_.bundles;
+    }
+    return bundle ? bundle() : PeerTransport::TrustBundle();
   }
 
   void Cancel() override {

@@ -126,7 +126,7 @@ class TestBundle {
     m->set_code(code);
     // What a signed bundle must also say of a member (node/trust/trust_bundle.h); unused here.
     m->set_role(code == "OTS" ? v1::SECRETARIAT : v1::MEMBER);
-    m->set_endpoint("127.0.0.1:1");
+    m->set_endpoint(absl::StrCat("127.0.0.1:", bundle_.members_size()));  // one per member
     v1::TlsIdentity* node = m->add_tls_identities();
     node->set_kind(v1::TlsIdentity::NODE);
     node->set_spki_sha256(HexEncode(HashBytes(Sha256(code))));

@@ -9,6 +9,7 @@
 //   Stop cancels a blocked call and returns, and the thread ends.
 // The loop runs on its own thread; the test waits for it to block (with a deadline), never sleeps.
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -249,6 +250,84 @@ TEST_CASE("every answer's timestamp is the peer's clock, and a wrong clock here 
   CHECK(status.clock_offset_ms() == -absl::ToInt64Milliseconds(absl::Hours(24 * 30)));
   CHECK_THAT(check.Alarm(), Catch::Contains("30d ahead of its peers'"));
   CHECK(loop.logger.Count("clock: this node's clock is 30d ahead") == 1);
+}
+
+TEST_CASE("a newer trust bundle a peer announces is fetched once and handed over first",
+          "[sync][syncer_loop][bundle]") {
+  Loop loop;
+  const uint64_t ours = loop.directory.version();
+  loop.peer->answer.set_bundle_version(ours + 1);
+  loop.peer->bundle = [] {
+    v1::TrustBundleResponse r;
+    r.set_signed_bundle("the signed bundle");
+    return r;
+  };
+  std::vector<std::string> handed;
+  loop.syncer.set_bundle_sink([&](absl::string_view from, const std::string& signed_bundle) {
+    handed.push_back(absl::StrCat(from, ": ", signed_bundle));
+    return absl::PermissionDeniedError("the signature does not verify");
+  });
+  // Three answers: the refused version is fetched at the first only.
+  loop.peer->ScriptWatch({ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+                          ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+                          ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  CHECK(handed == std::vector<std::string>{"AZ: the signed bundle"});
+  CHECK(loop.peer->calls().bundles == 1);
+  CHECK(loop.logger.Count("AZ holds trust bundle version " + std::to_string(ours + 1) +
+                          " but it was not applied: the signature does not verify") == 1);
+  CHECK(loop.Status().bundle_version() == ours + 1);
+}
+
+TEST_CASE("a fetched bundle that applies is not fetched again", "[sync][syncer_loop][bundle]") {
+  Loop loop;
+  v1::TrustBundle next = loop.directory.bundle();
+  next.set_version(next.version() + 1);
+  loop.peer->answer.set_bundle_version(next.version());
+  loop.peer->bundle = [] { return v1::TrustBundleResponse(); };
+  int applied = 0;
+  loop.syncer.set_bundle_sink([&](absl::string_view, const std::string&) {
+    ++applied;
+    return loop.directory.Update(TrustAnchor{"v2", "", "", next});
+  });
+  loop.peer->ScriptWatch({ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+                          ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  CHECK(applied == 1);
+  CHECK(loop.peer->calls().bundles == 1);
+  CHECK(loop.directory.version() == next.version());
+  CHECK(loop.logger.Count("was not applied") == 0);
+}
+
+TEST_CASE("peers are added and removed while the syncer runs, even by their own thread",
+          "[sync][syncer_loop][bundle]") {
+  Loop loop;
+  // The bundle AZ hands over revokes AZ: applying it removes AZ, from AZ's own thread.
+  loop.peer->answer.set_bundle_version(loop.directory.version() + 1);
+  loop.peer->bundle = [] { return v1::TrustBundleResponse(); };
+  absl::Notification removed;
+  loop.syncer.set_bundle_sink([&](absl::string_view from, const std::string&) {
+    loop.syncer.RemovePeer(from);
+    removed.Notify();
+    return absl::OkStatus();
+  });
+  loop.peer->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
+  loop.syncer.Start();
+  REQUIRE(removed.WaitForNotificationWithTimeout(kDeadline));
+  CHECK(loop.syncer.Peers().empty());
+  CHECK(loop.syncer.PeerStatuses().empty());
+
+  // A member added later gets its own thread at once.
+  auto added = std::make_unique<ScriptedPeer>();
+  ScriptedPeer* tm = added.get();
+  tm->answer.set_member("TM");
+  tm->ScriptWatch({ScriptedPeer::AnswerThenBlock()});
+  loop.syncer.AddPeer("TM", "tm.example:7401", std::move(added));
+  REQUIRE(tm->AwaitBlocked(kDeadline));
+  CHECK(loop.syncer.Peers() == std::map<std::string, std::string>{{"TM", "tm.example:7401"}});
+  CHECK(loop.syncer.PeerStatuses().at(0).state() == "watching");
+  loop.syncer.Stop();  // joins AZ's retired thread and TM's
+  CHECK(tm->calls().cancelled);
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 // TLS 1.3 (tests/fakes/test_server.h), as each identity of the federation, as a certificate of the
 // federation CA that the bundle does not list, and without a client certificate. AZ's data goes to
 // KZ and the Secretariat but not to HU (a bundle version 2 narrows pki init's share-with-all).
-//   Submission  an operator of AZ only (each state submits to, and backs up, its own node);
+//   Submission  an operator of AZ only (each state submits to, backs up and pushes a trust bundle
+//               to its own node);
 //   Query       any member identity, limited to origins that share with the caller: naming AZ is
 //               refused to HU's identities (Cells, LatestCheckpoint, Prove, Consolidated,
 //               SignedReturn);
-//   Federation  node identities only; Pull, Watch and Cosign of AZ not to HU's node;
+//   Federation  node identities only; Pull, Watch and Cosign of AZ not to HU's node; TrustBundle
+//               to any member identity (the bundle is signed);
 //   Health      any member identity.
 // The gate refuses the unlisted certificate everywhere; without a certificate no call completes
 // the TLS handshake.
@@ -157,6 +159,8 @@ TEST_CASE("every RPC answers exactly the identities it is for", "[rpc][matrix]")
   auto backup = [&](const Channel& c) {
     return CallBackup(c, backups.File(absl::StrCat("b", ++backup_count)));
   };
+  const std::string held = *ReadFile(az.fed.Path("federation/trust-bundle.json"));
+  auto push = [&held](const Channel& c) { return CallPushBundle(c, held); };
   // clang-format off
   const Rpc kMatrix[] = {
       //AZ/node  operator auditor   KZ/node  operator auditor   HU/node  operator auditor   OTS/node auditor   stranger none
@@ -165,6 +169,8 @@ TEST_CASE("every RPC answers exactly the identities it is for", "[rpc][matrix]")
       {"Submission.Validate", [](const Channel& c) { return Submit(c, true); },
        {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
       {"Submission.Backup", backup,
+       {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
+      {"Submission.PushBundle (the one held)", push,
        {DENIED,  OK,      DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   DENIED,  DENIED,   DENIED,  NO_TLS}},
       {"Query.Cells REF_AREA=AZ", [](const Channel& c) { return Cells(c, {"AZ"}); },
        {OK,      OK,      OK,       OK,      OK,      OK,       DENIED,  DENIED,  DENIED,   OK,      OK,       DENIED,  NO_TLS}},
@@ -192,6 +198,8 @@ TEST_CASE("every RPC answers exactly the identities it is for", "[rpc][matrix]")
        {OK,      DENIED,  DENIED,   OK,      DENIED,  DENIED,   OK,      DENIED,  DENIED,   OK,      DENIED,   DENIED,  NO_TLS}},
       {"Federation.Cosign AZ", [&note](const Channel& c) { return CallCosign(c, "AZ", note); },
        {OK,      DENIED,  DENIED,   OK,      DENIED,  DENIED,   DENIED,  DENIED,  DENIED,   OK,      DENIED,   DENIED,  NO_TLS}},
+      {"Federation.TrustBundle", [](const Channel& c) { return CallTrustBundle(c); },
+       {OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,       DENIED,  NO_TLS}},
       {"grpc.health.v1.Health.Check", CallHealth,
        {OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,      OK,       OK,      OK,       DENIED,  NO_TLS}},
   };

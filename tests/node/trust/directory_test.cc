@@ -74,5 +74,51 @@ TEST_CASE("sharing policy decides who sees an origin", "[directory]") {
   CHECK(d.Find("TM") == nullptr);
 }
 
+TEST_CASE("a newer bundle replaces the current one, an older, equal or foreign one does not",
+          "[directory]") {
+  Directory d(TrustAnchor{"v3", "pem", "key-1", Bundle()});
+  const v1::Member* az_before = d.Find("AZ");
+  REQUIRE(az_before != nullptr);
+
+  // Revoke AZ and remove KZ's operator identity in version 4.
+  v1::TrustBundle next = Bundle();
+  next.set_version(4);
+  next.mutable_members(0)->set_revoked_at("2027-03-01T00:00:00Z");
+  next.mutable_members(1)->mutable_tls_identities()->DeleteSubrange(1, 1);
+  for (uint64_t version : {3, 2}) {
+    v1::TrustBundle older = next;
+    older.set_version(version);
+    absl::Status s = d.Update(TrustAnchor{"old", "pem", "key-1", older});
+    CHECK(absl::IsFailedPrecondition(s));
+    CHECK(absl::StrContains(s.message(), "is not newer than version 3"));
+  }
+  absl::Status other_key = d.Update(TrustAnchor{"v4", "pem", "key-2", next});
+  CHECK(absl::StrContains(other_key.message(), "not by the federation's bundle key key-1"));
+  v1::TrustBundle foreign = next;
+  foreign.set_federation("other");
+  CHECK(absl::IsFailedPrecondition(d.Update(TrustAnchor{"v4", "pem", "key-1", foreign})));
+  CHECK(d.version() == 3);
+  CHECK(d.Identify(Spki(0, v1::TlsIdentity::NODE)).ok());
+
+  REQUIRE(d.Update(TrustAnchor{"v4", "pem", "key-1", next}).ok());
+  CHECK(d.version() == 4);
+  CHECK(d.signed_bundle() == "v4");
+  // Every identity of the revoked member is refused, saying so.
+  absl::StatusOr<CallerIdentity> az = d.Identify(Spki(0, v1::TlsIdentity::NODE));
+  CHECK(absl::IsPermissionDenied(az.status()));
+  CHECK(absl::StrContains(az.status().message(), "identity of AZ, revoked on 2027-03-01"));
+  CHECK(d.Revoked("AZ"));
+  CHECK_FALSE(d.Revoked("KZ"));
+  // A revoked member sees nothing, even its own log; the others still see what it signed.
+  CHECK_FALSE(d.MaySee("AZ", "AZ"));
+  CHECK(d.MaySee("KZ", "AZ"));
+  // One removed identity is refused; the member's others still work.
+  CHECK(absl::IsPermissionDenied(d.Identify(Spki(1, v1::TlsIdentity::OPERATOR)).status()));
+  CHECK(d.Identify(Spki(1, v1::TlsIdentity::NODE)).ok());
+  // What a caller read from the previous version stays readable.
+  CHECK(az_before->code() == "AZ");
+  CHECK(az_before->revoked_at().empty());
+}
+
 }  // namespace
 }  // namespace ots

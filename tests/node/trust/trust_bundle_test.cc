@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "crypto/bytes.h"
+#include "crypto/x509.h"
 
 namespace ots {
 namespace {
@@ -13,7 +17,7 @@ v1::Member MakeMember(const std::string& code, v1::Role role, char fingerprint_d
   v1::Member m;
   m.set_code(code);
   m.set_role(role);
-  m.set_endpoint("127.0.0.1:7001");
+  m.set_endpoint(absl::StrCat("127.0.0.1:", 7000 + fingerprint_digit));  // one per member
   v1::TlsIdentity* id = m.add_tls_identities();
   id->set_kind(v1::TlsIdentity::NODE);
   id->set_spki_sha256(std::string(64, fingerprint_digit));
@@ -104,6 +108,47 @@ TEST_CASE("bundle validation names the member and the field", "[bundle]") {
   b = MakeBundle();
   b.mutable_members(0)->add_witness_keys()->set_ed25519(std::string(32, 'a'));
   check(b, "member AZ: witness_keys[0] is a key the bundle already lists");
+  // Two members at one address: the second node could not listen there.
+  b = MakeBundle();
+  b.mutable_members(1)->set_endpoint(b.members(0).endpoint());
+  check(b,
+        absl::StrCat("member HU: endpoint ", b.members(0).endpoint(), " is already member AZ's"));
+  b.mutable_members(1)->set_endpoint(absl::AsciiStrToUpper("LOCALHOST:1"));
+  b.mutable_members(0)->set_endpoint("localhost:1");
+  check(b, "is already member AZ's");
+  // A revoked member needs no endpoint or identity, but a revocation time that parses.
+  b = MakeBundle();
+  b.mutable_members(0)->set_revoked_at("2027-01-01T00:00:00Z");
+  b.mutable_members(0)->clear_endpoint();
+  b.mutable_members(0)->clear_tls_identities();
+  CHECK(ValidateTrustBundle(b).ok());
+  b.mutable_members(0)->set_revoked_at("yesterday");
+  check(b, "member AZ: revoked_at \"yesterday\" is not an RFC 3339 time");
+}
+
+TEST_CASE("a member's own CA in the bundle must be a PEM CA certificate", "[bundle]") {
+  auto issue = [](bool is_ca) {
+    TlsKey key = *TlsKey::Generate();
+    CertificateSpec spec;
+    spec.common_name = is_ca ? "UZ CA" : "UZ node";
+    spec.is_ca = is_ca;
+    spec.not_before = absl::Now() - absl::Hours(1);
+    spec.not_after = absl::Now() + absl::Hours(1);
+    absl::StatusOr<Certificate> cert = IssueCertificate(spec, key, nullptr, key);
+    REQUIRE(cert.ok());
+    return cert->ToPem();
+  };
+  v1::TrustBundle b = MakeBundle();
+  b.mutable_members(0)->add_tls_ca_certificates(issue(true));
+  CHECK(ValidateTrustBundle(b).ok());
+  b.mutable_members(0)->add_tls_ca_certificates("not PEM");
+  absl::Status s = ValidateTrustBundle(b);
+  CHECK(
+      absl::StrContains(s.message(), "member AZ: tls_ca_certificates[1] is not a PEM certificate"));
+  b.mutable_members(0)->set_tls_ca_certificates(1, issue(false));
+  s = ValidateTrustBundle(b);
+  CHECK(absl::StrContains(s.message(),
+                          "tls_ca_certificates[1] (CN=UZ node) is not a CA certificate"));
 }
 
 }  // namespace
