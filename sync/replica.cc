@@ -66,13 +66,19 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
         return std::optional<LogChecker::Latest>(LogChecker::Latest{
             current->revision(), current->log_index(), Sha256(entry.header().payload())});
       });
+  // Each header signed with a key valid at its time (a rotated key signs nothing after its end).
+  checker.set_key_validity([this, &origin](const PublicKey& key, absl::string_view time) {
+    return directory_->CheckLogKeyAt(origin, key, time);
+  });
   Store::Entries append;
   append.origin = origin;
   append.from = batch.from;
+  std::string last_time;  // created_at of the batch's last header
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     std::string where;
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h,
                          checker.CheckHeader(batch.entries[i].header(), &where));
+    last_time = h.created_at();
     if (clock_check_ != nullptr) {
       absl::StatusOr<absl::Time> created = ParseRfc3339(h.created_at());
       if (!created.ok()) {
@@ -88,6 +94,16 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
     OTS_RETURN_IF_ERROR(cells.Finish(where));
     append.entries.push_back(
         Store::Entries::Entry{batch.entries[i], h.period(), h.revision(), &batch.cells[i]});
+  }
+  // The checkpoint signed with a key valid when its last entry was: the origin signs each
+  // checkpoint as it appends.
+  if (!last_time.empty()) {
+    absl::Status valid = directory_->CheckLogKeyAt(origin, cp.key, last_time);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin, " checkpoint of size ", new_size, ": signed with log key ", cp.key.KeyId(),
+          ", not valid at ", last_time, " (its last entry's time): ", valid.message()));
+    }
   }
   OTS_ASSIGN_OR_RETURN(Hash root, logs_->RootWith(origin, batch.from, checker.leaves()));
   if (root != cp.checkpoint.root) {

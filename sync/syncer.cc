@@ -61,6 +61,9 @@ void Syncer::AddPeer(std::string member, std::string endpoint,
   peer->status.set_state("connecting");
   Peer* p = peer.get();
   absl::MutexLock lock(&status_mu_);
+  if (stopped_) {
+    return;  // shutting down: the transport goes with the peer
+  }
   peers_.push_back(std::move(peer));
   if (started_ && !stop_.HasBeenNotified()) {
     p->asked = true;  // the own-log guard counts the peers of the start only
@@ -72,9 +75,13 @@ void Syncer::RemovePeer(absl::string_view member) {
   Peer* removed = nullptr;
   {
     absl::MutexLock lock(&status_mu_);
+    if (stopped_) {
+      return;  // Stop cancels and joins every peer
+    }
     for (auto it = peers_.begin(); it != peers_.end(); ++it) {
       if ((*it)->member == member) {
         removed = it->get();
+        removed->stop.Notify();  // under the lock: Stop notifies only peers not yet notified
         retired_.push_back(std::move(*it));
         peers_.erase(it);
         break;
@@ -82,7 +89,6 @@ void Syncer::RemovePeer(absl::string_view member) {
     }
   }
   if (removed != nullptr) {
-    removed->stop.Notify();
     removed->transport->Cancel();
   }
   ReapRetired();
@@ -92,6 +98,9 @@ void Syncer::ReapRetired() {
   std::vector<std::unique_ptr<Peer>> ended;
   {
     absl::MutexLock lock(&status_mu_);
+    if (stopped_) {
+      return;  // Stop joins them
+    }
     for (auto it = retired_.begin(); it != retired_.end();) {
       Peer* p = it->get();
       const bool ours = p->thread.joinable() && p->thread.get_id() == std::this_thread::get_id();
@@ -157,6 +166,9 @@ void Syncer::Stop() {
   std::vector<Peer*> all;
   {
     absl::MutexLock lock(&status_mu_);
+    // From here on nobody else joins or frees a peer (AddPeer, RemovePeer and ReapRetired do
+    // nothing), so the pointers below stay valid; a second Stop only joins what is joinable.
+    stopped_ = true;
     if (!stop_.HasBeenNotified()) {
       stop_.Notify();
     }
@@ -166,11 +178,13 @@ void Syncer::Stop() {
     for (auto& peer : retired_) {
       all.push_back(peer.get());
     }
+    for (Peer* peer : all) {
+      if (!peer->stop.HasBeenNotified()) {
+        peer->stop.Notify();
+      }
+    }
   }
   for (Peer* peer : all) {
-    if (!peer->stop.HasBeenNotified()) {
-      peer->stop.Notify();
-    }
     peer->transport->Cancel();
   }
   for (Peer* peer : all) {
@@ -243,7 +257,12 @@ void Syncer::NoteBundle(Peer* peer, const v1::CheckpointsResponse& response) {
     applied = bundle_sink_(peer->member, fetched->signed_bundle());
   }
   if (!applied.ok() && theirs > directory_->version()) {
-    {
+    // A bundle that does not check is not fetched from this peer again; a failed fetch or store
+    // is tried again at the next answer.
+    const bool refused =
+        fetched.ok() && (absl::IsPermissionDenied(applied) || absl::IsInvalidArgument(applied) ||
+                         absl::IsFailedPrecondition(applied));
+    if (refused) {
       absl::MutexLock lock(&status_mu_);
       peer->bundle_refused = theirs;
     }

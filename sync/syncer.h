@@ -185,6 +185,7 @@ class Syncer {
   // Guarded by status_mu_ (the vectors; each peer's thread is started and joined outside it).
   std::vector<std::unique_ptr<Peer>> peers_;
   std::vector<std::unique_ptr<Peer>> retired_;  // removed, thread not yet joined
+  bool stopped_ = false;                        // Stop has begun
   absl::Notification stop_;
   std::atomic<bool> started_{false};
 

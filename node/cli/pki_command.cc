@@ -139,6 +139,11 @@ int RunPkiRenew(const Console& console, const PkiRenewFlags& flags) {
   }
   options.validity = absl::Hours(24) * days;
   options.new_keys = flags.new_keys;
+  if (flags.new_keys && flags.only.empty()) {
+    // Re-keying the operator with the node would leave nobody who can push the bundle that
+    // lists the new keys.
+    return console.Usage("--new-keys needs --only: name the identities to give new keys");
+  }
   SystemClock clock;
   std::vector<std::string> summary;
   absl::Status s = RenewCertificates(options, clock, &summary);

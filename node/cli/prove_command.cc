@@ -78,8 +78,10 @@ absl::StatusOr<ProofFiles> FolderProof(Store& store, const ProveFlags& flags,
   return BuildCellProof(logs, directory, flags.origin, flags.period, selection, quorum);
 }
 
-// The proof, as the node builds it, but with this program's own verify.sh and the client's own
-// trust bundle and key: a node cannot slip in an older bundle (a lower quorum, a retired key).
+// The proof, as the node builds it, but with this program's own verify.sh and the client's
+// bundle key, and the newer of the client's trust bundle and the node's, each checked with that
+// key: a node cannot slip in an older bundle (a lower quorum, a retired key), and a client whose
+// file predates a pushed bundle proves with the one the federation has signed since.
 absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags,
                                      const TrustAnchor& anchor) {
   v1::ProveRequest request;
@@ -95,7 +97,18 @@ absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags,
     }
   }
   files["verify.sh"] = std::string(VerifyScript());
-  files["trust-bundle.json"] = anchor.signed_bundle;
+  std::string bundle = anchor.signed_bundle;
+  auto sent = files.find("trust-bundle.json");
+  if (sent != files.end()) {
+    OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(anchor.bundle_key_pem));
+    absl::StatusOr<v1::TrustBundle> theirs =
+        VerifyTrustBundle("the node's trust-bundle.json", sent->second, key);
+    if (theirs.ok() && theirs->federation() == anchor.bundle.federation() &&
+        theirs->version() > anchor.bundle.version()) {
+      bundle = sent->second;
+    }
+  }
+  files["trust-bundle.json"] = std::move(bundle);
   files["bundle.pub.pem"] = anchor.bundle_key_pem;
   return files;
 }

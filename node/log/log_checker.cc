@@ -71,6 +71,13 @@ absl::StatusOr<v1::ReturnHeader> LogChecker::CheckHeader(const v1::Envelope& env
     return Fail(absl::StrCat(where, ": header names signer key ", h.key_id(),
                              ", not the trusted key ", (*key)->KeyId(), " that signed it"));
   }
+  if (validity_) {
+    absl::Status valid = validity_(**key, h.created_at());
+    if (!valid.ok()) {
+      return Fail(absl::StrCat(where, ": signed at ", h.created_at(), " with log key ",
+                               (*key)->KeyId(), ": ", valid.message()));
+    }
+  }
   absl::StatusOr<std::optional<Latest>> prev = Previous(h.period());
   if (!prev.ok()) {
     return Fail(absl::StrCat(where, ": ", prev.status().message()));

@@ -1,7 +1,8 @@
 // The checks every receiver of an origin's log makes, entry by entry: the offline audit and
 // replication from a peer (DESIGN §3). A header must carry a signature by one of the origin's log
-// keys, name the origin and that key, continue its period's revision chain, and sign exactly the
-// cells that come with it (count, cells root, value sum; each a line of this return).
+// keys (valid at the header's time, when the checker is told the keys' validity), name the origin
+// and that key, continue its period's revision chain, and sign exactly the cells that come with it
+// (count, cells root, value sum; each a line of this return).
 #ifndef OTS_NODE_LOG_LOG_CHECKER_H_
 #define OTS_NODE_LOG_LOG_CHECKER_H_
 
@@ -47,6 +48,12 @@ class LogChecker {
         next_index_(start),
         prior_(std::move(prior)) {}
 
+  // Whether `key` may sign at `time` (a header's created_at): OK, or why not. Set by a checker
+  // that knows the keys' validity (Directory::LogKeyValidity); unset, any listed key may sign at
+  // any time.
+  using KeyValidity = std::function<absl::Status(const PublicKey& key, absl::string_view time)>;
+  void set_key_validity(KeyValidity validity) { validity_ = std::move(validity); }
+
   // Checks the header of the next entry and records it. Returns the parsed header;
   // `out_where` (if non-null) gets "AZ log index 3 (2020 revision 2)" for the messages of the
   // cells check.
@@ -69,6 +76,7 @@ class LogChecker {
   const absl::StatusCode code_;
   uint64_t next_index_;
   const PriorLookup prior_;
+  KeyValidity validity_;
   std::vector<Hash> leaves_;
   std::map<std::string, Latest> latest_;
 };

@@ -47,16 +47,33 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Publisher::Bind
                             "; it does not sign returns of ", origin);
       },
       &meta));
-  OTS_RETURN_IF_ERROR(Bind(
-      store, absl::StrCat(kLogPublicKeyMeta, origin), log_key_->public_key().ToPem(),
+  OTS_RETURN_IF_ERROR(logs_->BindFederation(&meta));
+  return meta;
+}
+
+absl::Status Publisher::BindKey(absl::string_view origin, const PrivateKey& key,
+                                std::vector<std::pair<std::string, std::string>>* meta) {
+  const std::string name = absl::StrCat(kLogPublicKeyMeta, origin);
+  const std::string pem = key.public_key().ToPem();
+  if (choose_key_) {
+    // The bundle vouches for the key chosen: the log moves on to it (a rotation).
+    absl::StatusOr<std::string> bound = logs_->store().GetMeta(name);
+    if (!bound.ok() && !absl::IsNotFound(bound.status())) {
+      return bound.status();
+    }
+    if (!bound.ok() || *bound != pem) {
+      meta->emplace_back(name, pem);
+    }
+    return absl::OkStatus();
+  }
+  return Bind(
+      logs_->store(), name, pem,
       [&](absl::string_view) {
         return absl::StrCat("this data folder holds the log of ", origin,
                             " signed with another log key; refusing to sign with key ",
-                            log_key_->public_key().KeyId());
+                            key.public_key().KeyId());
       },
-      &meta));
-  OTS_RETURN_IF_ERROR(logs_->BindFederation(&meta));
-  return meta;
+      meta);
 }
 
 absl::StatusOr<uint64_t> Publisher::SignedSize(absl::string_view origin) {
@@ -99,7 +116,8 @@ absl::StatusOr<std::optional<Publisher::InForce>> Publisher::ReadInForce(const P
 }
 
 v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
-                                       const std::optional<InForce>& in_force) {
+                                       const std::optional<InForce>& in_force, absl::Time now,
+                                       const PrivateKey& key) {
   v1::ReturnHeader header;
   header.set_origin(ret.origin);
   header.set_period(ret.period);
@@ -112,8 +130,8 @@ v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_vie
   header.set_cell_count(ret.lines.size());
   header.set_cells_root(std::string(cells_root));
   header.set_value_sum(ret.value_sum);
-  header.set_created_at(Rfc3339(clock_->Now()));
-  header.set_key_id(log_key_->public_key().KeyId());
+  header.set_created_at(Rfc3339(now));
+  header.set_key_id(key.public_key().KeyId());
   return header;
 }
 
@@ -168,9 +186,16 @@ absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
     OTS_RETURN_IF_ERROR(
         clock_check_->MaySign(absl::StrCat("the return of ", origin, " for ", ret.period)));
   }
-  v1::ReturnHeader header = MakeHeader(ret, cells_root, in_force);
+  // The key valid now (seconds, as created_at says it), bound to the log.
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
+  const PrivateKey* key = log_key_;
+  if (choose_key_) {
+    OTS_ASSIGN_OR_RETURN(key, choose_key_(now));
+  }
+  OTS_RETURN_IF_ERROR(BindKey(origin, *key, &meta));
+  v1::ReturnHeader header = MakeHeader(ret, cells_root, in_force, now, *key);
   const std::string payload = FormatReturnHeader(header);
-  OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*log_key_, kReturnHeaderPayloadType, payload));
+  OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*key, kReturnHeaderPayloadType, payload));
   const Hash leaf = MerkleLeafHash(payload);
   OTS_ASSIGN_OR_RETURN(Hash root, logs_->RootWith(origin, size, absl::MakeConstSpan(&leaf, 1)));
   Checkpoint cp;
@@ -179,7 +204,7 @@ absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
   cp.root = root;
   Note note;
   note.text = FormatCheckpoint(cp);
-  OTS_RETURN_IF_ERROR(SignNote(&note, cp.origin, *log_key_));
+  OTS_RETURN_IF_ERROR(SignNote(&note, cp.origin, *key));
 
   Store::Append append;
   append.origin = origin;

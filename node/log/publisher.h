@@ -4,6 +4,7 @@
 #ifndef OTS_NODE_LOG_PUBLISHER_H_
 #define OTS_NODE_LOG_PUBLISHER_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +47,13 @@ class Publisher {
   // the folder's restored mark (kRestoredMeta).
   void set_own_log_guard(const OwnLogGuard* guard) { own_log_ = guard; }
 
+  // Before the first Publish: which key signs at a time. A node with several log keys signs with
+  // the one the trust bundle makes valid then (a rotation, docs/operations.md "Rotating a log
+  // key"), and the folder's log follows it. Without it, the key given at construction signs, and
+  // the folder's log stays bound to that key.
+  using KeyChoice = std::function<absl::StatusOr<const PrivateKey*>(absl::Time now)>;
+  void set_key_choice(KeyChoice choice) { choose_key_ = std::move(choice); }
+
   // Publishes `ret` (taken: its cells go to the store and are freed once batched) as the next
   // revision of its period (revision 1 if the period is new). A
   // return identical to the revision in force is not published again: that revision is
@@ -67,6 +75,11 @@ class Publisher {
   // key, the folder to the federation. FAILED_PRECONDITION if any is bound to something else.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Bindings(
       absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `origin`'s log bound to `key` (added to `meta` if not yet, or if a key choice moved it on);
+  // FAILED_PRECONDITION if bound to another key without a key choice.
+  absl::Status BindKey(absl::string_view origin, const PrivateKey& key,
+                       std::vector<std::pair<std::string, std::string>>* meta)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The size of `origin`'s log, checked against the last checkpoint it signed: DATA_LOSS, saying
   // "refusing to sign", if they differ.
   absl::StatusOr<uint64_t> SignedSize(absl::string_view origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -80,10 +93,10 @@ class Publisher {
   absl::StatusOr<std::optional<InForce>> ReadInForce(const ParsedReturn& ret)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The header of `ret` as revision n+1 of its period, n the revision `in_force` (if any);
-  // `cells_root` is the root of its cells' leaf hashes.
+  // `cells_root` is the root of its cells' leaf hashes. Created at `now`, signed by `key`.
   v1::ReturnHeader MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
-                              const std::optional<InForce>& in_force)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                              const std::optional<InForce>& in_force, absl::Time now,
+                              const PrivateKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The revision `in_force` if it holds exactly `ret`'s cells, else nullopt.
   absl::StatusOr<std::optional<PublishResult>> SameAsInForce(const ParsedReturn& ret,
                                                              absl::string_view cells_root,
@@ -95,6 +108,7 @@ class Publisher {
   const Clock* const clock_;
   const ClockCheck* const clock_check_;
   const OwnLogGuard* own_log_ = nullptr;
+  KeyChoice choose_key_;
   absl::Mutex mu_;
 };
 

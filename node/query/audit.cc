@@ -74,6 +74,7 @@ absl::StatusOr<std::vector<std::string>> CheckSeen(Store& store, const Directory
 // What the walk of one origin's log found.
 struct LogWalk {
   std::vector<Hash> leaves;
+  std::vector<std::string> times;  // each entry's created_at
   std::map<std::string, LogChecker::Latest> latest;
   uint64_t cells = 0;
 };
@@ -83,23 +84,14 @@ absl::Status WalkLog(Store& store, const Directory& directory, const std::string
                      std::set<std::string>* referenced_returns, LogWalk* out) {
   OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> log, store.ReadLog(origin));
   LogChecker checker(origin, directory.LogKeys(origin), absl::StatusCode::kDataLoss);
+  // The key that signed each header was valid when it signed.
+  checker.set_key_validity([&](const PublicKey& key, absl::string_view time) {
+    return directory.CheckLogKeyAt(origin, key, time);
+  });
   for (const v1::LogEntry& entry : log) {
     std::string where;
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, checker.CheckHeader(entry.header(), &where));
-    // The key that signed it was valid when it signed.
-    const v1::PublicKeyEntry* key = nullptr;
-    for (const PublicKey& k : directory.LogKeys(origin)) {
-      if (k.KeyId() == h.key_id()) {
-        key = FindLogKey(directory.bundle(), origin, k.raw());
-      }
-    }
-    if (key != nullptr) {
-      absl::Status valid = CheckKeyValidAt(*key, h.created_at());
-      if (!valid.ok()) {
-        return absl::DataLossError(
-            absl::StrCat(where, ": signed with log key ", h.key_id(), ": ", valid.message()));
-      }
-    }
+    out->times.push_back(h.created_at());
     CellsChecker cells(h, absl::StatusCode::kDataLoss);
     OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
                                           [&](absl::string_view line) -> absl::Status {
@@ -142,6 +134,15 @@ absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& ori
         if (size > walk.leaves.size()) {
           return absl::DataLossError(
               absl::StrCat(where, ": the log holds only ", walk.leaves.size(), " entries"));
+        }
+        // Signed with a key valid when its last entry was (the origin signs as it appends).
+        if (size > 0) {
+          absl::Status valid = directory.CheckLogKeyAt(origin, cp->key, walk.times[size - 1]);
+          if (!valid.ok()) {
+            return absl::DataLossError(absl::StrCat(where, ": signed with log key ",
+                                                    cp->key.KeyId(), ", not valid at ",
+                                                    walk.times[size - 1], ": ", valid.message()));
+          }
         }
         absl::Span<const Hash> prefix(walk.leaves.data(), size);
         if (MerkleRoot(prefix) != cp->checkpoint.root) {

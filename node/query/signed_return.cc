@@ -68,6 +68,9 @@ SignedReturnChecker::SignedReturnChecker(const Directory& directory, const Table
       log_checker_(origin_, directory.LogKeys(origin_), absl::StatusCode::kInvalidArgument) {
   row_.origin = origin_;
   row_.log_size = size_;
+  log_checker_.set_key_validity([this](const PublicKey& key, absl::string_view time) {
+    return directory_.CheckLogKeyAt(origin_, key, time);
+  });
 }
 
 SignedReturnChecker::~SignedReturnChecker() = default;

@@ -83,7 +83,17 @@ int GrpcPeerTransport::connections() const {
   return connections_;
 }
 
-absl::Status GrpcPeerTransport::CheckServer(const grpc::ClientContext& context) const {
+absl::Status GrpcPeerTransport::CheckServer(const grpc::ClientContext& context) {
+  absl::Status s = CheckServerIdentity(context);
+  if (!s.ok()) {
+    // The next call goes over a new connection: the peer may present another certificate by
+    // then (a renewal with a new key the bundle lists now).
+    Reconnect();
+  }
+  return s;
+}
+
+absl::Status GrpcPeerTransport::CheckServerIdentity(const grpc::ClientContext& context) const {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr) {
     return absl::UnauthenticatedError("no TLS peer");
@@ -247,15 +257,16 @@ absl::Status GrpcPeerTransport::Watch(
 
   v1::CheckpointsResponse response;
   absl::Status checked = absl::OkStatus();
-  bool first = true;
+  uint64_t checked_version = 0;  // the bundle version the server was last checked against
   while (reader->Read(&response)) {
     {
       std::lock_guard<std::mutex> lock(watch_mu);
       last_heard = Steady::now();
     }
-    if (first) {
+    // At the first answer, and again after a new bundle: one may have removed this identity.
+    if (const uint64_t version = directory_->version(); version != checked_version) {
       checked = CheckServer(context);
-      first = false;
+      checked_version = version;
       if (!checked.ok()) {
         context.TryCancel();
         break;

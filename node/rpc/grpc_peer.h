@@ -72,8 +72,10 @@ class GrpcPeerTransport : public PeerTransport {
   void Reconnect();
   // The current channel's stub; a new channel first if this node's identity changed since.
   std::shared_ptr<v1::Federation::Stub> Stub();
-  // OK if the server of a finished or started call is a NODE identity of options_.member.
-  absl::Status CheckServer(const grpc::ClientContext& context) const;
+  // OK if the server of a finished or started call is a NODE identity of options_.member (in
+  // the current bundle); otherwise a new channel is made for the next call.
+  absl::Status CheckServer(const grpc::ClientContext& context);
+  absl::Status CheckServerIdentity(const grpc::ClientContext& context) const;
   // `s`, the status of a call that failed, with the reason the peer's certificate was refused if
   // it was (gRPC's own message says only that no connection could be made).
   absl::Status WithRefusal(const grpc::Status& s) const;

@@ -250,6 +250,19 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
         kMaxSummaryBytes)));
   }
   parser.reset();  // what it kept to check the cells is not needed to sign them
+  if (!dry_run) {
+    // Once more before signing: a bundle applied during a long upload may have revoked the caller.
+    absl::StatusOr<CallerIdentity> still = node_->directory->Identify(caller->spki_sha256);
+    absl::Status allowed_now =
+        still.ok() ? node_->directory->AuthorizeSubmit(*still, node_->member) : still.status();
+    if (!allowed_now.ok()) {
+      node_->logger->Log(
+          LogLevel::kWarn, who,
+          absl::StrCat(verb, " of ", file_name, " refused: ", allowed_now.message()));
+      return ToGrpcStatus(
+          absl::PermissionDeniedError(absl::StrCat(allowed_now.message(), "; nothing stored")));
+    }
+  }
   absl::StatusOr<v1::SubmitResponse> done =
       SubmitReturn(dry_run ? nullptr : node_->publisher, *std::move(parsed));
   if (!done.ok()) {

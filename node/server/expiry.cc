@@ -1,7 +1,9 @@
 #include "node/server/expiry.h"
 
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/x509.h"
@@ -48,6 +50,9 @@ std::optional<absl::Time> BundleEnd(
 
 std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
                                         absl::Duration warn_before) {
+  // Every key's end when all are listed (status' expiries); otherwise a log key replaced by a
+  // later one is not warned about.
+  const bool warn_only_last = warn_before != absl::InfiniteDuration();
   std::vector<std::string> out;
   auto soon = [&](absl::Time end) { return end - now <= warn_before; };
   const v1::TlsFiles& tls = setup.config.tls();
@@ -71,19 +76,44 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     return out;
   }
   struct Key {
-    const char* what;
-    const std::optional<PrivateKey>& key;
-    const std::string& file;
-    const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entries;
+    const char* what;  // "log key", "witness key"
+    bool log;
+    const PrivateKey* key;
+    std::string file;
+    const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>* entries;
   };
-  for (const Key& k : {Key{"log key", setup.log_key, setup.config.log_key_file(), self->log_keys()},
-                       Key{"witness key", setup.witness_key, setup.config.witness_key_file(),
-                           self->witness_keys()}}) {
-    if (!k.key.has_value()) {
+  std::vector<Key> keys;
+  if (setup.log_key.has_value()) {
+    keys.push_back(
+        Key{"log key", true, &*setup.log_key, setup.config.log_key_file(), &self->log_keys()});
+  }
+  for (int i = 0; i < static_cast<int>(setup.more_log_keys.size()); ++i) {
+    keys.push_back(Key{"log key", true, &setup.more_log_keys[i],
+                       i < setup.config.log_key_files_size() ? setup.config.log_key_files(i) : "",
+                       &self->log_keys()});
+  }
+  if (setup.witness_key.has_value()) {
+    keys.push_back(Key{"witness key", false, &*setup.witness_key, setup.config.witness_key_file(),
+                       &self->witness_keys()});
+  }
+  // A log key that ends is no worry while another the node holds lasts longer (a rotation):
+  // the latest end among the log keys the bundle lists.
+  std::optional<absl::Time> last_log_end;
+  for (const Key& k : keys) {
+    if (k.log) {
+      std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
+      if (end.has_value() && (!last_log_end.has_value() || *end > *last_log_end)) {
+        last_log_end = end;
+      }
+    }
+  }
+  for (const Key& k : keys) {
+    std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
+    if (!end.has_value()) {
       continue;
     }
-    std::optional<absl::Time> end = BundleEnd(k.entries, k.key->public_key());
-    if (end.has_value() && soon(*end)) {
+    const bool replaced = k.log && last_log_end.has_value() && *end < *last_log_end;
+    if (soon(*end) && (!warn_only_last || !replaced)) {
       out.push_back(absl::StrCat(k.what, " ", k.key->public_key().KeyId(), " (", k.file, ") ",
                                  Ending(*end, now), " per the trust bundle"));
     }

@@ -119,6 +119,42 @@ absl::StatusOr<TlsMaterial> LoadTlsMaterial(const v1::NodeConfig& config,
   return out;
 }
 
+namespace {
+
+// The trust bundle kept in the data folder of `config` (a pushed or fetched one) if it is newer
+// than `directory`'s, made current, and said in `*note`. The folder is opened read-only; a folder
+// that is missing or cannot be opened is left to the node's own open, which says why.
+absl::Status TakeKeptBundle(const v1::NodeConfig& config, Directory* directory, std::string* note) {
+  struct stat st;
+  if (config.data_dir().empty() || stat(config.data_dir().c_str(), &st) != 0) {
+    return absl::OkStatus();
+  }
+  Store::Options options;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config.data_dir(), options);
+  if (!store.ok()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> kept = (*store)->GetMeta(kTrustBundleMeta);
+  if (absl::IsNotFound(kept.status())) {
+    return absl::OkStatus();
+  }
+  const std::string where = absl::StrCat(config.data_dir(), " (the trust bundle kept there)");
+  OTS_RETURN_IF_ERROR(Named(where, kept.status()));
+  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(directory->bundle_key_pem()));
+  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle, VerifyTrustBundle(where, *kept, key));
+  if (bundle.version() <= directory->version()) {
+    return absl::OkStatus();
+  }
+  *note = absl::StrCat("trust bundle: going on with version ", bundle.version(),
+                       " kept in the data folder, newer than version ", directory->version(),
+                       " of ", config.trust_bundle_file());
+  return directory->Update(
+      TrustAnchor{*kept, directory->bundle_key_pem(), key.KeyId(), std::move(bundle)});
+}
+
+}  // namespace
+
 absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Clock& clock) {
   NodeSetup setup;
   setup.config = config;
@@ -133,6 +169,8 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   OTS_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadTrustAnchor(config.trust_bundle_file(),
                                                            config.bundle_public_key_file()));
   setup.directory = std::make_unique<Directory>(std::move(anchor));
+  // Everything below is checked against the newest bundle the node holds, as it will run with.
+  OTS_RETURN_IF_ERROR(TakeKeptBundle(config, setup.directory.get(), &setup.bundle_note));
   const v1::Member* self = setup.directory->Find(config.origin());
   if (self == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -157,11 +195,19 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
     return false;
   };
   if (self->role() != v1::SECRETARIAT) {
+    // One of its log keys at least must be listed; more may wait for a bundle that lists them.
     OTS_ASSIGN_OR_RETURN(PrivateKey log_key, PrivateKey::LoadPemFile(config.log_key_file()));
-    if (!listed(self->log_keys(), log_key.public_key())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          config.log_key_file(), ": key ", log_key.public_key().KeyId(), " is not a log key of ",
-          config.origin(), " in ", config.trust_bundle_file()));
+    bool any_listed = listed(self->log_keys(), log_key.public_key());
+    for (const std::string& file : config.log_key_files()) {
+      OTS_ASSIGN_OR_RETURN(PrivateKey more, PrivateKey::LoadPemFile(file));
+      any_listed = any_listed || listed(self->log_keys(), more.public_key());
+      setup.more_log_keys.push_back(std::move(more));
+    }
+    if (!any_listed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(config.log_key_file(), ": key ", log_key.public_key().KeyId(),
+                       " is not a log key of ", config.origin(), " in ", config.trust_bundle_file(),
+                       config.log_key_files().empty() ? "" : ", nor is any of log_key_files"));
     }
     setup.log_key = std::move(log_key);
   }
@@ -234,6 +280,8 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
                                               std::min(peers, 2));
   if (s.log_key.has_value()) {
     publisher_ = std::make_unique<Publisher>(logs_.get(), &*s.log_key, clock, clock_check_.get());
+    // The key the bundle makes valid at each signing: a rotated key takes over at its time.
+    publisher_->set_key_choice([this](absl::Time now) { return ChooseLogKey(now); });
     // Every start waits for the peers before signing: they may hold more of the own log than
     // the folder does (a folder rolled back or emptied). A restored folder waits for a peer that
     // holds the log; so does a folder whose mark cannot be read (docs/operations.md, "Backups
@@ -431,7 +479,8 @@ absl::StatusOr<v1::PushBundleResponse> NodeServer::ApplyBundle(const std::string
   }
   if (served_tls_ != nullptr) {
     absl::MutexLock tls_lock(&tls_mu_);
-    absl::Status named = served_tls_->Set(setup_.cert_pem, setup_.key_pem, CaNamesPem());
+    absl::Status named =
+        served_tls_->Set(setup_.cert_pem, setup_.key_pem, CaNamesPem(setup_.ca_pem));
     if (!named.ok()) {
       logger_->Log(
           LogLevel::kWarn, "-",
@@ -466,14 +515,55 @@ absl::StatusOr<v1::PushBundleResponse> NodeServer::ApplyBundle(const std::string
                               "and reloaded"));
   }
   UpdatePeers();
-  // A certificate with a new key waits in the TLS files until a bundle lists the key: this may be
-  // that bundle.
-  (void)ReloadTls();
+  // A certificate with a new key that waits in the TLS files for a bundle that lists the key is
+  // taken by WatchTlsFiles once the peers hold this bundle too.
   return response;
 }
 
-std::string NodeServer::CaNamesPem() {
-  std::string pem = setup_.ca_pem;
+absl::StatusOr<const PrivateKey*> NodeServer::ChooseLogKey(absl::Time now) const {
+  const Directory& directory = *setup_.directory;
+  const std::string& origin = setup_.config.origin();
+  const std::string at = Rfc3339(now);
+  const PrivateKey* best = nullptr;
+  absl::Time best_from = absl::InfinitePast();
+  std::vector<std::string> held;
+  std::vector<const PrivateKey*> keys = {&*setup_.log_key};
+  for (const PrivateKey& k : setup_.more_log_keys) {
+    keys.push_back(&k);
+  }
+  for (const PrivateKey* key : keys) {
+    const v1::PublicKeyEntry* entry =
+        FindLogKey(directory.bundle(), origin, key->public_key().raw());
+    if (entry == nullptr) {
+      held.push_back(absl::StrCat(key->public_key().KeyId(), " (not listed)"));
+      continue;
+    }
+    held.push_back(absl::StrCat(key->public_key().KeyId(), " (valid ",
+                                entry->valid_from().empty() ? "-" : entry->valid_from(), " to ",
+                                entry->valid_until().empty() ? "-" : entry->valid_until(), ")"));
+    if (!CheckKeyValidAt(*entry, at).ok()) {
+      continue;
+    }
+    absl::Time from = absl::InfinitePast();
+    if (!entry->valid_from().empty()) {
+      absl::StatusOr<absl::Time> parsed = ParseRfc3339(entry->valid_from());
+      from = parsed.ok() ? *parsed : absl::InfinitePast();
+    }
+    if (best == nullptr || from > best_from) {
+      best = key;
+      best_from = from;
+    }
+  }
+  if (best == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no log key of ", origin, " this node holds is valid at ", at, " in trust bundle version ",
+        directory.version(), ": ", absl::StrJoin(held, ", "), "; nothing was signed"));
+  }
+  return best;
+}
+
+std::string NodeServer::CaNamesPem(const std::string& ca_pem) const {
+  std::string pem = ca_pem;
   for (const v1::Member& m : setup_.directory->bundle().members()) {
     if (m.revoked_at().empty()) {
       for (const std::string& ca : m.tls_ca_certificates()) {
@@ -500,14 +590,22 @@ absl::Status NodeServer::ReloadTls() {
         tls->ca_pem == setup_.ca_pem) {
       return absl::OkStatus();
     }
+    // What the listener presents first (the one step that can fail), then the rest; the CAs of
+    // the bundle current now, under the lock ApplyBundle takes to change them.
+    if (served_tls_ != nullptr) {
+      absl::Status served = served_tls_->Set(tls->cert_pem, tls->key_pem, CaNamesPem(tls->ca_pem));
+      if (!served.ok()) {
+        logger_->Log(LogLevel::kError, "-",
+                     absl::StrCat("TLS: not reloaded, still presenting the certificate in use: ",
+                                  served.message()));
+        return served;
+      }
+    }
     setup_.cert_pem = tls->cert_pem;
     setup_.key_pem = tls->key_pem;
     setup_.ca_pem = tls->ca_pem;
     setup_.tls_spki = tls->spki;
-    setup_.trusted_cas->Set(std::move(tls->trusted));
-    if (served_tls_ != nullptr) {
-      OTS_RETURN_IF_ERROR(served_tls_->Set(setup_.cert_pem, setup_.key_pem, CaNamesPem()));
-    }
+    setup_.trusted_cas->Set(TrustedCasOf(setup_.ca_pem, setup_.directory->bundle()));
   }
   identity_->Set(tls->cert_pem, tls->key_pem);
   const v1::TlsFiles& files = setup_.config.tls();
@@ -535,14 +633,39 @@ void NodeServer::WatchTlsFiles() {
     return out;
   };
   std::string last = stamps();
+  // Files that changed but were not taken (a certificate with a new key the bundle does not list
+  // yet) are tried again after each new bundle version, once every live peer holds that version
+  // too: a peer still on an older bundle would refuse the new certificate, and could then not
+  // fetch the bundle from this node.
+  bool pending = false;
+  uint64_t tried_version = setup_.directory->version();
   // Real time, whatever clock the node runs on: files change in the real world.
   while (!stop_watching_.WaitForNotificationWithTimeout(kTlsFilesPoll)) {
     std::string now = stamps();
     if (now != last) {
       last = std::move(now);
-      (void)ReloadTls();  // logs either way
+      tried_version = setup_.directory->version();
+      pending = !ReloadTls().ok();  // logs either way
+      continue;
+    }
+    const uint64_t version = setup_.directory->version();
+    if (pending && version != tried_version && PeersHold(version)) {
+      tried_version = version;
+      pending = !ReloadTls().ok();
     }
   }
+}
+
+bool NodeServer::PeersHold(uint64_t version) const {
+  if (syncer_ == nullptr) {
+    return true;
+  }
+  for (const v1::PeerStatus& peer : syncer_->PeerStatuses()) {
+    if (!peer.stale() && peer.bundle_version() < version) {
+      return false;
+    }
+  }
+  return true;
 }
 
 absl::Status NodeServer::Listen(const std::string& address) {
@@ -560,7 +683,7 @@ absl::Status NodeServer::Listen(const std::string& address) {
     tls.cert_pem = s.cert_pem;
     tls.key_pem = s.key_pem;
     tls.ca_pem = s.ca_pem;
-    served = ServedTlsFiles::Create(tls.cert_pem, tls.key_pem, CaNamesPem());
+    served = ServedTlsFiles::Create(tls.cert_pem, tls.key_pem, CaNamesPem(tls.ca_pem));
   }
   if (!served.ok()) {
     return served.status();
@@ -668,7 +791,15 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                    RoleName(s.directory->Find(node->context_.member)->role()), ") on ",
                    node->address_, " with TLS 1.3 and required client certificates; trust bundle ",
                    s.directory->federation(), " version ", s.directory->bundle().version()));
-  for (const std::string& warning : ExpiryWarnings(s, clock->Now())) {
+  if (!s.bundle_note.empty()) {
+    logger->Log(LogLevel::kInfo, "-", s.bundle_note);
+  }
+  std::vector<std::string> warnings;
+  {
+    absl::MutexLock lock(&node->tls_mu_);
+    warnings = ExpiryWarnings(s, clock->Now());
+  }
+  for (const std::string& warning : warnings) {
     logger->Log(LogLevel::kWarn, "-", warning);
   }
   if (node->syncer_ != nullptr) {

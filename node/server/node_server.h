@@ -48,9 +48,12 @@ struct NodeSetup {
   // The CAs peers' certificates may chain to: ca_pem's and the bundle's (TrustedCasOf), shared
   // by the listener and every peer channel, replaced when a new bundle is applied.
   std::shared_ptr<TrustedCas> trusted_cas;
-  std::optional<PrivateKey> log_key;      // states only
+  std::optional<PrivateKey> log_key;      // states only: log_key_file's
+  std::vector<PrivateKey> more_log_keys;  // log_key_files' (a rotation)
   std::optional<PrivateKey> witness_key;  // if configured
   std::string listen_address;
+  // Said in the log at start when the node goes on with a newer bundle its data folder kept.
+  std::string bundle_note;
 };
 
 // The CAs of the PEM text `ca_pem` (the CA file) and those `bundle` lists for its members that
@@ -129,10 +132,18 @@ class NodeServer {
   void UpdatePeers();
   // The bundle in the data folder if it is newer than the configured file's.
   absl::Status TakeStoredBundle();
-  // The CA certificates the listener names to clients: the CA file's and the bundle's.
-  std::string CaNamesPem() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tls_mu_);
-  // Until Shutdown: ReloadTls whenever the TLS files' inode, size or time changes.
+  // The log key this node signs with at `now`: of its configured keys, those the current bundle
+  // lists for this member valid at `now`, the one valid from the latest time. FAILED_PRECONDITION
+  // saying which keys it holds and their dates if none is.
+  absl::StatusOr<const PrivateKey*> ChooseLogKey(absl::Time now) const;
+  // The CA certificates the listener names to clients: `ca_pem` (the CA file's) and the current
+  // bundle's.
+  std::string CaNamesPem(const std::string& ca_pem) const;
+  // Until Shutdown: ReloadTls whenever the TLS files' inode, size or time changes, and again
+  // after a new bundle if they were not taken.
   void WatchTlsFiles();
+  // Whether every peer that is not stale holds trust bundle `version` or a newer one.
+  bool PeersHold(uint64_t version) const;
   absl::Status Listen(const std::string& address);
 
   NodeSetup setup_;

@@ -159,6 +159,9 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   const std::string dir = DirOf(path);
   config.set_data_dir(ResolvePath(dir, config.data_dir()));
   config.set_log_key_file(ResolvePath(dir, config.log_key_file()));
+  for (std::string& file : *config.mutable_log_key_files()) {
+    file = ResolvePath(dir, file);
+  }
   config.set_witness_key_file(ResolvePath(dir, config.witness_key_file()));
   config.set_trust_bundle_file(ResolvePath(dir, config.trust_bundle_file()));
   config.set_bundle_public_key_file(ResolvePath(dir, config.bundle_public_key_file()));

@@ -148,6 +148,23 @@ const std::vector<PublicKey>& Directory::LogKeys(absl::string_view origin) const
   return it == s.log_keys.end() ? NoKeys() : it->second;
 }
 
+absl::Status Directory::CheckLogKeyAt(absl::string_view origin, const PublicKey& key,
+                                      absl::string_view time) const {
+  const v1::TrustBundle& bundle = current().bundle;
+  const v1::PublicKeyEntry* entry = FindLogKey(bundle, origin, key.raw());
+  if (entry == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("key ", key.KeyId(), " is not a log key of ",
+                                                      origin, " in trust bundle version ",
+                                                      bundle.version()));
+  }
+  absl::Status valid = CheckKeyValidAt(*entry, time);
+  if (!valid.ok()) {
+    return absl::Status(valid.code(), absl::StrCat(valid.message(), " (trust bundle version ",
+                                                   bundle.version(), ")"));
+  }
+  return absl::OkStatus();
+}
+
 const std::vector<PublicKey>& Directory::WitnessKeys(absl::string_view member) const {
   const State& s = current();
   auto it = s.witness_keys.find(member);

@@ -78,6 +78,12 @@ class Directory {
   // Every log key the bundle lists for `origin` (empty if it lists none, or no such member).
   // Replication, witnessing, audit and proofs all accept exactly these.
   const std::vector<PublicKey>& LogKeys(absl::string_view origin) const;
+  // OK if `key` is a log key of `origin` whose validity in the current bundle holds `time` (RFC
+  // 3339): what it signed then is `origin`'s. FAILED_PRECONDITION naming the key's dates
+  // otherwise; INVALID_ARGUMENT for a time that is not RFC 3339. Every verifier of a log checks
+  // headers this way, and checkpoints at the time of the last entry they cover.
+  absl::Status CheckLogKeyAt(absl::string_view origin, const PublicKey& key,
+                             absl::string_view time) const;
   // Every witness key the bundle lists for `member`.
   const std::vector<PublicKey>& WitnessKeys(absl::string_view member) const;
 

@@ -311,7 +311,14 @@ absl::Status RenewCertificates(const RenewOptions& options, const Clock& clock,
         ca_pem_file, ": the CA ends on ", Rfc3339(ca.NotAfter()), ", before the renewed ",
         "certificates would (", Rfc3339(not_after), "): renew the CA first or ask for less"));
   }
-  int renewed = 0;
+  // Every certificate is issued before any file is written: a failure leaves all as they were.
+  struct Renewal {
+    std::string cert_file;
+    std::string key_file;
+    TlsKey key;
+    Certificate cert;
+  };
+  std::vector<Renewal> renewals;
   for (const std::string& name : options.names) {
     const std::string cert_file = absl::StrCat(options.member_dir, "/", name, ".pem");
     const std::string key_file = absl::StrCat(options.member_dir, "/", name, ".key");
@@ -331,23 +338,25 @@ absl::Status RenewCertificates(const RenewOptions& options, const Clock& clock,
       return absl::FailedPreconditionError(absl::StrCat(cert_file, ": was not issued by the CA of ",
                                                         ca_pem_file, ": ", issued_by_ca.message()));
     }
-    OTS_ASSIGN_OR_RETURN(Certificate renewed_cert,
+    OTS_ASSIGN_OR_RETURN(Certificate cert,
                          RenewCertificate(old, key, ca, ca_key, not_before, not_after));
+    renewals.push_back(Renewal{cert_file, key_file, std::move(key), std::move(cert)});
+  }
+  for (const Renewal& r : renewals) {
     if (options.new_keys) {
-      OTS_RETURN_IF_ERROR(key.SavePemFileReplacing(key_file));
+      OTS_RETURN_IF_ERROR(r.key.SavePemFileReplacing(r.key_file));
     }
-    OTS_RETURN_IF_ERROR(WriteFileReplacing(cert_file, renewed_cert.ToPem(), 0644));
-    ++renewed;
+    OTS_RETURN_IF_ERROR(WriteFileReplacing(r.cert_file, r.cert.ToPem(), 0644));
     if (out_summary != nullptr) {
       out_summary->push_back(absl::StrCat(
-          cert_file, " (", renewed_cert.Subject(), "): valid until ",
-          Rfc3339(renewed_cert.NotAfter()),
+          r.cert_file, " (", r.cert.Subject(), "): valid until ", Rfc3339(r.cert.NotAfter()),
           options.new_keys
-              ? absl::StrCat("; new key ", renewed_cert.SpkiSha256Hex(),
+              ? absl::StrCat("; new key ", r.cert.SpkiSha256Hex(),
                              ": list it in the next trust bundle version (tls_identities)")
               : "; same key: the trust bundle needs no change"));
     }
   }
+  const size_t renewed = renewals.size();
   if (renewed == 0) {
     return absl::NotFoundError(absl::StrCat(options.member_dir, ": holds none of the certificates ",
                                             absl::StrJoin(options.names, ".pem, "), ".pem"));

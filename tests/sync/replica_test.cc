@@ -10,11 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
+#include "node/base/rfc3339.h"
 #include "node/log/names.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/query/audit.h"
 #include "node/query/query.h"
+#include "node/store/store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
@@ -206,6 +208,63 @@ TEST_CASE("a header dated beyond the clock bound in the future is refused until 
   REQUIRE(kz.Accept(first).ok());
   f.clock.Advance(absl::Hours(24 * 30));
   CHECK(kz.Accept(f.Export(1)).value_or(0) == 2);
+}
+
+TEST_CASE("a log key rotation: each entry and checkpoint verifies under the key valid at its time",
+          "[replica][rotation]") {
+  // AZ's first key until T, a second from T (the bundle of a rotation).
+  TestBundle keys = TestBundle().Add("AZ", {"KZ"}).Add("KZ");
+  TempDir dir;
+  FakeClock clock;
+  const absl::Time t = clock.Now() + absl::Hours(1);
+  const PrivateKey second = *PrivateKey::Generate();
+  v1::TrustBundle bundle = keys.Bundle();
+  v1::Member* az = bundle.mutable_members(0);
+  REQUIRE(az->code() == "AZ");
+  az->mutable_log_keys(0)->set_valid_until(Rfc3339(t));
+  v1::PublicKeyEntry* next = az->add_log_keys();
+  next->set_ed25519(second.public_key().raw());
+  next->set_valid_from(Rfc3339(t));
+  const Directory directory{bundle};
+  TestNode origin = OpenNode(dir, "az");
+  TestNode kz = OpenNode(dir, "kz");
+  Publisher publisher{origin.logs.get(), &keys.LogKey("AZ"), &clock};
+  publisher.set_key_choice([&](absl::Time now) -> absl::StatusOr<const PrivateKey*> {
+    return now < t ? &keys.LogKey("AZ") : &second;
+  });
+  REQUIRE(publisher.Publish(Return("AZ", "2020", 1)).ok());  // the first key
+  clock.Advance(absl::Hours(2));
+  absl::StatusOr<PublishResult> after = publisher.Publish(Return("AZ", "2021", 2));
+  REQUIRE(after.ok());
+  CHECK(after->header.key_id() == second.public_key().KeyId());
+  // The folder's log follows the key the choice made.
+  CHECK(*origin->GetMeta(absl::StrCat(kLogPublicKeyMeta, "AZ")) == second.public_key().ToPem());
+
+  Replicator replica(kz.logs.get(), &directory, "KZ");
+  absl::StatusOr<ReplicaBatch> batch = ExportBatch(*origin.logs, "AZ", 0);
+  REQUIRE(batch.ok());
+  REQUIRE(replica.Accept(*batch).value_or(0) == 2);
+  std::vector<std::string> report;
+  absl::Status audit = AuditStore(*kz, directory, &report);
+  INFO(audit.message());
+  CHECK(audit.ok());
+
+  // The first key signing after its end: refused, whether in a header or a checkpoint.
+  TestNode late = OpenNode(dir, "late");
+  Publisher stale{late.logs.get(), &keys.LogKey("AZ"), &clock};
+  REQUIRE(stale.Publish(Return("AZ", "2022", 3)).ok());
+  TestNode kz2 = OpenNode(dir, "kz2");
+  Replicator replica2(kz2.logs.get(), &directory, "KZ");
+  absl::StatusOr<uint64_t> refused = replica2.Accept(*ExportBatch(*late.logs, "AZ", 0));
+  INFO(refused.status().message());
+  CHECK(absl::IsInvalidArgument(refused.status()));
+  CHECK(absl::StrContains(refused.status().message(), "is after the key's valid_until"));
+  CHECK(*kz2->LogSize("AZ") == 0);
+  // The audit of a folder holding such an entry says so too.
+  report.clear();
+  absl::Status late_audit = AuditStore(*late, directory, &report);
+  CHECK(absl::IsDataLoss(late_audit));
+  CHECK(absl::StrContains(late_audit.message(), "is after the key's valid_until"));
 }
 
 }  // namespace

@@ -279,6 +279,32 @@ TEST_CASE("a newer trust bundle a peer announces is fetched once and handed over
   CHECK(loop.Status().bundle_version() == ours + 1);
 }
 
+TEST_CASE("a bundle that could not be fetched or kept is fetched again at the next answer",
+          "[sync][syncer_loop][bundle]") {
+  Loop loop;
+  loop.peer->answer.set_bundle_version(loop.directory.version() + 1);
+  int fetches = 0;
+  loop.peer->bundle = [&fetches]() -> absl::StatusOr<v1::TrustBundleResponse> {
+    ++fetches;
+    if (fetches == 1) {
+      return absl::UnavailableError("connection reset");
+    }
+    return v1::TrustBundleResponse();
+  };
+  int handed = 0;
+  loop.syncer.set_bundle_sink([&](absl::string_view, const std::string&) {
+    ++handed;
+    return absl::ResourceExhaustedError("the disk is full");
+  });
+  loop.peer->ScriptWatch({ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+                          ScriptedPeer::Answer(absl::UnavailableError("stream broke")),
+                          ScriptedPeer::AnswerThenBlock()});
+  loop.RunUntilBlocked();
+  CHECK(fetches == 3);  // each answer: the failures are not the bundle's
+  CHECK(handed == 2);
+  CHECK(loop.logger.Count("was not applied: connection reset") == 1);
+}
+
 TEST_CASE("a fetched bundle that applies is not fetched again", "[sync][syncer_loop][bundle]") {
   Loop loop;
   v1::TrustBundle next = loop.directory.bundle();

@@ -109,7 +109,15 @@ TEST_CASE("a usage error is one line on stderr with a hint, and exit code 2", "[
        "ots-ctl submit: unexpected argument \"s.csv\" (run 'ots-ctl submit --help')"},
       {"status --node 127.0.0.1:1",
        "ots-ctl status: --config is required (run 'ots-ctl status --help')"},
-      {"pki", "ots-ctl pki: expected a command: init (run 'ots-ctl pki --help')"},
+      {"pki", "ots-ctl pki: expected a command: init, renew (run 'ots-ctl pki --help')"},
+      {"pki renew --ca-dir c --member-dir m --new-keys",
+       "ots-ctl pki renew: --new-keys needs --only: name the identities to give new keys (run "
+       "'ots-ctl pki renew --help')"},
+      {"pki renew --ca-dir c --member-dir m --only node,ca",
+       "ots-ctl pki renew: --only \"ca\": expected node, operator or auditor (run 'ots-ctl pki "
+       "renew --help')"},
+      {"bundle push --bundle b",
+       "ots-ctl bundle push: --config is required (run 'ots-ctl bundle push --help')"},
       {"pki init --out", "ots-ctl pki init: --out needs a value (run 'ots-ctl pki init --help')"},
       {"pki init --out=d --days 0",
        "ots-ctl pki init: --days must be a positive number (run 'ots-ctl pki init --help')"},

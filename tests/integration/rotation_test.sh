@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Rotating a log key (docs/operations.md, "Rotating a log key"), with real nodes of the
+# Secretariat, AZ and KZ:
+# - AZ's new log key waits in its configuration (log_key_files) while the bundle does not list it:
+#   AZ goes on signing with its first key;
+# - bundle version 2, pushed to KZ's node, ends the first key at T and starts the new one at T;
+#   from T on AZ signs with the new key, by itself; its log goes on, nothing is refused, and its
+#   peers accept both kinds of entries;
+# - every audit passes with the final bundle, and a proof of a cell signed before the rotation
+#   and of one signed after it each verify with verify.sh, trusting the bundle key id alone.
+# Runs in a network namespace of its own.
+#   rotation_test.sh OTS_CTL SOURCE_DIR
+set -euo pipefail
+ctl=$1
+src=$2
+# shellcheck source=lib.sh
+source "$src/tests/integration/lib.sh"
+fed_setup rotation-test AZ,KZ "$@"
+returns=$work/returns
+fedkey=$fed/federation/bundle.pub.pem
+bundle_id=$(key_id "$fedkey")
+fed_start ots az kz
+fed_submit az "$returns/AZ_2010.csv"
+wait_for "KZ to hold AZ's first return" 60 fed_holds kz AZ 1
+old_id=$(key_id "$fed/az/log.pub.pem")
+# signed_by CC ID: CC's status shows AZ's latest checkpoint signed by log key ID.
+signed_by() {
+  fed_status "$1" || return 1
+  grep -q "^origin AZ   log size .*, log key $2, " "$work/status.$1"
+}
+
+# --- The new key waits in the configuration -----------------------------------------------------
+(umask 077 && openssl genpkey -algorithm ed25519 -out "$fed/az/log2.key")
+openssl pkey -in "$fed/az/log2.key" -pubout -out "$fed/az/log2.pub.pem"
+new_id=$(key_id "$fed/az/log2.pub.pem")
+echo 'log_key_files: "log2.key"' >>"$fed/az/node.textproto"
+fed_stop az
+fed_start az
+fed_submit az "$returns/AZ_2015.csv"
+signed_by az "$old_id" || fail "AZ signed with a key the bundle does not list"
+
+# --- Bundle version 2: the first key ends at T, the new one starts at T ---------------------------
+t=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+raw=$(openssl pkey -pubin -in "$fed/az/log2.pub.pem" -outform DER | tail -c 32 | od -An -v -tx1 |
+  tr -d ' \n' | sed 's/../\\x&/g')
+"$ctl" bundle show --bundle "$fed/federation/trust-bundle.json" --key "$fedkey" |
+  awk -v t="$t" -v raw="$raw" '
+    $0 == "members {" { member = "" }
+    /^  code: / { member = $2 }
+    member == "\"AZ\"" && $0 == "  log_keys {" { inlog = 1 }
+    inlog && /^    valid_until: / { print "    valid_until: \"" t "\""; next }
+    inlog && $0 == "  }" {
+      print; inlog = 0
+      print "  log_keys {"; print "    ed25519: \"" raw "\""; print "    valid_from: \"" t "\""
+      print "  }"; next
+    }
+    $0 == "version: 1" { print "version: 2"; next }
+    { print }' >"$work/v2.textproto"
+grep -qF "valid_from: \"$t\"" "$work/v2.textproto" || fail "v2.textproto lacks the new key"
+"$ctl" bundle sign --in "$work/v2.textproto" --key "$fed/federation/bundle.key" \
+  --out "$work/v2.json" >"$work/out" 2>&1 || fail "bundle sign: $(cat "$work/out")"
+"$ctl" bundle push --config "$fed/kz/operator.textproto" --bundle "$work/v2.json" >"$work/out" \
+  2>&1 || fail "push of version 2 to KZ: $(cat "$work/out")"
+has_v2() { fed_status "$1" && grep -q "trust bundle version 2," "$work/status.$1"; }
+wait_for "AZ to take version 2" 30 has_v2 az
+t_unix=$(date -u -d "$t" +%s)
+wait_for "the time T of the rotation" 10 eval '[ "$(date +%s)" -gt "$t_unix" ]'
+
+# --- From T on, the new key signs; the log goes on ----------------------------------------------
+fed_submit az "$returns/AZ_2020.csv"
+signed_by az "$new_id" || fail "AZ did not sign with its new key after T"
+wait_for "the Secretariat and KZ to hold AZ's third return" 60 \
+  eval 'fed_holds ots AZ 3 && fed_holds kz AZ 3'
+signed_by ots "$new_id" || fail "the Secretariat's checkpoint of AZ is not the new key's"
+grep -q "^ALARM" "$work/status.ots" && fail "a split-view alarm after the rotation"
+
+# Proofs of a cell signed before the rotation and of one signed after, each with verify.sh. The
+# Secretariat's auditor configuration still names bundle version 1: ots-ctl takes the node's
+# newer one, checked with the bundle key.
+for period in 2010 2020; do
+  "$ctl" prove --config "$fed/ots/auditor.textproto" --origin AZ --period "$period" \
+    --cell CITIZEN=UZ --cell SEX=F --out "$work/proof-$period" >"$work/out" 2>&1 ||
+    fail "prove of AZ $period: $(cat "$work/out")"
+  (cd "$work" && bash "$work/proof-$period/verify.sh" "$bundle_id") >"$work/out" 2>&1 ||
+    fail "verify.sh of AZ $period: $(cat "$work/out")"
+done
+[ "$(key_id "$work/proof-2010/log.pub.pem")" = "$old_id" ] ||
+  fail "the 2010 proof's header is not signed with the first key"
+[ "$(key_id "$work/proof-2020/log.pub.pem")" = "$new_id" ] ||
+  fail "the 2020 proof's header is not signed with the new key"
+
+fed_stop ots az kz
+for n in ots az kz; do
+  "$ctl" audit --data-dir "$fed/$n/data" --trust-bundle "$work/v2.json" --bundle-pubkey "$fedkey" \
+    --bundle-key-id "$bundle_id" >"$work/out" 2>&1 ||
+    fail "audit of $n with version 2: $(cat "$work/out")"
+  grep -q "^AZ: 3 signed returns" "$work/out" || fail "$n's audit: $(cat "$work/out")"
+done
+echo "rotation test passed"
