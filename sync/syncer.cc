@@ -721,10 +721,25 @@ absl::Status Syncer::ProbeSplitView(absl::string_view peer_member, PeerTransport
   const std::vector<PublicKey>& keys = directory_->LogKeys(origin);
   OTS_ASSIGN_OR_RETURN(VerifiedCheckpoint cp,
                        VerifyOriginCheckpoint(directory_->federation(), origin, keys, note));
-  // Every header must be the origin's and the leaves must hash to its signed root.
+  // Every header must be the origin's, signed with a key valid at its time, and the leaves must
+  // hash to its signed root, signed with a key valid at the time of the last of them.
   LogChecker checker(std::string(origin), keys, absl::StatusCode::kInvalidArgument);
+  checker.set_key_validity([this, origin](const PublicKey& key, absl::string_view time) {
+    return directory_->CheckLogKeyAt(origin, key, time);
+  });
+  std::string last_time;
   for (const v1::LogEntry& entry : all.batch.entries) {
-    OTS_RETURN_IF_ERROR(checker.CheckHeader(entry.header(), nullptr).status());
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, checker.CheckHeader(entry.header(), nullptr));
+    last_time = h.created_at();
+  }
+  if (!last_time.empty()) {
+    absl::Status valid = directory_->CheckLogKeyAt(origin, cp.key, last_time);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, " checkpoint of size ", cp.checkpoint.size, " from ", peer_member,
+                       ": signed with log key ", cp.key.KeyId(), ", not valid at ", last_time, ": ",
+                       valid.message()));
+    }
   }
   if (checker.leaves().size() != cp.checkpoint.size ||
       MerkleRoot(checker.leaves()) != cp.checkpoint.root) {

@@ -4,6 +4,7 @@
 #include "absl/time/time.h"
 #include "crypto/status_macros.h"
 #include "node/log/names.h"
+#include "node/model/return_header.h"
 
 namespace ots {
 
@@ -20,6 +21,19 @@ absl::Status Witness::CheckAgainstLocal(absl::string_view origin, const Verified
   OTS_ASSIGN_OR_RETURN(Hash root, logs_->Root(origin, size));
   if (root == cp.checkpoint.root) {
     return absl::OkStatus();
+  }
+  // A key outside its validity at the time of the last entry this note covers did not sign it
+  // for the origin then (a retired key, perhaps stolen): no proof of a split view, only a note
+  // the origin's log does not take.
+  if (size > 0) {
+    OTS_ASSIGN_OR_RETURN(v1::LogEntry last, store_->GetLogEntry(origin, size - 1));
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, ParseReturnHeader(last.header().payload()));
+    absl::Status valid = directory_->CheckLogKeyAt(origin, cp.key, header.created_at());
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin, " checkpoint of size ", size, " from ", source, ": signed with log key ",
+          cp.key.KeyId(), ", not valid at ", header.created_at(), ": ", valid.message()));
+    }
   }
   // The origin signed this note and the checkpoint of the local log; both cannot be true.
   OTS_ASSIGN_OR_RETURN(std::vector<Hash> leaves, logs_->Leaves(origin, local_size));

@@ -19,6 +19,8 @@
 #include "node/model/return_csv.h"
 #include "node/store/store.h"
 #include "node/trust/config.h"
+#include "node/trust/directory.h"
+#include "node/trust/trust_bundle.h"
 
 namespace ots {
 namespace {
@@ -73,6 +75,42 @@ absl::StatusOr<v1::NodeConfig> NodeSettings(const ImportFlags& flags) {
         "origin ", Quoted(config.origin()), " is not a federation state (AZ KZ KG TR UZ HU TM)"));
   }
   return config;
+}
+
+// The bundle of `config`'s trust_bundle_file, or the newer one a node kept in `store`, each
+// verified with the configuration's bundle key.
+absl::StatusOr<std::unique_ptr<Directory>> NewestDirectory(const v1::NodeConfig& config,
+                                                           Store& store) {
+  absl::StatusOr<TrustAnchor> anchor =
+      LoadTrustAnchor(config.trust_bundle_file(), config.bundle_public_key_file());
+  if (!anchor.ok()) {
+    return anchor.status();
+  }
+  auto directory = std::make_unique<Directory>(*std::move(anchor));
+  absl::StatusOr<std::string> kept = store.GetMeta(kTrustBundleMeta);
+  if (absl::IsNotFound(kept.status())) {
+    return directory;
+  }
+  if (!kept.ok()) {
+    return kept.status();
+  }
+  absl::StatusOr<PublicKey> key = PublicKey::FromPem(directory->bundle_key_pem());
+  if (!key.ok()) {
+    return key.status();
+  }
+  absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle(
+      absl::StrCat(config.data_dir(), " (the trust bundle kept there)"), *kept, *key);
+  if (!bundle.ok()) {
+    return bundle.status();
+  }
+  if (bundle->version() > directory->version()) {
+    absl::Status s = directory->Update(
+        TrustAnchor{*kept, directory->bundle_key_pem(), key->KeyId(), *std::move(bundle)});
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return directory;
 }
 
 int RunImport(const Console& console, const ImportFlags& flags) {
@@ -165,6 +203,30 @@ int RunImport(const Console& console, const ImportFlags& flags) {
   SystemClock clock;
   OriginLogs logs(store->get(), *federation);
   Publisher publisher(&logs, &*key, &clock);
+  // With the node's configuration, the key is chosen as the node chooses it: the one the newest
+  // bundle (the file's, or a newer one the node kept in the folder) makes valid now.
+  std::unique_ptr<Directory> directory;
+  std::vector<PrivateKey> more_keys;
+  std::vector<const PrivateKey*> keys = {&*key};
+  if (!config->trust_bundle_file().empty() && !config->bundle_public_key_file().empty()) {
+    absl::StatusOr<std::unique_ptr<Directory>> loaded = NewestDirectory(*config, **store);
+    if (!loaded.ok()) {
+      return console.Fail(loaded.status());
+    }
+    directory = *std::move(loaded);
+    for (const std::string& file : config->log_key_files()) {
+      absl::StatusOr<PrivateKey> more = PrivateKey::LoadPemFile(file);
+      if (!more.ok()) {
+        return console.Fail(more.status());
+      }
+      more_keys.push_back(*std::move(more));
+    }
+    for (const PrivateKey& k : more_keys) {
+      keys.push_back(&k);
+    }
+    publisher.set_key_choice(
+        [&](absl::Time now) { return ChooseLogKey(*directory, config->origin(), keys, now); });
+  }
   absl::StatusOr<PublishResult> result = publisher.Publish(*std::move(ret));
   if (!result.ok()) {
     return console.Fail(result.status());

@@ -46,6 +46,17 @@ std::optional<absl::Time> BundleEnd(
   return std::nullopt;
 }
 
+// Whether `entries` list `key`.
+bool Listed(const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entries,
+            const PublicKey& key) {
+  for (const v1::PublicKeyEntry& e : entries) {
+    if (e.ed25519() == key.raw()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
@@ -96,15 +107,19 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     keys.push_back(Key{"witness key", false, &*setup.witness_key, setup.config.witness_key_file(),
                        &self->witness_keys()});
   }
-  // A log key that ends is no worry while another the node holds lasts longer (a rotation):
-  // the latest end among the log keys the bundle lists.
+  // A log key that ends is no worry while another the node holds, listed in the bundle, takes
+  // over by then and lasts longer (a rotation); a listed key without valid_until never ends.
   std::optional<absl::Time> last_log_end;
+  bool log_key_without_end = false;
   for (const Key& k : keys) {
-    if (k.log) {
-      std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
-      if (end.has_value() && (!last_log_end.has_value() || *end > *last_log_end)) {
-        last_log_end = end;
-      }
+    if (!k.log || !Listed(*k.entries, k.key->public_key())) {
+      continue;
+    }
+    std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
+    if (!end.has_value()) {
+      log_key_without_end = true;
+    } else if (!last_log_end.has_value() || *end > *last_log_end) {
+      last_log_end = end;
     }
   }
   for (const Key& k : keys) {
@@ -112,7 +127,8 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     if (!end.has_value()) {
       continue;
     }
-    const bool replaced = k.log && last_log_end.has_value() && *end < *last_log_end;
+    const bool replaced =
+        k.log && (log_key_without_end || (last_log_end.has_value() && *end < *last_log_end));
     if (soon(*end) && (!warn_only_last || !replaced)) {
       out.push_back(absl::StrCat(k.what, " ", k.key->public_key().KeyId(), " (", k.file, ") ",
                                  Ending(*end, now), " per the trust bundle"));

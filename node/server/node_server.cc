@@ -122,8 +122,9 @@ absl::StatusOr<TlsMaterial> LoadTlsMaterial(const v1::NodeConfig& config,
 namespace {
 
 // The trust bundle kept in the data folder of `config` (a pushed or fetched one) if it is newer
-// than `directory`'s, made current, and said in `*note`. The folder is opened read-only; a folder
-// that is missing or cannot be opened is left to the node's own open, which says why.
+// than `directory`'s, made current, and said in `*note`. The folder is opened read-only (no lock:
+// harmless while another process holds it); a folder without a store yet is skipped, one that
+// cannot be opened (a newer format, damage) fails the start with the store's own words.
 absl::Status TakeKeptBundle(const v1::NodeConfig& config, Directory* directory, std::string* note) {
   struct stat st;
   if (config.data_dir().empty() || stat(config.data_dir().c_str(), &st) != 0) {
@@ -132,9 +133,10 @@ absl::Status TakeKeptBundle(const v1::NodeConfig& config, Directory* directory, 
   Store::Options options;
   options.read_only = true;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config.data_dir(), options);
-  if (!store.ok()) {
+  if (absl::IsNotFound(store.status())) {
     return absl::OkStatus();
   }
+  OTS_RETURN_IF_ERROR(store.status());
   absl::StatusOr<std::string> kept = (*store)->GetMeta(kTrustBundleMeta);
   if (absl::IsNotFound(kept.status())) {
     return absl::OkStatus();
@@ -521,45 +523,11 @@ absl::StatusOr<v1::PushBundleResponse> NodeServer::ApplyBundle(const std::string
 }
 
 absl::StatusOr<const PrivateKey*> NodeServer::ChooseLogKey(absl::Time now) const {
-  const Directory& directory = *setup_.directory;
-  const std::string& origin = setup_.config.origin();
-  const std::string at = Rfc3339(now);
-  const PrivateKey* best = nullptr;
-  absl::Time best_from = absl::InfinitePast();
-  std::vector<std::string> held;
   std::vector<const PrivateKey*> keys = {&*setup_.log_key};
   for (const PrivateKey& k : setup_.more_log_keys) {
     keys.push_back(&k);
   }
-  for (const PrivateKey* key : keys) {
-    const v1::PublicKeyEntry* entry =
-        FindLogKey(directory.bundle(), origin, key->public_key().raw());
-    if (entry == nullptr) {
-      held.push_back(absl::StrCat(key->public_key().KeyId(), " (not listed)"));
-      continue;
-    }
-    held.push_back(absl::StrCat(key->public_key().KeyId(), " (valid ",
-                                entry->valid_from().empty() ? "-" : entry->valid_from(), " to ",
-                                entry->valid_until().empty() ? "-" : entry->valid_until(), ")"));
-    if (!CheckKeyValidAt(*entry, at).ok()) {
-      continue;
-    }
-    absl::Time from = absl::InfinitePast();
-    if (!entry->valid_from().empty()) {
-      absl::StatusOr<absl::Time> parsed = ParseRfc3339(entry->valid_from());
-      from = parsed.ok() ? *parsed : absl::InfinitePast();
-    }
-    if (best == nullptr || from > best_from) {
-      best = key;
-      best_from = from;
-    }
-  }
-  if (best == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no log key of ", origin, " this node holds is valid at ", at, " in trust bundle version ",
-        directory.version(), ": ", absl::StrJoin(held, ", "), "; nothing was signed"));
-  }
-  return best;
+  return ots::ChooseLogKey(*setup_.directory, setup_.config.origin(), keys, now);
 }
 
 std::string NodeServer::CaNamesPem(const std::string& ca_pem) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace ots {
 
@@ -218,6 +219,45 @@ absl::Status Directory::AuthorizeOperator(const CallerIdentity& caller,
                                                     " may, on its own node"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<const PrivateKey*> ChooseLogKey(const Directory& directory, absl::string_view origin,
+                                               absl::Span<const PrivateKey* const> keys,
+                                               absl::Time now) {
+  const std::string at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+  const PrivateKey* best = nullptr;
+  absl::Time best_from = absl::InfinitePast();
+  std::vector<std::string> held;
+  for (const PrivateKey* key : keys) {
+    const v1::PublicKeyEntry* entry =
+        FindLogKey(directory.bundle(), origin, key->public_key().raw());
+    if (entry == nullptr) {
+      held.push_back(absl::StrCat(key->public_key().KeyId(), " (not listed)"));
+      continue;
+    }
+    held.push_back(absl::StrCat(key->public_key().KeyId(), " (valid ",
+                                entry->valid_from().empty() ? "-" : entry->valid_from(), " to ",
+                                entry->valid_until().empty() ? "-" : entry->valid_until(), ")"));
+    if (!CheckKeyValidAt(*entry, at).ok()) {
+      continue;
+    }
+    absl::Time from = absl::InfinitePast();
+    std::string err;
+    if (!entry->valid_from().empty() &&
+        !absl::ParseTime(absl::RFC3339_full, entry->valid_from(), &from, &err)) {
+      from = absl::InfinitePast();
+    }
+    if (best == nullptr || from > best_from) {
+      best = key;
+      best_from = from;
+    }
+  }
+  if (best == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no log key of ", origin, " held here is valid at ", at, " in trust bundle version ",
+        directory.version(), ": ", absl::StrJoin(held, ", "), "; nothing was signed"));
+  }
+  return best;
 }
 
 std::function<bool(absl::string_view member)> MayWitness(const Directory& directory,

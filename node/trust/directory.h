@@ -15,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "crypto/ed25519.h"
 #include "node/trust/trust_bundle.h"
 #include "proto/bundle.pb.h"
@@ -124,6 +126,13 @@ class Directory {
   std::vector<std::unique_ptr<const State>> versions_ ABSL_GUARDED_BY(mu_);
   std::atomic<const State*> current_{nullptr};
 };
+
+// The log key of `origin` to sign with at `now` among `keys`: of those `directory` lists for
+// `origin` valid at `now`, the one valid from the latest time (a rotation: the new key takes over
+// at its valid_from). FAILED_PRECONDITION naming every key and its dates if none is valid then.
+absl::StatusOr<const PrivateKey*> ChooseLogKey(const Directory& directory, absl::string_view origin,
+                                               absl::Span<const PrivateKey* const> keys,
+                                               absl::Time now);
 
 // Whether a member's cosignature of `origin`'s checkpoints counts: it may see the origin's log
 // (a witness cosigns only what it holds). `directory` must outlive the function.

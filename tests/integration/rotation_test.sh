@@ -6,6 +6,7 @@
 # - bundle version 2, pushed to KZ's node, ends the first key at T and starts the new one at T;
 #   from T on AZ signs with the new key, by itself; its log goes on, nothing is refused, and its
 #   peers accept both kinds of entries;
+# - an offline import after T signs with the new key too;
 # - every audit passes with the final bundle, and a proof of a cell signed before the rotation
 #   and of one signed after it each verify with verify.sh, trusting the bundle key id alone.
 # Runs in a network namespace of its own.
@@ -44,7 +45,9 @@ t=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
 raw=$(openssl pkey -pubin -in "$fed/az/log2.pub.pem" -outform DER | tail -c 32 | od -An -v -tx1 |
   tr -d ' \n' | sed 's/../\\x&/g')
 "$ctl" bundle show --bundle "$fed/federation/trust-bundle.json" --key "$fedkey" |
-  awk -v t="$t" -v raw="$raw" '
+  T="$t" RAW="$raw" awk '
+    # From the environment, not -v: awk would turn the \xNN escapes of RAW into bytes.
+    BEGIN { t = ENVIRON["T"]; raw = ENVIRON["RAW"] }
     $0 == "members {" { member = "" }
     /^  code: / { member = $2 }
     member == "\"AZ\"" && $0 == "  log_keys {" { inlog = 1 }
@@ -89,11 +92,20 @@ done
 [ "$(key_id "$work/proof-2020/log.pub.pem")" = "$new_id" ] ||
   fail "the 2020 proof's header is not signed with the new key"
 
+# An offline import into AZ's folder chooses the key as the node does: the newest bundle (kept in
+# the folder; AZ's configuration file still names version 1) makes the new key valid now.
+fed_stop az
+"$ctl" import --config "$fed/az/node.textproto" "$returns/AZ_2000.csv" >"$work/out" 2>&1 ||
+  fail "import after the rotation: $(cat "$work/out")"
+fed_start az
+wait_for "KZ to hold AZ's imported return" 60 fed_holds kz AZ 4
+signed_by kz "$new_id" || fail "the imported return is not signed with the new key"
+
 fed_stop ots az kz
 for n in ots az kz; do
   "$ctl" audit --data-dir "$fed/$n/data" --trust-bundle "$work/v2.json" --bundle-pubkey "$fedkey" \
     --bundle-key-id "$bundle_id" >"$work/out" 2>&1 ||
     fail "audit of $n with version 2: $(cat "$work/out")"
-  grep -q "^AZ: 3 signed returns" "$work/out" || fail "$n's audit: $(cat "$work/out")"
+  grep -q "^AZ: 4 signed returns" "$work/out" || fail "$n's audit: $(cat "$work/out")"
 done
 echo "rotation test passed"

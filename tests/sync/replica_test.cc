@@ -10,13 +10,16 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
+#include "crypto/sha256.h"
 #include "node/base/rfc3339.h"
+#include "node/log/checkpoint.h"
 #include "node/log/names.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
 #include "node/query/audit.h"
 #include "node/query/query.h"
 #include "node/store/store.h"
+#include "sync/witness.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/sync_fixtures.h"
 #include "tests/fakes/temp_dir.h"
@@ -248,6 +251,35 @@ TEST_CASE("a log key rotation: each entry and checkpoint verifies under the key 
   absl::Status audit = AuditStore(*kz, directory, &report);
   INFO(audit.message());
   CHECK(audit.ok());
+
+  // A note of size 2 with another root: by the key valid then, proof of a split view; by the
+  // first key, ended before that entry was signed (a stolen retired key), no proof of anything.
+  RecordingLogger log;
+  Witness witness(kz.logs.get(), &directory, "KZ", nullptr, &clock, &log);
+  auto note_by = [&](const PrivateKey& key) {
+    Checkpoint cp;
+    cp.origin = LogName(kTestFederation, "AZ");
+    cp.size = 2;
+    cp.root = Sha256("another history");
+    Note note{FormatCheckpoint(cp), {}};
+    REQUIRE(SignNote(&note, cp.origin, key).ok());
+    return FormatNote(note);
+  };
+  const std::string retired = note_by(keys.LogKey("AZ"));
+  absl::StatusOr<VerifiedCheckpoint> by_retired =
+      VerifyOriginCheckpoint(kTestFederation, "AZ", directory.LogKeys("AZ"), retired);
+  REQUIRE(by_retired.ok());
+  absl::Status not_evidence = witness.CheckAgainstLocal("AZ", *by_retired, retired, "HU");
+  INFO(not_evidence.message());
+  CHECK(absl::IsInvalidArgument(not_evidence));
+  CHECK(absl::StrContains(not_evidence.message(), "is after the key's valid_until"));
+  CHECK(kz->ListEvidence("AZ")->empty());
+  const std::string current = note_by(second);
+  absl::StatusOr<VerifiedCheckpoint> by_current =
+      VerifyOriginCheckpoint(kTestFederation, "AZ", directory.LogKeys("AZ"), current);
+  REQUIRE(by_current.ok());
+  CHECK(absl::IsAborted(witness.CheckAgainstLocal("AZ", *by_current, current, "HU")));
+  CHECK(kz->ListEvidence("AZ")->size() == 1);
 
   // The first key signing after its end: refused, whether in a header or a checkpoint.
   TestNode late = OpenNode(dir, "late");
