@@ -76,6 +76,10 @@ wait_for "the Secretariat and KZ to hold AZ's third return" 60 \
   eval 'fed_holds ots AZ 3 && fed_holds kz AZ 3'
 signed_by ots "$new_id" || fail "the Secretariat's checkpoint of AZ is not the new key's"
 grep -q "^ALARM" "$work/status.ots" && fail "a split-view alarm after the rotation"
+# A proof rests on a checkpoint cosigned by the quorum (KZ and the Secretariat); cosignatures
+# reach the Secretariat after the entry does.
+wait_for "the Secretariat to hold AZ's size 3 cosigned by KZ and itself" 60 \
+  fed_cosigned ots AZ 3 KZ OTS
 
 # Proofs of a cell signed before the rotation and of one signed after, each with verify.sh. The
 # Secretariat's auditor configuration still names bundle version 1: ots-ctl takes the node's
