@@ -430,18 +430,19 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
   if (!ours.ok() || !theirs.ok() || ours->text != theirs->text) {
     return;
   }
-  // Only lines by witnesses this checkpoint has no cosignature of yet: each is verified once.
-  std::set<std::string> known;
+  // Only lines by a witness and key this checkpoint has no cosignature of yet: each is verified
+  // once. (A witness that rotated its key cosigns again with the new one: both lines are kept.)
+  std::set<std::pair<std::string, std::string>> known;
   for (const std::string& have : stored->cosignature_lines()) {
     absl::StatusOr<NoteSignature> sig = ParseSignatureLine(have);
     if (sig.ok()) {
-      known.insert(sig->name);
+      known.emplace(sig->name, sig->key_id);
     }
   }
   std::vector<std::string> fresh;
   for (const std::string& line : lines) {
     absl::StatusOr<NoteSignature> sig = ParseSignatureLine(line);
-    if (sig.ok() && known.insert(sig->name).second) {
+    if (sig.ok() && known.emplace(sig->name, sig->key_id).second) {
       fresh.push_back(line);
     }
   }
@@ -493,6 +494,10 @@ void Syncer::NoteSeen(absl::string_view peer_member, absl::string_view origin, u
     return;  // nobody but the origin vouches for it yet
   }
   std::sort(seen.mutable_cosigned_by()->begin(), seen.mutable_cosigned_by()->end());
+  // A witness that rotated its key may have cosigned twice; it is one witness.
+  seen.mutable_cosigned_by()->erase(
+      std::unique(seen.mutable_cosigned_by()->begin(), seen.mutable_cosigned_by()->end()),
+      seen.mutable_cosigned_by()->end());
   seen.set_first_seen_at(Rfc3339(clock_->Now()));
   seen.set_seen_from(std::string(peer_member));
   absl::StatusOr<bool> stored = store_->PutSeenCheckpoint(origin, seen);
@@ -573,7 +578,7 @@ void Syncer::AfterAccept(absl::string_view origin, uint64_t size, const PulledBa
   const bool clock_ok = clock_check_ == nullptr || clock_check_->Alarm().empty();
   if (witness_->self() != origin && clock_ok) {
     absl::StatusOr<std::string> mine = witness_->CosignStored(origin, size);
-    if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
+    if (!mine.ok() && witness_->has_keys()) {
       logger_->Log(LogLevel::kError, "-",
                    absl::StrCat("witness: cannot cosign ", origin, ": ", mine.status().message()));
     }

@@ -1,5 +1,7 @@
 #include "sync/witness.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "crypto/status_macros.h"
@@ -68,36 +70,81 @@ absl::StatusOr<bool> Witness::Frozen(absl::string_view origin) {
   return !evidence.empty();
 }
 
-absl::StatusOr<std::string> Witness::CosignText(const Note& note) const {
-  if (witness_key_ == nullptr) {
+absl::StatusOr<const PrivateKey*> Witness::CurrentKey() const {
+  if (witness_keys_.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(self_, " has no witness key configured"));
   }
+  return ChooseKey(*directory_, self_, KeyUse::kWitness, witness_keys_, clock_->Now());
+}
+
+absl::StatusOr<std::string> Witness::CosignText(const Note& note, const PrivateKey& key) const {
   if (clock_check_ != nullptr) {
     OTS_RETURN_IF_ERROR(clock_check_->MaySign("a cosignature"));
   }
   Note mine{note.text, {}};
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(clock_->Now()));
-  OTS_RETURN_IF_ERROR(CosignNote(&mine, name(), *witness_key_, now));
+  OTS_RETURN_IF_ERROR(CosignNote(&mine, name(), key, now));
   return FormatSignatureLine(mine.signatures.back());
 }
 
 absl::StatusOr<std::string> Witness::CosignStored(absl::string_view origin, uint64_t size) {
-  if (witness_key_ == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(self_, " has no witness key configured"));
-  }
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
   OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint stored, store_->GetCheckpoint(origin, size));
-  // One cosignature of ours per checkpoint is enough; keep the first.
+  // One cosignature per checkpoint and key is enough; keep the first. After a rotation the new
+  // key cosigns again: a verifier may trust the new key only.
   const std::string mine = name();
+  const std::string key_id = NoteKeyId(mine, kNoteKeyTypeCosignatureV1, key->public_key());
   for (const std::string& existing : stored.cosignature_lines()) {
     absl::StatusOr<NoteSignature> sig = ParseSignatureLine(existing);
-    if (sig.ok() && sig->name == mine) {
+    if (sig.ok() && sig->name == mine && sig->key_id == key_id) {
       return existing;
     }
   }
   OTS_ASSIGN_OR_RETURN(Note note, ParseNote(stored.note()));
-  OTS_ASSIGN_OR_RETURN(std::string line, CosignText(note));
+  OTS_ASSIGN_OR_RETURN(std::string line, CosignText(note, *key));
   OTS_RETURN_IF_ERROR(store_->AddCosignatures(origin, size, {line}).status());
   return line;
+}
+
+absl::StatusOr<int> Witness::CosignLatestOnKeyChange() {
+  absl::MutexLock lock(&recosign_mu_);
+  if (witness_keys_.empty()) {
+    return 0;
+  }
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
+  if (key == recosigned_with_) {
+    return 0;
+  }
+  if (clock_check_ != nullptr) {
+    OTS_RETURN_IF_ERROR(clock_check_->MaySign("a cosignature"));
+  }
+  int made = 0;
+  OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store_->Origins());
+  for (const std::string& origin : origins) {
+    if (origin == self_) {
+      continue;
+    }
+    OTS_ASSIGN_OR_RETURN(bool frozen, Frozen(origin));
+    OTS_ASSIGN_OR_RETURN(uint64_t size, store_->LogSize(origin));
+    if (frozen || size == 0) {
+      continue;
+    }
+    OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint before, store_->GetCheckpoint(origin, size));
+    OTS_ASSIGN_OR_RETURN(std::string line, CosignStored(origin, size));
+    const bool added =
+        std::find(before.cosignature_lines().begin(), before.cosignature_lines().end(), line) ==
+        before.cosignature_lines().end();
+    made += added ? 1 : 0;
+  }
+  // Said when the key changed while running, or when a start found checkpoints to cosign again
+  // (a rotation's time passed while the node was down).
+  if (recosigned_with_ != nullptr || made > 0) {
+    logger_->Log(LogLevel::kInfo, "-",
+                 absl::StrCat("witness: now cosigning with witness key ", key->public_key().KeyId(),
+                              "; cosigned the latest checkpoint of ", made, " logs again with it"));
+  }
+  recosigned_with_ = key;
+  return made;
 }
 
 absl::StatusOr<std::string> Witness::Cosign(absl::string_view origin, absl::string_view note,
@@ -106,6 +153,7 @@ absl::StatusOr<std::string> Witness::Cosign(absl::string_view origin, absl::stri
       VerifiedCheckpoint cp,
       VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
   OTS_RETURN_IF_ERROR(CheckAgainstLocal(origin, cp, note, source));
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
   OTS_ASSIGN_OR_RETURN(Note parsed, ParseNote(note));
   absl::StatusOr<v1::StoredCheckpoint> stored = store_->GetCheckpoint(origin, cp.checkpoint.size);
   if (stored.ok()) {
@@ -116,7 +164,7 @@ absl::StatusOr<std::string> Witness::Cosign(absl::string_view origin, absl::stri
   }
   // A prefix this node holds no checkpoint of (or another signature of the same text): cosign
   // the text without storing it.
-  return CosignText(parsed);
+  return CosignText(parsed, *key);
 }
 
 std::vector<std::string> Witness::VerifiedCosignatures(
@@ -132,20 +180,18 @@ std::vector<std::string> Witness::VerifiedCosignatures(
     if (!sig.ok() || line.back() != '\n') {
       continue;
     }
-    const std::string member = WitnessMember(directory_->federation(), sig->name);
-    const Note one{parsed->text, {*sig}};
-    for (const PublicKey& key : directory_->WitnessKeys(member)) {
-      absl::StatusOr<uint64_t> at = VerifyCosignature(one, sig->name, key);
-      if (!at.ok()) {
-        continue;
-      }
-      if (clock_check_ == nullptr ||
-          clock_check_
-              ->NotInFuture(absl::FromUnixSeconds(static_cast<int64_t>(*at)), "a cosignature")
-              .ok()) {
-        out.push_back(line);
-      }
-      break;
+    absl::StatusOr<CheckedCosignature> checked =
+        VerifyCosignatureLine(directory_->federation(), parsed->text, line,
+                              WitnessKeysOf(*directory_), WitnessKeyValidityOf(*directory_));
+    if (!checked.ok()) {
+      continue;
+    }
+    if (clock_check_ == nullptr ||
+        clock_check_
+            ->NotInFuture(absl::FromUnixSeconds(static_cast<int64_t>(checked->timestamp)),
+                          "a cosignature")
+            .ok()) {
+      out.push_back(line);
     }
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
@@ -24,14 +25,15 @@ namespace ots {
 // Thread-safe (the store serializes writes).
 class Witness {
  public:
-  // Everything must outlive the witness; `witness_key` may be null (the node cosigns nothing).
+  // Everything must outlive the witness. `witness_keys` are the node's (none: it cosigns
+  // nothing); it cosigns with the one the current bundle makes valid at the time (ChooseKey).
   Witness(OriginLogs* logs, const Directory* directory, std::string self,
-          const PrivateKey* witness_key, const Clock* clock, Logger* logger)
+          std::vector<const PrivateKey*> witness_keys, const Clock* clock, Logger* logger)
       : logs_(logs),
         store_(&logs->store()),
         directory_(directory),
         self_(std::move(self)),
-        witness_key_(witness_key),
+        witness_keys_(std::move(witness_keys)),
         clock_(clock),
         logger_(logger) {}
 
@@ -59,10 +61,21 @@ class Witness {
   // Whether this node holds evidence against `origin` (and so accepts nothing more of it).
   absl::StatusOr<bool> Frozen(absl::string_view origin);
 
+  // Whether the node has a witness key at all.
+  bool has_keys() const { return !witness_keys_.empty(); }
+
   // This node's cosignature line of `note` (a full signed-note line ending in '\n'), which must
-  // be the checkpoint of `origin`'s log at `size` that the node holds. Also stored with it.
-  // FAILED_PRECONDITION if the node has no witness key.
+  // be the checkpoint of `origin`'s log at `size` that the node holds, with the witness key valid
+  // now. Also stored with it; a line by that key already stored is returned as it is.
+  // FAILED_PRECONDITION if the node has no witness key, or none valid now.
   absl::StatusOr<std::string> CosignStored(absl::string_view origin, uint64_t size);
+
+  // A witness key rotation: once the key valid now differs from the one this last ran with (and
+  // at the first call), cosigns the latest checkpoint of every log this node holds of another
+  // member and that is not frozen with that key (CosignStored), so that a verifier who trusts
+  // only the new key finds every log cosigned. Returns how many lines it made. Cheap when the
+  // key has not changed: call it at start, after a new bundle, and now and then.
+  absl::StatusOr<int> CosignLatestOnKeyChange();
 
   // The Federation.Cosign call: verifies `note` as `origin`'s, checks it against the local log
   // (CheckAgainstLocal) and returns this node's cosignature line.
@@ -75,17 +88,23 @@ class Witness {
                                                 const std::vector<std::string>& lines) const;
 
  private:
-  // Cosigns the text of `note` with this node's witness key: the cosignature line.
-  absl::StatusOr<std::string> CosignText(const Note& note) const;
+  // The witness key to cosign with now (ChooseKey); FAILED_PRECONDITION if none.
+  absl::StatusOr<const PrivateKey*> CurrentKey() const;
+  // Cosigns the text of `note` with `key`: the cosignature line.
+  absl::StatusOr<std::string> CosignText(const Note& note, const PrivateKey& key) const;
 
   OriginLogs* const logs_;
   Store* const store_;
   const Directory* const directory_;
   const std::string self_;
-  const PrivateKey* const witness_key_;
+  const std::vector<const PrivateKey*> witness_keys_;
   const Clock* const clock_;
   Logger* const logger_;
   const ClockCheck* clock_check_ = nullptr;
+
+  absl::Mutex recosign_mu_;
+  // The key CosignLatestOnKeyChange last finished with (null before its first run).
+  const PrivateKey* recosigned_with_ ABSL_GUARDED_BY(recosign_mu_) = nullptr;
 };
 
 }  // namespace ots

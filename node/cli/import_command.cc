@@ -224,8 +224,9 @@ int RunImport(const Console& console, const ImportFlags& flags) {
     for (const PrivateKey& k : more_keys) {
       keys.push_back(&k);
     }
-    publisher.set_key_choice(
-        [&](absl::Time now) { return ChooseLogKey(*directory, config->origin(), keys, now); });
+    publisher.set_key_choice([&](absl::Time now) {
+      return ChooseKey(*directory, config->origin(), KeyUse::kLog, keys, now);
+    });
   }
   absl::StatusOr<PublishResult> result = publisher.Publish(*std::move(ret));
   if (!result.ok()) {

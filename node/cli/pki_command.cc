@@ -36,6 +36,7 @@ struct PkiInitFlags {
   std::string base_port;
   std::vector<std::string> endpoints;
   std::string days;
+  std::string ca_days;
   std::string witness_quorum;
 };
 
@@ -57,6 +58,13 @@ int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
     return console.Usage("--days must be a positive number");
   }
   options.validity = absl::Hours(24) * days;
+  if (!flags.ca_days.empty()) {
+    int ca_days = 0;
+    if (!absl::SimpleAtoi(flags.ca_days, &ca_days) || ca_days <= days) {
+      return console.Usage("--ca-days must be a number of days larger than --days");
+    }
+    options.ca_validity = absl::Hours(24) * ca_days;
+  }
   if (!flags.witness_quorum.empty() &&
       (!absl::SimpleAtoi(flags.witness_quorum, &options.witness_quorum) ||
        options.witness_quorum < 0)) {
@@ -98,6 +106,7 @@ void AddInitFlags(CLI::App* init, PkiInitFlags* flags) {
   AddRepeatedFlag(init, "--endpoint", &flags->endpoints, "CC=HOST:PORT",
                   "one member's endpoint (repeatable)");
   AddFlag(init, "--days", &flags->days, "N", "validity of certificates and keys (default 365)");
+  AddFlag(init, "--ca-days", &flags->ca_days, "N", "validity of the CA (default 3650)");
   AddFlag(init, "--witness-quorum", &flags->witness_quorum, "N",
           "cosignatures a proof needs (default: a majority of\nthe other members)");
 }

@@ -39,47 +39,66 @@ absl::StatusOr<VerifiedCheckpoint> VerifyOriginCheckpoint(absl::string_view fede
                                                  origin, " in the trust bundle"));
 }
 
+absl::StatusOr<CheckedCosignature> VerifyCosignatureLine(absl::string_view federation,
+                                                         absl::string_view note_text,
+                                                         absl::string_view line,
+                                                         const WitnessKeyLookup& witness_keys,
+                                                         const WitnessKeyValidity& valid_at) {
+  OTS_ASSIGN_OR_RETURN(NoteSignature sig, ParseSignatureLine(line));
+  const std::string member = WitnessMember(federation, sig.name);
+  if (member.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", sig.name, "\" is not a witness of ", federation));
+  }
+  const Note one{std::string(note_text), {sig}};
+  for (const PublicKey& key : witness_keys(member)) {
+    absl::StatusOr<uint64_t> t = VerifyCosignature(one, sig.name, key);
+    if (absl::IsNotFound(t.status())) {
+      continue;  // the line names another key
+    }
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(t.status().message());
+    }
+    if (valid_at) {
+      const absl::Time at = absl::FromUnixSeconds(static_cast<int64_t>(*t));
+      absl::Status valid = valid_at(member, key, at);
+      if (!valid.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("made with witness key ", key.KeyId(), " of ", member,
+                         ", not valid when it cosigned: ", valid.message()));
+      }
+    }
+    return CheckedCosignature{member, *t};
+  }
+  return absl::FailedPreconditionError(
+      witness_keys(member).empty()
+          ? absl::StrCat("the trust bundle lists no witness key of ", member)
+          : absl::StrCat("made with no witness key of ", member, " in the trust bundle"));
+}
+
 absl::StatusOr<std::vector<CheckedCosignature>> VerifyCosignatureLines(
     absl::string_view federation, absl::string_view note, absl::Span<const std::string> lines,
-    const WitnessKeyLookup& witness_keys) {
+    const WitnessKeyLookup& witness_keys, const WitnessKeyValidity& valid_at,
+    std::vector<std::string>* uncounted) {
   absl::StatusOr<Note> parsed = ParseNote(note);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("checkpoint: ", parsed.status().message()));
   }
   std::vector<CheckedCosignature> out;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string where = absl::StrCat("cosignature line ", i + 1);
-    absl::StatusOr<NoteSignature> sig = ParseSignatureLine(lines[i]);
-    if (!sig.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", sig.status().message()));
+    absl::StatusOr<CheckedCosignature> one =
+        VerifyCosignatureLine(federation, parsed->text, lines[i], witness_keys, valid_at);
+    if (uncounted != nullptr && absl::IsFailedPrecondition(one.status())) {
+      uncounted->push_back(lines[i]);
+      continue;
     }
-    const std::string member = WitnessMember(federation, sig->name);
-    if (member.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": \"", sig->name, "\" is not a witness of ", federation));
+    if (!one.ok()) {
+      absl::StatusOr<NoteSignature> sig = ParseSignatureLine(lines[i]);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cosignature line ", i + 1, sig.ok() ? absl::StrCat(" (", sig->name, ")") : "", ": ",
+          one.status().message()));
     }
-    const Note one{parsed->text, {*sig}};
-    absl::Status last =
-        absl::NotFoundError(absl::StrCat("the trust bundle lists no witness key of ", member));
-    bool verified = false;
-    for (const PublicKey& key : witness_keys(member)) {
-      absl::StatusOr<uint64_t> t = VerifyCosignature(one, sig->name, key);
-      if (t.ok()) {
-        out.push_back(CheckedCosignature{member, *t});
-        verified = true;
-        break;
-      }
-      if (!absl::IsNotFound(t.status()) || absl::IsNotFound(last)) {
-        last = t.status();
-      }
-    }
-    if (!verified) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " (", sig->name, "): ",
-                       absl::IsNotFound(last) && !witness_keys(member).empty()
-                           ? "made with no witness key of " + member + " in the trust bundle"
-                           : std::string(last.message())));
-    }
+    out.push_back(*std::move(one));
   }
   return out;
 }

@@ -1,6 +1,10 @@
 #include "node/log/own_log_guard.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace ots {
 namespace {
@@ -51,8 +55,22 @@ bool OwnLogGuard::Waiting() const {
 bool OwnLogGuard::DoneWaiting() const { return stopped_ || !Waiting(); }
 
 void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(this, &OwnLogGuard::DoneWaiting), timeout);
+  // Timed by the steady clock, in slices (as SystemClock::WaitFor): Abseil times its waits by the
+  // wall clock, so a clock stepped back would stretch this one by the step.
+  const auto end = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (DoneWaiting()) {
+        return;
+      }
+    }
+    const auto left = end - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      return;
+    }
+    absl::SleepFor(std::min(absl::FromChrono(left), absl::Milliseconds(20)));
+  }
 }
 
 std::string OwnLogGuard::State(uint64_t local_size) const {

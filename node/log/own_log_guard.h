@@ -62,7 +62,7 @@ class OwnLogGuard {
 
  private:
   bool Waiting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool DoneWaiting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);  // for absl::Condition
+  bool DoneWaiting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Wait wait_;
   mutable absl::Mutex mu_;

@@ -20,12 +20,6 @@
 namespace ots {
 namespace {
 
-WitnessKeyLookup WitnessKeysOf(const Directory& directory) {
-  return [&directory](absl::string_view member) {
-    return absl::MakeConstSpan(directory.WitnessKeys(member));
-  };
-}
-
 // A checkpoint of `origin` another party holds or recorded, with its cosignature lines: OK if
 // it is signed by a log key of the origin and every line is a valid cosignature; its cosigners.
 absl::StatusOr<std::pair<VerifiedCheckpoint, std::vector<std::string>>> VerifyCosigned(
@@ -36,7 +30,8 @@ absl::StatusOr<std::pair<VerifiedCheckpoint, std::vector<std::string>>> VerifyCo
   std::vector<std::string> lines(cp.cosignature_lines().begin(), cp.cosignature_lines().end());
   OTS_ASSIGN_OR_RETURN(
       std::vector<CheckedCosignature> cosigs,
-      VerifyCosignatureLines(directory.federation(), cp.note(), lines, WitnessKeysOf(directory)));
+      VerifyCosignatureLines(directory.federation(), cp.note(), lines, WitnessKeysOf(directory),
+                             WitnessKeyValidityOf(directory)));
   return std::make_pair(std::move(verified),
                         IndependentCosigners(cosigs, origin, MayWitness(directory, origin)));
 }
@@ -158,8 +153,9 @@ absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& ori
         }
         std::vector<std::string> lines(stored.cosignature_lines().begin(),
                                        stored.cosignature_lines().end());
-        absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
-            directory.federation(), stored.note(), lines, WitnessKeysOf(directory));
+        absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
+            VerifyCosignatureLines(directory.federation(), stored.note(), lines,
+                                   WitnessKeysOf(directory), WitnessKeyValidityOf(directory));
         if (!cosigs.ok()) {
           return absl::DataLossError(absl::StrCat(where, ": ", cosigs.status().message()));
         }

@@ -224,9 +224,9 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
     }
     cosignature_lines.push_back(FormatSignatureLine(s));
   }
-  absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
-      bundle->federation(), *note_text, cosignature_lines,
-      [&](absl::string_view member) { return absl::MakeConstSpan(directory.WitnessKeys(member)); });
+  absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
+      VerifyCosignatureLines(bundle->federation(), *note_text, cosignature_lines,
+                             WitnessKeysOf(directory), WitnessKeyValidityOf(directory));
   if (!cosigs.ok()) {
     return Bad("checkpoint.note", cosigs.status().message());
   }

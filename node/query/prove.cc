@@ -94,13 +94,10 @@ absl::StatusOr<ChosenCheckpoint> ChooseCheckpoint(OriginLogs& logs, const Direct
     return absl::DataLossError(
         absl::StrCat("no stored checkpoint of ", origin, " covers log index ", log_index));
   }
-  const WitnessKeyLookup witness_keys = [&](absl::string_view member) {
-    return absl::MakeConstSpan(directory.WitnessKeys(member));
-  };
   size_t best = 0;
   std::vector<std::string> best_cosigners;
   for (auto it = covering.rbegin(); it != covering.rend(); ++it) {
-    const auto& [size, stored] = *it;
+    auto& [size, stored] = *it;
     absl::StatusOr<VerifiedCheckpoint> cp =
         VerifyOriginCheckpoint(logs.federation(), origin, directory.LogKeys(origin), stored.note());
     if (!cp.ok()) {
@@ -109,8 +106,12 @@ absl::StatusOr<ChosenCheckpoint> ChooseCheckpoint(OriginLogs& logs, const Direct
     }
     std::vector<std::string> lines(stored.cosignature_lines().begin(),
                                    stored.cosignature_lines().end());
+    // A line the bundle no longer counts (a witness key since removed, or used outside its
+    // validity) stays out of the proof, which must verify with the bundle alone.
+    std::vector<std::string> uncounted;
     absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
-        VerifyCosignatureLines(logs.federation(), stored.note(), lines, witness_keys);
+        VerifyCosignatureLines(logs.federation(), stored.note(), lines, WitnessKeysOf(directory),
+                               WitnessKeyValidityOf(directory), &uncounted);
     if (!cosigs.ok()) {
       return absl::DataLossError(
           absl::StrCat(origin, " checkpoint of size ", size, ": ", cosigs.status().message()));
@@ -118,6 +119,13 @@ absl::StatusOr<ChosenCheckpoint> ChooseCheckpoint(OriginLogs& logs, const Direct
     std::vector<std::string> cosigners =
         IndependentCosigners(*cosigs, origin, MayWitness(directory, origin));
     if (cosigners.size() >= quorum) {
+      auto* kept = stored.mutable_cosignature_lines();
+      kept->erase(std::remove_if(kept->begin(), kept->end(),
+                                 [&](const std::string& line) {
+                                   return std::find(uncounted.begin(), uncounted.end(), line) !=
+                                          uncounted.end();
+                                 }),
+                  kept->end());
       return ChosenCheckpoint{stored, *std::move(cp), std::move(cosigners)};
     }
     if (cosigners.size() > best || best_cosigners.empty()) {

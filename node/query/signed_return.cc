@@ -108,10 +108,9 @@ absl::Status SignedReturnChecker::AddStart(const v1::SignedReturnStart& start) {
   }
   const std::vector<std::string> lines(start.cosignature_lines().begin(),
                                        start.cosignature_lines().end());
-  absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
-      federation, start.checkpoint_note(), lines, [&](absl::string_view member) {
-        return absl::MakeConstSpan(directory_.WitnessKeys(member));
-      });
+  absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
+      VerifyCosignatureLines(federation, start.checkpoint_note(), lines, WitnessKeysOf(directory_),
+                             WitnessKeyValidityOf(directory_));
   if (!cosigs.ok()) {
     return Fail(absl::StrCat("checkpoint cosignatures: ", cosigs.status().message()));
   }

@@ -1,5 +1,6 @@
 #include "node/query/status.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -78,7 +79,9 @@ absl::Status DescribeOrigin(Store& store, const Directory& directory, absl::stri
       absl::StatusOr<NoteSignature> sig = ParseSignatureLine(line);
       const std::string witness =
           sig.ok() ? WitnessMember(directory.federation(), sig->name) : std::string();
-      if (!witness.empty()) {
+      // Once per witness, whether it cosigned with one key or, across a rotation, with two.
+      if (!witness.empty() && std::find(out->cosigned_by().begin(), out->cosigned_by().end(),
+                                        witness) == out->cosigned_by().end()) {
         out->add_cosigned_by(witness);
       }
     }

@@ -435,6 +435,22 @@ time_before() {
   read -r bs bf <<<"$2"
   [ "$as" -lt "$bs" ] || { [ "$as" -eq "$bs" ] && [[ $af < $bf ]]; }
 }
+# key_valid_at J TIME WHAT OWNER: fails, saying WHAT ("header.txt: signed at ..."), unless TIME
+# ("SECONDS FRACTION") lies within the validity (valid_from, valid_until) of key J of the bundle,
+# a key of member OWNER.
+key_valid_at() {
+  local j=$1 at=$2 what=$3 owner=$4
+  if [ -n "${k_from[j]}" ]; then
+    rfc3339 trust-bundle.json "valid_from of $owner's ${k_kind[j]} key" "${k_from[j]}"
+    ! time_before "$at" "$rfc_time" ||
+      fail "$what, before ${k_kind[j]} key ${k_id[j]} of $owner is valid (${k_from[j]})"
+  fi
+  if [ -n "${k_until[j]}" ]; then
+    rfc3339 trust-bundle.json "valid_until of $owner's ${k_kind[j]} key" "${k_until[j]}"
+    ! time_before "$rfc_time" "$at" ||
+      fail "$what, after ${k_kind[j]} key ${k_id[j]} of $owner expired (${k_until[j]})"
+  fi
+}
 
 # --- Audit paths ---------------------------------------------------------------------------------
 # Reads "index N", "size M" and the hashes of proof file $1 into proof_index, proof_size, path.
@@ -618,19 +634,7 @@ key_id=${k_id[entry]}
   fail "header.txt: names signer key ${hdr[key_id]}, log.pub.pem is $key_id"
 created_at=${hdr[created_at]}
 rfc3339 header.txt created_at "$created_at"
-signed_at=$rfc_time
-if [ -n "${k_from[entry]}" ]; then
-  rfc3339 trust-bundle.json "valid_from of $origin's log key" "${k_from[entry]}"
-  ! time_before "$signed_at" "$rfc_time" ||
-    fail "header.txt: signed at $created_at, before log key $key_id of $origin is valid" \
-      "(${k_from[entry]})"
-fi
-if [ -n "${k_until[entry]}" ]; then
-  rfc3339 trust-bundle.json "valid_until of $origin's log key" "${k_until[entry]}"
-  ! time_before "$rfc_time" "$signed_at" ||
-    fail "header.txt: signed at $created_at, after log key $key_id of $origin expired" \
-      "(${k_until[entry]})"
-fi
+key_valid_at "$entry" "$rfc_time" "header.txt: signed at $created_at" "$origin"
 type='application/vnd.ots.return-header.v1'
 printf 'DSSEv1 %d %s %d %s' ${#type} "$type" ${#header_text} "$header_text" >"$tmp/pae"
 sig_b64=$(base64 -w0 header.sig)
@@ -739,6 +743,8 @@ for i in "${!sig_lines[@]}"; do
     fi
   done
   [ $ok = yes ] || fail "$at: not a valid cosignature by a witness key of $member in the trust bundle"
+  # The witness key must have been valid when it cosigned (a rotated key's end, a new key's start).
+  key_valid_at "$j" "$t 000000000000000000" "$at: cosigned at $t (Unix time)" "$member"
   # The origin witnessing its own log adds nothing, and a member the origin does not share with
   # holds none of its log to witness: neither counts toward the quorum.
   [ "$member" = "$origin" ] || [[ ${m_share[origin_i]} != *" $member "* ]] || cosigned[$member]=1

@@ -107,19 +107,30 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     keys.push_back(Key{"witness key", false, &*setup.witness_key, setup.config.witness_key_file(),
                        &self->witness_keys()});
   }
-  // A log key that ends is no worry while another the node holds, listed in the bundle, takes
-  // over by then and lasts longer (a rotation); a listed key without valid_until never ends.
-  std::optional<absl::Time> last_log_end;
-  bool log_key_without_end = false;
+  for (int i = 0; i < static_cast<int>(setup.more_witness_keys.size()); ++i) {
+    keys.push_back(
+        Key{"witness key", false, &setup.more_witness_keys[i],
+            i < setup.config.witness_key_files_size() ? setup.config.witness_key_files(i) : "",
+            &self->witness_keys()});
+  }
+  // A key that ends is no worry while another of the same use the node holds, listed in the
+  // bundle, takes over by then and lasts longer (a rotation); a listed key without valid_until
+  // never ends.
+  struct Last {
+    std::optional<absl::Time> end;
+    bool without_end = false;
+  };
+  Last last[2];  // [log]
   for (const Key& k : keys) {
-    if (!k.log || !Listed(*k.entries, k.key->public_key())) {
+    if (!Listed(*k.entries, k.key->public_key())) {
       continue;
     }
+    Last& l = last[k.log ? 1 : 0];
     std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
     if (!end.has_value()) {
-      log_key_without_end = true;
-    } else if (!last_log_end.has_value() || *end > *last_log_end) {
-      last_log_end = end;
+      l.without_end = true;
+    } else if (!l.end.has_value() || *end > *l.end) {
+      l.end = end;
     }
   }
   for (const Key& k : keys) {
@@ -127,8 +138,8 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     if (!end.has_value()) {
       continue;
     }
-    const bool replaced =
-        k.log && (log_key_without_end || (last_log_end.has_value() && *end < *last_log_end));
+    const Last& l = last[k.log ? 1 : 0];
+    const bool replaced = l.without_end || (l.end.has_value() && *end < *l.end);
     if (soon(*end) && (!warn_only_last || !replaced)) {
       out.push_back(absl::StrCat(k.what, " ", k.key->public_key().KeyId(), " (", k.file, ") ",
                                  Ending(*end, now), " per the trust bundle"));

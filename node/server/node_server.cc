@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -36,7 +38,7 @@ constexpr absl::Duration kHandshakeTimeout = absl::Seconds(20);
 constexpr absl::Duration kHandshakeAddressSlack = absl::Seconds(10);
 // How often a node looks at its TLS files for a change (docs/operations.md, "Renewing
 // certificates").
-constexpr absl::Duration kTlsFilesPoll = absl::Seconds(2);
+constexpr absl::Duration kWatchPeriod = absl::Seconds(2);
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
   if (s.ok() || absl::StrContains(s.message(), file)) {
@@ -186,41 +188,44 @@ absl::StatusOr<NodeSetup> LoadNodeSetup(const v1::NodeConfig& config, const Cloc
   setup.tls_spki = std::move(tls.spki);
   setup.trusted_cas = std::make_shared<TrustedCas>(std::move(tls.trusted));
 
-  // Signing keys: each must be one the bundle lists for this member.
-  auto listed = [](const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& keys,
-                   const PublicKey& k) {
-    for (const v1::PublicKeyEntry& e : keys) {
-      if (e.ed25519() == k.raw()) {
-        return true;
+  // Signing keys: of `file` and `more_files`, one at least must be one of this member's keys for
+  // `use` in the bundle; the others may wait for a bundle that lists them (a rotation).
+  auto load_keys = [&](const std::string& file,
+                       const google::protobuf::RepeatedPtrField<std::string>& more_files,
+                       KeyUse use,
+                       absl::string_view more_field) -> absl::StatusOr<std::vector<PrivateKey>> {
+    std::vector<PrivateKey> keys;
+    for (int i = -1; i < more_files.size(); ++i) {
+      OTS_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::LoadPemFile(i < 0 ? file : more_files[i]));
+      keys.push_back(std::move(key));
+    }
+    for (const PrivateKey& k : keys) {
+      if (FindKey(setup.directory->bundle(), config.origin(), use, k.public_key().raw()) !=
+          nullptr) {
+        return keys;
       }
     }
-    return false;
+    return absl::FailedPreconditionError(
+        absl::StrCat(file, ": key ", keys[0].public_key().KeyId(), " is not a ", KeyUseName(use),
+                     " of ", config.origin(), " in ", config.trust_bundle_file(),
+                     more_files.empty() ? "" : absl::StrCat(", nor is any of ", more_field)));
   };
   if (self->role() != v1::SECRETARIAT) {
-    // One of its log keys at least must be listed; more may wait for a bundle that lists them.
-    OTS_ASSIGN_OR_RETURN(PrivateKey log_key, PrivateKey::LoadPemFile(config.log_key_file()));
-    bool any_listed = listed(self->log_keys(), log_key.public_key());
-    for (const std::string& file : config.log_key_files()) {
-      OTS_ASSIGN_OR_RETURN(PrivateKey more, PrivateKey::LoadPemFile(file));
-      any_listed = any_listed || listed(self->log_keys(), more.public_key());
-      setup.more_log_keys.push_back(std::move(more));
-    }
-    if (!any_listed) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(config.log_key_file(), ": key ", log_key.public_key().KeyId(),
-                       " is not a log key of ", config.origin(), " in ", config.trust_bundle_file(),
-                       config.log_key_files().empty() ? "" : ", nor is any of log_key_files"));
-    }
-    setup.log_key = std::move(log_key);
+    OTS_ASSIGN_OR_RETURN(
+        std::vector<PrivateKey> keys,
+        load_keys(config.log_key_file(), config.log_key_files(), KeyUse::kLog, "log_key_files"));
+    setup.log_key = std::move(keys[0]);
+    std::move(keys.begin() + 1, keys.end(), std::back_inserter(setup.more_log_keys));
   }
   if (!config.witness_key_file().empty()) {
-    OTS_ASSIGN_OR_RETURN(PrivateKey witness, PrivateKey::LoadPemFile(config.witness_key_file()));
-    if (!listed(self->witness_keys(), witness.public_key())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          config.witness_key_file(), ": key ", witness.public_key().KeyId(),
-          " is not a witness key of ", config.origin(), " in ", config.trust_bundle_file()));
-    }
-    setup.witness_key = std::move(witness);
+    OTS_ASSIGN_OR_RETURN(std::vector<PrivateKey> keys,
+                         load_keys(config.witness_key_file(), config.witness_key_files(),
+                                   KeyUse::kWitness, "witness_key_files"));
+    setup.witness_key = std::move(keys[0]);
+    std::move(keys.begin() + 1, keys.end(), std::back_inserter(setup.more_witness_keys));
+  } else if (!config.witness_key_files().empty()) {
+    return absl::InvalidArgumentError(
+        "witness_key_files is set without witness_key_file; name the key in use there");
   }
   setup.listen_address =
       config.listen_address().empty() ? self->endpoint() : config.listen_address();
@@ -329,9 +334,15 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   };
   submission_ = std::make_unique<SubmissionService>(&context_);
   query_ = std::make_unique<QueryService>(&context_);
+  std::vector<const PrivateKey*> witness_keys;
+  if (s.witness_key.has_value()) {
+    witness_keys.push_back(&*s.witness_key);
+  }
+  for (const PrivateKey& k : s.more_witness_keys) {
+    witness_keys.push_back(&k);
+  }
   witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
-                                       s.witness_key.has_value() ? &*s.witness_key : nullptr, clock,
-                                       logger_);
+                                       std::move(witness_keys), clock, logger_);
   witness_->set_clock_check(clock_check_.get());
   if (own_log_ != nullptr) {
     absl::StatusOr<bool> frozen = witness_->Frozen(s.config.origin());
@@ -518,7 +529,7 @@ absl::StatusOr<v1::PushBundleResponse> NodeServer::ApplyBundle(const std::string
   }
   UpdatePeers();
   // A certificate with a new key that waits in the TLS files for a bundle that lists the key is
-  // taken by WatchTlsFiles once the peers hold this bundle too.
+  // taken by WatchFilesAndKeys once the peers hold this bundle too.
   return response;
 }
 
@@ -527,7 +538,7 @@ absl::StatusOr<const PrivateKey*> NodeServer::ChooseLogKey(absl::Time now) const
   for (const PrivateKey& k : setup_.more_log_keys) {
     keys.push_back(&k);
   }
-  return ots::ChooseLogKey(*setup_.directory, setup_.config.origin(), keys, now);
+  return ChooseKey(*setup_.directory, setup_.config.origin(), KeyUse::kLog, keys, now);
 }
 
 std::string NodeServer::CaNamesPem(const std::string& ca_pem) const {
@@ -585,7 +596,7 @@ absl::Status NodeServer::ReloadTls() {
   return absl::OkStatus();
 }
 
-void NodeServer::WatchTlsFiles() {
+void NodeServer::WatchFilesAndKeys() {
   const v1::TlsFiles& files = setup_.config.tls();
   auto stamps = [&files] {
     std::string out;
@@ -607,8 +618,11 @@ void NodeServer::WatchTlsFiles() {
   // fetch the bundle from this node.
   bool pending = false;
   uint64_t tried_version = setup_.directory->version();
-  // Real time, whatever clock the node runs on: files change in the real world.
-  while (!stop_watching_.WaitForNotificationWithTimeout(kTlsFilesPoll)) {
+  // Real time, whatever clock the node runs on: files change in the real world. Timed by the
+  // steady clock (SystemClock::WaitFor), which no step of the wall clock stretches.
+  const SystemClock real_time;
+  while (!real_time.WaitFor(stop_watching_, kWatchPeriod)) {
+    RecosignOnKeyChange();
     std::string now = stamps();
     if (now != last) {
       last = std::move(now);
@@ -620,6 +634,18 @@ void NodeServer::WatchTlsFiles() {
     if (pending && version != tried_version && PeersHold(version)) {
       tried_version = version;
       pending = !ReloadTls().ok();
+    }
+  }
+}
+
+void NodeServer::RecosignOnKeyChange() {
+  absl::StatusOr<int> made = witness_->CosignLatestOnKeyChange();
+  std::string failure = made.ok() ? "" : std::string(made.status().message());
+  if (failure != recosign_failure_) {
+    recosign_failure_ = failure;
+    if (!failure.empty()) {
+      logger_->Log(LogLevel::kError, "-",
+                   absl::StrCat("witness: cannot cosign with a witness key valid now: ", failure));
     }
   }
 }
@@ -770,11 +796,14 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   for (const std::string& warning : warnings) {
     logger->Log(LogLevel::kWarn, "-", warning);
   }
+  // Cosigned again with a witness key that took over while the node was down, before the peers
+  // are asked; from then on the watcher does so when the key changes.
+  node->RecosignOnKeyChange();
   if (node->syncer_ != nullptr) {
     node->syncer_->Start();
   }
   NodeServer* self = node.get();
-  node->tls_watcher_ = std::thread([self] { self->WatchTlsFiles(); });
+  node->watcher_ = std::thread([self] { self->WatchFilesAndKeys(); });
   return node;
 }
 
@@ -786,8 +815,8 @@ void NodeServer::Shutdown(absl::Duration grace) {
   if (!stop_watching_.HasBeenNotified()) {
     stop_watching_.Notify();
   }
-  if (tls_watcher_.joinable()) {
-    tls_watcher_.join();
+  if (watcher_.joinable()) {
+    watcher_.join();
   }
   server_->GetHealthCheckService()->SetServingStatus(false);  // "" and every service
   federation_->Stop();                                        // ends the peers' watch streams

@@ -48,9 +48,10 @@ struct NodeSetup {
   // The CAs peers' certificates may chain to: ca_pem's and the bundle's (TrustedCasOf), shared
   // by the listener and every peer channel, replaced when a new bundle is applied.
   std::shared_ptr<TrustedCas> trusted_cas;
-  std::optional<PrivateKey> log_key;      // states only: log_key_file's
-  std::vector<PrivateKey> more_log_keys;  // log_key_files' (a rotation)
-  std::optional<PrivateKey> witness_key;  // if configured
+  std::optional<PrivateKey> log_key;          // states only: log_key_file's
+  std::vector<PrivateKey> more_log_keys;      // log_key_files' (a rotation)
+  std::optional<PrivateKey> witness_key;      // if configured
+  std::vector<PrivateKey> more_witness_keys;  // witness_key_files' (a rotation)
   std::string listen_address;
   // Said in the log at start when the node goes on with a newer bundle its data folder kept.
   std::string bundle_note;
@@ -139,9 +140,12 @@ class NodeServer {
   // The CA certificates the listener names to clients: `ca_pem` (the CA file's) and the current
   // bundle's.
   std::string CaNamesPem(const std::string& ca_pem) const;
-  // Until Shutdown: ReloadTls whenever the TLS files' inode, size or time changes, and again
-  // after a new bundle if they were not taken.
-  void WatchTlsFiles();
+  // Until Shutdown, every kWatchPeriod: ReloadTls whenever the TLS files' inode, size or time
+  // changes, and again after a new bundle if they were not taken; and the witness's
+  // CosignLatestOnKeyChange (a witness key rotation takes over at its time, or with a bundle).
+  void WatchFilesAndKeys();
+  // Witness::CosignLatestOnKeyChange, its failures logged once each.
+  void RecosignOnKeyChange();
   // Whether every peer that is not stale holds trust bundle `version` or a newer one.
   bool PeersHold(uint64_t version) const;
   absl::Status Listen(const std::string& address);
@@ -168,7 +172,8 @@ class NodeServer {
   mutable absl::Mutex tls_mu_;
   std::shared_ptr<ServedTlsFiles> served_tls_;   // what the listener presents
   std::shared_ptr<PresentedIdentity> identity_;  // what the peer channels present
-  std::thread tls_watcher_;
+  std::thread watcher_;
+  std::string recosign_failure_;  // the last one logged; by Start, then the watcher thread only
   absl::Notification stop_watching_;
   const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;

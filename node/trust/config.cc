@@ -163,6 +163,9 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
     file = ResolvePath(dir, file);
   }
   config.set_witness_key_file(ResolvePath(dir, config.witness_key_file()));
+  for (std::string& file : *config.mutable_witness_key_files()) {
+    file = ResolvePath(dir, file);
+  }
   config.set_trust_bundle_file(ResolvePath(dir, config.trust_bundle_file()));
   config.set_bundle_public_key_file(ResolvePath(dir, config.bundle_public_key_file()));
   if (config.has_tls()) {

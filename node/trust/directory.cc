@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "node/base/rfc3339.h"
 
 namespace ots {
 
@@ -149,14 +150,14 @@ const std::vector<PublicKey>& Directory::LogKeys(absl::string_view origin) const
   return it == s.log_keys.end() ? NoKeys() : it->second;
 }
 
-absl::Status Directory::CheckLogKeyAt(absl::string_view origin, const PublicKey& key,
-                                      absl::string_view time) const {
+absl::Status Directory::CheckKeyAt(absl::string_view member, KeyUse use, const PublicKey& key,
+                                   absl::string_view time) const {
   const v1::TrustBundle& bundle = current().bundle;
-  const v1::PublicKeyEntry* entry = FindLogKey(bundle, origin, key.raw());
+  const v1::PublicKeyEntry* entry = FindKey(bundle, member, use, key.raw());
   if (entry == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("key ", key.KeyId(), " is not a log key of ",
-                                                      origin, " in trust bundle version ",
-                                                      bundle.version()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("key ", key.KeyId(), " is not a ", KeyUseName(use), " of ", member,
+                     " in trust bundle version ", bundle.version()));
   }
   absl::Status valid = CheckKeyValidAt(*entry, time);
   if (!valid.ok()) {
@@ -221,16 +222,16 @@ absl::Status Directory::AuthorizeOperator(const CallerIdentity& caller,
   return absl::OkStatus();
 }
 
-absl::StatusOr<const PrivateKey*> ChooseLogKey(const Directory& directory, absl::string_view origin,
-                                               absl::Span<const PrivateKey* const> keys,
-                                               absl::Time now) {
+absl::StatusOr<const PrivateKey*> ChooseKey(const Directory& directory, absl::string_view member,
+                                            KeyUse use, absl::Span<const PrivateKey* const> keys,
+                                            absl::Time now) {
   const std::string at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
   const PrivateKey* best = nullptr;
   absl::Time best_from = absl::InfinitePast();
   std::vector<std::string> held;
   for (const PrivateKey* key : keys) {
     const v1::PublicKeyEntry* entry =
-        FindLogKey(directory.bundle(), origin, key->public_key().raw());
+        FindKey(directory.bundle(), member, use, key->public_key().raw());
     if (entry == nullptr) {
       held.push_back(absl::StrCat(key->public_key().KeyId(), " (not listed)"));
       continue;
@@ -253,11 +254,26 @@ absl::StatusOr<const PrivateKey*> ChooseLogKey(const Directory& directory, absl:
     }
   }
   if (best == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no log key of ", origin, " held here is valid at ", at, " in trust bundle version ",
-        directory.version(), ": ", absl::StrJoin(held, ", "), "; nothing was signed"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no ", KeyUseName(use), " of ", member, " held here is valid at ", at,
+                     " in trust bundle version ", directory.version(), ": ",
+                     absl::StrJoin(held, ", "), "; nothing was signed"));
   }
   return best;
+}
+
+std::function<absl::Span<const PublicKey>(absl::string_view member)> WitnessKeysOf(
+    const Directory& directory) {
+  return [&directory](absl::string_view member) {
+    return absl::MakeConstSpan(directory.WitnessKeys(member));
+  };
+}
+
+std::function<absl::Status(absl::string_view member, const PublicKey& key, absl::Time at)>
+WitnessKeyValidityOf(const Directory& directory) {
+  return [&directory](absl::string_view member, const PublicKey& key, absl::Time at) {
+    return directory.CheckWitnessKeyAt(member, key, Rfc3339(at));
+  };
 }
 
 std::function<bool(absl::string_view member)> MayWitness(const Directory& directory,

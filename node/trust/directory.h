@@ -85,9 +85,19 @@ class Directory {
   // otherwise; INVALID_ARGUMENT for a time that is not RFC 3339. Every verifier of a log checks
   // headers this way, and checkpoints at the time of the last entry they cover.
   absl::Status CheckLogKeyAt(absl::string_view origin, const PublicKey& key,
-                             absl::string_view time) const;
+                             absl::string_view time) const {
+    return CheckKeyAt(origin, KeyUse::kLog, key, time);
+  }
   // Every witness key the bundle lists for `member`.
   const std::vector<PublicKey>& WitnessKeys(absl::string_view member) const;
+  // OK if `key` is a witness key of `member` valid at `time`: a cosignature it made then counts.
+  absl::Status CheckWitnessKeyAt(absl::string_view member, const PublicKey& key,
+                                 absl::string_view time) const {
+    return CheckKeyAt(member, KeyUse::kWitness, key, time);
+  }
+  // Both of the above.
+  absl::Status CheckKeyAt(absl::string_view member, KeyUse use, const PublicKey& key,
+                          absl::string_view time) const;
 
   // Whether `member` may receive `origin`'s data: its own, or listed in origin's share_with.
   bool MaySee(absl::string_view member, absl::string_view origin) const;
@@ -127,12 +137,20 @@ class Directory {
   std::atomic<const State*> current_{nullptr};
 };
 
-// The log key of `origin` to sign with at `now` among `keys`: of those `directory` lists for
-// `origin` valid at `now`, the one valid from the latest time (a rotation: the new key takes over
-// at its valid_from). FAILED_PRECONDITION naming every key and its dates if none is valid then.
-absl::StatusOr<const PrivateKey*> ChooseLogKey(const Directory& directory, absl::string_view origin,
-                                               absl::Span<const PrivateKey* const> keys,
-                                               absl::Time now);
+// The key of `member` to sign with (`use`: its log or its cosignatures) at `now` among `keys`:
+// of those `directory` lists for that use valid at `now`, the one valid from the latest time (a
+// rotation: the new key takes over at its valid_from). FAILED_PRECONDITION naming every key and
+// its dates if none is valid then.
+absl::StatusOr<const PrivateKey*> ChooseKey(const Directory& directory, absl::string_view member,
+                                            KeyUse use, absl::Span<const PrivateKey* const> keys,
+                                            absl::Time now);
+
+// The witness keys of each member and whether one was valid at a time, as VerifyCosignatureLines
+// (node/log/checkpoint.h) takes them. `directory` must outlive the functions.
+std::function<absl::Span<const PublicKey>(absl::string_view member)> WitnessKeysOf(
+    const Directory& directory);
+std::function<absl::Status(absl::string_view member, const PublicKey& key, absl::Time at)>
+WitnessKeyValidityOf(const Directory& directory);
 
 // Whether a member's cosignature of `origin`'s checkpoints counts: it may see the origin's log
 // (a witness cosigns only what it holds). `directory` must outlive the function.

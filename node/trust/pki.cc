@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -181,7 +182,10 @@ absl::Status WriteCa(PkiRun& run, const std::string& out) {
   spec.organization = run.options.federation;
   spec.is_ca = true;
   spec.not_before = run.not_before;
-  spec.not_after = run.not_after + absl::Hours(24);
+  // The CA outlives the certificates it issues by years: they are renewed from it (pki renew)
+  // while it lasts.
+  const absl::Time now = run.not_after - run.options.validity;
+  spec.not_after = std::max(now + run.options.ca_validity, run.not_after + absl::Hours(24));
   OTS_ASSIGN_OR_RETURN(run.ca_key, TlsKey::Generate());
   OTS_ASSIGN_OR_RETURN(run.ca, IssueCertificate(spec, *run.ca_key, nullptr, *run.ca_key));
   OTS_RETURN_IF_ERROR(run.ca_key->SavePemFile(ca_dir + "/ca.key"));

@@ -39,6 +39,9 @@ struct PkiOptions {
   int witness_quorum = -1;
   // Lifetime of certificates and keys from now. Default: 365 days.
   absl::Duration validity = absl::Hours(24 * 365);
+  // Lifetime of the CA from now, at least a day more than `validity`: certificates are renewed
+  // from it (RenewCertificates) while it lasts. Default: ten years.
+  absl::Duration ca_validity = absl::Hours(24 * 3650);
 };
 
 // Writes the federation into options.out_dir. Private keys get mode 0600. INVALID_ARGUMENT on a

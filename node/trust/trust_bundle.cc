@@ -182,13 +182,15 @@ absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
   return bundle;
 }
 
-const v1::PublicKeyEntry* FindLogKey(const v1::TrustBundle& bundle, absl::string_view origin,
-                                     absl::string_view raw) {
+absl::string_view KeyUseName(KeyUse use) { return use == KeyUse::kLog ? "log key" : "witness key"; }
+
+const v1::PublicKeyEntry* FindKey(const v1::TrustBundle& bundle, absl::string_view member,
+                                  KeyUse use, absl::string_view raw) {
   for (const v1::Member& m : bundle.members()) {
-    if (m.code() != origin) {
+    if (m.code() != member) {
       continue;
     }
-    for (const v1::PublicKeyEntry& k : m.log_keys()) {
+    for (const v1::PublicKeyEntry& k : use == KeyUse::kLog ? m.log_keys() : m.witness_keys()) {
       if (k.ed25519() == raw) {
         return &k;
       }

@@ -37,9 +37,18 @@ absl::StatusOr<v1::TrustBundle> VerifyTrustBundle(absl::string_view file_name,
                                                   absl::string_view text,
                                                   const PublicKey& federation_key);
 
-// The entry of `origin`'s log keys in `bundle` whose key is `raw` (32 bytes), or nullptr.
-const v1::PublicKeyEntry* FindLogKey(const v1::TrustBundle& bundle, absl::string_view origin,
-                                     absl::string_view raw);
+// What a member's key is for: signing its log (log_keys) or cosigning others' (witness_keys).
+enum class KeyUse { kLog, kWitness };
+// "log key", "witness key".
+absl::string_view KeyUseName(KeyUse use);
+
+// The entry of `member`'s `use` keys in `bundle` whose key is `raw` (32 bytes), or nullptr.
+const v1::PublicKeyEntry* FindKey(const v1::TrustBundle& bundle, absl::string_view member,
+                                  KeyUse use, absl::string_view raw);
+inline const v1::PublicKeyEntry* FindLogKey(const v1::TrustBundle& bundle, absl::string_view origin,
+                                            absl::string_view raw) {
+  return FindKey(bundle, origin, KeyUse::kLog, raw);
+}
 // OK if `time` (RFC 3339) lies within `entry`'s validity (valid_from, valid_until; an unset end
 // is open). FAILED_PRECONDITION naming the dates otherwise; INVALID_ARGUMENT for a time or date
 // that is not RFC 3339.

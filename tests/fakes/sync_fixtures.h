@@ -261,7 +261,7 @@ struct ForkedOrigin {
   TestNode kz = OpenNode(dir, "kz");
   Publisher az_publisher{az.logs.get(), &az_key, &clock};
   Publisher fork_publisher{fork.logs.get(), &az_key, &clock};
-  Witness kz_witness{kz.logs.get(), &directory, "KZ", &kz_witness_key, &clock, &logger};
+  Witness kz_witness{kz.logs.get(), &directory, "KZ", {&kz_witness_key}, &clock, &logger};
 
   // AZ's return for `period` on its own node, or on the fork.
   void Publish(int value, const std::string& period = "2020") {

@@ -110,11 +110,13 @@ void FuzzNote(absl::string_view input) {
     }
   }
   absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
-      kSeedFederation, input, lines, [&](absl::string_view member) -> absl::Span<const PublicKey> {
+      kSeedFederation, input, lines,
+      [&](absl::string_view member) -> absl::Span<const PublicKey> {
         auto it = fed.witness_public.find(member);
         return it == fed.witness_public.end() ? absl::Span<const PublicKey>()
                                               : absl::MakeConstSpan(it->second);
-      });
+      },
+      nullptr);
   if (cosigs.ok()) {
     Check(cosigs->size() == lines.size(), "VerifyCosignatureLines dropped a line");
     for (size_t i = 0; i < lines.size(); ++i) {

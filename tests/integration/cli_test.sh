@@ -68,6 +68,8 @@ usage_error "ots-ctl submit: unknown flag --bogus (run 'ots-ctl submit --help')"
   "$ctl" submit --bogus=1 --config c r.csv
 usage_error "ots-ctl pki init: --out needs a value (run 'ots-ctl pki init --help')" \
   "$ctl" pki init --out
+usage_error "ots-ctl pki init: --ca-days must be a number of days larger than --days (run 'ots-ctl pki init --help')" \
+  "$ctl" pki init --out "$work/never" --states AZ --days 30 --ca-days 30
 usage_error "ots-ctl query: --config excludes --data-dir (run 'ots-ctl query --help')" \
   "$ctl" query --config c --data-dir d
 usage_error "ots-ctl keygen: unexpected argument \"extra\" (run 'ots-ctl keygen --help')" \

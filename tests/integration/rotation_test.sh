@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Rotating a log key (docs/operations.md, "Rotating a log key"), with real nodes of the
-# Secretariat, AZ and KZ:
+# Rotating a log key and a witness key (docs/operations.md, "Rotating a log key", "Rotating a
+# witness key"), with real nodes of the Secretariat, AZ and KZ:
 # - AZ's new log key waits in its configuration (log_key_files) while the bundle does not list it:
 #   AZ goes on signing with its first key;
 # - bundle version 2, pushed to KZ's node, ends the first key at T and starts the new one at T;
 #   from T on AZ signs with the new key, by itself; its log goes on, nothing is refused, and its
 #   peers accept both kinds of entries;
+# - the same version rotates KZ's witness key at T: from T on KZ cosigns with its new key, and
+#   cosigns AZ's latest checkpoint again with it;
 # - an offline import after T signs with the new key too;
 # - every audit passes with the final bundle, and a proof of a cell signed before the rotation
 #   and of one signed after it each verify with verify.sh, trusting the bundle key id alone.
@@ -35,19 +37,29 @@ signed_by() {
 openssl pkey -in "$fed/az/log2.key" -pubout -out "$fed/az/log2.pub.pem"
 new_id=$(key_id "$fed/az/log2.pub.pem")
 echo 'log_key_files: "log2.key"' >>"$fed/az/node.textproto"
-fed_stop az
-fed_start az
+(umask 077 && openssl genpkey -algorithm ed25519 -out "$fed/kz/witness2.key")
+openssl pkey -in "$fed/kz/witness2.key" -pubout -out "$fed/kz/witness2.pub.pem"
+kz_new_id=$(key_id "$fed/kz/witness2.pub.pem")
+echo 'witness_key_files: "witness2.key"' >>"$fed/kz/node.textproto"
+fed_stop az kz
+fed_start az kz
 fed_submit az "$returns/AZ_2015.csv"
 signed_by az "$old_id" || fail "AZ signed with a key the bundle does not list"
 
 # --- Bundle version 2: the first key ends at T, the new one starts at T ---------------------------
 t=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
-raw=$(openssl pkey -pubin -in "$fed/az/log2.pub.pem" -outform DER | tail -c 32 | od -An -v -tx1 |
-  tr -d ' \n' | sed 's/../\\x&/g')
+# The old witness key ends an hour after T: KZ's cosignatures of the last moments before T stay
+# valid whatever the clock's jitter.
+t_end=$(date -u -d "$t + 1 hour" +%Y-%m-%dT%H:%M:%SZ)
+raw_of() {  # PUBLIC_PEM: its 32 raw bytes as \xNN escapes, as protobuf text writes bytes
+  openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | od -An -v -tx1 | tr -d ' \n' |
+    sed 's/../\\x&/g'
+}
 "$ctl" bundle show --bundle "$fed/federation/trust-bundle.json" --key "$fedkey" |
-  T="$t" RAW="$raw" awk '
+  T="$t" T_END="$t_end" RAW="$(raw_of "$fed/az/log2.pub.pem")" \
+    WRAW="$(raw_of "$fed/kz/witness2.pub.pem")" awk '
     # From the environment, not -v: awk would turn the \xNN escapes of RAW into bytes.
-    BEGIN { t = ENVIRON["T"]; raw = ENVIRON["RAW"] }
+    BEGIN { t = ENVIRON["T"]; t_end = ENVIRON["T_END"]; raw = ENVIRON["RAW"]; wraw = ENVIRON["WRAW"] }
     $0 == "members {" { member = "" }
     /^  code: / { member = $2 }
     member == "\"AZ\"" && $0 == "  log_keys {" { inlog = 1 }
@@ -56,6 +68,13 @@ raw=$(openssl pkey -pubin -in "$fed/az/log2.pub.pem" -outform DER | tail -c 32 |
       print; inlog = 0
       print "  log_keys {"; print "    ed25519: \"" raw "\""; print "    valid_from: \"" t "\""
       print "  }"; next
+    }
+    member == "\"KZ\"" && $0 == "  witness_keys {" { inwit = 1 }
+    inwit && /^    valid_until: / { print "    valid_until: \"" t_end "\""; next }
+    inwit && $0 == "  }" {
+      print; inwit = 0
+      print "  witness_keys {"; print "    ed25519: \"" wraw "\""
+      print "    valid_from: \"" t "\""; print "  }"; next
     }
     $0 == "version: 1" { print "version: 2"; next }
     { print }' >"$work/v2.textproto"
@@ -69,7 +88,10 @@ wait_for "AZ to take version 2" 30 has_v2 az
 t_unix=$(date -u -d "$t" +%s)
 wait_for "the time T of the rotation" 10 eval '[ "$(date +%s)" -gt "$t_unix" ]'
 
-# --- From T on, the new key signs; the log goes on ----------------------------------------------
+# --- From T on, the new keys sign; the log goes on ---------------------------------------------
+# KZ cosigns AZ's latest checkpoint (of size 2) again with its new witness key, by itself.
+log_says "$work/kz.log" \
+  "witness: now cosigning with witness key $kz_new_id; cosigned the latest checkpoint of 1 logs"
 fed_submit az "$returns/AZ_2020.csv"
 signed_by az "$new_id" || fail "AZ did not sign with its new key after T"
 wait_for "the Secretariat and KZ to hold AZ's third return" 60 \
@@ -90,6 +112,18 @@ for period in 2010 2020; do
     fail "prove of AZ $period: $(cat "$work/out")"
   (cd "$work" && bash "$work/proof-$period/verify.sh" "$bundle_id") >"$work/out" 2>&1 ||
     fail "verify.sh of AZ $period: $(cat "$work/out")"
+done
+# Both proofs rest on checkpoints KZ cosigned after T: with its new witness key (the line's key
+# id is SHA-256("ots-mx/witness/KZ" 0x0A 0x04 key)[:4], c2sp.org/signed-note).
+kz_hint=$({
+  printf 'ots-mx/witness/KZ\n\004'
+  openssl pkey -pubin -in "$fed/kz/witness2.pub.pem" -outform DER | tail -c 32
+} | openssl dgst -sha256 -r | cut -c1-8)
+for period in 2010 2020; do
+  hint=$(grep '^— ots-mx/witness/KZ ' "$work/proof-$period/checkpoint.note" | cut -d' ' -f3 |
+    base64 -d | od -An -tx1 -N4 | tr -d ' \n')
+  [ "$hint" = "$kz_hint" ] ||
+    fail "the $period proof's KZ cosignature is by key id $hint, not the new witness key's $kz_hint"
 done
 [ "$(key_id "$work/proof-2010/log.pub.pem")" = "$old_id" ] ||
   fail "the 2010 proof's header is not signed with the first key"

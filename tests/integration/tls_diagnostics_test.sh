@@ -199,7 +199,7 @@ node_pid=
 
 # --- Expiry warnings: a federation whose certificates and keys last 20 days -------------------
 fed3=$work/fed3
-"$ctl" pki init --out "$fed3" --states AZ --witness-quorum 0 --days 20 >/dev/null
+"$ctl" pki init --out "$fed3" --states AZ --witness-quorum 0 --days 20 --ca-days 21 >/dev/null
 start_node "$fed3/az/node.textproto" az3
 for w in "TLS certificate $fed3/az/node.pem expires on" "CA certificate $fed_ca in $fed3/az/../ca/ca.pem expires on" \
   "log key " "witness key "; do

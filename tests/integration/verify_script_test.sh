@@ -9,6 +9,7 @@
 #     cosignature invented with a key the bundle does not list for that witness, or by a
 #     non-member; a second valid line of a witness counts once, the origin's own none;
 #   - counts the quorum: stripped lines fail below it, pass with --quorum 0;
+#   - fails with a header or a cosignature made outside its key's validity in the bundle;
 #   - fails with a log key, a trust bundle or a bundle key that is not the federation's, and on a
 #     completely self-consistent fake: another federation's keys, bundle and cosignatures;
 #   - fails with any altered byte of any file, and tolerates a re-formatted bundle envelope.
@@ -358,14 +359,16 @@ done
 created_at=$(sed -n 's/^created_at //p' "$proof/header.txt")
 at=$(date -u -d "$created_at" +%s)
 rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-# key_window FROM UNTIL: AZ's log keys valid from FROM until UNTIL (either may be empty).
-key_window() {
-  FROM=$1 UNTIL=$2 resign 'member == "\"AZ\"" && block == "log_keys" && /valid_from:/ {
-      print "    valid_from: \"" ENVIRON["FROM"] "\""; next }
-    member == "\"AZ\"" && block == "log_keys" && /valid_until:/ {
+# keys_window MEMBER BLOCK FROM UNTIL: MEMBER's keys of BLOCK (log_keys, witness_keys) valid from
+# FROM until UNTIL (either may be empty). key_window FROM UNTIL: AZ's log keys.
+keys_window() {
+  M="\"$1\"" B=$2 FROM=$3 UNTIL=$4 resign 'member == ENVIRON["M"] && block == ENVIRON["B"] &&
+      /valid_from:/ { print "    valid_from: \"" ENVIRON["FROM"] "\""; next }
+    member == ENVIRON["M"] && block == ENVIRON["B"] && /valid_until:/ {
       print "    valid_until: \"" ENVIRON["UNTIL"] "\""; next }
     { print }'
 }
+key_window() { keys_window AZ log_keys "$@"; }
 fresh
 key_window "$created_at" "$created_at"
 vpass "$m" "$bundle_id"
@@ -381,6 +384,22 @@ vfail "a header signed after its key's valid_until" "$m" "$bundle_id"
 must_say "FAIL: header.txt: signed at $created_at, after log key"
 key_window "$(rfc $((at - 100)))" "${created_at%Z}.000001Z"
 vpass "$m" "$bundle_id"
+
+# A witness key's validity: each cosignature's own time must lie in its key's [valid_from,
+# valid_until] (a rotated witness key ends, a new one starts).
+kz_line=$(grep -n '^— ots-mx/witness/KZ ' "$proof/checkpoint.note" | cut -d: -f1)
+fresh
+kz_hex=$(line_hex "$kz_line")
+kz_at=$((16#${kz_hex:8:16}))
+witness_window() { keys_window KZ witness_keys "$@"; }
+witness_window "$(rfc "$kz_at")" "$(rfc "$kz_at")"
+vpass "$m" "$bundle_id"
+witness_window "$(rfc $((kz_at + 1)))" ""
+vfail "a cosignature made before its witness key's valid_from" "$m" "$bundle_id"
+must_say "line $kz_line (ots-mx/witness/KZ): cosigned at $kz_at (Unix time), before witness key"
+witness_window "$(rfc $((kz_at - 100)))" "$(rfc $((kz_at - 1)))"
+vfail "a cosignature made after its witness key's valid_until" "$m" "$bundle_id"
+must_say "after witness key"
 
 # The quorum the bundle sets: witness_quorum 3 needs all three; witness_quorum 5 is capped at the
 # three members that may see AZ and have a witness key; with AZ sharing only with the

@@ -255,7 +255,7 @@ TEST_CASE("a log key rotation: each entry and checkpoint verifies under the key 
   // A note of size 2 with another root: by the key valid then, proof of a split view; by the
   // first key, ended before that entry was signed (a stolen retired key), no proof of anything.
   RecordingLogger log;
-  Witness witness(kz.logs.get(), &directory, "KZ", nullptr, &clock, &log);
+  Witness witness(kz.logs.get(), &directory, "KZ", {}, &clock, &log);
   auto note_by = [&](const PrivateKey& key) {
     Checkpoint cp;
     cp.origin = LogName(kTestFederation, "AZ");

@@ -39,7 +39,7 @@ struct Loop {
   TestBundle keys = TestBundle().Add("AZ", {"KZ"}).Add("KZ", {}, false);
   Directory directory{keys.Bundle()};
   TestNode kz = OpenNode(dir, "kz");
-  Witness witness{kz.logs.get(), &directory, "KZ", nullptr, &clock, &logger};
+  Witness witness{kz.logs.get(), &directory, "KZ", {}, &clock, &logger};
   SyncOptions options = [] {
     SyncOptions o;
     o.poll_interval = absl::Seconds(5);

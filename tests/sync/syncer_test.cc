@@ -159,7 +159,7 @@ TEST_CASE("a peer ahead is pulled, verified, stored and cosigned", "[sync]") {
 TEST_CASE("a node without a witness key replicates but cosigns nothing", "[sync]") {
   Net n;
   n.Publish(100);
-  Witness witness(n.hu.logs.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
+  Witness witness(n.hu.logs.get(), &n.directory, "KZ", {}, &n.clock, &n.logger);
   Syncer syncer(n.hu.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   REQUIRE(syncer.Reconcile("AZ", n.az_peer, n.Announced(n.az_peer)).ok());
   CHECK(*n.hu->LogSize("AZ") == 1);
@@ -209,6 +209,26 @@ TEST_CASE("a peer at our size is not pulled, its verified cosignatures are merge
     // Merging the same again adds nothing.
     REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
     CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines_size() == 2);
+  }
+  SECTION("a witness that rotated its key: its new key's line is merged beside the first") {
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    const PrivateKey hu_new = *PrivateKey::Generate();
+    v1::TrustBundle next = n.keys.Bundle();
+    next.set_version(2);
+    for (v1::Member& m : *next.mutable_members()) {
+      if (m.code() == "HU") {
+        m.add_witness_keys()->set_ed25519(hu_new.public_key().raw());
+      }
+    }
+    REQUIRE(n.directory.Update(TrustAnchor{{}, {}, {}, next}).ok());
+    const std::string hu_new_line = CosignLine(note, "HU", hu_new);
+    theirs.mutable_checkpoint()->add_cosignature_lines(hu_new_line);
+    REQUIRE(n.kz_syncer.Reconcile("AZ", n.az_peer, theirs).ok());
+    absl::StatusOr<v1::StoredCheckpoint> stored = n.kz->GetCheckpoint("AZ", 2);
+    REQUIRE(stored.ok());
+    CHECK(Contains(*stored, hu_line));
+    CHECK(Contains(*stored, hu_new_line));
+    CHECK(stored->cosignature_lines_size() == 3);  // KZ's own and HU's two
   }
   SECTION("forged cosignature lines are dropped") {
     theirs.mutable_checkpoint()->clear_cosignature_lines();
@@ -325,7 +345,7 @@ TEST_CASE("a pull capped by the serving node's limits is completed by further pu
 TEST_CASE("an origin that does not share with this node is neither pulled nor stored", "[sync]") {
   Net n;
   n.Publish(100);
-  Witness witness(n.hu.logs.get(), &n.directory, "HU", &n.hu_witness_key, &n.clock, &n.logger);
+  Witness witness(n.hu.logs.get(), &n.directory, "HU", {&n.hu_witness_key}, &n.clock, &n.logger);
   Syncer syncer(n.hu.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   // The peer (wrongly) offers AZ's checkpoint to HU.
   absl::Status s = syncer.Reconcile("KZ", n.az_peer, n.Announced(n.az_peer));
@@ -343,7 +363,7 @@ TEST_CASE("a checkpoint of our own log beyond its end: the entries are taken bac
   // what AZ's node signed before its folder was restored from a backup of size 2.
   n.Histories({100, 101, 102});
   REQUIRE(n.fork->GetCheckpoint("AZ", 2)->note() == n.az->GetCheckpoint("AZ", 2)->note());
-  Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
+  Witness witness(n.az.logs.get(), &n.directory, "AZ", {&n.keys.WitnessKey("AZ")}, &n.clock,
                   &n.logger);
   Syncer syncer(n.az.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   OwnLogGuard guard(OwnLogGuard::Wait::kUntilAsked);
@@ -387,7 +407,7 @@ TEST_CASE("our own log forked by our own key is still a split view, and nothing 
   n.PublishFork(100);
   n.PublishFork(999);
   n.PublishFork(102);
-  Witness witness(n.az.logs.get(), &n.directory, "AZ", &n.keys.WitnessKey("AZ"), &n.clock,
+  Witness witness(n.az.logs.get(), &n.directory, "AZ", {&n.keys.WitnessKey("AZ")}, &n.clock,
                   &n.logger);
   Syncer syncer(n.az.logs.get(), &n.directory, &witness, &n.clock, &n.logger, SyncOptions());
   OwnLogGuard guard(OwnLogGuard::Wait::kNo);

@@ -15,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
+#include "node/base/rfc3339.h"
+#include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
 #include "node/log/publisher.h"
 #include "node/model/return_csv.h"
@@ -120,9 +122,125 @@ TEST_CASE("a stored checkpoint is cosigned once with the witness key", "[sync]")
   CHECK(absl::IsNotFound(n.witness.CosignStored("AZ", 3).status()));
 }
 
+// KZ rotates its witness key: bundle version 2 lists a new key from `t` and ends the old one an
+// hour later.
+struct Rotation : Net {
+  PrivateKey kz_new = *PrivateKey::Generate();
+  absl::Time t = clock.Now() + absl::Hours(24);
+
+  Rotation() {
+    v1::TrustBundle b = keys.Bundle();
+    b.set_version(2);
+    for (v1::Member& m : *b.mutable_members()) {
+      if (m.code() == "KZ") {
+        m.mutable_witness_keys(0)->set_valid_until(Rfc3339(t + absl::Hours(1)));
+        v1::PublicKeyEntry* next = m.add_witness_keys();
+        next->set_ed25519(kz_new.public_key().raw());
+        next->set_valid_from(Rfc3339(t));
+      }
+    }
+    REQUIRE(directory.Update(TrustAnchor{{}, {}, {}, b}).ok());
+  }
+  uint64_t Seconds(absl::Time at) { return static_cast<uint64_t>(absl::ToUnixSeconds(at)); }
+  std::vector<std::string> Lines(uint64_t size) {
+    absl::StatusOr<v1::StoredCheckpoint> cp = kz->GetCheckpoint("AZ", size);
+    REQUIRE(cp.ok());
+    return {cp->cosignature_lines().begin(), cp->cosignature_lines().end()};
+  }
+};
+
+TEST_CASE("a witness key rotation: the new key takes over at its time and cosigns again",
+          "[sync][rotation]") {
+  Rotation n;
+  Witness rotating(n.kz.logs.get(), &n.directory, "KZ", {&n.kz_witness_key, &n.kz_new}, &n.clock,
+                   &n.logger);
+  // Before the new key's time: the old key, and nothing to cosign again.
+  REQUIRE(rotating.CosignLatestOnKeyChange().value_or(-1) == 1);  // AZ's latest, not yet cosigned
+  CHECK(n.logger.Count("witness: now cosigning with witness key") == 1);
+  REQUIRE(n.Lines(2).size() == 1);
+  CHECK(CosignatureVerifies(n.AzNote(2), n.Lines(2)[0], "KZ", n.kz_witness_key.public_key()));
+  CHECK(rotating.CosignLatestOnKeyChange().value_or(-1) == 0);
+
+  // From the new key's time on: the latest checkpoint is cosigned again, once, with the new key;
+  // the old line stays (it was valid when made).
+  n.clock.Advance(absl::Hours(25));
+  CHECK(rotating.CosignLatestOnKeyChange().value_or(-1) == 1);
+  const std::vector<std::string> lines = n.Lines(2);
+  REQUIRE(lines.size() == 2);
+  CHECK(CosignatureVerifies(n.AzNote(2), lines[0], "KZ", n.kz_witness_key.public_key()));
+  CHECK(CosignatureVerifies(n.AzNote(2), lines[1], "KZ", n.kz_new.public_key()));
+  CHECK(n.logger.Count(absl::StrCat("witness: now cosigning with witness key ",
+                                    n.kz_new.public_key().KeyId(),
+                                    "; cosigned the latest checkpoint of 1 logs again")) == 1);
+  CHECK(rotating.CosignLatestOnKeyChange().value_or(-1) == 0);
+  CHECK(n.logger.Count("witness: now cosigning with witness key") == 2);
+  CHECK(n.Lines(2).size() == 2);
+  // Asked again, the witness answers with its new key's line.
+  absl::StatusOr<std::string> again = rotating.CosignStored("AZ", 2);
+  REQUIRE(again.ok());
+  CHECK(*again == lines[1]);
+  // Both lines of the rotation count: each key was valid when it cosigned.
+  CHECK(rotating.VerifiedCosignatures(n.AzNote(2), lines) == lines);
+
+  // A frozen origin is not cosigned again.
+  Rotation frozen;
+  REQUIRE(frozen.Check(frozen.ForkNote(2)).code() == absl::StatusCode::kAborted);
+  Witness later(frozen.kz.logs.get(), &frozen.directory, "KZ", {&frozen.kz_new}, &frozen.clock,
+                &frozen.logger);
+  frozen.clock.Advance(absl::Hours(25));
+  CHECK(later.CosignLatestOnKeyChange().value_or(-1) == 0);
+  CHECK(frozen.Lines(2).empty());
+}
+
+TEST_CASE("a cosignature counts only if its key was valid when it cosigned", "[sync][rotation]") {
+  Rotation n;
+  const std::string note = n.AzNote(2);
+  const uint64_t before = n.Seconds(n.t - absl::Hours(1));
+  const uint64_t after_end = n.Seconds(n.t + absl::Hours(2));
+  const std::string old_in_time = CosignLine(note, "KZ", n.kz_witness_key, before);
+  const std::string old_too_late = CosignLine(note, "KZ", n.kz_witness_key, after_end);
+  const std::string new_too_early = CosignLine(note, "KZ", n.kz_new, before);
+  const std::string new_in_time = CosignLine(note, "KZ", n.kz_new, after_end);
+  n.clock.Advance(absl::Hours(48));
+  CHECK(n.witness.VerifiedCosignatures(note,
+                                       {old_in_time, old_too_late, new_too_early, new_in_time}) ==
+        std::vector<std::string>{old_in_time, new_in_time});
+
+  // Verifiers: a line out of its key's time does not count, which a verifier of a proof refuses
+  // and a node's own copy sets aside; a line that fails its signature is refused by both.
+  auto verify = [&](const std::vector<std::string>& lines, std::vector<std::string>* uncounted) {
+    return VerifyCosignatureLines(kTestFederation, note, lines, WitnessKeysOf(n.directory),
+                                  WitnessKeyValidityOf(n.directory), uncounted);
+  };
+  absl::StatusOr<std::vector<CheckedCosignature>> strict =
+      verify({old_in_time, old_too_late}, nullptr);
+  CHECK(absl::IsInvalidArgument(strict.status()));
+  CHECK_THAT(std::string(strict.status().message()),
+             Catch::Contains("cosignature line 2 (ots-mx/witness/KZ)") &&
+                 Catch::Contains("not valid when it cosigned") &&
+                 Catch::Contains("after the key's valid_until"));
+  std::vector<std::string> uncounted;
+  absl::StatusOr<std::vector<CheckedCosignature>> lenient =
+      verify({old_in_time, old_too_late, new_too_early, new_in_time}, &uncounted);
+  REQUIRE(lenient.ok());
+  CHECK(lenient->size() == 2);
+  CHECK(uncounted == std::vector<std::string>{old_too_late, new_too_early});
+  std::string flipped = new_in_time;
+  flipped[flipped.size() - 5] = flipped[flipped.size() - 5] == 'A' ? 'B' : 'A';
+  CHECK(absl::IsInvalidArgument(verify({flipped}, &uncounted).status()));
+
+  // A witness holding only a key past its end cosigns nothing, and says why.
+  Witness stale(n.kz.logs.get(), &n.directory, "KZ", {&n.kz_witness_key}, &n.clock, &n.logger);
+  absl::StatusOr<std::string> refused = stale.CosignStored("AZ", 2);
+  CHECK(absl::IsFailedPrecondition(refused.status()));
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("no witness key of KZ held here is valid at"));
+  CHECK(absl::IsFailedPrecondition(stale.CosignLatestOnKeyChange().status()));
+}
+
 TEST_CASE("a witness without a key cosigns nothing", "[sync]") {
   Net n;
-  Witness keyless(n.kz.logs.get(), &n.directory, "KZ", nullptr, &n.clock, &n.logger);
+  Witness keyless(n.kz.logs.get(), &n.directory, "KZ", {}, &n.clock, &n.logger);
   CHECK(absl::IsFailedPrecondition(keyless.CosignStored("AZ", 2).status()));
   CHECK(absl::IsFailedPrecondition(keyless.Cosign("AZ", n.AzNote(2), "HU").status()));
   CHECK(n.kz->GetCheckpoint("AZ", 2)->cosignature_lines_size() == 0);

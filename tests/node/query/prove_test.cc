@@ -5,6 +5,7 @@
 // checkpoint has, a stored cosignature that does not verify and a stored cell that no longer
 // matches its signed header are each refused with their own code.
 #include "node/query/prove.h"
+#include "node/query/proof_check.h"
 
 #include <memory>
 #include <optional>
@@ -235,6 +236,28 @@ TEST_CASE("a stored cosignature that does not verify is DATA_LOSS", "[prove]") {
   INFO(files.status().ToString());
   CHECK(files.status().code() == absl::StatusCode::kDataLoss);
   CHECK(absl::StrContains(files.status().message(), "AZ checkpoint of size 3: cosignature line 1"));
+}
+
+TEST_CASE("a stored cosignature the bundle no longer counts stays out of the proof",
+          "[prove][rotation]") {
+  ProvenLog az;
+  // KZ cosigned with its key, then with a key the bundle does not list (one since removed).
+  const std::string listed = az.Cosign(3, "KZ");
+  const PrivateKey removed = *PrivateKey::Generate();
+  const std::string unlisted = CosignLine(az.store.GetCheckpoint("AZ", 3)->note(), "KZ", removed);
+  REQUIRE(az.store.AddCosignatures("AZ", 3, {unlisted, listed}).ok());
+  absl::StatusOr<ProofFiles> files =
+      az.Prove("2020", {"CITIZEN=KG"}, Directory(az.keys.Anchor()), 1);
+  INFO(files.status().ToString());
+  REQUIRE(files.ok());
+  const std::string& note = (*files)["checkpoint.note"];
+  CHECK(absl::StrContains(note, listed));
+  CHECK_FALSE(absl::StrContains(note, unlisted));
+  // The proof verifies with the bundle alone, which checks every line it carries.
+  absl::StatusOr<ProofSummary> checked =
+      VerifyProofFiles(*files, az.keys.bundle_key().public_key().KeyId(), 1);
+  INFO(checked.status().ToString());
+  CHECK(checked.ok());
 }
 
 TEST_CASE("a stored cell that no longer matches its signed header is DATA_LOSS", "[prove][query]") {
