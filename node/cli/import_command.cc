@@ -94,21 +94,10 @@ absl::StatusOr<std::unique_ptr<Directory>> NewestDirectory(const v1::NodeConfig&
   if (!kept.ok()) {
     return kept.status();
   }
-  absl::StatusOr<PublicKey> key = PublicKey::FromPem(directory->bundle_key_pem());
-  if (!key.ok()) {
-    return key.status();
-  }
-  absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle(
-      absl::StrCat(config.data_dir(), " (the trust bundle kept there)"), *kept, *key);
-  if (!bundle.ok()) {
-    return bundle.status();
-  }
-  if (bundle->version() > directory->version()) {
-    absl::Status s = directory->Update(
-        TrustAnchor{*kept, directory->bundle_key_pem(), key->KeyId(), *std::move(bundle)});
-    if (!s.ok()) {
-      return s;
-    }
+  absl::StatusOr<bool> taken = directory->TakeIfNewer(
+      *kept, absl::StrCat(config.data_dir(), " (the trust bundle kept there)"));
+  if (!taken.ok()) {
+    return taken.status();
   }
   return directory;
 }

@@ -200,12 +200,13 @@ std::string VerifiedText(const v1::ConsolidatedResponse& table, const Directory&
   return out;
 }
 
-// Verifies `table`, served by `node`, against the trust bundle of its client configuration,
-// with the signed data from `plan.sources` (or `node`). Returns kExitOk with what it checked in
-// `out_text`, or the exit code of the failure it reported.
+// Verifies `table`, served by `node`, against the trust bundle of its client configuration (or
+// the node's, if a newer version signed by the same bundle key: NewestTrust), with the signed
+// data from `plan.sources` (or `node`). Returns kExitOk with what it checked in `out_text`, or
+// the exit code of the failure it reported.
 int VerifyTable(const Console& console, NodeClient& node, const QueryPlan& plan,
                 const v1::ConsolidatedResponse& table, std::string* out_text) {
-  absl::StatusOr<TrustAnchor> anchor = node.trust();
+  absl::StatusOr<TrustAnchor> anchor = node.NewestTrust();
   if (!anchor.ok()) {
     return console.Fail(anchor.status(), kExitUsage);
   }

@@ -13,6 +13,7 @@
 #include "node/rpc/grpc_status.h"
 #include "node/rpc/tls_credentials.h"
 #include "node/trust/config.h"
+#include "node/trust/directory.h"
 
 namespace ots {
 namespace {
@@ -58,11 +59,30 @@ NodeClient::NodeClient(const v1::ClientConfig& config, std::string address,
       channel_(std::move(channel)),
       report_(std::move(report)),
       submission_(v1::Submission::NewStub(channel_)),
-      query_(v1::Query::NewStub(channel_)) {}
+      query_(v1::Query::NewStub(channel_)),
+      federation_(v1::Federation::NewStub(channel_)) {}
 
 absl::StatusOr<TrustAnchor> NodeClient::trust() const {
   return LoadTrustAnchor(config_.trust_bundle_file(), config_.bundle_public_key_file(),
                          config_.bundle_key_id());
+}
+
+absl::StatusOr<TrustAnchor> NodeClient::NewestTrust() {
+  OTS_ASSIGN_OR_RETURN(TrustAnchor own, trust());
+  absl::StatusOr<v1::TrustBundleResponse> theirs =
+      Call(federation_.get(), &v1::Federation::Stub::TrustBundle, v1::TrustBundleRequest(),
+           absl::Seconds(30));
+  if (!theirs.ok() || theirs->version() <= own.bundle.version()) {
+    return own;
+  }
+  Directory directory(own);
+  absl::StatusOr<bool> taken = directory.TakeIfNewer(
+      theirs->signed_bundle(), absl::StrCat("the trust bundle of the node at ", address_));
+  if (!taken.ok() || !*taken) {
+    return own;
+  }
+  return TrustAnchor{directory.signed_bundle(), directory.bundle_key_pem(),
+                     directory.bundle_key_id(), directory.bundle()};
 }
 
 absl::Status CheckOwnCertificate(const v1::TlsFiles& files, absl::string_view cert_pem,

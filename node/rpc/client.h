@@ -79,6 +79,11 @@ class NodeClient {
   // bundle_key_id): what everything the node sends is checked against. Read and verified on
   // each call; LoadTrustAnchor's errors.
   absl::StatusOr<TrustAnchor> trust() const;
+  // trust(), or the node's bundle (Federation.TrustBundle) if it verifies with the same bundle
+  // key and is a newer version of the same federation: a client whose file predates a pushed
+  // bundle checks with the one the federation has signed since, and a node cannot hand it an
+  // older one (a lower quorum, a retired key). A node that cannot answer changes nothing.
+  absl::StatusOr<TrustAnchor> NewestTrust();
 
  private:
   NodeClient(const v1::ClientConfig& config, std::string address,
@@ -98,6 +103,7 @@ class NodeClient {
   std::shared_ptr<ServerCertificateReport> report_;
   std::unique_ptr<v1::Submission::Stub> submission_;
   std::unique_ptr<v1::Query::Stub> query_;
+  std::unique_ptr<v1::Federation::Stub> federation_;
 };
 
 }  // namespace ots

@@ -145,16 +145,14 @@ absl::Status TakeKeptBundle(const v1::NodeConfig& config, Directory* directory, 
   }
   const std::string where = absl::StrCat(config.data_dir(), " (the trust bundle kept there)");
   OTS_RETURN_IF_ERROR(Named(where, kept.status()));
-  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(directory->bundle_key_pem()));
-  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle, VerifyTrustBundle(where, *kept, key));
-  if (bundle.version() <= directory->version()) {
-    return absl::OkStatus();
+  const uint64_t file_version = directory->version();
+  OTS_ASSIGN_OR_RETURN(bool taken, directory->TakeIfNewer(*kept, where));
+  if (taken) {
+    *note = absl::StrCat("trust bundle: going on with version ", directory->version(),
+                         " kept in the data folder, newer than version ", file_version, " of ",
+                         config.trust_bundle_file());
   }
-  *note = absl::StrCat("trust bundle: going on with version ", bundle.version(),
-                       " kept in the data folder, newer than version ", directory->version(),
-                       " of ", config.trust_bundle_file());
-  return directory->Update(
-      TrustAnchor{*kept, directory->bundle_key_pem(), key.KeyId(), std::move(bundle)});
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -418,18 +416,15 @@ absl::Status NodeServer::TakeStoredBundle() {
   }
   const std::string where = absl::StrCat(setup_.config.data_dir(), " (trust bundle kept there)");
   OTS_RETURN_IF_ERROR(Named(where, stored.status()));
-  OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(setup_.directory->bundle_key_pem()));
-  OTS_ASSIGN_OR_RETURN(v1::TrustBundle bundle, VerifyTrustBundle(where, *stored, key));
-  if (bundle.version() <= setup_.directory->version()) {
+  const uint64_t before = setup_.directory->version();
+  OTS_ASSIGN_OR_RETURN(bool taken, setup_.directory->TakeIfNewer(*stored, where));
+  if (!taken) {
     return absl::OkStatus();
   }
-  logger_->Log(
-      LogLevel::kInfo, "-",
-      absl::StrCat("trust bundle: going on with version ", bundle.version(),
-                   " kept in the data folder, newer than version ", setup_.directory->version(),
-                   " of ", setup_.config.trust_bundle_file()));
-  TrustAnchor anchor{*stored, setup_.directory->bundle_key_pem(), key.KeyId(), std::move(bundle)};
-  OTS_RETURN_IF_ERROR(setup_.directory->Update(std::move(anchor)));
+  logger_->Log(LogLevel::kInfo, "-",
+               absl::StrCat("trust bundle: going on with version ", setup_.directory->version(),
+                            " kept in the data folder, newer than version ", before, " of ",
+                            setup_.config.trust_bundle_file()));
   if (setup_.trusted_cas != nullptr) {
     setup_.trusted_cas->Set(TrustedCasOf(setup_.ca_pem, setup_.directory->bundle()));
   }

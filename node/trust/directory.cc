@@ -114,6 +114,28 @@ absl::Status Directory::Update(TrustAnchor next) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> Directory::TakeIfNewer(absl::string_view signed_bundle,
+                                            absl::string_view where) {
+  const std::string key_pem = bundle_key_pem();
+  absl::StatusOr<PublicKey> key = PublicKey::FromPem(key_pem);
+  if (!key.ok()) {
+    return key.status();
+  }
+  absl::StatusOr<v1::TrustBundle> bundle = VerifyTrustBundle(where, signed_bundle, *key);
+  if (!bundle.ok()) {
+    return bundle.status();
+  }
+  if (bundle->version() <= version()) {
+    return false;
+  }
+  absl::Status s =
+      Update(TrustAnchor{std::string(signed_bundle), key_pem, key->KeyId(), *std::move(bundle)});
+  if (!s.ok()) {
+    return s;
+  }
+  return true;
+}
+
 bool Directory::Revoked(absl::string_view code) const {
   const v1::Member* m = Find(code);
   return m != nullptr && !m->revoked_at().empty();

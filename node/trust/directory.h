@@ -58,6 +58,10 @@ class Directory {
   // Makes `next` the current version. It must be of the same federation, signed by the same
   // bundle key, and newer: FAILED_PRECONDITION saying which otherwise (nothing changes).
   absl::Status Update(TrustAnchor next);
+  // Verifies `signed_bundle` (DSSE JSON read from `where`, named in every error) with this
+  // federation's bundle key and makes it current if it is newer (Update). Returns whether it was
+  // taken; false for a version not newer than the one held.
+  absl::StatusOr<bool> TakeIfNewer(absl::string_view signed_bundle, absl::string_view where);
 
   const v1::TrustBundle& bundle() const { return current().bundle; }
   // The signed bundle (DSSE JSON) and its key, as read; empty if built from a bare bundle.

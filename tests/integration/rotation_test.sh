@@ -10,7 +10,8 @@
 #   cosigns AZ's latest checkpoint again with it;
 # - an offline import after T signs with the new key too;
 # - every audit passes with the final bundle, and a proof of a cell signed before the rotation
-#   and of one signed after it each verify with verify.sh, trusting the bundle key id alone.
+#   and of one signed after it each verify with verify.sh, trusting the bundle key id alone;
+#   query --verify with a client configuration of version 1 checks with the node's version 2.
 # Runs in a network namespace of its own.
 #   rotation_test.sh OTS_CTL SOURCE_DIR
 set -euo pipefail
@@ -125,6 +126,12 @@ for period in 2010 2020; do
   [ "$hint" = "$kz_hint" ] ||
     fail "the $period proof's KZ cosignature is by key id $hint, not the new witness key's $kz_hint"
 done
+# The Secretariat's table verifies with the same client configuration (bundle version 1): its
+# cosignatures by KZ's new key count under version 2, which the node hands over.
+"$ctl" query --config "$fed/ots/auditor.textproto" --consolidated --period 2020 --verify \
+  >"$work/out" 2>&1 || fail "query --verify after the rotations: $(cat "$work/out")"
+grep -qF "Verified against trust bundle version 2 of ots-mx" "$work/out" ||
+  fail "query --verify did not take the node's newer bundle: $(cat "$work/out")"
 [ "$(key_id "$work/proof-2010/log.pub.pem")" = "$old_id" ] ||
   fail "the 2010 proof's header is not signed with the first key"
 [ "$(key_id "$work/proof-2020/log.pub.pem")" = "$new_id" ] ||

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "crypto/bytes.h"
 #include "crypto/x509.h"
+#include "node/trust/directory.h"
 
 namespace ots {
 namespace {
@@ -70,6 +71,33 @@ TEST_CASE("a bundle signed by another key or altered is refused", "[bundle]") {
   auto garbage = VerifyTrustBundle("bundle.json", "not json", key.public_key());
   CHECK(garbage.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(absl::StrContains(garbage.status().message(), "bundle.json: not a DSSE envelope"));
+}
+
+TEST_CASE("a kept bundle is taken only if it verifies and is newer", "[bundle][directory]") {
+  PrivateKey key = *PrivateKey::Generate();
+  auto signed_v1 = SignTrustBundle(MakeBundle(), key);
+  REQUIRE(signed_v1.ok());
+  Directory directory(
+      TrustAnchor{*signed_v1, key.public_key().ToPem(), key.public_key().KeyId(), MakeBundle()});
+  v1::TrustBundle next = MakeBundle();
+  next.set_version(2);
+  auto signed_v2 = SignTrustBundle(next, key);
+  REQUIRE(signed_v2.ok());
+  // The same version: not taken.
+  CHECK(directory.TakeIfNewer(*signed_v1, "kept").value_or(true) == false);
+  // Another key's: refused, naming where it was read; nothing changes.
+  auto foreign = SignTrustBundle(next, *PrivateKey::Generate());
+  REQUIRE(foreign.ok());
+  absl::StatusOr<bool> refused = directory.TakeIfNewer(*foreign, "data (kept)");
+  CHECK(absl::IsPermissionDenied(refused.status()));
+  CHECK(absl::StrContains(refused.status().message(), "data (kept): trust bundle signature"));
+  CHECK(directory.version() == 1);
+  // Newer: taken, with its signed text.
+  CHECK(directory.TakeIfNewer(*signed_v2, "kept").value_or(false));
+  CHECK(directory.version() == 2);
+  CHECK(directory.signed_bundle() == *signed_v2);
+  CHECK(directory.TakeIfNewer(*signed_v1, "kept").value_or(true) == false);
+  CHECK(directory.version() == 2);
 }
 
 TEST_CASE("bundle validation names the member and the field", "[bundle]") {
