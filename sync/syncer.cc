@@ -578,7 +578,8 @@ void Syncer::AfterAccept(absl::string_view origin, uint64_t size, const PulledBa
   const bool clock_ok = clock_check_ == nullptr || clock_check_->Alarm().empty();
   if (witness_->self() != origin && clock_ok) {
     absl::StatusOr<std::string> mine = witness_->CosignStored(origin, size);
-    if (!mine.ok() && witness_->has_keys()) {
+    // FAILED_PRECONDITION: no witness key, or none valid now (the node's watcher says so once).
+    if (!mine.ok() && mine.status().code() != absl::StatusCode::kFailedPrecondition) {
       logger_->Log(LogLevel::kError, "-",
                    absl::StrCat("witness: cannot cosign ", origin, ": ", mine.status().message()));
     }

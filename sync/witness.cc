@@ -70,25 +70,31 @@ absl::StatusOr<bool> Witness::Frozen(absl::string_view origin) {
   return !evidence.empty();
 }
 
-absl::StatusOr<const PrivateKey*> Witness::CurrentKey() const {
+absl::StatusOr<const PrivateKey*> Witness::KeyAt(absl::Time now) const {
   if (witness_keys_.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(self_, " has no witness key configured"));
   }
-  return ChooseKey(*directory_, self_, KeyUse::kWitness, witness_keys_, clock_->Now());
+  return ChooseKey(*directory_, self_, KeyUse::kWitness, witness_keys_, now);
 }
 
-absl::StatusOr<std::string> Witness::CosignText(const Note& note, const PrivateKey& key) const {
+absl::StatusOr<std::string> Witness::CosignText(const Note& note, const PrivateKey& key,
+                                                absl::Time now) const {
   if (clock_check_ != nullptr) {
     OTS_RETURN_IF_ERROR(clock_check_->MaySign("a cosignature"));
   }
   Note mine{note.text, {}};
-  const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(clock_->Now()));
-  OTS_RETURN_IF_ERROR(CosignNote(&mine, name(), key, now));
+  OTS_RETURN_IF_ERROR(
+      CosignNote(&mine, name(), key, static_cast<uint64_t>(absl::ToUnixSeconds(now))));
   return FormatSignatureLine(mine.signatures.back());
 }
 
 absl::StatusOr<std::string> Witness::CosignStored(absl::string_view origin, uint64_t size) {
-  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
+  return CosignStoredAt(origin, size, clock_->Now());
+}
+
+absl::StatusOr<std::string> Witness::CosignStoredAt(absl::string_view origin, uint64_t size,
+                                                    absl::Time now) {
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, KeyAt(now));
   OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint stored, store_->GetCheckpoint(origin, size));
   // One cosignature per checkpoint and key is enough; keep the first. After a rotation the new
   // key cosigns again: a verifier may trust the new key only.
@@ -101,7 +107,7 @@ absl::StatusOr<std::string> Witness::CosignStored(absl::string_view origin, uint
     }
   }
   OTS_ASSIGN_OR_RETURN(Note note, ParseNote(stored.note()));
-  OTS_ASSIGN_OR_RETURN(std::string line, CosignText(note, *key));
+  OTS_ASSIGN_OR_RETURN(std::string line, CosignText(note, *key, now));
   OTS_RETURN_IF_ERROR(store_->AddCosignatures(origin, size, {line}).status());
   return line;
 }
@@ -111,7 +117,8 @@ absl::StatusOr<int> Witness::CosignLatestOnKeyChange() {
   if (witness_keys_.empty()) {
     return 0;
   }
-  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
+  const absl::Time now = clock_->Now();
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, KeyAt(now));
   if (key == recosigned_with_) {
     return 0;
   }
@@ -130,7 +137,7 @@ absl::StatusOr<int> Witness::CosignLatestOnKeyChange() {
       continue;
     }
     OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint before, store_->GetCheckpoint(origin, size));
-    OTS_ASSIGN_OR_RETURN(std::string line, CosignStored(origin, size));
+    OTS_ASSIGN_OR_RETURN(std::string line, CosignStoredAt(origin, size, now));
     const bool added =
         std::find(before.cosignature_lines().begin(), before.cosignature_lines().end(), line) ==
         before.cosignature_lines().end();
@@ -153,18 +160,19 @@ absl::StatusOr<std::string> Witness::Cosign(absl::string_view origin, absl::stri
       VerifiedCheckpoint cp,
       VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
   OTS_RETURN_IF_ERROR(CheckAgainstLocal(origin, cp, note, source));
-  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, CurrentKey());
+  const absl::Time now = clock_->Now();
+  OTS_ASSIGN_OR_RETURN(const PrivateKey* key, KeyAt(now));
   OTS_ASSIGN_OR_RETURN(Note parsed, ParseNote(note));
   absl::StatusOr<v1::StoredCheckpoint> stored = store_->GetCheckpoint(origin, cp.checkpoint.size);
   if (stored.ok()) {
     OTS_ASSIGN_OR_RETURN(Note stored_note, ParseNote(stored->note()));
     if (stored_note.text == parsed.text) {
-      return CosignStored(origin, cp.checkpoint.size);
+      return CosignStoredAt(origin, cp.checkpoint.size, now);
     }
   }
   // A prefix this node holds no checkpoint of (or another signature of the same text): cosign
   // the text without storing it.
-  return CosignText(parsed, *key);
+  return CosignText(parsed, *key, now);
 }
 
 std::vector<std::string> Witness::VerifiedCosignatures(

@@ -61,9 +61,6 @@ class Witness {
   // Whether this node holds evidence against `origin` (and so accepts nothing more of it).
   absl::StatusOr<bool> Frozen(absl::string_view origin);
 
-  // Whether the node has a witness key at all.
-  bool has_keys() const { return !witness_keys_.empty(); }
-
   // This node's cosignature line of `note` (a full signed-note line ending in '\n'), which must
   // be the checkpoint of `origin`'s log at `size` that the node holds, with the witness key valid
   // now. Also stored with it; a line by that key already stored is returned as it is.
@@ -88,10 +85,15 @@ class Witness {
                                                 const std::vector<std::string>& lines) const;
 
  private:
-  // The witness key to cosign with now (ChooseKey); FAILED_PRECONDITION if none.
-  absl::StatusOr<const PrivateKey*> CurrentKey() const;
-  // Cosigns the text of `note` with `key`: the cosignature line.
-  absl::StatusOr<std::string> CosignText(const Note& note, const PrivateKey& key) const;
+  // The witness key to cosign with at `now` (ChooseKey); FAILED_PRECONDITION if none.
+  absl::StatusOr<const PrivateKey*> KeyAt(absl::Time now) const;
+  // Cosigns the text of `note` with `key`, dated `now` (the time `key` was chosen for, so that
+  // no line is dated past its key's end): the cosignature line.
+  absl::StatusOr<std::string> CosignText(const Note& note, const PrivateKey& key,
+                                         absl::Time now) const;
+  // CosignStored with the key of `now`.
+  absl::StatusOr<std::string> CosignStoredAt(absl::string_view origin, uint64_t size,
+                                             absl::Time now);
 
   OriginLogs* const logs_;
   Store* const store_;

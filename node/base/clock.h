@@ -31,13 +31,15 @@ class SystemClock : public Clock {
   // Timed by the steady clock, in slices: Abseil times its waits by the wall clock, so a clock
   // stepped back (NTP correcting a clock that ran ahead by days) would stretch them by the step.
   bool WaitFor(absl::Notification& stop, absl::Duration timeout) const override {
-    const auto end = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+    // Measured from the start: an infinite timeout never ends, and never overflows.
+    const auto start = std::chrono::steady_clock::now();
     while (!stop.HasBeenNotified()) {
-      const auto left = end - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) {
+      const absl::Duration left =
+          timeout - absl::FromChrono(std::chrono::steady_clock::now() - start);
+      if (left <= absl::ZeroDuration()) {
         return false;
       }
-      absl::SleepFor(std::min(absl::FromChrono(left), absl::Milliseconds(20)));
+      absl::SleepFor(std::min(left, absl::Milliseconds(20)));
     }
     return true;
   }

@@ -57,7 +57,7 @@ bool OwnLogGuard::DoneWaiting() const { return stopped_ || !Waiting(); }
 void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
   // Timed by the steady clock, in slices (as SystemClock::WaitFor): Abseil times its waits by the
   // wall clock, so a clock stepped back would stretch this one by the step.
-  const auto end = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  const auto start = std::chrono::steady_clock::now();
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -65,11 +65,13 @@ void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
         return;
       }
     }
-    const auto left = end - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
+    // Measured from the start (an infinite timeout never ends, and never overflows).
+    const absl::Duration left =
+        timeout - absl::FromChrono(std::chrono::steady_clock::now() - start);
+    if (left <= absl::ZeroDuration()) {
       return;
     }
-    absl::SleepFor(std::min(absl::FromChrono(left), absl::Milliseconds(20)));
+    absl::SleepFor(std::min(left, absl::Milliseconds(20)));
   }
 }
 

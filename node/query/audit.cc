@@ -153,9 +153,12 @@ absl::StatusOr<Checkpoint> CheckCheckpoints(Store& store, const std::string& ori
         }
         std::vector<std::string> lines(stored.cosignature_lines().begin(),
                                        stored.cosignature_lines().end());
-        absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
-            VerifyCosignatureLines(directory.federation(), stored.note(), lines,
-                                   WitnessKeysOf(directory), WitnessKeyValidityOf(directory));
+        // A line the bundle no longer counts (its key removed, or used outside its validity) is
+        // no fault of the folder; it just does not count. One that fails its signature is.
+        std::vector<std::string> uncounted;
+        absl::StatusOr<std::vector<CheckedCosignature>> cosigs = VerifyCosignatureLines(
+            directory.federation(), stored.note(), lines, WitnessKeysOf(directory),
+            WitnessKeyValidityOf(directory), &uncounted);
         if (!cosigs.ok()) {
           return absl::DataLossError(absl::StrCat(where, ": ", cosigs.status().message()));
         }

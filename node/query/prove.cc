@@ -74,7 +74,8 @@ absl::StatusOr<ProvenCell> FindCell(Store& store, absl::string_view origin,
 
 // The checkpoint a proof of log index `log_index` rests on: the largest stored one that covers it,
 // is signed by a log key of `origin` and carries valid cosignatures of at least `quorum`
-// independent witnesses. Every stored cosignature line of the checkpoints it looks at must verify.
+// independent witnesses. Every stored cosignature line of the checkpoints it looks at must verify
+// or, made with a key the bundle no longer lists or outside its key's validity, is left out.
 struct ChosenCheckpoint {
   v1::StoredCheckpoint stored;
   VerifiedCheckpoint verified;

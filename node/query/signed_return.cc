@@ -108,9 +108,13 @@ absl::Status SignedReturnChecker::AddStart(const v1::SignedReturnStart& start) {
   }
   const std::vector<std::string> lines(start.cosignature_lines().begin(),
                                        start.cosignature_lines().end());
+  // A line this client's bundle does not count (a witness key it does not list, or one used
+  // outside its validity) is left out, as prove leaves it out; one that fails its signature under
+  // the key it names fails the answer.
+  std::vector<std::string> uncounted;
   absl::StatusOr<std::vector<CheckedCosignature>> cosigs =
       VerifyCosignatureLines(federation, start.checkpoint_note(), lines, WitnessKeysOf(directory_),
-                             WitnessKeyValidityOf(directory_));
+                             WitnessKeyValidityOf(directory_), &uncounted);
   if (!cosigs.ok()) {
     return Fail(absl::StrCat("checkpoint cosignatures: ", cosigs.status().message()));
   }

@@ -120,7 +120,7 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     std::optional<absl::Time> end;
     bool without_end = false;
   };
-  Last last[2];  // [log]
+  Last last[2];  // [0]: witness keys, [1]: log keys
   for (const Key& k : keys) {
     if (!Listed(*k.entries, k.key->public_key())) {
       continue;

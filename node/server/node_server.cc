@@ -635,13 +635,17 @@ void NodeServer::WatchFilesAndKeys() {
 
 void NodeServer::RecosignOnKeyChange() {
   absl::StatusOr<int> made = witness_->CosignLatestOnKeyChange();
-  std::string failure = made.ok() ? "" : std::string(made.status().message());
-  if (failure != recosign_failure_) {
-    recosign_failure_ = failure;
-    if (!failure.empty()) {
-      logger_->Log(LogLevel::kError, "-",
-                   absl::StrCat("witness: cannot cosign with a witness key valid now: ", failure));
-    }
+  // Said once when it starts failing (the message names the time, so it differs every call),
+  // and once when it works again.
+  if (made.ok() == recosign_ok_) {
+    return;
+  }
+  recosign_ok_ = made.ok();
+  if (!made.ok()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("witness: not cosigning: ", made.status().message()));
+  } else {
+    logger_->Log(LogLevel::kInfo, "-", "witness: cosigning again");
   }
 }
 

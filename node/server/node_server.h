@@ -173,7 +173,7 @@ class NodeServer {
   std::shared_ptr<ServedTlsFiles> served_tls_;   // what the listener presents
   std::shared_ptr<PresentedIdentity> identity_;  // what the peer channels present
   std::thread watcher_;
-  std::string recosign_failure_;  // the last one logged; by Start, then the watcher thread only
+  bool recosign_ok_ = true;  // as last logged; by Start, then the watcher thread only
   absl::Notification stop_watching_;
   const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;
