@@ -1,7 +1,5 @@
 #include "sync/witness.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "crypto/status_macros.h"
@@ -89,11 +87,11 @@ absl::StatusOr<std::string> Witness::CosignText(const Note& note, const PrivateK
 }
 
 absl::StatusOr<std::string> Witness::CosignStored(absl::string_view origin, uint64_t size) {
-  return CosignStoredAt(origin, size, clock_->Now());
+  return CosignStoredAt(origin, size, clock_->Now(), nullptr);
 }
 
 absl::StatusOr<std::string> Witness::CosignStoredAt(absl::string_view origin, uint64_t size,
-                                                    absl::Time now) {
+                                                    absl::Time now, bool* added) {
   OTS_ASSIGN_OR_RETURN(const PrivateKey* key, KeyAt(now));
   OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint stored, store_->GetCheckpoint(origin, size));
   // One cosignature per checkpoint and key is enough; keep the first. After a rotation the new
@@ -109,6 +107,9 @@ absl::StatusOr<std::string> Witness::CosignStoredAt(absl::string_view origin, ui
   OTS_ASSIGN_OR_RETURN(Note note, ParseNote(stored.note()));
   OTS_ASSIGN_OR_RETURN(std::string line, CosignText(note, *key, now));
   OTS_RETURN_IF_ERROR(store_->AddCosignatures(origin, size, {line}).status());
+  if (added != nullptr) {
+    *added = true;
+  }
   return line;
 }
 
@@ -122,9 +123,6 @@ absl::StatusOr<int> Witness::CosignLatestOnKeyChange() {
   if (key == recosigned_with_) {
     return 0;
   }
-  if (clock_check_ != nullptr) {
-    OTS_RETURN_IF_ERROR(clock_check_->MaySign("a cosignature"));
-  }
   int made = 0;
   OTS_ASSIGN_OR_RETURN(std::vector<std::string> origins, store_->Origins());
   for (const std::string& origin : origins) {
@@ -136,11 +134,8 @@ absl::StatusOr<int> Witness::CosignLatestOnKeyChange() {
     if (frozen || size == 0) {
       continue;
     }
-    OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint before, store_->GetCheckpoint(origin, size));
-    OTS_ASSIGN_OR_RETURN(std::string line, CosignStoredAt(origin, size, now));
-    const bool added =
-        std::find(before.cosignature_lines().begin(), before.cosignature_lines().end(), line) ==
-        before.cosignature_lines().end();
+    bool added = false;
+    OTS_RETURN_IF_ERROR(CosignStoredAt(origin, size, now, &added).status());
     made += added ? 1 : 0;
   }
   // Said when the key changed while running, or when a start found checkpoints to cosign again
@@ -167,7 +162,7 @@ absl::StatusOr<std::string> Witness::Cosign(absl::string_view origin, absl::stri
   if (stored.ok()) {
     OTS_ASSIGN_OR_RETURN(Note stored_note, ParseNote(stored->note()));
     if (stored_note.text == parsed.text) {
-      return CosignStoredAt(origin, cp.checkpoint.size, now);
+      return CosignStoredAt(origin, cp.checkpoint.size, now, nullptr);
     }
   }
   // A prefix this node holds no checkpoint of (or another signature of the same text): cosign

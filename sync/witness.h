@@ -91,9 +91,9 @@ class Witness {
   // no line is dated past its key's end): the cosignature line.
   absl::StatusOr<std::string> CosignText(const Note& note, const PrivateKey& key,
                                          absl::Time now) const;
-  // CosignStored with the key of `now`.
+  // CosignStored with the key of `now`; `*added` (if not null) is set when a new line was made.
   absl::StatusOr<std::string> CosignStoredAt(absl::string_view origin, uint64_t size,
-                                             absl::Time now);
+                                             absl::Time now, bool* added);
 
   OriginLogs* const logs_;
   Store* const store_;

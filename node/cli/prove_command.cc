@@ -97,18 +97,13 @@ absl::StatusOr<ProofFiles> NodeProof(NodeClient& node, const ProveFlags& flags,
     }
   }
   files["verify.sh"] = std::string(VerifyScript());
-  std::string bundle = anchor.signed_bundle;
+  Directory newest(anchor);
   auto sent = files.find("trust-bundle.json");
   if (sent != files.end()) {
-    OTS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromPem(anchor.bundle_key_pem));
-    absl::StatusOr<v1::TrustBundle> theirs =
-        VerifyTrustBundle("the node's trust-bundle.json", sent->second, key);
-    if (theirs.ok() && theirs->federation() == anchor.bundle.federation() &&
-        theirs->version() > anchor.bundle.version()) {
-      bundle = sent->second;
-    }
+    // One that does not verify, or is not newer, is replaced by the client's own.
+    newest.TakeIfNewer(sent->second, "the node's trust-bundle.json").IgnoreError();
   }
-  files["trust-bundle.json"] = std::move(bundle);
+  files["trust-bundle.json"] = newest.signed_bundle();
   files["bundle.pub.pem"] = anchor.bundle_key_pem;
   return files;
 }

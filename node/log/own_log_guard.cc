@@ -1,10 +1,7 @@
 #include "node/log/own_log_guard.h"
 
-#include <algorithm>
-#include <chrono>
-
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "node/base/clock.h"
 
 namespace ots {
 namespace {
@@ -55,24 +52,11 @@ bool OwnLogGuard::Waiting() const {
 bool OwnLogGuard::DoneWaiting() const { return stopped_ || !Waiting(); }
 
 void OwnLogGuard::AwaitPeers(absl::Duration timeout) const {
-  // Timed by the steady clock, in slices (as SystemClock::WaitFor): Abseil times its waits by the
-  // wall clock, so a clock stepped back would stretch this one by the step.
-  const auto start = std::chrono::steady_clock::now();
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (DoneWaiting()) {
-        return;
-      }
-    }
-    // Measured from the start (an infinite timeout never ends, and never overflows).
-    const absl::Duration left =
-        timeout - absl::FromChrono(std::chrono::steady_clock::now() - start);
-    if (left <= absl::ZeroDuration()) {
-      return;
-    }
-    absl::SleepFor(std::min(left, absl::Milliseconds(20)));
-  }
+  // Steadily (node/base/clock.h): Abseil's AwaitWithTimeout follows steps of the wall clock.
+  WaitSteadily(timeout, [this] {
+    absl::MutexLock lock(&mu_);
+    return DoneWaiting();
+  });
 }
 
 std::string OwnLogGuard::State(uint64_t local_size) const {

@@ -45,8 +45,8 @@ struct ProofSummary {
 //   - header.proof leads to the root of checkpoint.note, whose size it names; the note names the
 //     origin's log in the bundle's federation and is signed by a log key of the origin;
 //   - every other signature line of the note is a valid cosignature by a witness key the bundle
-//     lists for the member it names, valid at the cosignature's time, and at least `quorum` (default: the bundle's witness quorum
-//     for the origin) independent witnesses cosigned.
+//     lists for the member it names, valid at the cosignature's time, and at least `quorum`
+//     (default: the bundle's witness quorum for the origin) independent witnesses cosigned.
 // INVALID_ARGUMENT (PERMISSION_DENIED for a wrong bundle key) naming the file and the check that
 // failed; the first failure only.
 absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,

@@ -72,7 +72,7 @@ absl::StatusOr<TrustAnchor> NodeClient::NewestTrust() {
   absl::StatusOr<v1::TrustBundleResponse> theirs =
       Call(federation_.get(), &v1::Federation::Stub::TrustBundle, v1::TrustBundleRequest(),
            absl::Seconds(30));
-  if (!theirs.ok() || theirs->version() <= own.bundle.version()) {
+  if (!theirs.ok()) {
     return own;
   }
   Directory directory(own);

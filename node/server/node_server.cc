@@ -37,7 +37,7 @@ constexpr uint32_t kDefaultMaxClockSkewSeconds = 300;
 constexpr absl::Duration kHandshakeTimeout = absl::Seconds(20);
 constexpr absl::Duration kHandshakeAddressSlack = absl::Seconds(10);
 // How often a node looks at its TLS files for a change (docs/operations.md, "Renewing
-// certificates").
+// certificates") and at which witness key is valid ("Rotating a witness key").
 constexpr absl::Duration kWatchPeriod = absl::Seconds(2);
 
 absl::Status Named(absl::string_view file, const absl::Status& s) {
