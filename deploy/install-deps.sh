@@ -15,6 +15,9 @@ packages=(
   # tests/integration/hostile_input_test.sh: a gRPC client the project did not write, and the
   # peak memory of ots-ctl (/usr/bin/time -v)
   python3 python3-grpcio python3-protobuf time gzip
+  # the metrics (prometheus-cpp), sd_notify (libsystemd); make package and its checks: manual
+  # pages, lintian, systemd-analyze, promtool, and a clean Debian 12 root (debootstrap)
+  prometheus-cpp-dev libsystemd-dev help2man lintian systemd prometheus debootstrap adduser
   # make test-tsan: deploy/build-tsan-abseil.sh fetches and builds Debian's Abseil source
   clang-14 curl xz-utils patch
 )

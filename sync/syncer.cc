@@ -274,22 +274,49 @@ void Syncer::NoteBundle(Peer* peer, const v1::CheckpointsResponse& response) {
 
 std::vector<v1::PeerStatus> Syncer::PeerStatuses() const {
   const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&status_mu_);
   std::vector<v1::PeerStatus> out;
-  for (const auto& peer : peers_) {
-    v1::PeerStatus status = peer->status;
-    const absl::Duration age = std::max(absl::ZeroDuration(), now - peer->last_ok);
-    status.set_age_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(age)));
-    // A failing peer becomes stale at once when its failures have lasted that long; a watch
-    // that has gone silent becomes stale here too, before its watchdog gives up on it.
-    status.set_stale(age >= StaleAfter(options_));
-    if (peer->clock_offset.has_value()) {
-      status.set_clock_known(true);
-      status.set_clock_offset_ms(absl::ToInt64Milliseconds(*peer->clock_offset));
+  std::vector<std::map<std::string, std::pair<uint64_t, absl::Time>>> announced;
+  {
+    absl::MutexLock lock(&status_mu_);
+    for (const auto& peer : peers_) {
+      out.push_back(StatusOf(*peer, now));
+      announced.push_back(peer->announced);
     }
-    out.push_back(std::move(status));
+  }
+  // The sizes held are read outside the lock, once per origin.
+  std::map<std::string, uint64_t> held;
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const auto& [origin, theirs] : announced[i]) {
+      auto it = held.find(origin);
+      if (it == held.end()) {
+        absl::StatusOr<uint64_t> size = store_->LogSize(origin);
+        it = held.emplace(origin, size.ok() ? *size : 0).first;
+      }
+      v1::OriginLag* lag = out[i].add_lags();
+      lag->set_origin(origin);
+      lag->set_peer_size(theirs.first);
+      if (theirs.first > it->second && theirs.second != absl::InfinitePast()) {
+        lag->set_behind_entries(theirs.first - it->second);
+        lag->set_behind_seconds(static_cast<uint64_t>(
+            absl::ToInt64Seconds(std::max(absl::ZeroDuration(), now - theirs.second))));
+      }
+    }
   }
   return out;
+}
+
+v1::PeerStatus Syncer::StatusOf(const Peer& peer, absl::Time now) const {
+  v1::PeerStatus status = peer.status;
+  const absl::Duration age = std::max(absl::ZeroDuration(), now - peer.last_ok);
+  status.set_age_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(age)));
+  // A failing peer becomes stale at once when its failures have lasted that long; a watch
+  // that has gone silent becomes stale here too, before its watchdog gives up on it.
+  status.set_stale(age >= StaleAfter(options_));
+  if (peer.clock_offset.has_value()) {
+    status.set_clock_known(true);
+    status.set_clock_offset_ms(absl::ToInt64Milliseconds(*peer.clock_offset));
+  }
+  return status;
 }
 
 absl::Status Syncer::WatchOnce(Peer* peer, int* failures) {
@@ -395,7 +422,16 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
       first_fault.Update(absl::InvalidArgumentError(verified.message()));
     }
   }
+  // The sizes the peer holds, as its origins signed them, whatever became of their pulls: a
+  // peer that withholds entries it announced leaves this node behind it, which the lag shows.
+  std::vector<std::pair<std::string, uint64_t>> verified_sizes;
   for (const v1::OriginCheckpoint& theirs : response.origins()) {
+    absl::StatusOr<VerifiedCheckpoint> signed_cp =
+        VerifyOriginCheckpoint(directory_->federation(), theirs.origin(),
+                               directory_->LogKeys(theirs.origin()), theirs.checkpoint().note());
+    if (signed_cp.ok()) {
+      verified_sizes.emplace_back(theirs.origin(), signed_cp->checkpoint.size);
+    }
     absl::Status s = Reconcile(peer_member, transport, theirs);
     if (s.code() == absl::StatusCode::kAborted && theirs.origin() == self && own_log_ != nullptr) {
       own_log_->NoteFrozen();  // a split view of our own log, proven just now
@@ -413,7 +449,33 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
         absl::StrCat("sync: ", theirs.origin(), " from ", peer_member, " rejected: ", s.message()));
     first_fault.Update(s);
   }
+  NoteAnnounced(peer_member, verified_sizes);
   return first_fault;
+}
+
+void Syncer::NoteAnnounced(absl::string_view peer_member,
+                           const std::vector<std::pair<std::string, uint64_t>>& sizes) {
+  std::vector<uint64_t> held;
+  for (const auto& [origin, size] : sizes) {
+    absl::StatusOr<uint64_t> ours = store_->LogSize(origin);
+    held.push_back(ours.ok() ? *ours : 0);
+  }
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&status_mu_);
+  for (const auto& peer : peers_) {
+    if (peer->member != peer_member) {
+      continue;
+    }
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      auto [it, added] = peer->announced.try_emplace(sizes[i].first, 0, absl::InfinitePast());
+      it->second.first = sizes[i].second;
+      if (sizes[i].second <= held[i]) {
+        it->second.second = absl::InfinitePast();
+      } else if (it->second.second == absl::InfinitePast()) {
+        it->second.second = now;
+      }
+    }
+  }
 }
 
 void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::string_view note,
@@ -451,10 +513,13 @@ void Syncer::MergeCosignatures(absl::string_view origin, uint64_t size, absl::st
   }
   std::vector<std::string> verified = witness_->VerifiedCosignatures(stored->note(), fresh);
   if (!verified.empty()) {
-    absl::Status s = store_->AddCosignatures(origin, size, verified).status();
-    if (!s.ok()) {
-      logger_->Log(LogLevel::kError, "-",
-                   absl::StrCat("sync: storing cosignatures of ", origin, ": ", s.message()));
+    absl::StatusOr<size_t> added = store_->AddCosignatures(origin, size, verified);
+    if (!added.ok()) {
+      logger_->Log(
+          LogLevel::kError, "-",
+          absl::StrCat("sync: storing cosignatures of ", origin, ": ", added.status().message()));
+    } else if (counts_ != nullptr && *added > 0) {
+      counts_->Add(kCosignatureMergedCount, "", *added);
     }
   }
 }

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
+#include "node/base/event_counts.h"
 #include "node/base/event_log.h"
 #include "node/log/checkpoint.h"
 #include "node/log/origin_log.h"
@@ -105,7 +106,13 @@ class Syncer {
   absl::Status Reconcile(absl::string_view peer_member, PeerTransport& transport,
                          const v1::OriginCheckpoint& theirs);
 
+  // Each peer's status, with how far this node's logs are behind what the peer announced
+  // (PeerStatus.lags).
   std::vector<v1::PeerStatus> PeerStatuses() const;
+
+  // Before Start: where cosignatures merged from peers are counted (kCosignatureMergedCount).
+  // May stay null.
+  void set_counts(EventCounts* counts) { counts_ = counts; }
 
  private:
   struct Peer {
@@ -119,12 +126,22 @@ class Syncer {
     bool stale_logged = false;  // "stale" was logged and "answers again" not yet
     std::optional<absl::Duration> clock_offset;  // the peer's clock minus ours, latest answer
     bool asked = false;                          // answered or failed at least once
-    uint64_t bundle_refused = 0;    // a bundle version of this peer's that did not apply
+    uint64_t bundle_refused = 0;  // a bundle version of this peer's that did not apply
+    // origin -> the size of the peer's latest verified checkpoint of it, and since when this
+    // node has been behind it (InfinitePast: it was not, at that answer).
+    std::map<std::string, std::pair<uint64_t, absl::Time>> announced;
     absl::Notification stop;        // the syncer stops, or the peer was removed
     std::atomic<bool> done{false};  // Run has returned
   };
 
   void Run(Peer* peer);
+  // `peer`'s status at `now`, without the lags.
+  v1::PeerStatus StatusOf(const Peer& peer, absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(status_mu_);
+  // Records the sizes of `peer_member`'s checkpoints whose origin signature verified in one
+  // answer, against the sizes this node holds: the replication lag of PeerStatuses.
+  void NoteAnnounced(absl::string_view peer_member,
+                     const std::vector<std::pair<std::string, uint64_t>>& sizes);
   // One Watch stream of `peer`, each answer reconciled; how it ended.
   absl::Status WatchOnce(Peer* peer, int* failures);
   // One poll of `peer` for a node without Watch; how it went.
@@ -179,6 +196,7 @@ class Syncer {
   const SyncOptions options_;
   ClockCheck* clock_check_ = nullptr;
   OwnLogGuard* own_log_ = nullptr;
+  EventCounts* counts_ = nullptr;
   Replicator replicator_;
 
   BundleSink bundle_sink_;

@@ -110,6 +110,9 @@ absl::StatusOr<std::string> Witness::CosignStoredAt(absl::string_view origin, ui
   if (added != nullptr) {
     *added = true;
   }
+  if (counts_ != nullptr) {
+    counts_->Add(kCosignatureMadeCount, "");
+  }
   return line;
 }
 

@@ -13,6 +13,7 @@
 #include "crypto/ed25519.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
+#include "node/base/event_counts.h"
 #include "node/base/event_log.h"
 #include "node/log/checkpoint.h"
 #include "node/log/evidence.h"
@@ -21,6 +22,11 @@
 #include "node/trust/directory.h"
 
 namespace ots {
+
+// EventCounts kinds: cosignatures this node's witness made, and those of other witnesses it
+// verified and merged into the checkpoints it holds.
+inline constexpr absl::string_view kCosignatureMadeCount = "cosignature_made";
+inline constexpr absl::string_view kCosignatureMergedCount = "cosignature_merged";
 
 // Thread-safe (the store serializes writes).
 class Witness {
@@ -41,6 +47,9 @@ class Witness {
   // nothing (INTERNAL); cosignatures dated beyond its bound in the future are not counted valid.
   void set_clock_check(const ClockCheck* clock_check) { clock_check_ = clock_check; }
   const ClockCheck* clock_check() const { return clock_check_; }
+  // Before use: where the cosignatures this witness makes are counted (kCosignatureMadeCount).
+  // May stay null.
+  void set_counts(EventCounts* counts) { counts_ = counts; }
 
   const std::string& self() const { return self_; }
   // The key name of this node's witness ("ots-mx/witness/KZ").
@@ -103,6 +112,7 @@ class Witness {
   const Clock* const clock_;
   Logger* const logger_;
   const ClockCheck* clock_check_ = nullptr;
+  EventCounts* counts_ = nullptr;
 
   absl::Mutex recosign_mu_;
   // The key CosignLatestOnKeyChange last finished with (null before its first run).

@@ -10,16 +10,55 @@
 
 namespace ots {
 
+absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name) {
+  if (name == "text") {
+    return LogFormat::kText;
+  }
+  if (name == "json") {
+    return LogFormat::kJson;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown log format ", Quoted(name), " (text or json)"));
+}
+
+std::string EventOf(absl::string_view message) {
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos || colon == 0 || colon > 40) {
+    return "log";
+  }
+  absl::string_view head = message.substr(0, colon);
+  const bool plain = std::all_of(head.begin(), head.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == ' ' || c == '-' || c == '_';
+  });
+  return plain ? std::string(head) : "log";
+}
+
 void StreamLogger::Log(LogLevel level, absl::string_view peer, absl::string_view message) {
   const char* name = level == LogLevel::kInfo   ? "INFO"
                      : level == LogLevel::kWarn ? "WARN"
                                                 : "ERROR";
+  const char* priority = level == LogLevel::kInfo   ? "<6>"
+                         : level == LogLevel::kWarn ? "<4>"
+                                                    : "<3>";
+  const std::string time =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(), absl::UTCTimeZone());
   // One event, one line: a multi-line message is folded, and anything else that could break
   // the line or reach a terminal raw (a field of a file, a name a client sent) is escaped.
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(), absl::UTCTimeZone()),
-                   " ", name, " peer=", peer.empty() ? "-" : Printable(peer), " ",
-                   Printable(absl::StrReplaceAll(message, {{"\n", " | "}})), "\n");
+  const std::string text = Printable(absl::StrReplaceAll(message, {{"\n", " | "}}));
+  const std::string who = peer.empty() ? "-" : Printable(peer);
+  std::string line = journal_priorities_ ? priority : "";
+  if (format_ == LogFormat::kJson) {
+    // "peer" is the member ("KZ"), "identity" the whole name when the caller's certificate gave
+    // one ("KZ/operator(kz-operator)"); an address or "-" stays as it is in "peer".
+    const size_t slash = who.find('/');
+    absl::StrAppend(&line, "{\"time\":", JsonString(time), ",\"level\":", JsonString(name),
+                    ",\"event\":", JsonString(EventOf(text)),
+                    ",\"peer\":", JsonString(who.substr(0, slash)),
+                    ",\"identity\":", JsonString(slash == std::string::npos ? "" : who),
+                    ",\"fields\":{\"message\":", JsonString(text), "}}\n");
+  } else {
+    absl::StrAppend(&line, time, " ", name, " peer=", who, " ", text, "\n");
+  }
   absl::MutexLock lock(&mu_);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);

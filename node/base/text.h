@@ -31,6 +31,10 @@ std::string Quoted(absl::string_view s, size_t max_bytes = kQuotedPrefixBytes);
 // appended when cut): for a message that must fit a bound, e.g. a gRPC status line.
 std::string BoundedLine(absl::string_view s, size_t max_bytes);
 
+// `s` as a JSON string literal, quotes included; '"', '\' and control characters escaped (the
+// latter as \u00XX). `s` must be UTF-8 (Printable text is).
+std::string JsonString(absl::string_view s);
+
 }  // namespace ots
 
 #endif  // OTS_NODE_BASE_TEXT_H_

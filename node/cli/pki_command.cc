@@ -34,6 +34,8 @@ struct PkiInitFlags {
   bool secretariat = false;
   std::string host;
   std::string base_port;
+  std::string admin_base_port;
+  std::string data_root;
   std::vector<std::string> endpoints;
   std::string days;
   std::string ca_days;
@@ -53,6 +55,15 @@ int RunPkiInit(const Console& console, const PkiInitFlags& flags) {
                                    options.base_port < 1 || options.base_port > 65000)) {
     return console.Usage("--base-port must be a port number below 65000");
   }
+  if (!flags.admin_base_port.empty() &&
+      (!absl::SimpleAtoi(flags.admin_base_port, &options.admin_base_port) ||
+       options.admin_base_port < 1 || options.admin_base_port > 65000)) {
+    return console.Usage("--admin-base-port must be a port number below 65000");
+  }
+  if (!flags.data_root.empty() && flags.data_root[0] != '/') {
+    return console.Usage("--data-root must be an absolute path, e.g. /var/lib/ots");
+  }
+  options.data_root = flags.data_root;
   int days = 365;
   if (!flags.days.empty() && (!absl::SimpleAtoi(flags.days, &days) || days < 1)) {
     return console.Usage("--days must be a positive number");
@@ -103,6 +114,12 @@ void AddInitFlags(CLI::App* init, PkiInitFlags* flags) {
   init->add_flag("--secretariat", flags->secretariat, "also the Secretariat (OTS)");
   AddFlag(init, "--host", &flags->host, "HOST", "host of every endpoint (default 127.0.0.1)");
   AddFlag(init, "--base-port", &flags->base_port, "N", "the Secretariat's port (default 7400)");
+  AddFlag(init, "--admin-base-port", &flags->admin_base_port, "N",
+          "each node's metrics and health on 127.0.0.1: the\nSecretariat's at N, the states' at "
+          "N+1, ... (default: none)");
+  AddFlag(init, "--data-root", &flags->data_root, "DIR",
+          "keep each node's data in DIR/<cc> (e.g. /var/lib/ots);\ndefault: data/ beside its "
+          "configuration");
   AddRepeatedFlag(init, "--endpoint", &flags->endpoints, "CC=HOST:PORT",
                   "one member's endpoint (repeatable)");
   AddFlag(init, "--days", &flags->days, "N", "validity of certificates and keys (default 365)");

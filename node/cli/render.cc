@@ -20,22 +20,6 @@ std::string CsvRow(const std::vector<std::string>& row) {
 
 }  // namespace
 
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&out, "\\u00", c < 0x10 ? "0" : "", absl::Hex(c));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
 std::string CsvField(absl::string_view s) {
   if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/base/text.h"
 #include "node/query/query.h"
 #include "proto/services.pb.h"
 
@@ -23,9 +24,6 @@ absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name);
 // `t.notes` are not rendered.
 std::string RenderTable(const Table& t, TableFormat format);
 
-// `s` as a JSON string literal, quotes included; '"', '\' and control characters escaped (the
-// latter as \u00XX).
-std::string JsonString(absl::string_view s);
 // `s` as one RFC 4180 CSV field: quoted, its quotes doubled, if it holds a comma, quote or line
 // break; as it is otherwise.
 std::string CsvField(absl::string_view s);

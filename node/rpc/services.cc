@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "crypto/status_macros.h"
 #include "node/base/text.h"
+#include "node/base/version.h"
 #include "node/log/submission.h"
 #include "node/model/return_csv.h"
 #include "node/query/consolidate.h"
@@ -214,17 +215,30 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
                                        grpc::ServerReader<v1::SubmitChunk>* reader, bool dry_run,
                                        v1::SubmitResponse* response) {
   const char* verb = dry_run ? "validate" : "submit";
+  // Submissions (not validations) by outcome, and rejections by reason, for the metrics.
+  const auto count = [&](absl::string_view outcome, absl::string_view reason) {
+    if (dry_run || node_->counts == nullptr) {
+      return;
+    }
+    node_->counts->Add(kSubmitCount, outcome);
+    if (!reason.empty()) {
+      node_->counts->Add(kSubmitRejectionCount, reason);
+    }
+  };
   absl::StatusOr<CallerIdentity> caller = CallerOf(*context);
   if (!caller.ok()) {
+    count("rejected", "unknown_caller");
     return ToGrpcStatus(caller.status());
   }
   const std::string who = caller->Describe();
   absl::Status allowed = node_->directory->AuthorizeSubmit(*caller, node_->member);
   if (!allowed.ok()) {
+    count("rejected", "denied");
     node_->logger->Log(LogLevel::kWarn, who, absl::StrCat(verb, " denied: ", allowed.message()));
     return ToGrpcStatus(allowed);
   }
   if (!dry_run && node_->publisher == nullptr) {
+    count("rejected", "not_a_state");
     return ToGrpcStatus(absl::FailedPreconditionError(
         "this node signs no returns (the Secretariat aggregates only)"));
   }
@@ -232,11 +246,13 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
   std::unique_ptr<ReturnCsvParser> parser;
   absl::Status read = ReadSubmission(*context, *reader, *node_, &file_name, &parser);
   if (!read.ok()) {
+    count("rejected", read.code() == absl::StatusCode::kCancelled ? "cancelled" : "unreadable");
     node_->logger->Log(LogLevel::kWarn, who, absl::StrCat(verb, " refused: ", read.message()));
     return ToGrpcStatus(read);
   }
   absl::StatusOr<ParsedReturn> parsed = parser->Finish();
   if (!parsed.ok()) {
+    count("rejected", "invalid");
     // The summary names the count and the first problem; Validate lists them all in the body,
     // never in the status, whose size gRPC clients bound.
     node_->logger->Log(LogLevel::kWarn, who,
@@ -256,6 +272,7 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
     absl::Status allowed_now =
         still.ok() ? node_->directory->AuthorizeSubmit(*still, node_->member) : still.status();
     if (!allowed_now.ok()) {
+      count("rejected", "revoked");
       node_->logger->Log(
           LogLevel::kWarn, who,
           absl::StrCat(verb, " of ", file_name, " refused: ", allowed_now.message()));
@@ -266,11 +283,16 @@ grpc::Status SubmissionService::Handle(grpc::ServerContext* context,
   absl::StatusOr<v1::SubmitResponse> done =
       SubmitReturn(dry_run ? nullptr : node_->publisher, *std::move(parsed));
   if (!done.ok()) {
+    count("rejected", done.status().code() == absl::StatusCode::kResourceExhausted ? "disk_full"
+                      : done.status().code() == absl::StatusCode::kFailedPrecondition
+                          ? "not_signing"
+                          : "not_stored");
     node_->logger->Log(LogLevel::kError, who,
                        absl::StrCat(verb, " of ", file_name, " failed: ", done.status().message()));
     return ToGrpcStatus(NotStored(*node_, done.status()));
   }
   *response = *std::move(done);
+  count(response->unchanged() ? "unchanged" : "stored", "");
   node_->logger->Log(
       LogLevel::kInfo, who,
       dry_run ? absl::StrCat("validated ", file_name, ": ", response->origin(), " ",
@@ -376,6 +398,48 @@ grpc::Status QueryService::LatestCheckpoint(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+absl::StatusOr<v1::StatusResponse> NodeStatus(const NodeContext& node,
+                                              const CallerIdentity& caller) {
+  OTS_ASSIGN_OR_RETURN(
+      v1::StatusResponse response,
+      DescribeNode(node.store(), *node.directory, node.member, node.started_at, caller));
+  response.set_version(absl::StrCat(ProjectVersion(), " (", GitRevision(), ")"));
+  if (node.peer_statuses) {
+    for (v1::PeerStatus& p : node.peer_statuses()) {
+      *response.add_peers() = std::move(p);
+    }
+  }
+  if (node.clock_check != nullptr) {
+    response.set_clock_alarm(node.clock_check->Alarm());
+    if (std::optional<ClockCheck::Offset> median = node.clock_check->Median()) {
+      response.set_clock_offset_ms(absl::ToInt64Milliseconds(median->median));
+      response.set_clock_peers(static_cast<uint32_t>(median->peers));
+    }
+  }
+  if (node.expiries) {
+    for (std::string& e : node.expiries()) {
+      response.add_expiries(std::move(e));
+    }
+  }
+  if (node.expiry_warnings) {
+    for (std::string& w : node.expiry_warnings()) {
+      response.add_expiry_warnings(std::move(w));
+    }
+  }
+  if (node.own_log_recovery) {
+    response.set_own_log_recovery(node.own_log_recovery());
+  }
+  absl::Status failure = node.store().WriteFailure();
+  if (!failure.ok()) {
+    response.set_store_degraded(
+        absl::StrCat(absl::IsResourceExhausted(failure) ? "the disk is full" : "writes fail", " (",
+                     node.store().FailedWrites(),
+                     " failed writes); serving reads, accepting nothing, "
+                     "recovering by itself once it can write"));
+  }
+  return response;
+}
+
 grpc::Status QueryService::Status(grpc::ServerContext* context,
                                   const v1::StatusRequest* /*request*/,
                                   v1::StatusResponse* response) {
@@ -383,45 +447,11 @@ grpc::Status QueryService::Status(grpc::ServerContext* context,
   if (!caller.ok()) {
     return ToGrpcStatus(caller.status());
   }
-  absl::StatusOr<v1::StatusResponse> status =
-      DescribeNode(node_->store(), *node_->directory, node_->member, node_->started_at, *caller);
+  absl::StatusOr<v1::StatusResponse> status = NodeStatus(*node_, *caller);
   if (!status.ok()) {
     return ToGrpcStatus(status.status());
   }
   *response = *std::move(status);
-  if (node_->peer_statuses) {
-    for (v1::PeerStatus& p : node_->peer_statuses()) {
-      *response->add_peers() = std::move(p);
-    }
-  }
-  if (node_->clock_check != nullptr) {
-    response->set_clock_alarm(node_->clock_check->Alarm());
-    if (std::optional<ClockCheck::Offset> median = node_->clock_check->Median()) {
-      response->set_clock_offset_ms(absl::ToInt64Milliseconds(median->median));
-      response->set_clock_peers(static_cast<uint32_t>(median->peers));
-    }
-  }
-  if (node_->expiries) {
-    for (std::string& e : node_->expiries()) {
-      response->add_expiries(std::move(e));
-    }
-  }
-  if (node_->expiry_warnings) {
-    for (std::string& w : node_->expiry_warnings()) {
-      response->add_expiry_warnings(std::move(w));
-    }
-  }
-  if (node_->own_log_recovery) {
-    response->set_own_log_recovery(node_->own_log_recovery());
-  }
-  absl::Status failure = node_->store().WriteFailure();
-  if (!failure.ok()) {
-    response->set_store_degraded(
-        absl::StrCat(absl::IsResourceExhausted(failure) ? "the disk is full" : "writes fail", " (",
-                     node_->store().FailedWrites(),
-                     " failed writes); serving reads, accepting nothing, "
-                     "recovering by itself once it can write"));
-  }
   return grpc::Status::OK;
 }
 

@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
+#include "node/base/event_counts.h"
 #include "node/base/event_log.h"
 #include "node/log/origin_log.h"
 #include "node/log/publisher.h"
@@ -19,6 +20,11 @@
 #include "proto/services.grpc.pb.h"
 
 namespace ots {
+
+// EventCounts kinds of the submissions: by outcome ("stored", "unchanged", "rejected"), and the
+// rejections by reason ("denied", "unreadable", "invalid", "revoked", "disk_full", ...).
+inline constexpr absl::string_view kSubmitCount = "submit";
+inline constexpr absl::string_view kSubmitRejectionCount = "submit_rejection";
 
 // What the services share. Everything is owned by the server and outlives the services.
 struct NodeContext {
@@ -42,6 +48,9 @@ struct NodeContext {
   std::function<std::vector<std::string>()> expiries;
   // Why the node signs nothing of its own log just now (empty function or string: it may).
   std::function<std::string()> own_log_recovery;
+  // Where submissions are counted (kSubmitCount by outcome, kSubmitRejectionCount by reason);
+  // may be null.
+  EventCounts* counts = nullptr;
   // Checks a signed trust bundle handed over by `source` (for the log) and applies it if it is
   // newer (NodeServer::ApplyBundle). Empty function: the node takes none.
   std::function<absl::StatusOr<v1::PushBundleResponse>(const std::string& source,
@@ -53,6 +62,11 @@ struct NodeContext {
   // is not named (the node's own log has the full message).
   absl::Status ForClient(const absl::Status& s) const;
 };
+
+// What the node tells `caller` about itself (Query.Status): DescribeNode, with its version, its
+// peers, clock, certificates' ends, own-log recovery and store state. Store errors pass through.
+absl::StatusOr<v1::StatusResponse> NodeStatus(const NodeContext& node,
+                                              const CallerIdentity& caller);
 
 class SubmissionService final : public v1::Submission::Service {
  public:

@@ -59,26 +59,19 @@ bool Listed(const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>& entrie
 
 }  // namespace
 
-std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
-                                        absl::Duration warn_before) {
-  // Every key's end when all are listed (status' expiries); otherwise a log key replaced by a
-  // later one is not warned about.
-  const bool warn_only_last = warn_before != absl::InfiniteDuration();
-  std::vector<std::string> out;
-  auto soon = [&](absl::Time end) { return end - now <= warn_before; };
+std::vector<Expiry> Expiries(const NodeSetup& setup) {
+  std::vector<Expiry> out;
   const v1::TlsFiles& tls = setup.config.tls();
   absl::StatusOr<Certificate> cert = Certificate::FromPem(setup.cert_pem);
-  if (cert.ok() && soon(cert->NotAfter())) {
+  if (cert.ok()) {
     out.push_back(
-        absl::StrCat("TLS certificate ", tls.cert_file(), " ", Ending(cert->NotAfter(), now)));
+        Expiry{Expiry::kTlsCertificate, tls.cert_file(), tls.cert_file(), cert->NotAfter(), false});
   }
   absl::StatusOr<std::vector<Certificate>> cas = CertificatesFromPem(setup.ca_pem);
   if (cas.ok()) {
     for (const Certificate& ca : *cas) {
-      if (soon(ca.NotAfter())) {
-        out.push_back(absl::StrCat("CA certificate ", ca.Subject(), " in ", tls.ca_file(), " ",
-                                   Ending(ca.NotAfter(), now)));
-      }
+      out.push_back(
+          Expiry{Expiry::kCaCertificate, ca.Subject(), tls.ca_file(), ca.NotAfter(), false});
     }
   }
   const v1::Member* self =
@@ -87,8 +80,7 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     return out;
   }
   struct Key {
-    const char* what;  // "log key", "witness key"
-    bool log;
+    Expiry::Kind kind;
     const PrivateKey* key;
     std::string file;
     const google::protobuf::RepeatedPtrField<v1::PublicKeyEntry>* entries;
@@ -96,20 +88,20 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
   std::vector<Key> keys;
   if (setup.log_key.has_value()) {
     keys.push_back(
-        Key{"log key", true, &*setup.log_key, setup.config.log_key_file(), &self->log_keys()});
+        Key{Expiry::kLogKey, &*setup.log_key, setup.config.log_key_file(), &self->log_keys()});
   }
   for (int i = 0; i < static_cast<int>(setup.more_log_keys.size()); ++i) {
-    keys.push_back(Key{"log key", true, &setup.more_log_keys[i],
+    keys.push_back(Key{Expiry::kLogKey, &setup.more_log_keys[i],
                        i < setup.config.log_key_files_size() ? setup.config.log_key_files(i) : "",
                        &self->log_keys()});
   }
   if (setup.witness_key.has_value()) {
-    keys.push_back(Key{"witness key", false, &*setup.witness_key, setup.config.witness_key_file(),
+    keys.push_back(Key{Expiry::kWitnessKey, &*setup.witness_key, setup.config.witness_key_file(),
                        &self->witness_keys()});
   }
   for (int i = 0; i < static_cast<int>(setup.more_witness_keys.size()); ++i) {
     keys.push_back(
-        Key{"witness key", false, &setup.more_witness_keys[i],
+        Key{Expiry::kWitnessKey, &setup.more_witness_keys[i],
             i < setup.config.witness_key_files_size() ? setup.config.witness_key_files(i) : "",
             &self->witness_keys()});
   }
@@ -125,7 +117,7 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     if (!Listed(*k.entries, k.key->public_key())) {
       continue;
     }
-    Last& l = last[k.log ? 1 : 0];
+    Last& l = last[k.kind == Expiry::kLogKey ? 1 : 0];
     std::optional<absl::Time> end = BundleEnd(*k.entries, k.key->public_key());
     if (!end.has_value()) {
       l.without_end = true;
@@ -138,11 +130,37 @@ std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
     if (!end.has_value()) {
       continue;
     }
-    const Last& l = last[k.log ? 1 : 0];
+    const Last& l = last[k.kind == Expiry::kLogKey ? 1 : 0];
     const bool replaced = l.without_end || (l.end.has_value() && *end < *l.end);
-    if (soon(*end) && (!warn_only_last || !replaced)) {
-      out.push_back(absl::StrCat(k.what, " ", k.key->public_key().KeyId(), " (", k.file, ") ",
-                                 Ending(*end, now), " per the trust bundle"));
+    out.push_back(Expiry{k.kind, k.key->public_key().KeyId(), k.file, *end, replaced});
+  }
+  return out;
+}
+
+std::vector<std::string> ExpiryWarnings(const NodeSetup& setup, absl::Time now,
+                                        absl::Duration warn_before) {
+  // Every key's end when all are listed (status' expiries); otherwise a log key replaced by a
+  // later one is not warned about.
+  const bool warn_only_last = warn_before != absl::InfiniteDuration();
+  std::vector<std::string> out;
+  for (const Expiry& e : Expiries(setup)) {
+    if (e.end - now > warn_before || (warn_only_last && e.replaced)) {
+      continue;
+    }
+    switch (e.kind) {
+      case Expiry::kTlsCertificate:
+        out.push_back(absl::StrCat("TLS certificate ", e.file, " ", Ending(e.end, now)));
+        break;
+      case Expiry::kCaCertificate:
+        out.push_back(
+            absl::StrCat("CA certificate ", e.name, " in ", e.file, " ", Ending(e.end, now)));
+        break;
+      case Expiry::kLogKey:
+      case Expiry::kWitnessKey:
+        out.push_back(absl::StrCat(e.kind == Expiry::kLogKey ? "log key " : "witness key ", e.name,
+                                   " (", e.file, ") ", Ending(e.end, now),
+                                   " per the trust bundle"));
+        break;
     }
   }
   return out;

@@ -16,6 +16,20 @@ namespace ots {
 // How long before expiry the warnings start.
 constexpr absl::Duration kExpiryWarningTime = absl::Hours(24 * 30);
 
+// A certificate or key of the node and its end.
+struct Expiry {
+  enum Kind { kTlsCertificate, kCaCertificate, kLogKey, kWitnessKey };
+  Kind kind;
+  std::string name;  // the file (TLS certificate), the subject (CA), the key id (keys)
+  std::string file;  // the file it comes from, as the configuration names it
+  absl::Time end;
+  // A key that another key of the same use, listed in the bundle, outlasts (a rotation).
+  bool replaced = false;
+};
+// The node's TLS certificate, each CA certificate of its CA file, and its log and witness keys
+// that the trust bundle bounds (valid_until), in that order.
+std::vector<Expiry> Expiries(const NodeSetup& setup);
+
 // One line for each of the node's certificates and keys that expires within `warn_before` of
 // `now`, or has expired: its TLS certificate, each CA certificate of its CA file, and its log and
 // witness keys as the trust bundle bounds them (valid_until). E.g.

@@ -18,12 +18,15 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "node/base/rfc3339.h"
 #include "node/base/text.h"
+#include "node/model/return_header.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
 #include "node/rpc/tls_credentials.h"
 #include "node/server/expiry.h"
+#include "node/server/metrics.h"
 #include "node/trust/config.h"
 #include "node/trust/pki.h"
 #include "node/trust/trust_bundle.h"
@@ -330,6 +333,7 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   context_.apply_bundle = [this](const std::string& source, const std::string& signed_bundle) {
     return ApplyBundle(source, signed_bundle);
   };
+  context_.counts = &counts_;
   submission_ = std::make_unique<SubmissionService>(&context_);
   query_ = std::make_unique<QueryService>(&context_);
   std::vector<const PrivateKey*> witness_keys;
@@ -342,6 +346,7 @@ void NodeServer::MakeServices(const Clock* clock, absl::Duration max_clock_skew)
   witness_ = std::make_unique<Witness>(logs_.get(), s.directory.get(), context_.member,
                                        std::move(witness_keys), clock, logger_);
   witness_->set_clock_check(clock_check_.get());
+  witness_->set_counts(&counts_);
   if (own_log_ != nullptr) {
     absl::StatusOr<bool> frozen = witness_->Frozen(s.config.origin());
     if (!frozen.ok() || *frozen) {
@@ -710,6 +715,11 @@ absl::Status NodeServer::Listen(const std::string& address) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
+  // Every call counted and timed for the metrics, by method and status code.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(
+      std::make_unique<RpcMetricsInterceptorFactory>(rpc_metrics_.get(), clock_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(submission_.get());
   builder.RegisterService(query_.get());
@@ -740,6 +750,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   node->logger_ = logger;
   node->clock_ = clock;
   node->setup_ = std::move(setup);
+  node->rpc_metrics_ = std::make_unique<RpcMetrics>();
   const NodeSetup& s = node->setup_;
   OTS_RETURN_IF_ERROR(node->OpenStore());
   node->identity_ = std::make_shared<PresentedIdentity>(s.cert_pem, s.key_pem);
@@ -765,6 +776,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
                                              node->witness_.get(), clock, logger, sync_options);
     node->syncer_->set_clock_check(node->clock_check_.get());
     node->syncer_->set_own_log_guard(node->own_log_.get());
+    node->syncer_->set_counts(&node->counts_);
     NodeServer* self = node.get();
     node->syncer_->set_bundle_sink(
         [self](absl::string_view peer, const std::string& signed_bundle) -> absl::Status {
@@ -787,6 +799,12 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(NodeSetup setup, c
   if (!s.bundle_note.empty()) {
     logger->Log(LogLevel::kInfo, "-", s.bundle_note);
   }
+  const std::string admin = options.admin_listen_address.empty() ? s.config.admin().listen_address()
+                                                                 : options.admin_listen_address;
+  if (!admin.empty()) {
+    OTS_RETURN_IF_ERROR(node->StartAdmin(admin));
+  }
+  node->serving_ = true;
   std::vector<std::string> warnings;
   {
     absl::MutexLock lock(&node->tls_mu_);
@@ -811,6 +829,10 @@ void NodeServer::Shutdown(absl::Duration grace) {
     return;
   }
   logger_->Log(LogLevel::kInfo, "-", "stopping: draining calls in flight");
+  serving_ = false;
+  if (admin_ != nullptr) {
+    admin_->Stop();  // before the store closes: its metrics read the store
+  }
   if (!stop_watching_.HasBeenNotified()) {
     stop_watching_.Notify();
   }
@@ -839,5 +861,164 @@ void NodeServer::Shutdown(absl::Duration grace) {
 }
 
 NodeServer::~NodeServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status NodeServer::StartAdmin(const std::string& address) {
+  AdminTls tls;
+  tls.current = [this] {
+    absl::MutexLock lock(&tls_mu_);
+    return AdminTls::Pems{setup_.cert_pem, setup_.key_pem, CaNamesPem(setup_.ca_pem)};
+  };
+  // A client of the federation: its certificate's key listed in the current trust bundle, as
+  // for a gRPC call (a revoked member's is not).
+  tls.authorize = [this](const std::string& cert_pem) -> absl::Status {
+    OTS_ASSIGN_OR_RETURN(std::string spki, CertificatePemSpkiSha256Hex(cert_pem));
+    return setup_.directory->Identify(spki).status();
+  };
+  absl::StatusOr<std::unique_ptr<AdminServer>> admin = AdminServer::Start(
+      address, [this](absl::string_view path) { return Admin(path); }, std::move(tls), logger_);
+  if (!admin.ok()) {
+    return absl::Status(admin.status().code(), absl::StrCat(admin.status().message(),
+                                                            " (admin.listen_address or the "
+                                                            "--admin-listen flag)"));
+  }
+  admin_ = *std::move(admin);
+  logger_->Log(LogLevel::kInfo, "-",
+               absl::StrCat("admin listener on ", admin_->address(),
+                            admin_->tls() ? " (HTTPS, federation client certificates only)"
+                                          : " (HTTP, loopback)",
+                            ": /metrics /healthz /readyz"));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> NodeServer::NotReadyReasons() const {
+  if (!serving_) {
+    return {"not serving: starting or stopping"};
+  }
+  std::vector<std::string> reasons;
+  absl::Status failure = store_->WriteFailure();
+  if (!failure.ok()) {
+    reasons.push_back(absl::StrCat("the store cannot write: ", failure.message()));
+  }
+  if (std::string alarm = clock_check_->Alarm(); !alarm.empty()) {
+    reasons.push_back(std::move(alarm));
+  }
+  if (context_.own_log_recovery) {
+    if (std::string recovering = context_.own_log_recovery(); !recovering.empty()) {
+      reasons.push_back(std::move(recovering));
+    }
+  }
+  return reasons;
+}
+
+AdminResponse NodeServer::Admin(absl::string_view path) {
+  AdminResponse response;
+  if (path == "/metrics") {
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = MetricsText();
+  } else if (path == "/healthz") {
+    // Alive: the process answers. A load balancer's liveness check; readiness is /readyz.
+    response.code = serving_ ? 200 : 503;
+    response.body = serving_ ? "ok\n" : "stopping\n";
+  } else if (path == "/readyz") {
+    std::vector<std::string> reasons = NotReadyReasons();
+    response.code = reasons.empty() ? 200 : 503;
+    response.body = reasons.empty() ? "ready\n" : absl::StrCat(absl::StrJoin(reasons, "\n"), "\n");
+  } else {
+    response.code = 404;
+    response.body = "not found; this listener serves /metrics, /healthz and /readyz\n";
+  }
+  return response;
+}
+
+std::string NodeServer::MetricsText() {
+  MetricsInput in;
+  CallerIdentity self;  // the node's own operator sees everything the node holds
+  self.member = context_.member;
+  self.kind = v1::TlsIdentity::OPERATOR;
+  absl::StatusOr<v1::StatusResponse> status = NodeStatus(context_, self);
+  if (status.ok()) {
+    in.status = *std::move(status);
+  } else {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("metrics: reading the status: ", status.status().message()));
+  }
+  for (const v1::OriginStatus& o : in.status.origins()) {
+    absl::StatusOr<v1::StoredCheckpoint> cp = store_->LatestCheckpoint(o.origin());
+    if (cp.ok()) {
+      std::optional<absl::Time> newest;
+      for (const std::string& line : cp->cosignature_lines()) {
+        std::optional<absl::Time> at = CosignatureTime(line);
+        if (at.has_value() && (!newest.has_value() || *at > *newest)) {
+          newest = at;
+        }
+      }
+      if (newest.has_value()) {
+        in.checkpoint_time[o.origin()] = *newest;
+      }
+    }
+    if (o.log_size() > 0) {
+      absl::StatusOr<v1::LogEntry> entry = store_->GetLogEntry(o.origin(), o.log_size() - 1);
+      absl::StatusOr<v1::ReturnHeader> header =
+          entry.ok() ? ParseReturnHeader(entry->header().payload()) : entry.status();
+      absl::StatusOr<absl::Time> created =
+          header.ok() ? ParseRfc3339(header->created_at()) : header.status();
+      if (created.ok()) {
+        in.latest_return_time[o.origin()] = *created;
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&tls_mu_);
+    in.expiries = Expiries(setup_);
+  }
+  const EngineStats stats = store_->Stats();
+  in.store_bytes = stats.bytes;
+  in.store_write_stopped = stats.write_stopped;
+  in.store_delayed_write_rate = stats.delayed_write_rate;
+  in.counts = counts_.Snapshot();
+  in.ready = NotReadyReasons().empty();
+  const uint32_t skew = setup_.config.sync().max_clock_skew_seconds();
+  in.max_clock_skew_seconds = skew > 0 ? skew : kDefaultMaxClockSkewSeconds;
+  std::vector<prometheus::MetricFamily> families = NodeMetricFamilies(in, clock_->Now());
+  std::vector<prometheus::MetricFamily> rpc = rpc_metrics_->Collect();
+  families.insert(families.end(), std::make_move_iterator(rpc.begin()),
+                  std::make_move_iterator(rpc.end()));
+  return ExpositionText(families);
+}
+
+absl::Status NodeServer::Reload() {
+  absl::Status tls = ReloadTls();
+  absl::Status bundle = ReloadBundleFile();
+  tls.Update(bundle);
+  return tls;
+}
+
+absl::Status NodeServer::ReloadBundleFile() {
+  const std::string& path = setup_.config.trust_bundle_file();
+  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<PublicKey> key = PublicKey::FromPem(setup_.directory->bundle_key_pem());
+  absl::StatusOr<v1::TrustBundle> bundle = !text.ok() ? text.status()
+                                           : key.ok() ? VerifyTrustBundle(path, *text, *key)
+                                                      : key.status();
+  if (!bundle.ok()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("reload: trust bundle file not taken: ", bundle.status().message()));
+    return bundle.status();
+  }
+  if (bundle->version() <= setup_.directory->version()) {
+    logger_->Log(LogLevel::kInfo, "-",
+                 absl::StrCat("reload: ", path, " holds trust bundle version ", bundle->version(),
+                              "; this node holds version ", setup_.directory->version(),
+                              ": nothing to apply"));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::PushBundleResponse> applied = ApplyBundle(absl::StrCat("file ", path), *text);
+  if (!applied.ok()) {
+    logger_->Log(LogLevel::kError, "-",
+                 absl::StrCat("reload: trust bundle file not taken: ", applied.status().message()));
+    return applied.status();
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace ots

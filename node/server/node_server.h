@@ -4,6 +4,7 @@
 #ifndef OTS_NODE_SERVER_NODE_SERVER_H_
 #define OTS_NODE_SERVER_NODE_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,12 +19,14 @@
 #include "crypto/x509.h"
 #include "node/base/clock.h"
 #include "node/base/clock_check.h"
+#include "node/base/event_counts.h"
 #include "node/base/event_log.h"
 #include "node/log/origin_log.h"
 #include "node/log/publisher.h"
 #include "node/rpc/federation_service.h"
 #include "node/rpc/services.h"
 #include "node/rpc/tls_credentials.h"
+#include "node/server/admin_server.h"
 #include "node/store/store.h"
 #include "node/trust/directory.h"
 #include "proto/config.pb.h"
@@ -36,6 +39,8 @@ class Service;
 }  // namespace grpc
 
 namespace ots {
+
+class RpcMetrics;  // node/server/metrics.h
 
 // Everything a node's configuration names, loaded and cross-checked against the trust bundle.
 struct NodeSetup {
@@ -89,6 +94,8 @@ class NodeServer {
   struct Options {
     // Overrides the listen address ("127.0.0.1:0" picks a free port). Default: from setup.
     std::string listen_address;
+    // Overrides admin.listen_address of the configuration (port 0 picks one); "" keeps it.
+    std::string admin_listen_address;
   };
 
   // Opens the store, binds the listener and starts serving, and logs a WARN for each certificate
@@ -101,6 +108,24 @@ class NodeServer {
 
   // host:port actually listened on.
   const std::string& address() const { return address_; }
+  // host:port of the admin listener (metrics, health); empty if there is none.
+  std::string admin_address() const { return admin_ == nullptr ? "" : admin_->address(); }
+
+  // Why the node cannot take returns now, one reason a line (its store cannot write, its clock
+  // is off, it is recovering its own log, it is stopping); empty when it is ready. What /readyz
+  // and the ots_ready metric say.
+  std::vector<std::string> NotReadyReasons() const;
+
+  // The admin listener's answer to a GET of `path`: /metrics, /healthz, /readyz.
+  AdminResponse Admin(absl::string_view path);
+
+  // The metrics in the Prometheus text format, as /metrics serves them.
+  std::string MetricsText();
+
+  // What ots-node does on SIGHUP (systemctl reload): ReloadTls, then the configured trust
+  // bundle file again, applied if it is newer than the bundle held (ApplyBundle). Each failure
+  // is logged; the first is returned.
+  absl::Status Reload();
 
   // Checks `signed_bundle`, handed over by `source` ("operator AZ/operator(...)", "peer KZ"):
   // signed by the federation's bundle key, valid, of this federation, listing this node's
@@ -149,6 +174,10 @@ class NodeServer {
   // Whether every peer that is not stale holds trust bundle `version` or a newer one.
   bool PeersHold(uint64_t version) const;
   absl::Status Listen(const std::string& address);
+  // Starts the admin listener on `address` (HTTPS off loopback, AdminServer).
+  absl::Status StartAdmin(const std::string& address);
+  // The trust bundle file of the configuration, applied if newer (Reload).
+  absl::Status ReloadBundleFile();
 
   NodeSetup setup_;
   std::unique_ptr<ClockCheck> clock_check_;
@@ -177,6 +206,11 @@ class NodeServer {
   absl::Notification stop_watching_;
   const Clock* clock_ = nullptr;
   Logger* logger_ = nullptr;
+  // Counted by the services, witness and syncer; exported by MetricsText.
+  EventCounts counts_;
+  std::unique_ptr<RpcMetrics> rpc_metrics_;
+  std::unique_ptr<AdminServer> admin_;
+  std::atomic<bool> serving_{false};
 };
 
 }  // namespace ots

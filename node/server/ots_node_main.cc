@@ -1,20 +1,26 @@
 // ots-node: the national node daemon (and, with origin "OTS", the Secretariat's). This file only
 // parses flags, loads the configuration and wires the real clock, logger and signals.
 //
-//   ots-node --config FILE [--listen HOST:PORT] [--ready-file FILE]   (also --help, --version)
+//   ots-node --config FILE [--listen HOST:PORT] [--admin-listen HOST:PORT] [--ready-file FILE]
+//            [--log-format text|json]                                  (also --help, --version)
 //
 // A flag's value may follow it or be joined to it (--config=FILE). --ready-file: written
 // (atomically) with the address listened on once the node serves; tests and scripts wait for it
-// instead of sleeping. Exit codes: 0 stopped cleanly, 1 the configuration or what it names is
-// unusable, 2 usage (one line on stderr).
+// instead of sleeping. Under systemd (Type=notify) it also says READY=1 then, RELOADING=1 on
+// SIGHUP and STOPPING=1 on SIGTERM, and its log lines carry journald priorities. Exit codes: 0
+// stopped cleanly, 1 the configuration or what it names is unusable, 2 usage (one line on
+// stderr).
 #include <grpc/support/log.h>
 #include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -47,6 +53,17 @@ void GrpcLog(gpr_log_func_args* args) {
   logger->Log(level, "-", absl::StrCat("grpc: ", args->message));
 }
 
+// Whether stderr is the journal's stream of this service: systemd sets JOURNAL_STREAM to its
+// device and inode (systemd.exec(5)), which a redirected stderr no longer matches.
+bool StderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st;
+  if (stream == nullptr || fstat(STDERR_FILENO, &st) != 0) {
+    return false;
+  }
+  return absl::StrCat(st.st_dev, ":", st.st_ino) == stream;
+}
+
 // A command line ots-node cannot use: one line naming the problem, and exit code 2.
 int Usage(const CLI::App& app, const CLI::ParseError& e) {
   std::string problem = e.what();
@@ -66,7 +83,7 @@ int Usage(const CLI::App& app, const CLI::ParseError& e) {
 }
 
 int Main(int argc, char** argv) {
-  std::string config_path, listen, ready_file;
+  std::string config_path, listen, admin_listen, ready_file, log_format = "text";
   CLI::App app(
       "The node of one state of the OTS Migration Exchange (with origin OTS, the Secretariat's):\n"
       "it stores and signs its state's returns, replicates and witnesses the other members' logs,\n"
@@ -80,12 +97,18 @@ int Main(int argc, char** argv) {
       ->required();
   app.add_option("--listen", listen, "listen here instead (127.0.0.1:0 picks a free port)")
       ->type_name("HOST:PORT");
+  app.add_option("--admin-listen", admin_listen,
+                 "serve metrics and health here instead of admin.listen_address")
+      ->type_name("HOST:PORT");
   app.add_option("--ready-file", ready_file, "write the address listened on here once serving")
       ->type_name("FILE");
+  app.add_option("--log-format", log_format, "text (the default) or json, one object a line")
+      ->type_name("FORMAT");
   app.footer(
-      "Stops on SIGTERM or SIGINT. On SIGHUP, and by itself when they change, reloads its TLS\n"
-      "certificate, key and CA file without dropping its peers. Exit codes: 0 stopped cleanly,\n"
-      "1 the configuration or what it names is unusable, 2 usage.");
+      "Stops on SIGTERM or SIGINT. On SIGHUP (systemctl reload), and by itself when they change,\n"
+      "reloads its TLS certificate, key and CA file without dropping its peers; on SIGHUP also\n"
+      "its trust bundle file, applied if newer than the bundle it holds. Exit codes: 0 stopped\n"
+      "cleanly, 1 the configuration or what it names is unusable, 2 usage.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -118,8 +141,15 @@ int Main(int argc, char** argv) {
   // node's peak while storing one grew by a further 20 MB (docs/performance.md).
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
 
+  absl::StatusOr<LogFormat> format = ParseLogFormat(log_format);
+  if (!format.ok()) {
+    std::fprintf(stderr, "ots-node: --log-format: %s (run 'ots-node --help')\n",
+                 std::string(format.status().message()).c_str());
+    return 2;
+  }
+
   SystemClock clock;
-  StreamLogger stream(&clock, stderr);
+  StreamLogger stream(&clock, stderr, *format, StderrIsJournal());
   // Repeated failures of one peer are counted, not written each time (docs/operations.md).
   RateLimitedLogger logger(&stream, &clock);
   grpc_logger = &logger;
@@ -145,6 +175,7 @@ int Main(int argc, char** argv) {
   }
   NodeServer::Options options;
   options.listen_address = listen;
+  options.admin_listen_address = admin_listen;
   absl::StatusOr<std::unique_ptr<NodeServer>> server =
       NodeServer::Start(std::move(*setup), &clock, &logger, options);
   if (!server.ok()) {
@@ -158,18 +189,26 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
+  // Ready for systemd (Type=notify): serving, and the ready file written. Without systemd
+  // (no NOTIFY_SOCKET) this does nothing.
+  sd_notifyf(0, "READY=1\nSTATUS=serving on %s", (*server)->address().c_str());
   int signal_number = 0;
   for (;;) {
     sigwait(&signals, &signal_number);
     if (signal_number != SIGHUP) {
       break;
     }
-    // The TLS files again (a renewed certificate); the node also does so by itself when they
-    // change. A reload that fails keeps the certificate in use and says why in the log.
+    // The TLS files again (a renewed certificate; the node also does so by itself when they
+    // change) and the trust bundle file. A reload that fails keeps what is in use and says why
+    // in the log.
+    sd_notify(0, "RELOADING=1");
     logger.Log(LogLevel::kInfo, "-",
-               "received SIGHUP: reloading the TLS certificate, key and CA file");
-    (void)(*server)->ReloadTls();
+               "received SIGHUP: reloading the TLS certificate, key and CA file, and the trust "
+               "bundle file");
+    (void)(*server)->Reload();
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s", (*server)->address().c_str());
   }
+  sd_notify(0, "STOPPING=1");
   logger.Log(LogLevel::kInfo, "-", absl::StrCat("received ", strsignal(signal_number)));
   (*server)->Shutdown(absl::Seconds(30));
   server->reset();

@@ -48,6 +48,13 @@ class Cursor {
   virtual absl::Status status() const = 0;
 };
 
+// What an engine tells about itself for the metrics.
+struct EngineStats {
+  uint64_t bytes = 0;               // data files on disk
+  bool write_stopped = false;       // writes stopped until compaction catches up
+  uint64_t delayed_write_rate = 0;  // bytes/s writes are slowed to (0: not slowed)
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -72,6 +79,8 @@ class Engine {
   virtual absl::Status Checkpoint(const std::string& dir) = 0;
   // Where the data lives, for messages: the data folder.
   virtual const std::string& where() const = 0;
+  // Size and write pressure now. Default: all zero (an engine that does not say).
+  virtual EngineStats Stats() { return {}; }
 };
 
 }  // namespace ots

@@ -265,6 +265,25 @@ class RocksDbEngine : public Engine {
 
   const std::string& where() const override { return spec_.dir; }
 
+  EngineStats Stats() override {
+    EngineStats stats;
+    absl::StatusOr<std::shared_ptr<OpenDb>> db = Current();
+    if (!db.ok()) {
+      return stats;
+    }
+    uint64_t value = 0;
+    if ((*db)->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &value)) {
+      stats.bytes = value;
+    }
+    if ((*db)->db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) {
+      stats.write_stopped = value != 0;
+    }
+    if ((*db)->db->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &value)) {
+      stats.delayed_write_rate = value;
+    }
+    return stats;
+  }
+
   absl::Status Checkpoint(const std::string& dir) override {
     OTS_ASSIGN_OR_RETURN(std::shared_ptr<OpenDb> db, Current());
     rocksdb::Checkpoint* raw = nullptr;

@@ -225,6 +225,8 @@ class Store {
 
   // The data folder, for messages.
   const std::string& where() const { return engine_->where(); }
+  // The engine's size and write pressure, for the metrics.
+  EngineStats Stats() { return engine_->Stats(); }
 
   // Write health. After a failed write (a full disk, an I/O error) the store is degraded: reads
   // go on, and every later write first asks the engine to recover (RocksDB is reopened once the

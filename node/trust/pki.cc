@@ -261,7 +261,20 @@ absl::Status WriteMember(PkiRun& run, const std::string& out, const std::string&
 
   v1::NodeConfig node;
   node.set_origin(code);
-  node.set_data_dir("data");
+  // Beside the configuration, or under the data root a packaged node uses (/var/lib/ots/<cc>).
+  node.set_data_dir(run.options.data_root.empty()
+                        ? "data"
+                        : absl::StrCat(run.options.data_root, "/", absl::AsciiStrToLower(code)));
+  if (run.options.admin_base_port > 0) {
+    // In the order of the codes, as the endpoints' ports: the Secretariat's first.
+    const auto at = std::find(codes.begin(), codes.end(), code);
+    const int index = static_cast<int>(at - codes.begin());
+    const bool has_secretariat =
+        std::find(codes.begin(), codes.end(), kSecretariatCode) != codes.end();
+    const int offset = code == kSecretariatCode ? 0 : index + (has_secretariat ? 0 : 1);
+    node.mutable_admin()->set_listen_address(
+        absl::StrCat("127.0.0.1:", run.options.admin_base_port + offset));
+  }
   if (!secretariat) {
     OTS_RETURN_IF_ERROR(WriteListedKey(run, dir, "log", m->add_log_keys()));
     node.set_log_key_file("log.key");

@@ -29,6 +29,12 @@ struct PkiOptions {
   std::string host = "127.0.0.1";
   // The Secretariat listens on base_port, the states on base_port+1, +2, ... in the order given.
   int base_port = 7400;
+  // Each node's admin listener (metrics, health) on loopback: the Secretariat's at
+  // admin_base_port, the states' at +1, +2, ... in the order given. 0: none.
+  int admin_base_port = 0;
+  // The folder under which each node keeps its data, in <data_root>/<cc> (lower case); "" keeps
+  // it in "data" beside the node's configuration. A packaged node's is /var/lib/ots.
+  std::string data_root;
   // Per-member endpoint overrides, code -> host:port.
   std::map<std::string, std::string> endpoints;
   // The federation's name: in its CA's and certificates' names and in every log and witness key

@@ -189,7 +189,7 @@ fed_setup() {
   test_setup "$name"
   trap fed_cleanup EXIT
   fed=$work/fed
-  fed_pki "$states"
+  fed_pki "$states" ${fed_pki_args[@]+"${fed_pki_args[@]}"}
   bash "$src/deploy/make-sample-returns.sh" "$work/returns" ${states//,/ }
 }
 # fed_pki STATES [PKI_INIT_ARGS...]: `ots-ctl pki init` of the Secretariat and STATES into $fed,
@@ -210,7 +210,9 @@ fed_pki() {
 #                  empty: each node runs pki init's configuration as written.
 #   fed_base[CC]   the configuration node CC starts from. Default: $fed/CC/node.textproto.
 #   fed_prefix     a command (array) each node runs under, e.g. (setsid). Default: none.
-declare -gA fed_pid=() fed_sync=() fed_base=()
+#   fed_flags[CC]  more ots-node flags for node CC, split at spaces. Default: none.
+#   fed_pki_args   more pki init flags (array) for fed_setup. Default: none.
+declare -gA fed_pid=() fed_sync=() fed_base=() fed_flags=()
 # fed_launch CC [SYNC_FIELDS]: starts the node of CC (as pki init names its folder: az, kz,
 # ots) on its bundle endpoint without waiting, logging to ${fed_logs:-$work}/CC.log. It runs its
 # configuration plus fed_test_sync and SYNC_FIELDS (kept for restarts) in its `sync` block.
@@ -228,7 +230,8 @@ fed_launch() {
     } >"$config"
   fi
   rm -f "${fed_run:-$work}/$cc.ready"
-  ${fed_prefix[@]+"${fed_prefix[@]}"} "$node_bin" --config "$config" \
+  # shellcheck disable=SC2086 # fed_flags are split at spaces
+  ${fed_prefix[@]+"${fed_prefix[@]}"} "$node_bin" --config "$config" ${fed_flags[$cc]:-} \
     --ready-file "${fed_run:-$work}/$cc.ready" </dev/null >>"${fed_logs:-$work}/$cc.log" 2>&1 &
   fed_pid[$cc]=$!
 }

@@ -666,3 +666,68 @@ TEST_CASE("the largest checkpoint seen cosigned is kept, held or not", "[sync][f
 
 }  // namespace
 }  // namespace ots
+
+namespace ots {
+namespace {
+
+// PeerStatus.lags of `member` in `syncer`'s statuses, for `origin`.
+v1::OriginLag LagOf(const Syncer& syncer, const std::string& member, const std::string& origin) {
+  for (const v1::PeerStatus& p : syncer.PeerStatuses()) {
+    if (p.member() != member) {
+      continue;
+    }
+    for (const v1::OriginLag& lag : p.lags()) {
+      if (lag.origin() == origin) {
+        return lag;
+      }
+    }
+  }
+  FAIL("no lag of " << origin << " for peer " << member);
+  return {};
+}
+
+TEST_CASE("the lag behind a peer counts entries it announced and since when they are missing",
+          "[sync]") {
+  Net n;
+  n.Publish(100);
+  n.Publish(101);
+  n.kz_syncer.AddPeer("AZ", "az.example:7401",
+                      std::make_unique<StorePeer>(n.az.logs.get(), &n.directory, "AZ", "KZ"));
+  // AZ's node announces its two entries but withholds them: every pulled chunk is dropped.
+  StorePeer withholding{n.az.logs.get(), &n.directory, "AZ", "KZ"};
+  withholding.chunk_mutator = [](v1::PullChunk*) { return false; };
+  v1::CheckpointsResponse answer;
+  answer.set_member("AZ");
+  *answer.add_origins() = n.Announced(withholding);
+  (void)n.kz_syncer.Exchange("AZ", withholding, answer);
+  REQUIRE(n.KzSize() == 0);
+  v1::OriginLag lag = LagOf(n.kz_syncer, "AZ", "AZ");
+  CHECK(lag.peer_size() == 2);
+  CHECK(lag.behind_entries() == 2);
+  CHECK(lag.behind_seconds() == 0);
+
+  // Still behind 90 s later, at the next answer: the lag dates from the first.
+  n.clock.Advance(absl::Seconds(90));
+  (void)n.kz_syncer.Exchange("AZ", withholding, answer);
+  lag = LagOf(n.kz_syncer, "AZ", "AZ");
+  CHECK(lag.behind_entries() == 2);
+  CHECK(lag.behind_seconds() == 90);
+
+  // An answer whose checkpoint AZ did not sign moves nothing.
+  v1::CheckpointsResponse forged = answer;
+  forged.mutable_origins(0)->mutable_checkpoint()->set_note("not a checkpoint");
+  forged.mutable_origins(0)->set_size(50);
+  (void)n.kz_syncer.Exchange("AZ", withholding, forged);
+  CHECK(LagOf(n.kz_syncer, "AZ", "AZ").peer_size() == 2);
+
+  // Once the entries arrive, nothing is behind.
+  REQUIRE(n.kz_syncer.Exchange("AZ", n.az_peer, answer).ok());
+  REQUIRE(n.KzSize() == 2);
+  lag = LagOf(n.kz_syncer, "AZ", "AZ");
+  CHECK(lag.peer_size() == 2);
+  CHECK(lag.behind_entries() == 0);
+  CHECK(lag.behind_seconds() == 0);
+}
+
+}  // namespace
+}  // namespace ots

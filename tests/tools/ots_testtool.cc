@@ -50,7 +50,9 @@ std::map<std::string, std::string> Flags(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string name = argv[i];
     if (name == "--expired") {
-      flags["expired"] = "1";
+      // insert_or_assign, not operator=(const char*): GCC 12 at -O3 warns falsely (-Wrestrict,
+      // GCC bug 105329) about the latter.
+      flags.insert_or_assign("expired", std::string("1"));
     } else if (i + 1 < argc) {
       flags[name.substr(2)] = argv[++i];
     }
