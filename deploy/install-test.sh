@@ -9,7 +9,10 @@
 #      ots, umask 0077, the StateDirectory made, NOTIFY_SOCKET set; each must say READY=1;
 #   4. AZ's operator submits a return, and KZ's node holds it, replicated and cosigned;
 #   5. /readyz of AZ's admin listener answers ready; the unit's ExecReload (SIGHUP) makes AZ say
-#      RELOADING=1 and READY=1 again; SIGTERM makes each say STOPPING=1 and exit 0.
+#      RELOADING=1 and READY=1 again, having read its trust bundle file again; SIGTERM makes
+#      each say STOPPING=1 and exit 0.
+# What it cannot show without systemd as PID 1: the unit's sandbox (ProtectSystem=, the system
+# call filter, ...) in force; tests/deploy/systemd_unit_test.sh analyses it offline.
 #
 #   deploy/install-test.sh --full DEB...   into a clean Debian 12 root made by debootstrap from
 #                                          Debian's archive, `apt-get install` resolving the
@@ -120,7 +123,10 @@ done
 for cc in az kz; do
   wait_for "READY=1 from ots-node@$cc" 30 grep -qs '^READY=1$' "/run/notify-$cc.log"
 done
-[ "$(stat -c '%U %a' /var/lib/ots/az)" = "ots 700" ] || fail "/var/lib/ots/az is not ots's, 0700"
+# What the node made in its state folder is its user's alone (User=, UMask= of the unit).
+[ -n "$(find /var/lib/ots/az -type f)" ] || fail "ots-node@az wrote nothing in /var/lib/ots/az"
+[ -z "$(find /var/lib/ots/az ! -user ots)" ] || fail "files in /var/lib/ots/az are not ots's"
+[ -z "$(find /var/lib/ots/az -perm /077)" ] || fail "files in /var/lib/ots/az are open to others"
 
 echo "--- AZ submits; KZ replicates"
 ots-ctl submit --config /etc/ots/az/operator.textproto "$return_file" >"$out/submit.out" 2>&1 ||
@@ -147,6 +153,11 @@ MAINPID=${pids[0]}
 eval "$reload"
 wait_for "RELOADING=1 then READY=1 from ots-node@az" 10 \
   sh -c "grep -A3 '^RELOADING=1$' /run/notify-az.log | grep -q '^READY=1$'"
+# The reload read the bundle file again (the same version: nothing to apply), and did not fail.
+wait_for "AZ's log to say it read the bundle file again" 10 \
+  grep -q 'reload: .* holds trust bundle version 1; this node holds version 1: nothing to apply' \
+  "$out/az.log"
+grep -q 'the latest reload failed' /run/notify-az.log && fail "AZ says its reload failed"
 kill -TERM "${pids[@]}"
 for i in 0 1; do
   rc=0

@@ -1,5 +1,7 @@
 #include "node/rpc/services.h"
 
+#include <algorithm>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -406,6 +408,14 @@ absl::StatusOr<v1::StatusResponse> NodeStatus(const NodeContext& node,
   response.set_version(absl::StrCat(ProjectVersion(), " (", GitRevision(), ")"));
   if (node.peer_statuses) {
     for (v1::PeerStatus& p : node.peer_statuses()) {
+      // How far behind a peer this node is on an origin tells that origin's log size: only for
+      // origins the caller may see.
+      auto* lags = p.mutable_lags();
+      lags->erase(std::remove_if(lags->begin(), lags->end(),
+                                 [&](const v1::OriginLag& lag) {
+                                   return !node.directory->MaySee(caller.member, lag.origin());
+                                 }),
+                  lags->end());
       *response.add_peers() = std::move(p);
     }
   }

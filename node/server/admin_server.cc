@@ -196,7 +196,10 @@ absl::StatusOr<std::unique_ptr<SSL_CTX, SslCtxFree>> MakeContext(const AdminTls:
       ERR_clear_error();
       break;
     }
-    SSL_CTX_add0_chain_cert(ctx.get(), extra);
+    if (SSL_CTX_add0_chain_cert(ctx.get(), extra) != 1) {  // owns `extra` only on success
+      X509_free(extra);
+      return absl::FailedPreconditionError(absl::StrCat("node certificate chain: ", SslError()));
+    }
   }
   std::unique_ptr<BIO, BioFree> key_bio(
       BIO_new_mem_buf(pems.key.data(), static_cast<int>(pems.key.size())));
@@ -285,7 +288,8 @@ bool IsLoopbackHost(absl::string_view host) {
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::string& address,
                                                                 AdminHandler handler,
                                                                 std::optional<AdminTls> tls,
-                                                                Logger* logger) {
+                                                                Logger* logger,
+                                                                int connection_seconds) {
   std::string host, port;
   absl::Status split = SplitHostPort(address, &host, &port);
   if (!split.ok()) {
@@ -311,7 +315,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
   auto server = std::unique_ptr<AdminServer>(new AdminServer());
   std::string error = "no address";
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    // Non-blocking, so that a client gone between poll and accept cannot block the loop.
+    const int fd =
+        socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
     if (fd < 0) {
       error = std::strerror(errno);
       continue;
@@ -335,6 +341,10 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
   getsockname(server->listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
   server->address_ = FormatAddress(bound);
   server->wake_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (server->wake_fd_ < 0) {
+    return absl::InternalError(absl::StrCat("admin listener: eventfd: ", std::strerror(errno)));
+  }
+  server->connection_seconds_ = connection_seconds;
   server->handler_ = std::move(handler);
   server->tls_ = std::move(tls);
   server->logger_ = logger;
@@ -387,10 +397,29 @@ void AdminServer::Reap() {
   }
 }
 
+void AdminServer::CutOverdue() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, c] : connections_) {
+    if (!c.done && !c.cut && now >= c.deadline) {
+      shutdown(c.fd, SHUT_RDWR);  // its reads and writes fail at once; its thread ends
+      c.cut = true;
+    }
+  }
+}
+
 void AdminServer::AcceptLoop() {
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    // Woken each second at least, to cut off connections that overran.
+    const int ready = poll(fds, 2, 1000);
+    {
+      absl::MutexLock lock(&mu_);
+      CutOverdue();
+    }
+    if (ready == 0) {
+      continue;
+    }
+    if (ready < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -407,7 +436,7 @@ void AdminServer::AcceptLoop() {
     if (fd < 0) {
       continue;  // the client went away already, or out of descriptors for a moment
     }
-    const timeval timeout{kIoTimeoutSeconds, 0};
+    const timeval timeout{connection_seconds_, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
     absl::MutexLock lock(&mu_);
@@ -419,6 +448,7 @@ void AdminServer::AcceptLoop() {
     const uint64_t id = next_id_++;
     Connection& c = connections_[id];
     c.fd = fd;
+    c.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(connection_seconds_);
     c.thread = std::thread([this, id, fd, client = FormatAddress(peer)] {
       Serve(fd, client);
       absl::MutexLock done_lock(&mu_);
@@ -433,6 +463,7 @@ void AdminServer::AcceptLoop() {
 
 void AdminServer::Serve(int fd, std::string client) {
   std::unique_ptr<Channel> channel;
+  absl::Status allowed;  // plain HTTP on loopback: whoever reaches this host's loopback
   if (tls_.has_value()) {
     absl::StatusOr<std::unique_ptr<SSL_CTX, SslCtxFree>> ctx = MakeContext(tls_->current());
     if (!ctx.ok()) {
@@ -448,24 +479,18 @@ void AdminServer::Serve(int fd, std::string client) {
       return;
     }
     std::unique_ptr<X509, X509Free> peer_cert(SSL_get1_peer_certificate(ssl.get()));
-    absl::Status allowed = peer_cert == nullptr
-                               ? absl::UnauthenticatedError("no client certificate")
-                               : tls_->authorize(PemOf(peer_cert.get()));
-    channel = std::make_unique<Channel>(fd, std::move(ssl));
+    allowed = peer_cert == nullptr ? absl::UnauthenticatedError("no client certificate")
+                                   : tls_->authorize(PemOf(peer_cert.get()));
     if (!allowed.ok()) {
       logger_->Log(LogLevel::kWarn, client,
                    absl::StrCat("admin listener: refused: ", allowed.message()));
-      const std::string body = absl::StrCat("refused: ", allowed.message(), "\n");
-      channel->WriteAll(
-          absl::StrCat("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; "
-                       "charset=utf-8\r\nContent-Length: ",
-                       body.size(), "\r\nConnection: close\r\n\r\n", body));
-      channel->Close();
-      return;
     }
+    channel = std::make_unique<Channel>(fd, std::move(ssl));
   } else {
     channel = std::make_unique<Channel>(fd);
   }
+  // The request is read before any answer, a refusal too: a connection closed with a request
+  // unread is reset, and the client would not see why.
   std::string path;
   bool head_only = false;
   const int bad = ReadRequest(*channel, &path, &head_only);
@@ -473,7 +498,10 @@ void AdminServer::Serve(int fd, std::string client) {
     return;
   }
   AdminResponse response;
-  if (bad > 0) {
+  if (!allowed.ok()) {
+    response.code = 403;
+    response.body = absl::StrCat("refused: ", allowed.message(), "\n");
+  } else if (bad > 0) {
     response.code = bad;
     response.body = absl::StrCat(Reason(bad), "\n");
   } else {

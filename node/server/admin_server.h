@@ -7,6 +7,7 @@
 #define OTS_NODE_SERVER_ADMIN_SERVER_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,18 +53,19 @@ class AdminServer {
  public:
   // Connections served at once; more are closed at once (a scraper retries).
   static constexpr int kMaxConnections = 8;
-  // A client that sends its request or reads the answer slower than this is dropped.
-  static constexpr int kIoTimeoutSeconds = 10;
+  // A connection lasts at most this long, handshake, request, answer and all: a client that
+  // trickles its bytes is cut off then (within a second), so that no client holds a slot.
+  static constexpr int kConnectionSeconds = 10;
   // Requests (line and headers) longer than this are refused (431).
   static constexpr size_t kMaxRequestBytes = 16 * 1024;
 
   // Listens on `address` (HOST:PORT; port 0 picks one) and serves `handler` until Stop. An
   // address that is not loopback needs `tls` (INVALID_ARGUMENT otherwise); UNAVAILABLE if the
   // address cannot be bound. `logger` must outlive the server.
-  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(const std::string& address,
-                                                            AdminHandler handler,
-                                                            std::optional<AdminTls> tls,
-                                                            Logger* logger);
+  // `connection_seconds`: how long a connection may last (kConnectionSeconds).
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
+      const std::string& address, AdminHandler handler, std::optional<AdminTls> tls, Logger* logger,
+      int connection_seconds = kConnectionSeconds);
   ~AdminServer();
 
   // host:port listened on.
@@ -84,15 +86,21 @@ class AdminServer {
   std::optional<AdminTls> tls_;
   Logger* logger_ = nullptr;
   std::string address_;
+  int connection_seconds_ = kConnectionSeconds;
   int listen_fd_ = -1;
   int wake_fd_ = -1;  // an eventfd that wakes the accept loop to stop
   std::thread acceptor_;
   std::atomic<bool> stopping_{false};
   absl::Mutex mu_;
+  // Shuts down the connections open longer than kConnectionSeconds.
+  void CutOverdue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   struct Connection {
     std::thread thread;
     int fd = -1;
     bool done = false;
+    bool cut = false;
+    std::chrono::steady_clock::time_point deadline;
   };
   std::map<uint64_t, Connection> connections_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;

@@ -868,11 +868,17 @@ absl::Status NodeServer::StartAdmin(const std::string& address) {
     absl::MutexLock lock(&tls_mu_);
     return AdminTls::Pems{setup_.cert_pem, setup_.key_pem, CaNamesPem(setup_.ca_pem)};
   };
-  // A client of the federation: its certificate's key listed in the current trust bundle, as
-  // for a gRPC call (a revoked member's is not).
+  // One of this member's own identities, listed in the current trust bundle (a revoked one is
+  // not): the metrics show every origin the node holds, whatever its sharing policy.
   tls.authorize = [this](const std::string& cert_pem) -> absl::Status {
     OTS_ASSIGN_OR_RETURN(std::string spki, CertificatePemSpkiSha256Hex(cert_pem));
-    return setup_.directory->Identify(spki).status();
+    OTS_ASSIGN_OR_RETURN(CallerIdentity who, setup_.directory->Identify(spki));
+    if (who.member != context_.member) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          who.Describe(), " is not an identity of ", context_.member,
+          "; only they may read this node's metrics, which show every origin it holds"));
+    }
+    return absl::OkStatus();
   };
   absl::StatusOr<std::unique_ptr<AdminServer>> admin = AdminServer::Start(
       address, [this](absl::string_view path) { return Admin(path); }, std::move(tls), logger_);
@@ -987,10 +993,11 @@ std::string NodeServer::MetricsText() {
 }
 
 absl::Status NodeServer::Reload() {
-  absl::Status tls = ReloadTls();
+  // The bundle first: a new certificate may come from a CA only the new bundle lists.
   absl::Status bundle = ReloadBundleFile();
-  tls.Update(bundle);
-  return tls;
+  absl::Status tls = ReloadTls();
+  bundle.Update(tls);
+  return bundle;
 }
 
 absl::Status NodeServer::ReloadBundleFile() {

@@ -205,8 +205,10 @@ int Main(int argc, char** argv) {
     logger.Log(LogLevel::kInfo, "-",
                "received SIGHUP: reloading the TLS certificate, key and CA file, and the trust "
                "bundle file");
-    (void)(*server)->Reload();
-    sd_notifyf(0, "READY=1\nSTATUS=serving on %s", (*server)->address().c_str());
+    absl::Status reloaded = (*server)->Reload();
+    // Serving either way; systemctl status shows a reload that failed (the log says why).
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s%s", (*server)->address().c_str(),
+               reloaded.ok() ? "" : "; the latest reload failed (see the log)");
   }
   sd_notify(0, "STOPPING=1");
   logger.Log(LogLevel::kInfo, "-", absl::StrCat("received ", strsignal(signal_number)));

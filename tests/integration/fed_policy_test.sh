@@ -114,6 +114,16 @@ fed_status ots "$kg_at_ots" || fail "status of the Secretariat for KG's auditor"
 grep -qF "you are     KG auditor" "$work/status.ots" || fail "not asking as KG's auditor"
 grep -q "^origin AZ " "$work/status.ots" && fail "the Secretariat shows AZ to KG's auditor"
 grep -q "^origin KZ " "$work/status.ots" || fail "the Secretariat hides KZ from KG's auditor"
+# Nor in how far behind its peers the Secretariat is on AZ, which would tell AZ's log size.
+"$ctl" status --config "$kg_at_ots" --format json >"$work/status.ots.json" ||
+  fail "status --format json of the Secretariat for KG's auditor"
+python3 - "$work/status.ots.json" <<'PY' || fail "the Secretariat shows KG's auditor AZ's lags"
+import json, sys
+peers = json.load(open(sys.argv[1]))["peers"]
+origins = {lag["origin"] for p in peers for lag in p["lags"]}
+assert "KZ" in origins, origins  # the lags are there, for what KG may see
+assert "AZ" not in origins, origins
+PY
 "$ctl" query --config "$kg_at_ots" --consolidated --period 2020 --format csv >"$work/cons.kg" \
   2>/dev/null || fail "consolidated table for KG's auditor"
 "$ctl" query --config "$fed/ots/auditor.textproto" --consolidated --period 2020 --format csv \

@@ -138,9 +138,13 @@ fed_flags[kz]=
 fed_start kz
 log_says "$work/kz.log" "admin listener on 0.0.0.0:9402 (HTTPS, federation client certificates only)"
 https=(curl -s --resolve kz.node.ots-mx:9402:127.0.0.1 --cacert "$fed/ca/ca.pem")
-"${https[@]}" -f --cert "$fed/az/auditor.pem" --key "$fed/az/auditor.key" \
-  -o "$work/kz.metrics" https://kz.node.ots-mx:9402/metrics || fail "AZ's auditor cannot scrape KZ"
+"${https[@]}" -f --cert "$fed/kz/auditor.pem" --key "$fed/kz/auditor.key" \
+  -o "$work/kz.metrics" https://kz.node.ots-mx:9402/metrics || fail "KZ's auditor cannot scrape KZ"
 grep -q '^ots_log_size{origin="AZ"} 1$' "$work/kz.metrics" || fail "the HTTPS scrape lacks AZ's size"
+# Another member's identity is refused: the metrics show every origin the node holds.
+[ "$(http_code "${https[@]:1}" --cert "$fed/az/auditor.pem" --key "$fed/az/auditor.key" \
+  https://kz.node.ots-mx:9402/metrics)" = 403 ] || fail "AZ's auditor may read KZ's metrics"
+log_says "$work/kz.log" "admin listener: refused: AZ/auditor"
 rc=0
 "${https[@]}" https://kz.node.ots-mx:9402/metrics >/dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "KZ's admin listener answers a client without a certificate"

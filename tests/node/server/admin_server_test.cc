@@ -129,6 +129,28 @@ TEST_CASE("admin server: stops without waiting for clients that send nothing", "
   close(idle);
 }
 
+TEST_CASE("admin server: a client that trickles its request is cut off", "[admin_server]") {
+  NullLogger logger;
+  absl::StatusOr<std::unique_ptr<AdminServer>> server = AdminServer::Start(
+      "127.0.0.1:0", [](absl::string_view) { return AdminResponse{}; }, std::nullopt, &logger,
+      /*connection_seconds=*/1);
+  REQUIRE(server.ok());
+  const int slow = Connect(**server);
+  REQUIRE(send(slow, "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL) == 16);
+  // Each byte comes well within the read timeout, but the connection as a whole overruns: the
+  // server ends it, and then answers others as before.
+  char c = 'X';
+  bool cut = false;
+  for (int i = 0; i < 300 && !cut; ++i) {  // a byte every 0.1 s, for 30 s at most
+    char got;
+    cut = send(slow, &c, 1, MSG_NOSIGNAL) != 1 || recv(slow, &got, 1, MSG_DONTWAIT) == 0;
+    usleep(100 * 1000);
+  }
+  CHECK(cut);
+  close(slow);
+  CHECK(absl::StartsWith(Exchange(**server, "GET /x HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 "));
+}
+
 TEST_CASE("admin server: off loopback only with TLS", "[admin_server]") {
   NullLogger logger;
   absl::StatusOr<std::unique_ptr<AdminServer>> server = AdminServer::Start(
