@@ -426,13 +426,11 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   // peer that withholds entries it announced leaves this node behind it, which the lag shows.
   std::vector<std::pair<std::string, uint64_t>> verified_sizes;
   for (const v1::OriginCheckpoint& theirs : response.origins()) {
-    absl::StatusOr<VerifiedCheckpoint> signed_cp =
-        VerifyOriginCheckpoint(directory_->federation(), theirs.origin(),
-                               directory_->LogKeys(theirs.origin()), theirs.checkpoint().note());
-    if (signed_cp.ok()) {
-      verified_sizes.emplace_back(theirs.origin(), signed_cp->checkpoint.size);
+    uint64_t signed_size = 0;
+    absl::Status s = Reconcile(peer_member, transport, theirs, &signed_size);
+    if (signed_size > 0) {
+      verified_sizes.emplace_back(theirs.origin(), signed_size);
     }
-    absl::Status s = Reconcile(peer_member, transport, theirs);
     if (s.code() == absl::StatusCode::kAborted && theirs.origin() == self && own_log_ != nullptr) {
       own_log_->NoteFrozen();  // a split view of our own log, proven just now
     }
@@ -706,7 +704,7 @@ absl::StatusOr<uint64_t> Syncer::PullUpTo(absl::string_view peer_member, PeerTra
 }
 
 absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& transport,
-                               const v1::OriginCheckpoint& theirs) {
+                               const v1::OriginCheckpoint& theirs, uint64_t* signed_size) {
   const std::string& origin = theirs.origin();
   const std::string self = witness_->self();
   if (!directory_->MaySee(self, origin)) {
@@ -720,6 +718,9 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   // byte for byte one this node verified and stored (the note names its own size).
   absl::StatusOr<v1::StoredCheckpoint> same = store_->GetCheckpoint(origin, theirs.size());
   if (same.ok() && same->note() == note) {
+    if (signed_size != nullptr) {
+      *signed_size = theirs.size();
+    }
     NoteSeen(peer_member, origin, theirs.size(), note, cosignatures);
     MergeCosignatures(origin, theirs.size(), note, cosignatures);
     return absl::OkStatus();
@@ -727,6 +728,9 @@ absl::Status Syncer::Reconcile(absl::string_view peer_member, PeerTransport& tra
   OTS_ASSIGN_OR_RETURN(
       VerifiedCheckpoint cp,
       VerifyOriginCheckpoint(directory_->federation(), origin, directory_->LogKeys(origin), note));
+  if (signed_size != nullptr) {
+    *signed_size = cp.checkpoint.size;
+  }
   NoteSeen(peer_member, origin, cp.checkpoint.size, note, cosignatures);
 
   // No lock is held across the network: a slow peer must not hold up the same origin coming

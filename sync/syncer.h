@@ -102,9 +102,11 @@ class Syncer {
                         const v1::CheckpointsResponse& response);
 
   // Reconciles one origin with a peer's checkpoint of it. INVALID_ARGUMENT (the peer's fault)
-  // if what the peer sends does not verify; ABORTED if it proves a split view.
+  // if what the peer sends does not verify; ABORTED if it proves a split view. `*signed_size`
+  // (if not null) is set to the checkpoint's size once it is known to be the origin's (a note
+  // this node stored, or one whose signature verified), whatever becomes of its pull.
   absl::Status Reconcile(absl::string_view peer_member, PeerTransport& transport,
-                         const v1::OriginCheckpoint& theirs);
+                         const v1::OriginCheckpoint& theirs, uint64_t* signed_size = nullptr);
 
   // Each peer's status, with how far this node's logs are behind what the peer announced
   // (PeerStatus.lags).

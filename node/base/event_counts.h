@@ -26,11 +26,6 @@ class EventCounts {
     absl::MutexLock lock(&mu_);
     return counts_;
   }
-  uint64_t Get(absl::string_view kind, absl::string_view label) const {
-    absl::MutexLock lock(&mu_);
-    auto it = counts_.find(Key(kind, label));
-    return it == counts_.end() ? 0 : it->second;
-  }
 
  private:
   mutable absl::Mutex mu_;
