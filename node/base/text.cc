@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 
 namespace ots {
 namespace {
@@ -154,6 +155,13 @@ std::string JsonString(absl::string_view s) {
   }
   out.push_back('"');
   return out;
+}
+
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    return std::string(s);
+  }
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
 }
 
 }  // namespace ots

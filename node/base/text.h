@@ -35,6 +35,10 @@ std::string BoundedLine(absl::string_view s, size_t max_bytes);
 // latter as \u00XX). `s` must be UTF-8 (Printable text is).
 std::string JsonString(absl::string_view s);
 
+// `s` as one RFC 4180 CSV field: quoted, its quotes doubled, if it holds a comma, quote or line
+// break; as it is otherwise.
+std::string CsvField(absl::string_view s);
+
 }  // namespace ots
 
 #endif  // OTS_NODE_BASE_TEXT_H_

@@ -16,11 +16,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/status_macros.h"
+#include "node/base/rfc3339.h"
 #include "node/cli/command.h"
 #include "node/cli/render.h"
 #include "node/log/origin_log.h"
 #include "node/query/consolidate.h"
 #include "node/query/query.h"
+#include "node/query/sdmx.h"
 #include "node/query/table_check.h"
 #include "node/store/store.h"
 #include "node/trust/config.h"
@@ -38,6 +40,12 @@ constexpr char kQueryHelp[] =
     "reporting states x citizenships, row and column totals, and the checkpoints it was\n"
     "computed at (--at recomputes it exactly). Offline over every origin of a data folder\n"
     "(--data-dir), or from a node (--config) over the origins that share with the caller.\n"
+    "--period-to makes it a time series (one table per period of the range), --by puts SEX,\n"
+    "STAY_CAT or AGE in the columns instead of CITIZEN (--citizen then fixes the citizenship).\n"
+    "Every figure carries its provenance (revision, log index, submission time, OBS_STATUS,\n"
+    "CONF_STATUS); --provenance adds it to cells too. --format csv, sdmx-csv (2.0), sdmx-csv1\n"
+    "and sdmx-json write files that say what they are: every dimension, the dataflow, the\n"
+    "checkpoints and when the figures were computed.\n"
     "With --verify the table the node serves is trusted with nothing: for every origin it\n"
     "names, the signed checkpoint, log headers and cells of the return in force are fetched\n"
     "from the first --source that serves them (default: the --config node), checked against\n"
@@ -56,6 +64,10 @@ struct QueryFlags {
   std::string stay_cat = "_T";
   std::string sex = "_T";
   std::string age = "_T";
+  std::string period_to;
+  std::string by;
+  std::string citizen;
+  bool provenance = false;
   std::vector<std::string> at;
   bool verify = false;
   std::vector<std::string> sources;  // client configurations
@@ -65,6 +77,7 @@ struct QueryFlags {
 // totals) of a filter or a consolidated table.
 struct QueryPlan {
   TableFormat format = TableFormat::kTable;
+  std::optional<ExportFormat> export_format;  // csv and the SDMX formats
   CellFilter filter;
   std::vector<int> totals_by;
   std::optional<v1::ConsolidatedRequest> consolidated;
@@ -83,6 +96,17 @@ absl::StatusOr<v1::ConsolidatedRequest> ConsolidatedRequest(const QueryFlags& fl
   request.set_stay_cat(flags.stay_cat);
   request.set_sex(flags.sex);
   request.set_age(flags.age);
+  request.set_period_to(flags.period_to);
+  request.set_by(flags.by);
+  request.set_citizen(flags.citizen);
+  // The dimension of the columns is not fixed: its flag's default _T is dropped.
+  if (flags.by == "SEX" && flags.sex == "_T") {
+    request.clear_sex();
+  } else if (flags.by == "STAY_CAT" && flags.stay_cat == "_T") {
+    request.clear_stay_cat();
+  } else if (flags.by == "AGE" && flags.age == "_T") {
+    request.clear_age();
+  }
   for (const std::string& spec : flags.at) {
     OTS_ASSIGN_OR_RETURN(auto sizes, ParseAtSizes(spec));
     for (const auto& [origin, size] : sizes) {
@@ -98,7 +122,20 @@ absl::StatusOr<v1::ConsolidatedRequest> ConsolidatedRequest(const QueryFlags& fl
 // INVALID_ARGUMENT, naming the flag, for anything the flags get wrong.
 absl::StatusOr<QueryPlan> Plan(const QueryFlags& flags) {
   QueryPlan plan;
-  OTS_ASSIGN_OR_RETURN(plan.format, ParseTableFormat(flags.format));
+  if (flags.format == "table" || flags.format == "json") {
+    OTS_ASSIGN_OR_RETURN(plan.format, ParseTableFormat(flags.format));
+  } else {
+    absl::StatusOr<ExportFormat> format = ParseExportFormat(flags.format);
+    if (!format.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--format \"", flags.format,
+                       "\": expected table, json, csv, sdmx-csv (2.0), sdmx-csv1, sdmx-csv2 or "
+                       "sdmx-json"));
+    }
+    plan.export_format = *format;
+    plan.format = TableFormat::kCsv;
+  }
+
   if (flags.consolidated) {
     OTS_ASSIGN_OR_RETURN(plan.consolidated, ConsolidatedRequest(flags));
     plan.verify = flags.verify;
@@ -120,8 +157,12 @@ absl::StatusOr<QueryPlan> Plan(const QueryFlags& flags) {
 // The cells or totals `plan` asks for.
 absl::StatusOr<Table> ReadTable(const DataSource& source, const QueryFlags& flags,
                                 const QueryPlan& plan) {
+  // An SDMX file says where each cell comes from.
+  const bool provenance = flags.provenance || (plan.export_format.has_value() &&
+                                               *plan.export_format != ExportFormat::kCsv);
   if (source.node != nullptr) {
     v1::CellsRequest request;
+    request.set_provenance(provenance && flags.totals_by.empty());
     AddWireFilters(flags.filters, request.mutable_filters());
     for (absl::string_view c : absl::StrSplit(flags.totals_by, ',', absl::SkipEmpty())) {
       request.add_totals_by(std::string(c));
@@ -131,7 +172,7 @@ absl::StatusOr<Table> ReadTable(const DataSource& source, const QueryFlags& flag
   OTS_ASSIGN_OR_RETURN(std::string federation, FolderFederation(*source.store));
   OriginLogs logs(source.store.get(), federation);
   if (flags.totals_by.empty()) {
-    return QueryCells(logs, plan.filter);
+    return QueryCells(logs, plan.filter, provenance);
   }
   return QueryTotals(logs, plan.filter, plan.totals_by);
 }
@@ -247,12 +288,26 @@ int ShowConsolidated(const Console& console, const DataSource& source, const Que
       return exit_code;
     }
   }
-  console.out() << RenderConsolidated(*table, plan.format);
-  // Only the text format has room for what was verified; CSV and JSON hold the table alone.
+  if (table->computed_at().empty()) {
+    table->set_computed_at(Rfc3339(absl::Now()));  // computed here, from a data folder
+  }
+  if (plan.export_format.has_value()) {
+    absl::StatusOr<std::string> file =
+        RenderExport(ConsolidatedObservations(*table), *plan.export_format,
+                     ConsolidatedHeader(*table, table->computed_at()));
+    if (!file.ok()) {
+      return console.Fail(file.status());
+    }
+    console.out() << *file;
+  } else {
+    console.out() << RenderConsolidated(*table, plan.format);
+  }
+  // Only the text format has room for what was verified; the files hold the table alone.
   (plan.format == TableFormat::kTable ? console.out() : console.err()) << verified;
   if (plan.format == TableFormat::kCsv) {
-    // The CSV holds figures only; what a reader must know goes to stderr, as for query.
-    for (const std::string& note : table->notes()) {
+    // The file holds the figures, their provenance and checkpoints (LOG_SIZE, LOG_ROOT); the
+    // notes go to stderr as well, for the reader at the terminal.
+    for (const std::string& note : ConsolidatedObservations(*table).notes) {
       console.err() << "note: " << note << "\n";
     }
     if (table->checkpoints_size() > 0) {
@@ -279,7 +334,20 @@ int RunQuery(const Console& console, const QueryFlags& flags) {
   if (!table.ok()) {
     return source.Fail(console, table.status());
   }
-  console.out() << RenderTable(*table, plan->format);
+  if (plan->export_format.has_value() && *plan->export_format != ExportFormat::kCsv) {
+    CompleteDimensions(&*table);
+    ExportHeader header;
+    header.prepared = Rfc3339(absl::Now());
+    header.id = MessageId(header.prepared);
+    header.notes = table->notes;
+    absl::StatusOr<std::string> file = RenderExport(*table, *plan->export_format, header);
+    if (!file.ok()) {
+      return console.Fail(file.status());
+    }
+    console.out() << *file;
+  } else {
+    console.out() << RenderTable(*table, plan->format);
+  }
   for (const std::string& note : table->notes) {
     console.err() << "note: " << note << "\n";
   }
@@ -295,7 +363,10 @@ void AddQueryFlags(CLI::App* query, QueryFlags* flags) {
                                         "cells with one of these codes in COL (repeatable)");
   CLI::Option* totals_by = AddFlag(query, "--totals-by", &flags->totals_by, "COL[,COL]",
                                    "sums grouped by these columns");
-  AddFlag(query, "--format", &flags->format, "F", "table (default), csv or json");
+  AddFlag(query, "--format", &flags->format, "F",
+          "table (default), json, csv, sdmx-csv (2.0), sdmx-csv1,\nsdmx-csv2 or sdmx-json");
+  query->add_flag("--provenance", flags->provenance,
+                  "cells: add REVISION, LOG_INDEX, SUBMITTED_AT, LOG_SIZE,\nLOG_ROOT");
   CLI::Option* consolidated = query
                                   ->add_flag("--consolidated", flags->consolidated,
                                              "the consolidated table (no --filter, --totals-by)")
@@ -307,6 +378,15 @@ void AddQueryFlags(CLI::App* query, QueryFlags* flags) {
       ->needs(consolidated);
   AddFlag(query, "--sex", &flags->sex, "S", "with --consolidated: its SEX")->needs(consolidated);
   AddFlag(query, "--age", &flags->age, "A", "with --consolidated: its AGE")->needs(consolidated);
+  AddFlag(query, "--period-to", &flags->period_to, "P",
+          "with --consolidated: a time series from --period to P")
+      ->needs(consolidated);
+  AddFlag(query, "--by", &flags->by, "DIM",
+          "with --consolidated: the columns' dimension, CITIZEN\n(default), SEX, STAY_CAT or AGE")
+      ->needs(consolidated);
+  AddFlag(query, "--citizen", &flags->citizen, "C",
+          "with --consolidated --by: its CITIZEN (default _T)")
+      ->needs(consolidated);
   AddRepeatedFlag(query, "--at", &flags->at, "CC=N[,CC=N]",
                   "with --consolidated: origins at these log sizes\n(repeatable)")
       ->needs(consolidated);

@@ -20,14 +20,6 @@ std::string CsvRow(const std::vector<std::string>& row) {
 
 }  // namespace
 
-// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-std::string CsvField(absl::string_view s) {
-  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    return std::string(s);
-  }
-  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
-}
-
 absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name) {
   if (name == "table") {
     return TableFormat::kTable;

@@ -24,10 +24,6 @@ absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name);
 // `t.notes` are not rendered.
 std::string RenderTable(const Table& t, TableFormat format);
 
-// `s` as one RFC 4180 CSV field: quoted, its quotes doubled, if it holds a comma, quote or line
-// break; as it is otherwise.
-std::string CsvField(absl::string_view s);
-
 // Parses the --at argument "AZ=3,KZ=2" (origin=log size, comma separated). INVALID_ARGUMENT
 // naming the part on a missing '=', an origin given twice, or a size that is not a positive
 // decimal number.

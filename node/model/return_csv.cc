@@ -536,8 +536,29 @@ class ReturnCsvParser::Reader {
   void ReadHeader(size_t line_no) {
     header_done_ = true;
     expected_fields_ = fields_.size();
-    const std::string expected = absl::StrCat("expected DATAFLOW first for SDMX-CSV, then ",
-                                              absl::StrJoin(kCellColumns, ","));
+    const std::string expected = absl::StrCat(
+        "expected DATAFLOW first for SDMX-CSV 1.0, or STRUCTURE,STRUCTURE_ID[,ACTION] "
+        "for SDMX-CSV 2.0, then ",
+        absl::StrJoin(kCellColumns, ","));
+    // SDMX-CSV 2.0: STRUCTURE (or STRUCTURE[x], x its sub-field separator), STRUCTURE_ID, and
+    // ACTION if present; the file may add columns of its own, which are passed over.
+    const absl::string_view first_name =
+        fields_.empty() ? "" : absl::StripAsciiWhitespace(fields_[0]);
+    if (first_name == "STRUCTURE" ||
+        (absl::StartsWith(first_name, "STRUCTURE[") && absl::EndsWith(first_name, "]"))) {
+      structure_column_ = 0;
+      if (fields_.size() < 2 || absl::StripAsciiWhitespace(fields_[1]) != "STRUCTURE_ID") {
+        problems_.Add(line_no, "SDMX-CSV 2.0: STRUCTURE must be followed by STRUCTURE_ID");
+        header_failed_ = true;
+        return;
+      }
+      dataflow_column_ = 1;
+      if (fields_.size() > 2 && absl::StripAsciiWhitespace(fields_[2]) == "ACTION") {
+        action_column_ = 2;
+      }
+    }
+    // The columns before the cell columns in SDMX-CSV 2.0 (DATAFLOW of 1.0 is found below).
+    const int first = structure_column_ < 0 ? 0 : (action_column_ >= 0 ? 3 : 2);
     // A first line without a single column of a return is no header: one problem, not one per
     // field of whatever the file is.
     bool any_known = false;
@@ -552,13 +573,16 @@ class ReturnCsvParser::Reader {
       header_failed_ = true;
       return;
     }
-    for (size_t i = 0; i < fields_.size(); ++i) {
+    for (size_t i = first; i < fields_.size(); ++i) {
       absl::string_view name = absl::StripAsciiWhitespace(fields_[i]);
       if (name == "DATAFLOW" && i == 0) {
         dataflow_column_ = 0;
         continue;
       }
       const int found = CellColumnIndex(name);
+      if (found < 0 && structure_column_ >= 0) {
+        continue;  // a custom column of SDMX-CSV 2.0 (provenance, PREPARED, ...)
+      }
       if (found < 0) {
         problems_.Add(line_no, absl::StrCat("unknown column ", Quoted(name), " (", expected, ")"));
       } else if (column_of_[found] >= 0) {
@@ -573,11 +597,11 @@ class ReturnCsvParser::Reader {
       }
     }
     header_failed_ = !problems_.empty();
-    const int first = dataflow_column_ >= 0 ? 1 : 0;
+    prefix_columns_ = structure_column_ >= 0 ? first : (dataflow_column_ >= 0 ? 1 : 0);
     // An unquoted row in the canonical order, separated by commas, is its own canonical line.
-    canonical_order_ = sep_ == ',' && expected_fields_ == kCellColumnCount + first;
+    canonical_order_ = sep_ == ',' && expected_fields_ == kCellColumnCount + prefix_columns_;
     for (size_t c = 0; c < kCellColumnCount; ++c) {
-      canonical_order_ = canonical_order_ && column_of_[c] == static_cast<int>(c) + first;
+      canonical_order_ = canonical_order_ && column_of_[c] == static_cast<int>(c) + prefix_columns_;
     }
   }
 
@@ -589,6 +613,7 @@ class ReturnCsvParser::Reader {
       return;
     }
     const size_t before = problems_.count();
+    CheckStructure(line_no);
     CheckDataflow(line_no);
     CheckOrigin(line_no);
     CheckPeriod(line_no);
@@ -600,24 +625,51 @@ class ReturnCsvParser::Reader {
     }
   }
 
+  // SDMX-CSV 2.0: a row of a dataflow, with an action that gives a whole return.
+  void CheckStructure(size_t line_no) {
+    if (structure_column_ < 0) {
+      return;
+    }
+    absl::string_view kind = fields_[structure_column_];
+    if (kind != "dataflow") {
+      problems_.Add(line_no, absl::StrCat("STRUCTURE ", Quoted(kind),
+                                          " is not \"dataflow\": returns are of a dataflow"));
+    }
+    if (action_column_ < 0) {
+      return;
+    }
+    absl::string_view action = fields_[action_column_];
+    if (action == "A" || action == "D") {
+      problems_.Add(line_no,
+                    absl::StrCat("ACTION ", action, action == "A" ? " (append)" : " (delete)",
+                                 " is not accepted: a return replaces its whole period; send "
+                                 "every cell of the period with ACTION I or R"));
+    } else if (!action.empty() && action != "I" && action != "R") {
+      problems_.Add(line_no, absl::StrCat("ACTION ", Quoted(action),
+                                          " is not an SDMX-CSV 2.0 action (I, R; A and D are not "
+                                          "accepted for a return)"));
+    }
+  }
+
   void CheckDataflow(size_t line_no) {
     if (dataflow_column_ < 0) {
       return;
     }
     absl::string_view df = fields_[dataflow_column_];
+    const absl::string_view name = structure_column_ >= 0 ? "STRUCTURE_ID" : "DATAFLOW";
     if (df.empty()) {
-      problems_.Add(line_no, "DATAFLOW is empty");
+      problems_.Add(line_no, absl::StrCat(name, " is empty"));
     } else if (first_dataflow_.empty()) {
       const std::vector<std::string>& accepted = options_.accepted_dataflows;
       if (std::find(accepted.begin(), accepted.end(), df) == accepted.end()) {
-        problems_.Add(
-            line_no, absl::StrCat("DATAFLOW ", Quoted(df), " is not a dataflow this node accepts (",
-                                  absl::StrJoin(accepted, ", "), ")"));
+        problems_.Add(line_no,
+                      absl::StrCat(name, " ", Quoted(df), " is not a dataflow this node accepts (",
+                                   absl::StrJoin(accepted, ", "), ")"));
         return;
       }
       first_dataflow_ = std::string(df);
     } else if (df != first_dataflow_) {
-      problems_.Add(line_no, absl::StrCat("DATAFLOW ", Quoted(df), " differs from ",
+      problems_.Add(line_no, absl::StrCat(name, " ", Quoted(df), " differs from ",
                                           Quoted(first_dataflow_), " on earlier lines"));
     }
   }
@@ -729,7 +781,11 @@ class ReturnCsvParser::Reader {
     out_.value_sum += value;
     if (canonical_order_ && quoted_.empty()) {
       // The columns are in cell-line order: an unquoted row is its own canonical line.
-      out_.lines.Add(dataflow_column_ >= 0 ? line.substr(fields_[0].size() + 1) : line);
+      size_t skip = 0;
+      for (int i = 0; i < prefix_columns_; ++i) {
+        skip += fields_[i].size() + 1;
+      }
+      out_.lines.Add(line.substr(skip));
     } else {
       std::array<absl::string_view, kCellColumnCount> canonical;
       for (size_t c = 0; c < kCellColumnCount; ++c) {
@@ -756,7 +812,10 @@ class ReturnCsvParser::Reader {
   bool header_failed_ = false;
   // Position of each canonical column in the file's columns.
   std::array<int, kCellColumnCount> column_of_;
-  int dataflow_column_ = -1;
+  int dataflow_column_ = -1;   // DATAFLOW (1.0) or STRUCTURE_ID (2.0)
+  int structure_column_ = -1;  // STRUCTURE (2.0)
+  int action_column_ = -1;     // ACTION (2.0), if present
+  int prefix_columns_ = 0;     // the columns before the first cell column's place
   size_t expected_fields_ = 0;
   bool canonical_order_ = false;
   std::string first_dataflow_;

@@ -1,5 +1,7 @@
-// Import of a statistical return from SDMX-CSV 1.0 (first column DATAFLOW; separated by commas,
-// or by semicolons throughout) or plain CSV with the same columns, with every check of DESIGN §2:
+// Import of a statistical return from SDMX-CSV 1.0 (first column DATAFLOW), SDMX-CSV 2.0 (first
+// columns STRUCTURE, STRUCTURE_ID and optionally ACTION, I or R; columns of its own are passed
+// over) or plain CSV with the same columns, separated by commas or by semicolons throughout,
+// with every check of DESIGN §2:
 // code lists, non-negative integer values, duplicate keys, `_T` totals against their breakdown, one
 // REF_AREA (the node's own) and one TIME_PERIOD per return.
 #ifndef OTS_NODE_MODEL_RETURN_CSV_H_
@@ -49,7 +51,8 @@ struct ReturnProblem {
 struct ReturnCsvOptions {
   // When non-empty, every REF_AREA must equal it.
   std::string expected_origin;
-  // The DATAFLOW values accepted in an SDMX-CSV file; empty: kFederationDataflow only.
+  // The DATAFLOW (1.0) or STRUCTURE_ID (2.0) values accepted in an SDMX-CSV file; empty:
+  // kFederationDataflow only.
   std::vector<std::string> accepted_dataflows;
   // The file's size if known: room is reserved for that many bytes of cells.
   uint64_t size_hint = 0;

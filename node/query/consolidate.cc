@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -92,24 +93,71 @@ absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin
   return *std::move(found);
 }
 
+namespace {
+
+// The header of entry `i` of `origin`'s log. DATA_LOSS naming it if it does not parse or is of
+// another origin.
+absl::StatusOr<v1::ReturnHeader> EntryHeader(const v1::LogEntry& entry, absl::string_view origin,
+                                             size_t i) {
+  absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entry.header().payload());
+  if (!h.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("log of ", origin, ", entry ", i, ": ", h.status().message()));
+  }
+  if (h->origin() != origin) {
+    return absl::DataLossError(
+        absl::StrCat("log of ", origin, ", entry ", i, ": the header is of origin ", h->origin()));
+  }
+  return h;
+}
+
+// 'A', 'Q', 'M' or 'D': the frequency of a TIME_PERIOD by its form.
+char FrequencyOf(absl::string_view period) {
+  if (period.size() == 4) {
+    return 'A';
+  }
+  if (period.size() == 7) {
+    return period[5] == 'Q' ? 'Q' : 'M';
+  }
+  return 'D';
+}
+
+}  // namespace
+
+bool SameFrequency(absl::string_view a, absl::string_view b) {
+  return FrequencyOf(a) == FrequencyOf(b);
+}
+
 absl::StatusOr<std::optional<v1::ReturnHeader>> ReturnInForce(
-    absl::Span<const v1::LogEntry> entries, absl::string_view origin, absl::string_view period) {
+    absl::Span<const v1::LogEntry> entries, absl::string_view origin, absl::string_view period,
+    uint64_t* index) {
   std::optional<v1::ReturnHeader> in_force;
   for (size_t i = 0; i < entries.size(); ++i) {
-    absl::StatusOr<v1::ReturnHeader> h = ParseReturnHeader(entries[i].header().payload());
-    if (!h.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("log of ", origin, ", entry ", i, ": ", h.status().message()));
-    }
-    if (h->origin() != origin) {
-      return absl::DataLossError(absl::StrCat("log of ", origin, ", entry ", i,
-                                              ": the header is of origin ", h->origin()));
-    }
-    if (h->period() == period && (!in_force.has_value() || h->revision() > in_force->revision())) {
-      in_force = *std::move(h);
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, EntryHeader(entries[i], origin, i));
+    if (h.period() == period && (!in_force.has_value() || h.revision() > in_force->revision())) {
+      in_force = std::move(h);
+      if (index != nullptr) {
+        *index = i;
+      }
     }
   }
   return in_force;
+}
+
+absl::StatusOr<std::vector<std::string>> PeriodsInRange(absl::Span<const v1::LogEntry> entries,
+                                                        absl::string_view origin,
+                                                        absl::string_view from,
+                                                        absl::string_view to) {
+  std::set<std::string> periods;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, EntryHeader(entries[i], origin, i));
+    // Within one frequency the forms sort as the periods do (2020-05 < 2020-11).
+    if (from.empty() ||
+        (SameFrequency(h.period(), from) && h.period() >= from && h.period() <= to)) {
+      periods.insert(h.period());
+    }
+  }
+  return std::vector<std::string>(periods.begin(), periods.end());
 }
 
 absl::Status AddTableCell(const TableCategory& category, absl::string_view line,
@@ -123,24 +171,35 @@ absl::Status AddTableCell(const TableCategory& category, absl::string_view line,
       cell.time_period() != category.period) {
     return fail(absl::StrCat("cell is malformed: ", line));
   }
-  AgeCode cell_age;
-  if (cell.stay_cat() != category.stay_cat || cell.sex() != category.sex ||
-      !ParseAgeCode(cell.age(), &cell_age) || cell_age.Id() != category.age_code.Id()) {
+  // The three dimensions other than the columns' must be the table's codes.
+  if ((category.by != kCitizen && cell.citizen() != category.citizen) ||
+      (category.by != kStayCat && cell.stay_cat() != category.stay_cat) ||
+      (category.by != kSex && cell.sex() != category.sex)) {
     return absl::OkStatus();
+  }
+  if (category.by != kAge) {
+    AgeCode cell_age;
+    if (!ParseAgeCode(cell.age(), &cell_age) || cell_age.Id() != category.age_code.Id()) {
+      return absl::OkStatus();
+    }
   }
   TableValue v;
   if (!cell.ObsValue(&v.value)) {
     return fail(absl::StrCat("OBS_VALUE \"", cell.obs_value_text(), "\" is not a number"));
   }
   v.flow = cell.is_flow();
-  const bool total = cell.citizen() == kTotal;
+  v.obs_status = std::string(cell.obs_status());
+  v.conf_status = std::string(cell.conf_status());
+  const absl::string_view column = cell[category.by];
+  const bool total = column == kTotal;
   const bool duplicate =
-      total ? out->total.has_value() : !out->figures.emplace(std::string(cell.citizen()), v).second;
+      total ? out->total.has_value() : !out->figures.emplace(std::string(column), v).second;
   if (duplicate) {
-    return fail(absl::StrCat("two cells for CITIZEN=", cell.citizen(), " of the same category"));
+    return fail(
+        absl::StrCat("two cells for ", ByName(category), "=", column, " of the same category"));
   }
   if (total) {
-    out->total = v;
+    out->total = std::move(v);
   }
   return absl::OkStatus();
 }
@@ -170,23 +229,77 @@ absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, const Tabl
   return absl::OkStatus();
 }
 
-v1::ConsolidatedResponse::Figure MakeFigure(uint64_t value, bool derived) {
+v1::ConsolidatedResponse::Figure MakeFigure(uint64_t value, bool derived, bool flow) {
   v1::ConsolidatedResponse::Figure f;
   f.set_has_value(true);
   f.set_value(value);
   f.set_derived(derived);
+  f.set_stock_flow(flow ? "FLW" : "STK");
   return f;
 }
 
 }  // namespace
 
+namespace {
+
+// The CellColumn `name` names as the columns of a table: CITIZEN (also for ""), SEX, STAY_CAT or
+// AGE; -1 otherwise.
+int ByColumn(absl::string_view name) {
+  if (name.empty() || name == "CITIZEN") {
+    return kCitizen;
+  }
+  const int column = CellColumnIndex(name);
+  return column == kSex || column == kStayCat || column == kAge ? column : -1;
+}
+
+}  // namespace
+
+absl::string_view ByName(const TableCategory& category) { return kCellColumns[category.by]; }
+
 absl::Status ValidateConsolidatedRequest(const v1::ConsolidatedRequest& request) {
-  if (!IsTimePeriod(request.period())) {
+  const auto period_error = [](absl::string_view field, absl::string_view period) {
     return absl::InvalidArgumentError(
-        request.period().empty()
-            ? "a consolidated table needs a period (TIME_PERIOD)"
-            : absl::StrCat("period \"", request.period(),
-                           "\" is not a TIME_PERIOD (2020, 2020-Q2, 2020-05, 2020-05-14)"));
+        period.empty() ? "a consolidated table needs a period (TIME_PERIOD)"
+                       : absl::StrCat(field, " \"", period,
+                                      "\" is not a TIME_PERIOD (2020, 2020-Q2, 2020-05, "
+                                      "2020-05-14)"));
+  };
+  if (!IsTimePeriod(request.period())) {
+    return period_error("period", request.period());
+  }
+  if (!request.period_to().empty()) {
+    if (!IsTimePeriod(request.period_to())) {
+      return period_error("period_to", request.period_to());
+    }
+    if (!SameFrequency(request.period(), request.period_to())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("period ", request.period(), " and period_to ", request.period_to(),
+                       " are not of the same frequency (year, quarter, month or day)"));
+    }
+    if (request.period_to() < request.period()) {
+      return absl::InvalidArgumentError(absl::StrCat("period_to ", request.period_to(),
+                                                     " comes before period ", request.period()));
+    }
+  }
+  const int by = ByColumn(request.by());
+  if (by < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "by \"", request.by(), "\" is not a dimension of columns (CITIZEN, SEX, STAY_CAT, AGE)"));
+  }
+  const std::pair<int, const std::string*> named[] = {{kCitizen, &request.citizen()},
+                                                      {kStayCat, &request.stay_cat()},
+                                                      {kSex, &request.sex()},
+                                                      {kAge, &request.age()}};
+  for (const auto& [column, code] : named) {
+    if (column == by && !code->empty() && *code != kTotal) {
+      return absl::InvalidArgumentError(absl::StrCat(kCellColumns[column], " \"", *code,
+                                                     "\": the columns are by ", kCellColumns[by],
+                                                     ", so it cannot be fixed as well"));
+    }
+  }
+  if (CitizenCodeId(OrTotal(request.citizen())) < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CITIZEN \"", request.citizen(), "\" is not an ISO 3166-1 alpha-2 code, STLS, _U or _T"));
   }
   if (StayCatCodeId(OrTotal(request.stay_cat())) < 0) {
     return absl::InvalidArgumentError(
@@ -218,6 +331,8 @@ absl::StatusOr<TableCategory> TableCategoryOf(const v1::ConsolidatedRequest& req
   OTS_RETURN_IF_ERROR(ValidateConsolidatedRequest(request));
   TableCategory category;
   category.period = request.period();
+  category.by = ByColumn(request.by());
+  category.citizen = std::string(OrTotal(request.citizen()));
   category.stay_cat = std::string(OrTotal(request.stay_cat()));
   category.sex = std::string(OrTotal(request.sex()));
   category.age = std::string(OrTotal(request.age()));
@@ -248,14 +363,55 @@ absl::StatusOr<std::vector<std::string>> SelectOrigins(
   return origins;
 }
 
-// The columns: every citizenship some row reports, in code order. Notes which figures are flows.
+// The column codes in the order a reader expects: AGE by interval (then _U), others by code.
+void SortColumns(int by, std::vector<std::string>* codes) {
+  if (by != kAge) {
+    std::sort(codes->begin(), codes->end());
+    return;
+  }
+  const auto key = [](const std::string& code) {
+    AgeCode a;
+    ParseAgeCode(code, &a);  // every code came from a validated cell
+    return std::make_tuple(a.kind == AgeCode::kUnknown, a.lo, a.hi, code);
+  };
+  std::sort(codes->begin(), codes->end(),
+            [&](const std::string& x, const std::string& y) { return key(x) < key(y); });
+}
+
+// Whether the figures of a row are disjoint parts, so that their sum is a total: citizenships
+// and sexes are; AGE intervals are where none overlaps another; categories of stay never are.
+bool DisjointColumns(int by, const std::map<std::string, TableValue>& figures) {
+  if (by == kStayCat) {
+    return false;
+  }
+  if (by != kAge) {
+    return true;
+  }
+  std::vector<std::pair<int, int>> ranges;
+  for (const auto& [code, v] : figures) {
+    AgeCode a;
+    ParseAgeCode(code, &a);
+    if (a.kind == AgeCode::kRange) {
+      ranges.emplace_back(a.lo, a.hi);
+    }
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first < ranges[i - 1].second) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The columns: every code some row reports, in order. Notes which figures are flows.
 std::vector<std::string> AddColumns(const std::vector<const TableOrigin*>& rows,
-                                    absl::string_view period, v1::ConsolidatedResponse* out) {
-  std::set<std::string> citizen_set;
+                                    const TableCategory& category, v1::ConsolidatedResponse* out) {
+  std::set<std::string> code_set;
   size_t flows = 0, values = 0;
   for (const TableOrigin* row : rows) {
-    for (const auto& [citizen, v] : row->figures) {
-      citizen_set.insert(citizen);
+    for (const auto& [code, v] : row->figures) {
+      code_set.insert(code);
       flows += v.flow ? 1 : 0;
       ++values;
     }
@@ -264,20 +420,21 @@ std::vector<std::string> AddColumns(const std::vector<const TableOrigin*>& rows,
       ++values;
     }
   }
-  const std::vector<std::string> citizens(citizen_set.begin(), citizen_set.end());
-  for (const std::string& c : citizens) {
+  std::vector<std::string> codes(code_set.begin(), code_set.end());
+  SortColumns(category.by, &codes);
+  for (const std::string& c : codes) {
     out->add_citizens(c);
   }
   if (values > 0 && flows == values) {
-    out->add_notes(absl::StrCat("every figure is a flow (STOCK_FLOW=FLW: events in ", period,
-                                "), not a stock"));
-    return citizens;
+    out->add_notes(absl::StrCat("every figure is a flow (STOCK_FLOW=FLW: events in ",
+                                category.period, "), not a stock"));
+    return codes;
   }
   for (const TableOrigin* row : rows) {
     std::vector<std::string> flow_codes;
-    for (const auto& [citizen, v] : row->figures) {
+    for (const auto& [code, v] : row->figures) {
       if (v.flow) {
-        flow_codes.push_back(citizen);
+        flow_codes.push_back(code);
       }
     }
     if (row->total.has_value() && row->total->flow) {
@@ -289,45 +446,62 @@ std::vector<std::string> AddColumns(const std::vector<const TableOrigin*>& rows,
                                   " (STOCK_FLOW=FLW), not stocks"));
     }
   }
-  return citizens;
+  return codes;
 }
 
-// The rows, each with its total: the reported _T cell, else the sum of its figures. Returns the
-// row totals (nullopt where there is none).
+v1::ConsolidatedResponse::Figure ReportedFigure(const TableValue& v) {
+  v1::ConsolidatedResponse::Figure f = MakeFigure(v.value, false, v.flow);
+  f.set_obs_status(v.obs_status);
+  f.set_conf_status(v.conf_status);
+  return f;
+}
+
+// The rows, each with its provenance and total: the reported _T cell, else the sum of its
+// figures where they are disjoint. Returns the row totals (nullopt where there is none).
 absl::StatusOr<std::vector<std::optional<TableValue>>> AddRows(
-    const std::vector<const TableOrigin*>& rows, const std::vector<std::string>& citizens,
-    v1::ConsolidatedResponse* out) {
+    const std::vector<const TableOrigin*>& rows, const TableCategory& category,
+    const std::vector<std::string>& codes, v1::ConsolidatedResponse* out) {
   std::vector<std::optional<TableValue>> row_totals;
   for (const TableOrigin* row : rows) {
     v1::ConsolidatedResponse::Row* r = out->add_rows();
     r->set_ref_area(row->origin);
-    for (const std::string& c : citizens) {
+    r->set_revision(row->revision);
+    r->set_log_index(row->log_index);
+    r->set_submitted_at(row->submitted_at);
+    for (const std::string& c : codes) {
       auto it = row->figures.find(c);
       *r->add_figures() = it == row->figures.end() ? v1::ConsolidatedResponse::Figure()
-                                                   : MakeFigure(it->second.value, false);
+                                                   : ReportedFigure(it->second);
     }
     if (row->total.has_value()) {
-      *r->mutable_total() = MakeFigure(row->total->value, false);
+      *r->mutable_total() = ReportedFigure(*row->total);
       row_totals.push_back(row->total);
+      continue;
+    }
+    if (!DisjointColumns(category.by, row->figures)) {
+      out->add_notes(absl::StrCat(row->origin, ": no total: it reports no ", ByName(category),
+                                  "=_T cell and its figures overlap (",
+                                  category.by == kStayCat ? "categories of stay" : "age intervals",
+                                  "), so they do not add up"));
+      row_totals.emplace_back();
       continue;
     }
     TableValue sum;
     sum.flow = row->figures.begin()->second.flow;
     bool mixed = false;
-    for (const auto& [citizen, v] : row->figures) {
+    for (const auto& [code, v] : row->figures) {
       mixed = mixed || v.flow != sum.flow;
       if (!AddChecked(&sum.value, v.value)) {
         return Overflow(absl::StrCat("total of ", row->origin));
       }
     }
     if (mixed) {
-      out->add_notes(absl::StrCat(row->origin,
-                                  ": no total: it reports no CITIZEN=_T cell and its "
-                                  "figures mix stocks and flows"));
+      out->add_notes(absl::StrCat(row->origin, ": no total: it reports no ", ByName(category),
+                                  "=_T cell and its figures mix stocks and flows"));
       row_totals.emplace_back();
       continue;
     }
-    *r->mutable_total() = MakeFigure(sum.value, true);
+    *r->mutable_total() = MakeFigure(sum.value, true, sum.flow);
     row_totals.push_back(sum);
   }
   return row_totals;
@@ -335,28 +509,28 @@ absl::StatusOr<std::vector<std::optional<TableValue>>> AddRows(
 
 // Column totals: the sum over the rows that report the column.
 absl::Status AddColumnTotals(const std::vector<const TableOrigin*>& rows,
-                             const std::vector<std::string>& citizens,
+                             const TableCategory& category, const std::vector<std::string>& codes,
                              v1::ConsolidatedResponse* out) {
-  for (const std::string& citizen : citizens) {
+  for (const std::string& code : codes) {
     uint64_t sum = 0;
     std::set<bool> kinds;
     for (const TableOrigin* row : rows) {
-      auto it = row->figures.find(citizen);
+      auto it = row->figures.find(code);
       if (it == row->figures.end()) {
         continue;
       }
       kinds.insert(it->second.flow);
       if (!AddChecked(&sum, it->second.value)) {
-        return Overflow(absl::StrCat("total of CITIZEN=", citizen));
+        return Overflow(absl::StrCat("total of ", ByName(category), "=", code));
       }
     }
     if (kinds.size() > 1) {
-      out->add_notes(absl::StrCat("CITIZEN=", citizen,
+      out->add_notes(absl::StrCat(ByName(category), "=", code,
                                   ": no total: the states report it as stocks and as flows"));
       out->add_column_totals();
       continue;
     }
-    *out->add_column_totals() = MakeFigure(sum, true);
+    *out->add_column_totals() = MakeFigure(sum, true, kinds.count(true) > 0);
   }
   return absl::OkStatus();
 }
@@ -381,7 +555,7 @@ absl::Status AddGrandTotal(const std::vector<std::optional<TableValue>>& row_tot
     }
   }
   if (complete && kinds.size() == 1) {
-    *out->mutable_grand_total() = MakeFigure(sum, true);
+    *out->mutable_grand_total() = MakeFigure(sum, true, kinds.count(true) > 0);
   } else {
     out->add_notes(complete ? "no grand total: the row totals mix stocks and flows"
                             : "no grand total: a row has no total");
@@ -389,15 +563,47 @@ absl::Status AddGrandTotal(const std::vector<std::optional<TableValue>>& row_tot
   return absl::OkStatus();
 }
 
+// "STAY_CAT=_T SEX=F AGE=_T": the table's fixed codes, CITIZEN too where the columns are not it.
+std::string FixedCodes(const TableCategory& category) {
+  std::vector<std::string> parts;
+  if (category.by != kCitizen) {
+    parts.push_back(absl::StrCat("CITIZEN=", category.citizen));
+  }
+  if (category.by != kStayCat) {
+    parts.push_back(absl::StrCat("STAY_CAT=", category.stay_cat));
+  }
+  if (category.by != kSex) {
+    parts.push_back(absl::StrCat("SEX=", category.sex));
+  }
+  if (category.by != kAge) {
+    parts.push_back(absl::StrCat("AGE=", category.age));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+}  // namespace
+
+namespace {
+
+// The category of `out`: its period, the fixed codes (the dimension of the columns is _T, as the
+// table does not fix it), and the columns' dimension and CITIZEN unless the columns are CITIZEN.
+void SetCategory(const TableCategory& category, v1::ConsolidatedResponse* out) {
+  out->set_period(category.period);
+  out->set_stay_cat(category.stay_cat);
+  out->set_sex(category.sex);
+  out->set_age(category.age);
+  if (category.by != kCitizen) {
+    out->set_by(std::string(ByName(category)));
+    out->set_citizen(category.citizen);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ConsolidatedResponse> BuildConsolidated(const TableCategory& category,
                                                            absl::Span<const TableOrigin> origins) {
   v1::ConsolidatedResponse out;
-  out.set_period(category.period);
-  out.set_stay_cat(category.stay_cat);
-  out.set_sex(category.sex);
-  out.set_age(category.age);
+  SetCategory(category, &out);
   std::vector<const TableOrigin*> rows;
   for (const TableOrigin& origin : origins) {
     v1::OriginStatus* status = out.add_checkpoints();
@@ -409,16 +615,15 @@ absl::StatusOr<v1::ConsolidatedResponse> BuildConsolidated(const TableCategory& 
                                  origin.log_size, ")"));
     } else if (origin.figures.empty() && !origin.total.has_value()) {
       out.add_notes(absl::StrCat(origin.origin, ": its return for ", category.period, " (revision ",
-                                 origin.revision, ") has no cell for STAY_CAT=", category.stay_cat,
-                                 " SEX=", category.sex, " AGE=", category.age));
+                                 origin.revision, ") has no cell for ", FixedCodes(category)));
     } else {
       rows.push_back(&origin);
     }
   }
-  const std::vector<std::string> citizens = AddColumns(rows, category.period, &out);
+  const std::vector<std::string> codes = AddColumns(rows, category, &out);
   OTS_ASSIGN_OR_RETURN(std::vector<std::optional<TableValue>> row_totals,
-                       AddRows(rows, citizens, &out));
-  OTS_RETURN_IF_ERROR(AddColumnTotals(rows, citizens, &out));
+                       AddRows(rows, category, codes, &out));
+  OTS_RETURN_IF_ERROR(AddColumnTotals(rows, category, codes, &out));
   OTS_RETURN_IF_ERROR(AddGrandTotal(row_totals, &out));
   return out;
 }
@@ -428,9 +633,18 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     const std::function<bool(absl::string_view origin)>& may_see) {
   OTS_ASSIGN_OR_RETURN(TableCategory category, TableCategoryOf(request));
   Store& store = logs.store();
-  // Each visible origin at its log point, with the return in force there.
+  const bool series = !request.period_to().empty();
+  // Each visible origin at its log point, with its log up to there.
   OTS_ASSIGN_OR_RETURN(std::vector<std::string> names, SelectOrigins(store, request, may_see));
-  std::vector<TableOrigin> origins;
+  struct Taken {
+    TableOrigin at;  // origin, log size and note; the rest per period
+    std::vector<v1::LogEntry> entries;
+  };
+  std::vector<Taken> taken;
+  std::set<std::string> periods;
+  if (!series) {
+    periods.insert(category.period);
+  }
   for (const std::string& origin : names) {
     auto named = request.at_sizes().find(origin);
     absl::StatusOr<LogPoint> point =
@@ -440,20 +654,53 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
                  ? absl::InvalidArgumentError(absl::StrCat("at_sizes: ", point.status().message()))
                  : point.status();
     }
-    TableOrigin& part = origins.emplace_back();
-    part.origin = origin;
-    part.log_size = point->size;
-    part.checkpoint_note = point->checkpoint.note();
-    OTS_ASSIGN_OR_RETURN(std::vector<v1::LogEntry> entries,
-                         store.ReadLogRange(origin, 0, point->size));
-    OTS_ASSIGN_OR_RETURN(std::optional<v1::ReturnHeader> in_force,
-                         ReturnInForce(entries, origin, category.period));
-    if (in_force.has_value()) {
-      part.revision = in_force->revision();
-      OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, category, &part));
+    Taken& t = taken.emplace_back();
+    t.at.origin = origin;
+    t.at.log_size = point->size;
+    t.at.checkpoint_note = point->checkpoint.note();
+    OTS_ASSIGN_OR_RETURN(t.entries, store.ReadLogRange(origin, 0, point->size));
+    if (series) {
+      OTS_ASSIGN_OR_RETURN(
+          std::vector<std::string> own,
+          PeriodsInRange(t.entries, origin, request.period(), request.period_to()));
+      periods.insert(own.begin(), own.end());
     }
   }
-  OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse out, BuildConsolidated(category, origins));
+  // One table per period, every origin at the same log point.
+  std::vector<v1::ConsolidatedResponse> tables;
+  for (const std::string& period : periods) {
+    TableCategory at = category;
+    at.period = period;
+    std::vector<TableOrigin> origins;
+    for (const Taken& t : taken) {
+      TableOrigin& part = origins.emplace_back(t.at);
+      OTS_ASSIGN_OR_RETURN(std::optional<v1::ReturnHeader> in_force,
+                           ReturnInForce(t.entries, t.at.origin, period, &part.log_index));
+      if (in_force.has_value()) {
+        part.revision = in_force->revision();
+        part.submitted_at = in_force->created_at();
+        OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, at, &part));
+      }
+    }
+    OTS_ASSIGN_OR_RETURN(tables.emplace_back(), BuildConsolidated(at, origins));
+  }
+  v1::ConsolidatedResponse out;
+  if (series) {
+    SetCategory(category, &out);  // of request.period, the first of the range
+    out.set_period_to(request.period_to());
+    for (const Taken& t : taken) {
+      v1::OriginStatus* status = out.add_checkpoints();
+      status->set_origin(t.at.origin);
+      status->set_log_size(t.at.log_size);
+      status->set_checkpoint_note(t.at.checkpoint_note);
+    }
+    for (v1::ConsolidatedResponse& table : tables) {
+      table.clear_checkpoints();
+      *out.add_series() = std::move(table);
+    }
+  } else {
+    out = std::move(tables.front());
+  }
   // What the witnesses have cosigned beyond what this node holds: a table taken at the latest
   // checkpoints says so for each origin it is behind on. This is the node's own word, not part
   // of what the signed returns give (a verifier leaves it out: AddFreshness).

@@ -5,9 +5,12 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "crypto/bytes.h"
+#include "crypto/merkle.h"
 #include "crypto/status_macros.h"
 #include "node/log/log_checker.h"
 #include "node/model/codes.h"
@@ -95,9 +98,14 @@ absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
   return filter;
 }
 
-absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
-                                const std::function<absl::Status(const CellLineView&)>& fn) {
+namespace {
+
+absl::Status ForEachCurrent(
+    OriginLogs& logs, const CellFilter& filter, bool with_source,
+    const std::function<absl::Status(const CellSource&, const CellLineView&)>& fn) {
   Store& store = logs.store();
+  CellSource source;
+  std::string heads_of;  // the origin whose tree head `source` holds
   return store.ForEachCurrent([&](absl::string_view origin, absl::string_view period,
                                   const v1::CurrentEntry& entry) -> absl::Status {
     if (!Allowed(filter.allowed[kRefArea], origin) ||
@@ -109,12 +117,24 @@ absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                  ? absl::OkStatus()
                  : absl::DataLossError(absl::StrCat("stored cell is malformed: ", line));
     };
+    if (with_source) {
+      if (heads_of != origin) {
+        OTS_ASSIGN_OR_RETURN(OriginLogs::TreeHead head, logs.Head(origin));
+        source.log_size = head.size;
+        source.log_root = absl::Base64Escape(HashBytes(head.root));
+        heads_of = std::string(origin);
+      }
+      OTS_ASSIGN_OR_RETURN(v1::ReturnHeader header, logs.VerifiedHeader(origin, entry.log_index()));
+      source.revision = entry.revision();
+      source.log_index = entry.log_index();
+      source.submitted_at = header.created_at();
+    }
     if (logs.CellsVerified(origin, entry.log_index(), period, entry.revision())) {
       return store.ForEachCell(origin, period, entry.revision(),
                                [&](absl::string_view line) -> absl::Status {
                                  CellLineView cell;
                                  OTS_RETURN_IF_ERROR(parse(line, &cell));
-                                 return filter.Matches(cell) ? fn(cell) : absl::OkStatus();
+                                 return filter.Matches(cell) ? fn(source, cell) : absl::OkStatus();
                                });
     }
     // First read of this return: every stored cell is hashed against the cells root its signed
@@ -149,10 +169,48 @@ absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
     for (const std::string& line : matched) {
       CellLineView cell;
       OTS_RETURN_IF_ERROR(parse(line, &cell));
-      OTS_RETURN_IF_ERROR(fn(cell));
+      OTS_RETURN_IF_ERROR(fn(source, cell));
     }
     return absl::OkStatus();
   });
+}
+
+}  // namespace
+
+absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
+                                const std::function<absl::Status(const CellLineView&)>& fn) {
+  return ForEachCurrent(logs, filter, false,
+                        [&](const CellSource&, const CellLineView& cell) { return fn(cell); });
+}
+
+absl::Status ForEachCurrentCellWithSource(
+    OriginLogs& logs, const CellFilter& filter,
+    const std::function<absl::Status(const CellSource&, const CellLineView&)>& fn) {
+  return ForEachCurrent(logs, filter, true, fn);
+}
+
+std::vector<std::string> ProvenanceFields(const CellSource& source) {
+  return {absl::StrCat(source.revision), absl::StrCat(source.log_index), source.submitted_at,
+          absl::StrCat(source.log_size), source.log_root};
+}
+
+absl::StatusOr<Table> LogListing(OriginLogs& logs, const std::vector<std::string>& origins) {
+  Table t;
+  t.columns = {"origin",    "index",      "period",     "revision", "cells",
+               "value_sum", "cells_root", "created_at", "key_id"};
+  for (const std::string& origin : origins) {
+    OTS_ASSIGN_OR_RETURN(uint64_t size, logs.store().LogSize(origin));
+    if (size == 0) {
+      return absl::NotFoundError(absl::StrCat("this node holds no log of ", origin));
+    }
+    for (uint64_t i = 0; i < size; ++i) {
+      OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, logs.VerifiedHeader(origin, i));
+      t.rows.push_back({origin, absl::StrCat(i), h.period(), absl::StrCat(h.revision()),
+                        absl::StrCat(h.cell_count()), absl::StrCat(h.value_sum()),
+                        HexEncode(h.cells_root()), h.created_at(), h.key_id()});
+    }
+  }
+  return t;
 }
 
 absl::StatusOr<std::vector<int>> ColumnsByName(const std::vector<std::string>& names) {
@@ -177,16 +235,25 @@ absl::StatusOr<std::vector<int>> ParseColumnList(absl::string_view spec) {
   return ColumnsByName(absl::StrSplit(spec, ',', absl::SkipEmpty()));
 }
 
-absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter) {
+absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter, bool provenance) {
   Table t;
   t.columns.assign(std::begin(kCellColumns), std::end(kCellColumns));
-  OTS_RETURN_IF_ERROR(ForEachCurrentCell(logs, filter, [&](const CellLineView& cell) {
-    std::vector<std::string>& row = t.rows.emplace_back();
-    for (size_t c = 0; c < kCellColumnCount; ++c) {
-      row.emplace_back(cell[c]);
-    }
-    return absl::OkStatus();
-  }));
+  if (provenance) {
+    t.columns.insert(t.columns.end(), std::begin(kProvenanceColumns), std::end(kProvenanceColumns));
+  }
+  OTS_RETURN_IF_ERROR(ForEachCurrent(logs, filter, provenance,
+                                     [&](const CellSource& source, const CellLineView& cell) {
+                                       std::vector<std::string>& row = t.rows.emplace_back();
+                                       for (size_t c = 0; c < kCellColumnCount; ++c) {
+                                         row.emplace_back(cell[c]);
+                                       }
+                                       if (provenance) {
+                                         for (std::string& field : ProvenanceFields(source)) {
+                                           row.push_back(std::move(field));
+                                         }
+                                       }
+                                       return absl::OkStatus();
+                                     }));
   return t;
 }
 

@@ -57,6 +57,21 @@ struct Table {
   std::vector<std::string> notes;
 };
 
+// Where a current cell comes from (CellsRequest.provenance, docs/formats.md "Provenance").
+struct CellSource {
+  uint64_t revision = 0;     // of the return in force
+  uint64_t log_index = 0;    // of its header in the origin's log
+  std::string submitted_at;  // its header's created_at (RFC 3339 UTC)
+  uint64_t log_size = 0;     // the origin's latest checkpoint, the return was checked against
+  std::string log_root;      // that checkpoint's root, base64 as in its note
+};
+// The names of the provenance columns, in the order of CellSource, after the ten cell columns.
+constexpr size_t kProvenanceColumnCount = 5;
+constexpr const char* kProvenanceColumns[kProvenanceColumnCount] = {
+    "REVISION", "LOG_INDEX", "SUBMITTED_AT", "LOG_SIZE", "LOG_ROOT"};
+// `source` as the fields of the provenance columns.
+std::vector<std::string> ProvenanceFields(const CellSource& source);
+
 // Calls `fn` for every current cell matching `filter`, in key order (origin, period, cell line).
 // Every return is checked before any of its cells is passed on: its stored cells must hash to
 // the cells root of its header (count, root, sum), and the header must be the log entry the
@@ -65,9 +80,22 @@ struct Table {
 // stored cell. Stops at the first error `fn` returns and returns it.
 absl::Status ForEachCurrentCell(OriginLogs& logs, const CellFilter& filter,
                                 const std::function<absl::Status(const CellLineView&)>& fn);
+// ForEachCurrentCell, with where each cell comes from: the return's header is read (verified)
+// once per return and the origin's tree head once per origin.
+absl::Status ForEachCurrentCellWithSource(
+    OriginLogs& logs, const CellFilter& filter,
+    const std::function<absl::Status(const CellSource&, const CellLineView&)>& fn);
 
-// Every current cell matching `filter`, one row of the ten cell columns each.
-absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter);
+// Every current cell matching `filter`, one row of the ten cell columns each, and with
+// `provenance` the provenance columns after them.
+absl::StatusOr<Table> QueryCells(OriginLogs& logs, const CellFilter& filter,
+                                 bool provenance = false);
+
+// The entries of the logs of `origins`, in that order, one row each with the columns origin,
+// index, period, revision, cells, value_sum, cells_root (hex), created_at and key_id, each header
+// read as it is checked against the verified log (OriginLogs::VerifiedHeader). NOT_FOUND for an
+// origin whose log the store does not hold; DATA_LOSS for an entry that does not verify.
+absl::StatusOr<Table> LogListing(OriginLogs& logs, const std::vector<std::string>& origins);
 
 // Totals of the current cells matching `filter`, one row per REF_AREA, TIME_PERIOD, value of
 // the columns in `group_by`, and STOCK_FLOW (stocks of different periods, and stocks and flows,

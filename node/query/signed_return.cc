@@ -151,13 +151,19 @@ absl::Status SignedReturnChecker::CloseEntries() {
                              ", the checkpoint says ", HexEncode(HashBytes(checkpoint_->root))));
   }
   absl::StatusOr<std::optional<v1::ReturnHeader>> in_force =
-      ReturnInForce(entries_, origin_, category_.period);
+      ReturnInForce(entries_, origin_, category_.period, &row_.log_index);
   if (!in_force.ok()) {
     return Fail(in_force.status().message());
   }
   in_force_ = *std::move(in_force);
+  absl::StatusOr<std::vector<std::string>> periods = PeriodsInRange(entries_, origin_, "", "");
+  if (!periods.ok()) {
+    return Fail(periods.status().message());
+  }
+  periods_ = *std::move(periods);
   if (in_force_.has_value()) {
     row_.revision = in_force_->revision();
+    row_.submitted_at = in_force_->created_at();
     in_force_where_ = absl::StrCat(origin_, " ", category_.period, " revision ", row_.revision);
     cells_ = std::make_unique<CellsChecker>(*in_force_, absl::StatusCode::kInvalidArgument);
   }
@@ -209,6 +215,7 @@ absl::StatusOr<CheckedReturn> SignedReturnChecker::Finish() {
   }
   out.row = std::move(row_);
   out.cosigners = std::move(cosigners_);
+  out.periods = std::move(periods_);
   return out;
 }
 

@@ -42,6 +42,7 @@ struct CheckedReturn {
   TableOrigin row;                     // the origin as the table takes it
   std::vector<std::string> cosigners;  // independent witnesses whose cosignature verified
   uint64_t cell_count = 0;             // cells of the return in force (0 if none)
+  std::vector<std::string> periods;    // every period of the log's entries, sorted, each once
 };
 
 // Checks one SignedReturn answer for `origin` at log size `size`, chunk by chunk, against the
@@ -82,6 +83,7 @@ class SignedReturnChecker {
   std::optional<Checkpoint> checkpoint_;
   std::vector<std::string> cosigners_;
   std::vector<v1::LogEntry> entries_;
+  std::vector<std::string> periods_;
   bool entries_closed_ = false;
   std::optional<v1::ReturnHeader> in_force_;
   std::string in_force_where_;

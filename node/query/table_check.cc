@@ -73,18 +73,43 @@ absl::StatusOr<TableVerification::Origin> VerifyOrigin(const Directory& director
                                               : absl::FailedPreconditionError(message);
 }
 
-std::string FigureText(const Figure& f) {
-  return f.has_value() ? absl::StrCat(f.value(), f.derived() ? " (derived)" : "") : "nothing";
+std::string FigureText(const Figure& f, bool with_attributes = false) {
+  if (!f.has_value()) {
+    return "nothing";
+  }
+  return absl::StrCat(f.value(), f.derived() ? " (derived)" : "",
+                      with_attributes ? absl::StrCat(" OBS_STATUS=", f.obs_status(),
+                                                     " CONF_STATUS=", f.conf_status(),
+                                                     " STOCK_FLOW=", f.stock_flow())
+                                      : "");
 }
 
 bool SameFigure(const Figure& a, const Figure& b) {
   return a.has_value() == b.has_value() &&
-         (!a.has_value() || (a.value() == b.value() && a.derived() == b.derived()));
+         (!a.has_value() ||
+          (a.value() == b.value() && a.derived() == b.derived() &&
+           a.obs_status() == b.obs_status() && a.conf_status() == b.conf_status() &&
+           a.stock_flow() == b.stock_flow()));
+}
+
+std::string Provenance(const v1::ConsolidatedResponse::Row& r) {
+  return absl::StrCat("revision ", r.revision(), " at log index ", r.log_index(), ", submitted ",
+                      r.submitted_at());
 }
 
 absl::Status Differs(absl::string_view what, absl::string_view served, absl::string_view signed_) {
   return absl::InvalidArgumentError(
       absl::StrCat(kDiffers, what, ": served ", served, ", signed ", signed_));
+}
+
+// The difference of two figures, their attributes named only where the numbers agree.
+absl::Status FigureDiffers(absl::string_view what, const Figure& served, const Figure& recomputed,
+                           absl::string_view at) {
+  const bool attributes = served.has_value() && recomputed.has_value() &&
+                          served.value() == recomputed.value() &&
+                          served.derived() == recomputed.derived();
+  return Differs(what, FigureText(served, attributes),
+                 absl::StrCat(FigureText(recomputed, attributes), at));
 }
 
 // The figure of column `c`, or none if the row has fewer figures.
@@ -107,6 +132,11 @@ absl::Status CheckTableAnswers(const v1::ConsolidatedRequest& request,
       {"STAY_CAT", {served.stay_cat(), or_total(request.stay_cat())}},
       {"SEX", {served.sex(), or_total(request.sex())}},
       {"AGE", {served.age(), or_total(request.age())}},
+      {"period_to", {served.period_to(), request.period_to()}},
+      {"columns by",
+       {served.by().empty() ? "CITIZEN" : served.by(),
+        request.by().empty() ? "CITIZEN" : request.by()}},
+      {"CITIZEN", {or_total(served.citizen()), or_total(request.citizen())}},
   };
   for (const auto& [name, values] : fields) {
     if (values.first != values.second) {
@@ -134,6 +164,7 @@ absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
   // What the node says of its own freshness (kBehindNote notes, OriginStatus seen and behind) is
   // not derived from the signed returns: it is left out of the comparison.
   v1::ConsolidatedResponse served = as_served;
+  served.clear_computed_at();
   for (v1::OriginStatus& status : *served.mutable_checkpoints()) {
     status.clear_seen();
     status.clear_behind();
@@ -145,7 +176,8 @@ absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
       notes->end());
   const auto category = [](const v1::ConsolidatedResponse& t) {
     return absl::StrCat("TIME_PERIOD=", t.period(), " STAY_CAT=", t.stay_cat(), " SEX=", t.sex(),
-                        " AGE=", t.age());
+                        " AGE=", t.age(), " by ", t.by().empty() ? "CITIZEN" : t.by(),
+                        t.citizen().empty() ? "" : " CITIZEN=", t.citizen());
   };
   if (category(served) != category(recomputed)) {
     return Differs("category", category(served), category(recomputed));
@@ -168,7 +200,9 @@ absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
     sizes[r.origin()] = r.log_size();
   }
   if (Joined(served.citizens()) != Joined(recomputed.citizens())) {
-    return Differs("columns (CITIZEN)", Joined(served.citizens()), Joined(recomputed.citizens()));
+    return Differs(
+        absl::StrCat("columns (", recomputed.by().empty() ? "CITIZEN" : recomputed.by(), ")"),
+        Joined(served.citizens()), Joined(recomputed.citizens()));
   }
   const auto areas = [](const v1::ConsolidatedResponse& t) {
     std::vector<std::string> out;
@@ -184,27 +218,29 @@ absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
     const v1::ConsolidatedResponse::Row& s = served.rows(i);
     const v1::ConsolidatedResponse::Row& r = recomputed.rows(i);
     const std::string at = absl::StrCat(" (", r.ref_area(), " log size ", sizes[r.ref_area()], ")");
+    if (Provenance(s) != Provenance(r)) {
+      return Differs(absl::StrCat(r.ref_area(), " provenance"), Provenance(s),
+                     absl::StrCat(Provenance(r), at));
+    }
     for (int c = 0; c < recomputed.citizens_size(); ++c) {
       if (!SameFigure(FigureAt(s, c), FigureAt(r, c))) {
-        return Differs(absl::StrCat(r.ref_area(), " × ", recomputed.citizens(c)),
-                       FigureText(FigureAt(s, c)), absl::StrCat(FigureText(FigureAt(r, c)), at));
+        return FigureDiffers(absl::StrCat(r.ref_area(), " × ", recomputed.citizens(c)),
+                             FigureAt(s, c), FigureAt(r, c), at);
       }
     }
     if (!SameFigure(s.total(), r.total())) {
-      return Differs(absl::StrCat(r.ref_area(), " × _T"), FigureText(s.total()),
-                     absl::StrCat(FigureText(r.total()), at));
+      return FigureDiffers(absl::StrCat(r.ref_area(), " × _T"), s.total(), r.total(), at);
     }
   }
   for (int c = 0; c < recomputed.citizens_size(); ++c) {
     const Figure s = c < served.column_totals_size() ? served.column_totals(c) : Figure();
     if (!SameFigure(s, recomputed.column_totals(c))) {
-      return Differs(absl::StrCat("_T × ", recomputed.citizens(c)), FigureText(s),
-                     FigureText(recomputed.column_totals(c)));
+      return FigureDiffers(absl::StrCat("_T × ", recomputed.citizens(c)), s,
+                           recomputed.column_totals(c), "");
     }
   }
   if (!SameFigure(served.grand_total(), recomputed.grand_total())) {
-    return Differs("_T × _T", FigureText(served.grand_total()),
-                   FigureText(recomputed.grand_total()));
+    return FigureDiffers("_T × _T", served.grand_total(), recomputed.grand_total(), "");
   }
   for (int i = 0; i < served.notes_size() || i < recomputed.notes_size(); ++i) {
     const auto note = [i](const v1::ConsolidatedResponse& t) {
@@ -224,14 +260,22 @@ absl::Status CompareConsolidated(const v1::ConsolidatedResponse& as_served,
   return absl::OkStatus();
 }
 
-absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::ConsolidatedResponse& served,
-                                                          const Directory& directory,
-                                                          absl::Span<const TableSource> sources) {
+namespace {
+
+// Verifies one table (not a series) as VerifyConsolidatedTable does; `periods`, if non-null, gets
+// every period of the verified logs, and then the signed data is only verified, not compared
+// with the table's figures.
+absl::StatusOr<TableVerification> VerifyOneTable(const v1::ConsolidatedResponse& served,
+                                                 const Directory& directory,
+                                                 absl::Span<const TableSource> sources,
+                                                 std::set<std::string>* periods) {
   v1::ConsolidatedRequest request;
   request.set_period(served.period());
   request.set_stay_cat(served.stay_cat());
   request.set_sex(served.sex());
   request.set_age(served.age());
+  request.set_by(served.by());
+  request.set_citizen(served.citizen());
   absl::StatusOr<TableCategory> category = TableCategoryOf(request);
   if (!category.ok()) {
     return Malformed(category.status().message());
@@ -250,10 +294,68 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
     OTS_ASSIGN_OR_RETURN(TableVerification::Origin origin,
                          VerifyOrigin(directory, *category, point, sources));
     rows.push_back(origin.checked.row);
+    if (periods != nullptr) {
+      periods->insert(origin.checked.periods.begin(), origin.checked.periods.end());
+    }
     out.origins.push_back(std::move(origin));
+  }
+  if (periods != nullptr) {
+    return out;
   }
   OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse recomputed, BuildConsolidated(*category, rows));
   OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::ConsolidatedResponse& served,
+                                                          const Directory& directory,
+                                                          absl::Span<const TableSource> sources) {
+  if (served.period_to().empty() && served.series_size() == 0) {
+    return VerifyOneTable(served, directory, sources, nullptr);
+  }
+  // A series: the logs at its checkpoints give the periods it must hold, and each period's
+  // table is verified as one table at those checkpoints.
+  if (!IsTimePeriod(served.period_to()) || !SameFrequency(served.period(), served.period_to())) {
+    return Malformed(absl::StrCat("its range ", served.period(), " to ", served.period_to(),
+                                  " is not two periods of one frequency"));
+  }
+  // The logs at the series' checkpoints, for the periods they hold.
+  v1::ConsolidatedResponse logs_only = served;
+  logs_only.clear_series();
+  logs_only.clear_period_to();
+  std::set<std::string> in_logs;
+  OTS_ASSIGN_OR_RETURN(TableVerification out,
+                       VerifyOneTable(logs_only, directory, sources, &in_logs));
+  std::vector<std::string> expected, got;
+  for (const std::string& p : in_logs) {
+    if (SameFrequency(p, served.period()) && p >= served.period() && p <= served.period_to()) {
+      expected.push_back(p);
+    }
+  }
+  for (const v1::ConsolidatedResponse& table : served.series()) {
+    got.push_back(table.period());
+  }
+  if (got != expected) {
+    return Differs("periods of the series", Joined(got), Joined(expected));
+  }
+  for (const v1::ConsolidatedResponse& table : served.series()) {
+    if (table.checkpoints_size() > 0 || table.series_size() > 0 ||
+        table.stay_cat() != served.stay_cat() || table.sex() != served.sex() ||
+        table.age() != served.age() || table.by() != served.by() ||
+        table.citizen() != served.citizen()) {
+      return Malformed(absl::StrCat("its table of ", table.period(),
+                                    " is not of the series' category, or names checkpoints"));
+    }
+    v1::ConsolidatedResponse one = table;
+    *one.mutable_checkpoints() = served.checkpoints();
+    OTS_ASSIGN_OR_RETURN(TableVerification verified,
+                         VerifyOneTable(one, directory, sources, nullptr));
+    for (TableVerification::Origin& o : verified.origins) {
+      out.origins.push_back(std::move(o));
+    }
+  }
   return out;
 }
 

@@ -219,24 +219,44 @@ absl::StatusOr<v1::SubmitResponse> NodeClient::Submit(absl::string_view file_nam
   return response;
 }
 
-absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineIn(absl::Minutes(10)));
-  std::unique_ptr<grpc::ClientReader<v1::TableChunk>> reader = query_->Cells(&context, request);
-  Table table;
+namespace {
+
+// A table streamed in parts (Query.Cells, Query.Log), reassembled.
+void ReadTableChunks(grpc::ClientReaderInterface<v1::TableChunk>& reader, Table* table) {
   v1::TableChunk chunk;
-  while (reader->Read(&chunk)) {
-    table.columns.insert(table.columns.end(), chunk.columns().begin(), chunk.columns().end());
-    table.notes.insert(table.notes.end(), chunk.notes().begin(), chunk.notes().end());
+  while (reader.Read(&chunk)) {
+    table->columns.insert(table->columns.end(), chunk.columns().begin(), chunk.columns().end());
+    table->notes.insert(table->notes.end(), chunk.notes().begin(), chunk.notes().end());
     for (const v1::TableChunk::Row& row : chunk.rows()) {
-      table.rows.emplace_back(row.fields().begin(), row.fields().end());
+      table->rows.emplace_back(row.fields().begin(), row.fields().end());
     }
   }
+}
+
+}  // namespace
+
+absl::StatusOr<Table> NodeClient::StreamedTable(
+    const std::function<std::unique_ptr<grpc::ClientReader<v1::TableChunk>>(grpc::ClientContext*)>&
+        start) {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(absl::Minutes(10)));
+  std::unique_ptr<grpc::ClientReader<v1::TableChunk>> reader = start(&context);
+  Table table;
+  ReadTableChunks(*reader, &table);
   grpc::Status status = reader->Finish();
   if (!status.ok()) {
     return WithAddress(address_, status, *report_);
   }
   return table;
+}
+
+absl::StatusOr<Table> NodeClient::Cells(const v1::CellsRequest& request) {
+  return StreamedTable(
+      [&](grpc::ClientContext* context) { return query_->Cells(context, request); });
+}
+
+absl::StatusOr<Table> NodeClient::Log(const v1::LogRequest& request) {
+  return StreamedTable([&](grpc::ClientContext* context) { return query_->Log(context, request); });
 }
 
 template <typename Stub, typename Request, typename Response>

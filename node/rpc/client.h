@@ -57,6 +57,8 @@ class NodeClient {
                                             bool dry_run, const Progress& progress);
   // Cells or totals, reassembled from the streamed parts.
   absl::StatusOr<Table> Cells(const v1::CellsRequest& request);
+  // The log listing (Query.Log), reassembled as Cells is.
+  absl::StatusOr<Table> Log(const v1::LogRequest& request);
   absl::StatusOr<v1::StatusResponse> Status();
   // Submission.Backup: a copy of the node's data folder into `dir` on the node's machine.
   absl::StatusOr<v1::BackupResponse> Backup(const std::string& dir);
@@ -89,6 +91,11 @@ class NodeClient {
   NodeClient(const v1::ClientConfig& config, std::string address,
              std::shared_ptr<grpc::Channel> channel,
              std::shared_ptr<ServerCertificateReport> report);
+  // A table streamed in parts by the call `start` makes (Query.Cells, Query.Log), reassembled,
+  // with a deadline 10 minutes from now; the node's status passes through.
+  absl::StatusOr<Table> StreamedTable(
+      const std::function<
+          std::unique_ptr<grpc::ClientReader<v1::TableChunk>>(grpc::ClientContext*)>& start);
   // One unary Query call with a deadline `timeout` from now; the node's status passes through.
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Call(Stub* stub,

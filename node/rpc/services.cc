@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "crypto/status_macros.h"
+#include "node/base/rfc3339.h"
 #include "node/base/text.h"
 #include "node/base/version.h"
 #include "node/log/submission.h"
@@ -357,12 +358,21 @@ grpc::Status QueryService::Cells(grpc::ServerContext* context, const v1::CellsRe
     return totals.ok() ? WriteTable(*totals, *writer) : ToGrpcStatus(totals.status());
   }
   // Cells are streamed as they are read: the whole answer is never held at once.
+  const bool provenance = request->provenance();
   v1::TableChunk chunk;
   chunk.mutable_columns()->Add(std::begin(kCellColumns), std::end(kCellColumns));
-  absl::Status s = ForEachCurrentCell(*node_->logs, *filter, [&](const CellLineView& cell) {
+  if (provenance) {
+    chunk.mutable_columns()->Add(std::begin(kProvenanceColumns), std::end(kProvenanceColumns));
+  }
+  const auto add_row = [&](const CellSource& source, const CellLineView& cell) {
     v1::TableChunk::Row* row = chunk.add_rows();
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       row->add_fields(std::string(cell[c]));
+    }
+    if (provenance) {
+      for (std::string& field : ProvenanceFields(source)) {
+        row->add_fields(std::move(field));
+      }
     }
     if (static_cast<size_t>(chunk.rows_size()) < kRowsPerChunk) {
       return absl::OkStatus();
@@ -372,7 +382,12 @@ grpc::Status QueryService::Cells(grpc::ServerContext* context, const v1::CellsRe
     }
     chunk.Clear();
     return absl::OkStatus();
-  });
+  };
+  absl::Status s = provenance
+                       ? ForEachCurrentCellWithSource(*node_->logs, *filter, add_row)
+                       : ForEachCurrentCell(*node_->logs, *filter, [&](const CellLineView& cell) {
+                           return add_row(CellSource(), cell);
+                         });
   if (!s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -507,6 +522,7 @@ grpc::Status QueryService::Consolidated(grpc::ServerContext* context,
     return ToGrpcStatus(table.status());
   }
   *response = *std::move(table);
+  response->set_computed_at(Rfc3339(node_->clock->Now()));
   return grpc::Status::OK;
 }
 
@@ -521,6 +537,32 @@ grpc::Status QueryService::SignedReturn(grpc::ServerContext* context,
   return ToGrpcStatus(
       ServeSignedReturn(*node_->logs, *request,
                         [&](const v1::SignedReturnChunk& chunk) { return writer->Write(chunk); }));
+}
+
+grpc::Status QueryService::Log(grpc::ServerContext* context, const v1::LogRequest* request,
+                               grpc::ServerWriter<v1::TableChunk>* writer) {
+  absl::StatusOr<CallerIdentity> caller =
+      request->origin().empty() ? CallerOf(*context)
+                                : CallerSeeing(*context, request->origin(), "log listing");
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  std::vector<std::string> origins;
+  if (!request->origin().empty()) {
+    origins.push_back(request->origin());
+  } else {
+    absl::StatusOr<std::vector<std::string>> held = node_->store().Origins();
+    if (!held.ok()) {
+      return ToGrpcStatus(held.status());
+    }
+    for (std::string& o : *held) {
+      if (node_->directory->MaySee(caller->member, o)) {
+        origins.push_back(std::move(o));
+      }
+    }
+  }
+  absl::StatusOr<Table> table = LogListing(*node_->logs, origins);
+  return table.ok() ? WriteTable(*table, *writer) : ToGrpcStatus(table.status());
 }
 
 }  // namespace ots

@@ -101,6 +101,8 @@ class QueryService final : public v1::Query::Service {
                             v1::ConsolidatedResponse* response) override;
   grpc::Status SignedReturn(grpc::ServerContext* context, const v1::SignedReturnRequest* request,
                             grpc::ServerWriter<v1::SignedReturnChunk>* writer) override;
+  grpc::Status Log(grpc::ServerContext* context, const v1::LogRequest* request,
+                   grpc::ServerWriter<v1::TableChunk>* writer) override;
 
  private:
   // The caller, if it may see `origin`; PERMISSION_DENIED (logged as `verb` denied) otherwise.

@@ -72,7 +72,9 @@ grep -qE "BEHIND AZ: data at size 2, size 3 cosigned by (KZ|OTS)" "$work/notes" 
   fail "the consolidated table does not say it is behind: $(cat "$work/notes")"
 old=$(awk -F, '$2 == "AZ" && $4 == "UZ" && $5 == "_T" && $6 == "_T" && $7 == "_T" {print $8}' \
   "$work/returns/AZ_2020.csv")
-grep -q "^AZ,UZ,$old," "$work/table" || fail "the table does not show the older AZ x UZ $old"
+# REF_AREA,TIME_PERIOD,CITIZEN,...,OBS_VALUE: the figure is the 7th column.
+grep -q "^AZ,2020,UZ,_T,_T,_T,$old," "$work/table" ||
+  fail "the table does not show the older AZ x UZ $old"
 fed_stop rolled
 echo "rollback_test: a rolled-back folder fails the audit (record kept) or audit --compare" \
   "(record removed); the node serving it says it is behind"

@@ -129,7 +129,9 @@ TEST_CASE("a usage error is one line on stderr with a hint, and exit code 2", "[
       {"query --data-dir d --period 2020",
        "ots-ctl query: --period requires --consolidated (run 'ots-ctl query --help')"},
       {"query --data-dir d --format xml",
-       "ots-ctl query: --format \"xml\": expected table, csv or json (run 'ots-ctl query --help')"},
+       "ots-ctl query: --format \"xml\": expected table, json, csv, sdmx-csv (2.0), sdmx-csv1, "
+       "sdmx-csv2 "
+       "or sdmx-json (run 'ots-ctl query --help')"},
       {"query --data-dir d --consolidated",
        "ots-ctl query: --consolidated needs --period P (run 'ots-ctl query --help')"},
       {"query --data-dir d --consolidated --period 2020 --verify",

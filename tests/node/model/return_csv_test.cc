@@ -72,6 +72,55 @@ TEST_CASE("SDMX-CSV with DATAFLOW, reordered columns, quotes, CRLF and BOM", "[i
   CHECK(r->lines[0] == "KZ,2020-Q2,UZ,WORK_PERM,F,Y15T64,12,P,F,FLW");
 }
 
+TEST_CASE("SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION and columns of its own", "[import]") {
+  const std::string head =
+      "STRUCTURE[;],STRUCTURE_ID,ACTION,REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,"
+      "OBS_STATUS,CONF_STATUS,STOCK_FLOW,UPDATED\n";
+  const std::string row = "dataflow,OTS:DF_MIGR_STOCK(1.0),I,KZ,2020,UZ,_T,F,_T,12,A,F,STK,x\n";
+  auto r = ParseReturnCsv("r.csv", head + row, "KZ", nullptr);
+  REQUIRE(r.ok());
+  REQUIRE(r->lines.size() == 1);
+  CHECK(r->lines[0] == "KZ,2020,UZ,_T,F,_T,12,A,F,STK");
+  // In cell-line order, with and without ACTION: each row is its own line after the prefix.
+  const std::pair<const char*, const char*> prefixes[] = {
+      {"STRUCTURE,STRUCTURE_ID,", "dataflow,OTS:DF_MIGR_STOCK(1.0),"},
+      {"STRUCTURE,STRUCTURE_ID,ACTION,", "dataflow,OTS:DF_MIGR_STOCK(1.0),R,"}};
+  for (const auto& [columns, fields] : prefixes) {
+    r = ParseReturnCsv("r.csv",
+                       absl::StrCat(columns,
+                                    "REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,"
+                                    "OBS_STATUS,CONF_STATUS,STOCK_FLOW\n",
+                                    fields, "KZ,2020,UZ,_T,M,_T,7,A,F,STK\n"),
+                       "KZ", nullptr);
+    REQUIRE(r.ok());
+    CHECK(r->lines[0] == "KZ,2020,UZ,_T,M,_T,7,A,F,STK");
+  }
+
+  // Appends and deletions are not returns; nor is a row of another kind of structure.
+  auto problems =
+      Problems(head + "dataflow,OTS:DF_MIGR_STOCK(1.0),A,KZ,2020,UZ,_T,F,_T,1,A,F,STK,\n", "KZ");
+  CHECK(HasProblem(problems, "r.csv:2: ACTION A (append) is not accepted"));
+  problems =
+      Problems(head + "dataflow,OTS:DF_MIGR_STOCK(1.0),D,KZ,2020,UZ,_T,F,_T,1,A,F,STK,\n", "KZ");
+  CHECK(HasProblem(problems, "r.csv:2: ACTION D (delete) is not accepted"));
+  problems =
+      Problems(head + "dataflow,OTS:DF_MIGR_STOCK(1.0),X,KZ,2020,UZ,_T,F,_T,1,A,F,STK,\n", "KZ");
+  CHECK(HasProblem(problems, "ACTION \"X\" is not an SDMX-CSV 2.0 action"));
+  problems = Problems(
+      head + "datastructure,OTS:DF_MIGR_STOCK(1.0),I,KZ,2020,UZ,_T,F,_T,1,A,F,STK,\n", "KZ");
+  CHECK(HasProblem(problems, "STRUCTURE \"datastructure\" is not \"dataflow\""));
+  problems = Problems(head + "dataflow,ESTAT:OTHER(1.0),I,KZ,2020,UZ,_T,F,_T,1,A,F,STK,\n", "KZ");
+  CHECK(HasProblem(problems, "STRUCTURE_ID \"ESTAT:OTHER(1.0)\" is not a dataflow this node"));
+  problems = Problems("STRUCTURE,REF_AREA\ndataflow,KZ\n", "KZ");
+  CHECK(HasProblem(problems, "STRUCTURE must be followed by STRUCTURE_ID"));
+  // A column a return needs is still missing, whatever the columns of its own.
+  problems = Problems(
+      "STRUCTURE,STRUCTURE_ID,REF_AREA,TIME_PERIOD,CITIZEN,STAY_CAT,SEX,AGE,OBS_VALUE,"
+      "OBS_STATUS,CONF_STATUS,STOCK_FLOWS\n",
+      "KZ");
+  CHECK(HasProblem(problems, "missing column STOCK_FLOW"));
+}
+
 TEST_CASE("every problem is reported as file:line: what", "[import]") {
   auto p = Problems(Csv({
       "AZ,2020,XZ,_T,_T,_T,1,A,F,STK",       // line 2

@@ -201,6 +201,96 @@ TEST_CASE("consolidated table of the latest returns: figures and totals", "[cons
         std::vector<std::string>{"TR", "888", "-", "-", "-", "999999", "1000887*"});
 }
 
+TEST_CASE("every figure carries its provenance", "[consolidate]") {
+  Fixture f;
+  absl::StatusOr<v1::ConsolidatedResponse> t = f.Table(Request("2020"));
+  REQUIRE(t.ok());
+  REQUIRE(t->rows_size() == 2);
+  // AZ's 2020 in force is revision 2, the third entry of its log.
+  CHECK(t->rows(0).revision() == 2);
+  CHECK(t->rows(0).log_index() == 2);
+  CHECK_FALSE(t->rows(0).submitted_at().empty());
+  CHECK(t->rows(1).revision() == 1);
+  CHECK(t->rows(1).log_index() == 0);
+  // KZ's STLS figure is estimated; its derived total has no status of its own.
+  CHECK(t->rows(1).figures(1).obs_status() == "E");
+  CHECK(t->rows(1).figures(1).conf_status() == "F");
+  CHECK(t->rows(1).figures(1).stock_flow() == "STK");
+  CHECK(t->rows(1).total().obs_status().empty());
+  CHECK(t->rows(1).total().stock_flow() == "STK");
+}
+
+TEST_CASE("columns by SEX, STAY_CAT or AGE, for one citizenship", "[consolidate]") {
+  Fixture f;
+  v1::ConsolidatedRequest r = Request("2020");
+  r.set_by("SEX");
+  r.set_citizen("UZ");
+  absl::StatusOr<v1::ConsolidatedResponse> t = f.Table(r);
+  REQUIRE(t.ok());
+  CHECK(t->by() == "SEX");
+  CHECK(t->citizen() == "UZ");
+  CHECK(std::vector<std::string>(t->citizens().begin(), t->citizens().end()) ==
+        std::vector<std::string>{"F"});
+  REQUIRE(t->rows_size() == 2);
+  // AZ revision 2 has no SEX breakdown of UZ: only its UZ total; KZ has F and a total.
+  CHECK(RowText(t->rows(0)) == std::vector<std::string>{"AZ", "-", "110"});
+  CHECK(RowText(t->rows(1)) == std::vector<std::string>{"KZ", "300", "500"});
+
+  // Categories of stay overlap: a row without its _T cell gets no derived total.
+  r = Request("2020");
+  r.set_by("STAY_CAT");
+  r.set_citizen("KG");
+  t = f.Table(r);
+  REQUIRE(t.ok());
+  REQUIRE(t->rows_size() == 2);
+  CHECK(RowText(t->rows(0)) == std::vector<std::string>{"AZ", "-", "20"});
+  CHECK(RowText(t->rows(1)) == std::vector<std::string>{"KZ", "3", "-"});
+  CHECK(HasNote(*t, "KZ: no total: it reports no STAY_CAT=_T cell and its figures overlap"));
+
+  // The dimension of the columns cannot be fixed too, nor be one that is not a dimension.
+  r = Request("2020");
+  r.set_by("SEX");
+  r.set_sex("F");
+  CHECK(absl::StrContains(f.Table(r).status().message(), "the columns are by SEX"));
+  r = Request("2020");
+  r.set_by("OBS_STATUS");
+  CHECK(absl::StrContains(f.Table(r).status().message(), "is not a dimension of columns"));
+}
+
+TEST_CASE("a time series: one table per period some origin reports", "[consolidate]") {
+  Fixture f;
+  v1::ConsolidatedRequest r = Request("2018");
+  r.set_period_to("2021");
+  absl::StatusOr<v1::ConsolidatedResponse> t = f.Table(r);
+  REQUIRE(t.ok());
+  CHECK(t->period_to() == "2021");
+  REQUIRE(t->series_size() == 2);
+  CHECK(t->series(0).period() == "2019");
+  CHECK(t->series(1).period() == "2020");
+  CHECK(t->series(1).checkpoints_size() == 0);
+  CHECK(AtSizes(*t) == std::map<std::string, uint64_t>{{"AZ", 3}, {"KG", 1}, {"KZ", 1}});
+  // Each period's table is the single-period table at the same checkpoints.
+  for (const v1::ConsolidatedResponse& one : t->series()) {
+    absl::StatusOr<v1::ConsolidatedResponse> single = f.Table(Request(one.period()));
+    REQUIRE(single.ok());
+    single->clear_checkpoints();
+    CHECK(single->SerializeAsString() == one.SerializeAsString());
+  }
+  // At AZ's first log size, 2019 is not there yet and AZ's 2020 is revision 1.
+  (*r.mutable_at_sizes())["AZ"] = 1;
+  t = f.Table(r);
+  REQUIRE(t.ok());
+  REQUIRE(t->series_size() == 2);
+  CHECK(t->series(1).rows(0).revision() == 1);
+  // Quarters do not mix with years, and a range runs forwards.
+  r = Request("2020");
+  r.set_period_to("2020-Q4");
+  CHECK(absl::StrContains(f.Table(r).status().message(), "not of the same frequency"));
+  r = Request("2021");
+  r.set_period_to("2019");
+  CHECK(absl::StrContains(f.Table(r).status().message(), "comes before"));
+}
+
 TEST_CASE("at_sizes recomputes the table as it was at those log sizes", "[consolidate]") {
   Fixture f;
   v1::ConsolidatedRequest request = Request("2020");
