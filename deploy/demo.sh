@@ -15,8 +15,11 @@
 # 6. prints the Secretariat's consolidated 2020 table and checks every figure of it against
 #    the sample data, computed here independently with awk;
 # 7. proves one figure from the Secretariat back to the state that signed it (openssl only);
-# 8. stops every node with SIGTERM (each must exit 0) and audits the Secretariat's data folder
-#    offline against every state's log key.
+# 8. the Secretariat writes a signed release of the 2020 table (SDMX-CSV, SDMX-JSON, the
+#    checkpoints, the disclosure control applied), checked by recomputing every figure from the
+#    states' signed returns;
+# 9. stops every node with SIGTERM (each must exit 0), audits the Secretariat's data folder
+#    offline against every state's log key, and checks the release again with the bundle alone.
 # With KEEP=1 it then starts the eight nodes again from their data folders and prints how to
 # query them and how to stop them. Any failed check stops the demo with exit 1; the folder
 # with the node logs is kept then.
@@ -448,6 +451,25 @@ say "the proven figure $proven is the table's KZ x UZ figure, signed by KZ's log
   "bundle and cosigned by the witnesses verify.sh names"
 
 # ---------------------------------------------------------------------------------------------
+step "The Secretariat publishes a signed release of the $period table"
+release=$work/release-$period
+if ! "$ctl" release write --config "$aud_ots" --key "$fed/ots/release.key" --out "$release" \
+  --period "$period" --title "International migrant stock $period (UN DESA sample)" \
+  >"$run/release.out" 2>&1; then
+  sed 's/^/   | /' "$run/release.out" >&2
+  fail "ots-ctl release write failed"
+fi
+sed 's/^/   /' "$run/release.out"
+say "$(ls "$release"/tables | tr '\n' ' ')"
+if ! "$ctl" release check --dir "$release" --trust-bundle "$fed/federation/trust-bundle.json" \
+  --bundle-pubkey "$fed/federation/bundle.pub.pem" --bundle-key-id "$bundle_key_id" \
+  --config "$fed/kz/auditor.textproto" >"$run/release-check.out" 2>&1; then
+  sed 's/^/   | /' "$run/release-check.out" >&2
+  fail "ots-ctl release check failed"
+fi
+sed 's/^/   /' "$run/release-check.out"
+
+# ---------------------------------------------------------------------------------------------
 step "Stop the nodes (SIGTERM: calls in flight finish, RocksDB closes)"
 t0=$(now_ms)
 nodes=()
@@ -465,6 +487,15 @@ rc=0
   >"$run/audit.out" 2>&1 || rc=$?
 sed 's/^/   /' "$run/audit.out"
 [ "$rc" -eq 0 ] || fail "the offline audit of $fed/ots/data failed (exit $rc)"
+
+# ---------------------------------------------------------------------------------------------
+step "Anyone with the bundle checks the Secretariat's release, every node stopped"
+rc=0
+"$ctl" release check --dir "$release" --trust-bundle "$fed/federation/trust-bundle.json" \
+  --bundle-pubkey "$fed/federation/bundle.pub.pem" --bundle-key-id "$bundle_key_id" \
+  >"$run/release-offline.out" 2>&1 || rc=$?
+sed 's/^/   /' "$run/release-offline.out"
+[ "$rc" -eq 0 ] || fail "the release of $release does not check offline (exit $rc)"
 
 # ---------------------------------------------------------------------------------------------
 if [ "$keep" = 1 ]; then

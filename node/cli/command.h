@@ -80,17 +80,19 @@ using Commands = std::map<const CLI::App*, CommandRun>;
 
 // Each adds its command (or group of commands) to `app`, the top of the command line, and the
 // run function of each to `commands`. The flags are bound to storage the run functions own.
-void AddPkiCommand(CLI::App* app, Commands* commands);      // pki init
-void AddBundleCommands(CLI::App* app, Commands* commands);  // bundle show, bundle sign
-void AddKeygenCommand(CLI::App* app, Commands* commands);   // keygen
-void AddImportCommand(CLI::App* app, Commands* commands);   // import
-void AddSubmitCommands(CLI::App* app, Commands* commands);  // submit, validate
-void AddQueryCommand(CLI::App* app, Commands* commands);    // query, query --consolidated
-void AddStatusCommand(CLI::App* app, Commands* commands);   // status
-void AddAuditCommand(CLI::App* app, Commands* commands);    // audit
-void AddProveCommand(CLI::App* app, Commands* commands);    // prove
-void AddLogCommand(CLI::App* app, Commands* commands);      // log
-void AddBackupCommands(CLI::App* app, Commands* commands);  // backup, restore
+void AddPkiCommand(CLI::App* app, Commands* commands);       // pki init
+void AddBundleCommands(CLI::App* app, Commands* commands);   // bundle show, bundle sign
+void AddKeygenCommand(CLI::App* app, Commands* commands);    // keygen
+void AddImportCommand(CLI::App* app, Commands* commands);    // import
+void AddSubmitCommands(CLI::App* app, Commands* commands);   // submit, validate
+void AddQueryCommand(CLI::App* app, Commands* commands);     // query, query --consolidated
+void AddStatusCommand(CLI::App* app, Commands* commands);    // status
+void AddAuditCommand(CLI::App* app, Commands* commands);     // audit
+void AddProveCommand(CLI::App* app, Commands* commands);     // prove
+void AddLogCommand(CLI::App* app, Commands* commands);       // log
+void AddCalendarCommand(CLI::App* app, Commands* commands);  // calendar
+void AddReleaseCommands(CLI::App* app, Commands* commands);  // release write, check
+void AddBackupCommands(CLI::App* app, Commands* commands);   // backup, restore
 
 // Adds the command `name` to `parent`: a Flags value the command owns, its flags (added by
 // `add_flags`, which binds them to that value), and `run`, called with the value once the command

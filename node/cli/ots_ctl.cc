@@ -84,6 +84,8 @@ void BuildCommandLine(CLI::App* app, Commands* commands) {
       {"Reading and checking", AddQueryCommand},
       {"Reading and checking", AddStatusCommand},
       {"Reading and checking", AddLogCommand},
+      {"Reading and checking", AddCalendarCommand},
+      {"Reading and checking", AddReleaseCommands},
       {"Reading and checking", AddAuditCommand},
       {"Reading and checking", AddProveCommand},
       {"Operations", AddBackupCommands},

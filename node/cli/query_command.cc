@@ -21,6 +21,7 @@
 #include "node/cli/render.h"
 #include "node/log/origin_log.h"
 #include "node/query/consolidate.h"
+#include "node/query/disclosure.h"
 #include "node/query/query.h"
 #include "node/query/sdmx.h"
 #include "node/query/table_check.h"
@@ -68,6 +69,7 @@ struct QueryFlags {
   std::string by;
   std::string citizen;
   bool provenance = false;
+  bool publish = false;
   std::vector<std::string> at;
   bool verify = false;
   std::vector<std::string> sources;  // client configurations
@@ -99,6 +101,7 @@ absl::StatusOr<v1::ConsolidatedRequest> ConsolidatedRequest(const QueryFlags& fl
   request.set_period_to(flags.period_to);
   request.set_by(flags.by);
   request.set_citizen(flags.citizen);
+  request.set_publish(flags.publish);
   // The dimension of the columns is not fixed: its flag's default _T is dropped.
   if (flags.by == "SEX" && flags.sex == "_T") {
     request.clear_sex();
@@ -252,6 +255,15 @@ int VerifyTable(const Console& console, NodeClient& node, const QueryPlan& plan,
     return console.Fail(anchor.status(), kExitUsage);
   }
   const Directory directory(*std::move(anchor));
+  if (table.published()) {
+    const DisclosurePolicy policy = PolicyOf(directory.bundle());
+    if (table.min_count() != policy.min_count || table.protection() != policy.protection) {
+      return console.Fail(absl::InvalidArgumentError(
+          absl::StrCat("the table is published with min_count ", table.min_count(), " protection ",
+                       table.protection(), ", the trust bundle's policy is ", policy.min_count,
+                       " and ", policy.protection)));
+    }
+  }
   std::vector<std::unique_ptr<LazySource>> lazy;
   std::vector<TableSource> sources;
   for (const v1::ClientConfig& config : plan.sources) {
@@ -384,6 +396,12 @@ void AddQueryFlags(CLI::App* query, QueryFlags* flags) {
   AddFlag(query, "--by", &flags->by, "DIM",
           "with --consolidated: the columns' dimension, CITIZEN\n(default), SEX, STAY_CAT or AGE")
       ->needs(consolidated);
+  query
+      ->add_flag("--publish", flags->publish,
+                 "with --consolidated --config: the table as it may be\npublished, with the "
+                 "disclosure control of the bundle\n(every caller but the Secretariat gets it)")
+      ->needs(consolidated)
+      ->needs(config);
   AddFlag(query, "--citizen", &flags->citizen, "C",
           "with --consolidated --by: its CITIZEN (default _T)")
       ->needs(consolidated);

@@ -66,7 +66,11 @@ std::string FigureFlags(const v1::ConsolidatedResponse::Figure& f) {
   return absl::StrJoin(flags, ",");
 }
 
+// A figure withheld by disclosure control shows as "x" and its CONF_STATUS (C or D).
 std::string FigureText(const v1::ConsolidatedResponse::Figure& f) {
+  if (f.suppressed()) {
+    return absl::StrCat("x", f.conf_status());
+  }
   if (!f.has_value()) {
     return "";
   }
@@ -74,6 +78,13 @@ std::string FigureText(const v1::ConsolidatedResponse::Figure& f) {
 }
 
 std::string JsonFigure(const v1::ConsolidatedResponse::Figure& f) {
+  if (f.suppressed()) {
+    return absl::StrCat(
+        "{\"value\": null, \"suppressed\": true, \"derived\": ", f.derived() ? "true" : "false",
+        ", \"obs_status\": ", JsonString(f.obs_status()),
+        ", \"conf_status\": ", JsonString(f.conf_status()),
+        ", \"stock_flow\": ", JsonString(f.stock_flow()), "}");
+  }
   if (!f.has_value()) {
     return "null";
   }
@@ -121,9 +132,15 @@ std::string Legend(const v1::ConsolidatedResponse& t) {
       {"D", "CONF_STATUS D, secondary confidential"},
       {"N", "CONF_STATUS N, not for publication"},
       {"S", "CONF_STATUS S, secondary confidential (set by the sender)"},
+      {"xC", "withheld: confidential, or fewer persons than the federation's minimum"},
+      {"xD", "withheld so that no withheld figure can be recomputed from the rest"},
   };
   std::set<std::string> seen;
   const auto note = [&](const v1::ConsolidatedResponse::Figure& f) {
+    if (f.suppressed()) {
+      seen.insert(FigureText(f));
+      return;
+    }
     if (!f.has_value()) {
       return;
     }
@@ -297,7 +314,7 @@ std::string TableFiguresJson(const v1::ConsolidatedResponse& t, absl::string_vie
     const v1::ConsolidatedResponse::Row& r = t.rows(i);
     std::vector<std::string> figures;
     for (int c = 0; c < r.figures_size() && c < t.citizens_size(); ++c) {
-      if (r.figures(c).has_value()) {
+      if (r.figures(c).has_value() || r.figures(c).suppressed()) {
         figures.push_back(absl::StrCat(JsonString(t.citizens(c)), ": ", JsonFigure(r.figures(c))));
       }
     }
@@ -357,7 +374,7 @@ std::string RenderSeriesText(const v1::ConsolidatedResponse& t) {
   std::vector<std::pair<std::string, std::string>> order;
   const auto put = [&](const std::string& area, const std::string& code, const std::string& period,
                        const v1::ConsolidatedResponse::Figure& f) {
-    if (!f.has_value()) {
+    if (!f.has_value() && !f.suppressed()) {
       return;
     }
     auto key = std::make_pair(area, code);

@@ -128,6 +128,12 @@ int RunStatus(const Console& console, const StatusFlags& flags) {
   for (const std::string& e : r->expiries()) {
     out << "expiry      " << e << "\n";
   }
+  // Returns the reporting calendar expects and this node does not hold (ots-ctl calendar).
+  for (const v1::LateReturn& l : r->late_returns()) {
+    out << "late        " << l.origin() << " " << l.period() << " (" << l.dataflow() << "): due "
+        << l.due_at() << ", not received, " << DescribeOffset(absl::Seconds(l.late_seconds()))
+        << " late\n";
+  }
   // Certificates and keys of the node that run out within 30 days (docs/operations.md).
   for (const std::string& w : r->expiry_warnings()) {
     out << "WARNING " << w << "\n";

@@ -107,10 +107,13 @@ size_t IndexOf(std::vector<std::string>& values, std::map<std::string, size_t>& 
   return it->second;
 }
 
-// A JSON number for a decimal text of digits; the text as a JSON string otherwise.
+// A JSON number for a decimal text of digits, null for none; the text as a JSON string otherwise.
 std::string JsonValue(absl::string_view text) {
-  const bool number = !text.empty() && text.size() <= 19 &&
-                      std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
+  if (text.empty()) {
+    return "null";  // a value withheld by disclosure control
+  }
+  const bool number =
+      text.size() <= 19 && std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
   return number ? std::string(text) : JsonString(text);
 }
 
@@ -274,13 +277,14 @@ void AddObservations(const v1::ConsolidatedResponse& t,
   const auto add = [&](absl::string_view area, absl::string_view code,
                        const v1::ConsolidatedResponse::Figure& f,
                        const v1::ConsolidatedResponse::Row* row) {
-    if (!f.has_value()) {
+    if (!f.has_value() && !f.suppressed()) {
       return;
     }
     std::vector<std::string>& r = out->rows.emplace_back(fixed.begin(), fixed.end());
     r[kRefArea] = std::string(area);
     r[by] = std::string(code);
-    r.push_back(absl::StrCat(f.value()));
+    // A figure withheld by disclosure control: no value, CONF_STATUS C or D says why.
+    r.push_back(f.suppressed() ? "" : absl::StrCat(f.value()));
     r.push_back(f.obs_status());
     r.push_back(f.conf_status());
     r.push_back(f.stock_flow());

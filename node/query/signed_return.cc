@@ -119,6 +119,11 @@ absl::Status SignedReturnChecker::AddStart(const v1::SignedReturnStart& start) {
     return Fail(absl::StrCat("checkpoint cosignatures: ", cosigs.status().message()));
   }
   cosigners_ = IndependentCosigners(*cosigs, origin_, MayWitness(directory_, origin_));
+  for (const std::string& line : lines) {
+    if (std::find(uncounted.begin(), uncounted.end(), line) == uncounted.end()) {
+      counted_lines_.push_back(line);
+    }
+  }
   checkpoint_ = cp->checkpoint;
   row_.checkpoint_note = start.checkpoint_note();
   return absl::OkStatus();
@@ -216,6 +221,7 @@ absl::StatusOr<CheckedReturn> SignedReturnChecker::Finish() {
   out.row = std::move(row_);
   out.cosigners = std::move(cosigners_);
   out.periods = std::move(periods_);
+  out.cosignature_lines = std::move(counted_lines_);
   return out;
 }
 

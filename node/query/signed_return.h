@@ -43,6 +43,7 @@ struct CheckedReturn {
   std::vector<std::string> cosigners;  // independent witnesses whose cosignature verified
   uint64_t cell_count = 0;             // cells of the return in force (0 if none)
   std::vector<std::string> periods;    // every period of the log's entries, sorted, each once
+  std::vector<std::string> cosignature_lines;  // the served lines that verified and count
 };
 
 // Checks one SignedReturn answer for `origin` at log size `size`, chunk by chunk, against the
@@ -82,6 +83,7 @@ class SignedReturnChecker {
   LogChecker log_checker_;
   std::optional<Checkpoint> checkpoint_;
   std::vector<std::string> cosigners_;
+  std::vector<std::string> counted_lines_;
   std::vector<v1::LogEntry> entries_;
   std::vector<std::string> periods_;
   bool entries_closed_ = false;

@@ -1,9 +1,11 @@
 #include "node/query/table_check.h"
 
 #include <algorithm>
-
 #include <map>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +13,7 @@
 #include "crypto/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "node/log/checkpoint.h"
+#include "node/query/disclosure.h"
 
 namespace ots {
 namespace {
@@ -74,6 +77,9 @@ absl::StatusOr<TableVerification::Origin> VerifyOrigin(const Directory& director
 }
 
 std::string FigureText(const Figure& f, bool with_attributes = false) {
+  if (f.suppressed()) {
+    return absl::StrCat("withheld (CONF_STATUS ", f.conf_status(), ")");
+  }
   if (!f.has_value()) {
     return "nothing";
   }
@@ -85,7 +91,8 @@ std::string FigureText(const Figure& f, bool with_attributes = false) {
 }
 
 bool SameFigure(const Figure& a, const Figure& b) {
-  return a.has_value() == b.has_value() &&
+  return a.has_value() == b.has_value() && a.suppressed() == b.suppressed() &&
+         a.conf_status() == b.conf_status() &&
          (!a.has_value() ||
           (a.value() == b.value() && a.derived() == b.derived() &&
            a.obs_status() == b.obs_status() && a.conf_status() == b.conf_status() &&
@@ -303,6 +310,14 @@ absl::StatusOr<TableVerification> VerifyOneTable(const v1::ConsolidatedResponse&
     return out;
   }
   OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse recomputed, BuildConsolidated(*category, rows));
+  if (served.published()) {
+    // Disclosure control is recomputed with the policy the table states (the caller checks that
+    // policy against the bundle's: a release against its MANIFEST, a live table against now).
+    DisclosurePolicy policy;
+    policy.min_count = served.min_count();
+    policy.protection = std::max<uint64_t>(served.protection(), 1);
+    OTS_RETURN_IF_ERROR(Publish(policy, &recomputed));
+  }
   OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
   return out;
 }
@@ -316,7 +331,17 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
     return VerifyOneTable(served, directory, sources, nullptr);
   }
   // A series: the logs at its checkpoints give the periods it must hold, and each period's
-  // table is verified as one table at those checkpoints.
+  // table is verified as one table at those checkpoints. Nothing else may be at the top: no
+  // figures, and no notes but the node's word on its freshness.
+  if (served.rows_size() > 0 || served.citizens_size() > 0 || served.column_totals_size() > 0 ||
+      served.has_grand_total()) {
+    return Malformed("a series holds figures outside its tables of one period");
+  }
+  for (const std::string& note : served.notes()) {
+    if (!absl::StartsWith(note, kBehindNote)) {
+      return Differs("note of the series", absl::StrCat("\"", note, "\""), "nothing");
+    }
+  }
   if (!IsTimePeriod(served.period_to()) || !SameFrequency(served.period(), served.period_to())) {
     return Malformed(absl::StrCat("its range ", served.period(), " to ", served.period_to(),
                                   " is not two periods of one frequency"));
@@ -350,6 +375,9 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
     }
     v1::ConsolidatedResponse one = table;
     *one.mutable_checkpoints() = served.checkpoints();
+    one.set_published(served.published());
+    one.set_min_count(served.min_count());
+    one.set_protection(served.protection());
     OTS_ASSIGN_OR_RETURN(TableVerification verified,
                          VerifyOneTable(one, directory, sources, nullptr));
     for (TableVerification::Origin& o : verified.origins) {

@@ -259,6 +259,12 @@ absl::StatusOr<Table> NodeClient::Log(const v1::LogRequest& request) {
   return StreamedTable([&](grpc::ClientContext* context) { return query_->Log(context, request); });
 }
 
+absl::StatusOr<Table> NodeClient::Calendar() {
+  const v1::CalendarRequest request;
+  return StreamedTable(
+      [&](grpc::ClientContext* context) { return query_->Calendar(context, request); });
+}
+
 template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> NodeClient::Call(Stub* stub,
                                           grpc::Status (Stub::*method)(grpc::ClientContext*,

@@ -59,6 +59,8 @@ class NodeClient {
   absl::StatusOr<Table> Cells(const v1::CellsRequest& request);
   // The log listing (Query.Log), reassembled as Cells is.
   absl::StatusOr<Table> Log(const v1::LogRequest& request);
+  // The reporting calendar (Query.Calendar), reassembled as Cells is.
+  absl::StatusOr<Table> Calendar();
   absl::StatusOr<v1::StatusResponse> Status();
   // Submission.Backup: a copy of the node's data folder into `dir` on the node's machine.
   absl::StatusOr<v1::BackupResponse> Backup(const std::string& dir);

@@ -18,7 +18,9 @@
 #include "node/base/version.h"
 #include "node/log/submission.h"
 #include "node/model/return_csv.h"
+#include "node/query/calendar.h"
 #include "node/query/consolidate.h"
+#include "node/query/disclosure.h"
 #include "node/query/prove.h"
 #include "node/query/query.h"
 #include "node/query/signed_return.h"
@@ -462,6 +464,23 @@ absl::StatusOr<v1::StatusResponse> NodeStatus(const NodeContext& node,
                      " failed writes); serving reads, accepting nothing, "
                      "recovering by itself once it can write"));
   }
+  // The returns the reporting calendar expects that are overdue.
+  // A log that cannot be read for it does not take the rest of the status down (audit says why).
+  const absl::Time now = node.clock != nullptr ? node.clock->Now() : absl::Now();
+  absl::StatusOr<std::vector<ReportingRow>> calendar = ReportingCalendar(
+      node.store(), node.directory->bundle(), now,
+      [&](absl::string_view origin) { return node.directory->MaySee(caller.member, origin); });
+  for (const ReportingRow& row : calendar.ok() ? *calendar : std::vector<ReportingRow>()) {
+    if (row.state != ReportingRow::State::kLate) {
+      continue;
+    }
+    v1::LateReturn* late = response.add_late_returns();
+    late->set_origin(row.origin);
+    late->set_period(row.period);
+    late->set_dataflow(row.dataflow);
+    late->set_due_at(Rfc3339(row.due));
+    late->set_late_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(row.late)));
+  }
   return response;
 }
 
@@ -521,6 +540,13 @@ grpc::Status QueryService::Consolidated(grpc::ServerContext* context,
   if (!table.ok()) {
     return ToGrpcStatus(table.status());
   }
+  // Disclosure control: what leaves for anyone but the Secretariat is the published table.
+  const v1::Member* member = node_->directory->Find(caller->member);
+  if (request->publish() || member == nullptr || member->role() != v1::SECRETARIAT) {
+    if (absl::Status s = Publish(PolicyOf(node_->directory->bundle()), &*table); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   *response = *std::move(table);
   response->set_computed_at(Rfc3339(node_->clock->Now()));
   return grpc::Status::OK;
@@ -563,6 +589,19 @@ grpc::Status QueryService::Log(grpc::ServerContext* context, const v1::LogReques
   }
   absl::StatusOr<Table> table = LogListing(*node_->logs, origins);
   return table.ok() ? WriteTable(*table, *writer) : ToGrpcStatus(table.status());
+}
+
+grpc::Status QueryService::Calendar(grpc::ServerContext* context,
+                                    const v1::CalendarRequest* /*request*/,
+                                    grpc::ServerWriter<v1::TableChunk>* writer) {
+  absl::StatusOr<CallerIdentity> caller = CallerOf(*context);
+  if (!caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  absl::StatusOr<std::vector<ReportingRow>> rows = ReportingCalendar(
+      node_->store(), node_->directory->bundle(), node_->clock->Now(),
+      [&](absl::string_view origin) { return node_->directory->MaySee(caller->member, origin); });
+  return rows.ok() ? WriteTable(CalendarTable(*rows), *writer) : ToGrpcStatus(rows.status());
 }
 
 }  // namespace ots

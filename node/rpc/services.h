@@ -103,6 +103,8 @@ class QueryService final : public v1::Query::Service {
                             grpc::ServerWriter<v1::SignedReturnChunk>* writer) override;
   grpc::Status Log(grpc::ServerContext* context, const v1::LogRequest* request,
                    grpc::ServerWriter<v1::TableChunk>* writer) override;
+  grpc::Status Calendar(grpc::ServerContext* context, const v1::CalendarRequest* request,
+                        grpc::ServerWriter<v1::TableChunk>* writer) override;
 
  private:
   // The caller, if it may see `origin`; PERMISSION_DENIED (logged as `verb` denied) otherwise.

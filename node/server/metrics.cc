@@ -191,6 +191,24 @@ std::vector<prometheus::MetricFamily> NodeMetricFamilies(const MetricsInput& in,
     }
   }
   {
+    // The reporting calendar: the returns that are overdue, per state and period.
+    MetricFamily& late = family("ots_return_late_seconds",
+                                "Seconds since a return the reporting calendar expects was due, "
+                                "for each state and period not received",
+                                MetricType::Gauge);
+    std::map<std::string, int> late_count;
+    for (const v1::LateReturn& l : st.late_returns()) {
+      AddSample(late, {{"origin", l.origin()}, {"period", l.period()}, {"dataflow", l.dataflow()}},
+                static_cast<double>(l.late_seconds()));
+      ++late_count[l.origin()];
+    }
+    MetricFamily& count =
+        family("ots_returns_late", "Returns overdue per state (the calendar)", MetricType::Gauge);
+    for (const auto& [origin, n] : late_count) {
+      AddSample(count, {{"origin", origin}}, n);
+    }
+  }
+  {
     MetricFamily& behind = family("ots_origin_behind_entries",
                                   "Entries of each origin's log that this node has seen cosigned "
                                   "but does not hold",

@@ -223,7 +223,7 @@ absl::Status WriteTlsIdentity(const PkiRun& run, const std::string& dir, const s
   return absl::OkStatus();
 }
 
-// One signing key of `dir` (`name`: log, witness), listed in `entry` with its validity.
+// One signing key of `dir` (`name`: log, witness, release), listed in `entry` with its validity.
 absl::Status WriteListedKey(const PkiRun& run, const std::string& dir, const std::string& name,
                             v1::PublicKeyEntry* entry) {
   OTS_ASSIGN_OR_RETURN(PrivateKey key, WriteSigningKey(dir, name));
@@ -281,6 +281,10 @@ absl::Status WriteMember(PkiRun& run, const std::string& out, const std::string&
   }
   OTS_RETURN_IF_ERROR(WriteListedKey(run, dir, "witness", m->add_witness_keys()));
   node.set_witness_key_file("witness.key");
+  if (secretariat) {
+    // Signs the Secretariat's releases; held by its statisticians, not by its node.
+    OTS_RETURN_IF_ERROR(WriteListedKey(run, dir, "release", m->add_release_keys()));
+  }
   node.set_listen_address(endpoint);
   node.mutable_tls()->set_cert_file("node.pem");
   node.mutable_tls()->set_key_file("node.key");

@@ -128,12 +128,36 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
     }
     OTS_RETURN_IF_ERROR(CheckKeys(m, "log_keys", m.log_keys(), &keys));
     OTS_RETURN_IF_ERROR(CheckKeys(m, "witness_keys", m.witness_keys(), &keys));
+    OTS_RETURN_IF_ERROR(CheckKeys(m, "release_keys", m.release_keys(), &keys));
+    if (!secretariat && !m.release_keys().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("member ", m.code(), ": release_keys are the Secretariat's only"));
+    }
   }
   for (const v1::Member& m : bundle.members()) {
     for (const std::string& to : m.share_with()) {
       if (codes.count(to) == 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("member ", m.code(), ": share_with names unknown member \"", to, "\""));
+      }
+    }
+  }
+  for (int i = 0; i < bundle.statistics().schedules_size(); ++i) {
+    const v1::ReportingSchedule& s = bundle.statistics().schedules(i);
+    const std::string where = absl::StrCat("trust bundle: statistics.schedules[", i, "]");
+    if (s.dataflow().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": no dataflow"));
+    }
+    // A year, quarter or month: a day has no calendar.
+    if (!IsTimePeriod(s.first_period()) || s.first_period().size() == 10) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": first_period \"", s.first_period(),
+                       "\" is not a year, quarter or month (2020, 2020-Q1, 2020-01)"));
+    }
+    for (const std::string& r : s.reporters()) {
+      if (codes.count(r) == 0 || r == kSecretariatCode) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": reporter \"", r, "\" is not a state of the bundle"));
       }
     }
   }

@@ -43,6 +43,11 @@ MetricsInput Input() {
   st.set_clock_offset_ms(-1500);
   st.set_clock_peers(2);
   st.set_store_degraded("the disk is full");
+  v1::LateReturn* late = st.add_late_returns();
+  late->set_origin("UZ");
+  late->set_period("2025");
+  late->set_dataflow("OTS:DF_MIGR_STOCK(1.0)");
+  late->set_late_seconds(86400);
   in.ready = false;
   in.checkpoint_time["AZ"] = kNow - absl::Seconds(30);
   in.latest_return_time["AZ"] = absl::FromUnixSeconds(1780000000);
@@ -93,6 +98,9 @@ TEST_CASE("metrics: gauges and counters follow the node's status", "[metrics]") 
            "ots_submit_rejections_total{reason=\"denied\"} 0\n",
            "ots_cosignatures_made_total 9\n",
            "ots_cosignatures_merged_total 0\n",
+           "ots_return_late_seconds{origin=\"UZ\",period=\"2025\",dataflow=\"OTS:DF_MIGR_"
+           "STOCK(1.0)\"} 86400\n",
+           "ots_returns_late{origin=\"UZ\"} 1\n",
            "# TYPE ots_submits_total counter\n",
            "# TYPE ots_log_size gauge\n",
        }) {
