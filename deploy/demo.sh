@@ -4,7 +4,8 @@
 #   deploy/demo.sh [BUILD_DIR]          what `make demo` runs
 #   KEEP=1 deploy/demo.sh [BUILD_DIR]   the same, then leaves the federation running
 #
-# 1. finds eight free consecutive TCP ports on loopback (7400-7407 unless taken);
+# 1. finds sixteen free consecutive TCP ports on loopback (7400-7415 unless taken): gRPC and
+#    the admin listeners (metrics, the Secretariat's dashboard);
 # 2. `ots-ctl pki init`: CA, certificates, keys, configurations and the signed trust bundle for
 #    the Secretariat (OTS) and AZ, KZ, KG, TR, UZ (members), HU, TM (observers);
 # 3. starts one `ots-node` per member and waits until each serves;
@@ -120,7 +121,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
-step "Eight free ports on loopback"
+step "Sixteen free ports on loopback: eight for gRPC, eight for the admin listeners"
 # A port is taken if anything listens on it (any address), or if a connection to it succeeds.
 port_taken() {
   if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; then
@@ -131,11 +132,11 @@ port_taken() {
 base=${OTS_DEMO_BASE_PORT:-7400}
 tried=()
 for ((attempt = 0; ; attempt++)); do
-  [ "$attempt" -lt 50 ] || fail "no 8 free consecutive ports found from ${tried[0]} on" \
+  [ "$attempt" -lt 50 ] || fail "no 16 free consecutive ports found from ${tried[0]} on" \
     "set OTS_DEMO_BASE_PORT to a free range"
-  [ $((base + 7)) -le 65535 ] || fail "no 8 free consecutive ports below 65536"
+  [ $((base + 15)) -le 65535 ] || fail "no 16 free consecutive ports below 65536"
   busy=
-  for ((p = base; p < base + 8; p++)); do
+  for ((p = base; p < base + 16; p++)); do
     if port_taken "$p"; then
       busy=$p
       break
@@ -143,10 +144,11 @@ for ((attempt = 0; ; attempt++)); do
   done
   [ -n "$busy" ] || break
   tried+=("$base")
-  say "port $busy is in use; trying $((base + 10))-$((base + 17))"
-  base=$((base + 10))
+  say "port $busy is in use; trying $((base + 20))-$((base + 35))"
+  base=$((base + 20))
 done
-say "using 127.0.0.1:$base-$((base + 7)): the Secretariat on $base, the states on $((base + 1))-$((base + 7))"
+say "using 127.0.0.1:$base-$((base + 7)): the Secretariat on $base, the states on $((base + 1))-$((base + 7));" \
+  "admin listeners (metrics, dashboard) on $((base + 8))-$((base + 15))"
 
 # ---------------------------------------------------------------------------------------------
 step "PKI: one CA, every member's certificates and keys, the signed trust bundle"
@@ -155,7 +157,7 @@ states_csv=$(
   IFS=,
   echo "${states[*]}"
 )
-fed_pki "$states_csv" --base-port "$base"
+fed_pki "$states_csv" --base-port "$base" --admin-base-port "$((base + 8))"
 # What the bundle says, as "member CODE ROLE ENDPOINT" and "share ORIGIN RECIPIENT" lines.
 "$ctl" bundle show --bundle "$fed/federation/trust-bundle.json" \
   --key "$fed/federation/bundle.pub.pem" >"$run/bundle.textproto"
@@ -540,6 +542,7 @@ As a state (az kz kg tr uz hu tm): its node's view, and a new revision of one of
   $ctl status --config $fed/az/auditor.textproto
   $ctl submit --config $fed/az/operator.textproto $returns/AZ_2020.csv
 
+Dashboard:  http://127.0.0.1:$((base + 8))/dashboard   (the Secretariat's admin listener)
 Node logs:  $logs/<cc>.log
 Stop it:    bash $work/stop.sh     (SIGTERM to pids ${pids[*]})
 EOF

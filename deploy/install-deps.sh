@@ -20,8 +20,9 @@ packages=(
   prometheus-cpp-dev libsystemd-dev help2man lintian systemd prometheus debootstrap adduser
   # make test-tsan: deploy/build-tsan-abseil.sh fetches and builds Debian's Abseil source
   clang-14 curl xz-utils patch
-  # the statistics tests: GLPK audits disclosure control (tests/integration/disclosure_test.sh)
-  glpk-utils
+  # the statistics tests: GLPK audits disclosure control (statistics_policy_test.sh), and
+  # headless Chromium loads the dashboard (dashboard_test.sh)
+  glpk-utils chromium
 )
 # Node.js and npm run the SDMX-JSON check and DuckDB in tests/integration/sdmx_export_test.sh;
 # Debian's are taken only where the machine has none of its own.

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "node/log/checkpoint.h"
+#include "node/query/consolidate.h"
 #include "node/query/sdmx.h"
 
 namespace ots {
@@ -50,20 +51,9 @@ namespace {
 
 constexpr absl::string_view kTotal = "_T";
 
-// The flags of a figure in the text table: '*' derived; else its OBS_STATUS unless A (normal),
-// and its CONF_STATUS unless F (free), e.g. "P" (provisional) or "E,C".
-std::string FigureFlags(const v1::ConsolidatedResponse::Figure& f) {
-  if (f.derived()) {
-    return "*";
-  }
-  std::vector<std::string> flags;
-  if (!f.obs_status().empty() && f.obs_status() != "A") {
-    flags.push_back(f.obs_status());
-  }
-  if (!f.conf_status().empty() && f.conf_status() != "F") {
-    flags.push_back(f.conf_status());
-  }
-  return absl::StrJoin(flags, ",");
+// The flags of a figure in the text table: '*' derived; else FigureFlags (node/query).
+std::string TextFlags(const v1::ConsolidatedResponse::Figure& f) {
+  return f.derived() ? "*" : FigureFlags(f);
 }
 
 // A figure withheld by disclosure control shows as "x" and its CONF_STATUS (C or D).
@@ -74,7 +64,7 @@ std::string FigureText(const v1::ConsolidatedResponse::Figure& f) {
   if (!f.has_value()) {
     return "";
   }
-  return absl::StrCat(f.value(), FigureFlags(f));
+  return absl::StrCat(f.value(), TextFlags(f));
 }
 
 std::string JsonFigure(const v1::ConsolidatedResponse::Figure& f) {
@@ -144,7 +134,7 @@ std::string Legend(const v1::ConsolidatedResponse& t) {
     if (!f.has_value()) {
       return;
     }
-    for (absl::string_view flag : absl::StrSplit(FigureFlags(f), ',', absl::SkipEmpty())) {
+    for (absl::string_view flag : absl::StrSplit(TextFlags(f), ',', absl::SkipEmpty())) {
       seen.insert(std::string(flag));
     }
   };

@@ -46,6 +46,17 @@ absl::Status Overflow(absl::string_view what) {
 
 }  // namespace
 
+std::string FigureFlags(const v1::ConsolidatedResponse::Figure& f) {
+  std::vector<std::string> flags;
+  if (!f.obs_status().empty() && f.obs_status() != "A") {
+    flags.push_back(f.obs_status());
+  }
+  if (!f.conf_status().empty() && f.conf_status() != "F") {
+    flags.push_back(f.conf_status());
+  }
+  return absl::StrJoin(flags, ",");
+}
+
 absl::StatusOr<LogPoint> FindLogPoint(OriginLogs& logs, absl::string_view origin, uint64_t want) {
   Store& store = logs.store();
   std::optional<LogPoint> found;

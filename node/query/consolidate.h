@@ -149,6 +149,10 @@ absl::StatusOr<v1::ConsolidatedResponse> BuildConsolidated(const TableCategory& 
 // that is not visible or not held, a size of 0, a size beyond the log, or a size with no stored
 // checkpoint; OUT_OF_RANGE if a sum exceeds 2^64-1 (never wraps); DATA_LOSS if stored data is
 // malformed or inconsistent with its checkpoint or header; store errors otherwise.
+// The flags a reader sees on a reported figure: its OBS_STATUS unless A (normal) and its
+// CONF_STATUS unless F (free), joined by commas, e.g. "P" (provisional) or "E,C"; "" for none.
+std::string FigureFlags(const v1::ConsolidatedResponse::Figure& figure);
+
 // The prefix of the notes a node adds to a table taken at the latest checkpoints for each origin
 // it is behind on (OriginStatus.behind); not derived from the signed returns.
 constexpr absl::string_view kBehindNote = "BEHIND ";

@@ -408,7 +408,9 @@ absl::Status SuppressOne(const DisclosurePolicy& policy, v1::ConsolidatedRespons
   if (primaries > 0) {
     t->add_notes(absl::StrCat(
         "disclosure control: ", primaries + secondaries, " figures withheld (", primaries,
-        " confidential or under ", policy.min_count, " persons, CONF_STATUS C; ", secondaries,
+        policy.min_count > 0 ? absl::StrCat(" confidential or under ", policy.min_count, " persons")
+                             : std::string(" confidential"),
+        ", CONF_STATUS C; ", secondaries,
         " so that none of those can be recomputed, D); each keeps a range of at least ",
         policy.protection, " persons"));
   }

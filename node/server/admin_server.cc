@@ -237,8 +237,8 @@ std::string PemOf(X509* cert) {
 }
 
 // Reads the request head; returns the status code to answer with if it is not a usable GET or
-// HEAD, 0 otherwise, with `*path` and `*head_only` set.
-int ReadRequest(Channel& channel, std::string* path, bool* head_only) {
+// HEAD, 0 otherwise, with `*path`, `*query` and `*head_only` set.
+int ReadRequest(Channel& channel, std::string* path, std::string* query, bool* head_only) {
   std::string request;
   char buf[4096];
   while (request.find("\r\n\r\n") == std::string::npos) {
@@ -264,7 +264,9 @@ int ReadRequest(Channel& channel, std::string* path, bool* head_only) {
     return 405;
   }
   *head_only = parts[0] == "HEAD";
-  *path = parts[1].substr(0, parts[1].find('?'));
+  const size_t mark = parts[1].find('?');
+  *path = parts[1].substr(0, mark);
+  *query = mark == std::string::npos ? "" : parts[1].substr(mark + 1);
   return 0;
 }
 
@@ -491,9 +493,9 @@ void AdminServer::Serve(int fd, std::string client) {
   }
   // The request is read before any answer, a refusal too: a connection closed with a request
   // unread is reset, and the client would not see why.
-  std::string path;
+  std::string path, query;
   bool head_only = false;
-  const int bad = ReadRequest(*channel, &path, &head_only);
+  const int bad = ReadRequest(*channel, &path, &query, &head_only);
   if (bad < 0) {
     return;
   }
@@ -505,7 +507,7 @@ void AdminServer::Serve(int fd, std::string client) {
     response.code = bad;
     response.body = absl::StrCat(Reason(bad), "\n");
   } else {
-    response = handler_(path);
+    response = handler_(path, query);
   }
   std::string out = absl::StrCat("HTTP/1.1 ", response.code, " ", Reason(response.code),
                                  "\r\nContent-Type: ", response.content_type,

@@ -29,8 +29,9 @@ struct AdminResponse {
   std::string body;
 };
 
-// Answers a GET of `path` (the request target without its query string).
-using AdminHandler = std::function<AdminResponse(absl::string_view path)>;
+// Answers a GET of `path` (the request target without its query string) with `query` (what
+// follows the '?', undecoded; empty if none).
+using AdminHandler = std::function<AdminResponse(absl::string_view path, absl::string_view query)>;
 
 // What HTTPS needs, asked for at each connection so that a renewed certificate is used from the
 // next one on.

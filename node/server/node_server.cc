@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -22,9 +23,12 @@
 #include "node/base/rfc3339.h"
 #include "node/base/text.h"
 #include "node/model/return_header.h"
+#include "node/query/consolidate.h"
+#include "node/query/disclosure.h"
 #include "node/rpc/grpc_peer.h"
 #include "node/rpc/identity.h"
 #include "node/rpc/tls_credentials.h"
+#include "node/server/dashboard.h"
 #include "node/server/expiry.h"
 #include "node/server/metrics.h"
 #include "node/trust/config.h"
@@ -881,7 +885,9 @@ absl::Status NodeServer::StartAdmin(const std::string& address) {
     return absl::OkStatus();
   };
   absl::StatusOr<std::unique_ptr<AdminServer>> admin = AdminServer::Start(
-      address, [this](absl::string_view path) { return Admin(path); }, std::move(tls), logger_);
+      address,
+      [this](absl::string_view path, absl::string_view query) { return Admin(path, query); },
+      std::move(tls), logger_);
   if (!admin.ok()) {
     return absl::Status(admin.status().code(), absl::StrCat(admin.status().message(),
                                                             " (admin.listen_address or the "
@@ -892,7 +898,7 @@ absl::Status NodeServer::StartAdmin(const std::string& address) {
                absl::StrCat("admin listener on ", admin_->address(),
                             admin_->tls() ? " (HTTPS, federation client certificates only)"
                                           : " (HTTP, loopback)",
-                            ": /metrics /healthz /readyz"));
+                            ": /metrics /healthz /readyz /dashboard"));
   return absl::OkStatus();
 }
 
@@ -916,9 +922,12 @@ std::vector<std::string> NodeServer::NotReadyReasons() const {
   return reasons;
 }
 
-AdminResponse NodeServer::Admin(absl::string_view path) {
+AdminResponse NodeServer::Admin(absl::string_view path, absl::string_view query) {
   AdminResponse response;
-  if (path == "/metrics") {
+  if (path == "/dashboard" || path == "/") {
+    response.content_type = "text/html; charset=utf-8";
+    response.body = DashboardPage(query);
+  } else if (path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = MetricsText();
   } else if (path == "/healthz") {
@@ -931,9 +940,78 @@ AdminResponse NodeServer::Admin(absl::string_view path) {
     response.body = reasons.empty() ? "ready\n" : absl::StrCat(absl::StrJoin(reasons, "\n"), "\n");
   } else {
     response.code = 404;
-    response.body = "not found; this listener serves /metrics, /healthz and /readyz\n";
+    response.body = "not found; this listener serves /dashboard, /metrics, /healthz and /readyz\n";
   }
   return response;
+}
+
+std::string NodeServer::DashboardPage(absl::string_view query) {
+  DashboardView view;
+  view.generated_at = Rfc3339(clock_->Now());
+  CallerIdentity self;  // the node's own operator sees everything the node holds
+  self.member = context_.member;
+  self.kind = v1::TlsIdentity::OPERATOR;
+  if (absl::StatusOr<v1::StatusResponse> status = NodeStatus(context_, self); status.ok()) {
+    view.status = *std::move(status);
+  }
+  // Every period some held return is of; the latest annual one (else the latest) by default.
+  std::set<std::string> periods;
+  if (absl::StatusOr<std::vector<std::string>> origins = store_->Origins(); origins.ok()) {
+    for (const std::string& origin : *origins) {
+      absl::StatusOr<std::vector<v1::LogEntry>> log = store_->ReadLog(origin);
+      absl::StatusOr<std::vector<std::string>> own =
+          log.ok() ? PeriodsInRange(*log, origin, "", "") : log.status();
+      if (own.ok()) {
+        periods.insert(own->begin(), own->end());
+      }
+    }
+  }
+  view.periods.assign(periods.begin(), periods.end());
+  const std::map<std::string, std::string> asked = ParseQueryString(query);
+  const auto pick = [&](const char* name, const std::string& fallback) {
+    auto it = asked.find(name);
+    return it == asked.end() || it->second.empty() ? fallback : it->second;
+  };
+  std::string latest = view.periods.empty() ? "" : view.periods.back();
+  for (const std::string& p : view.periods) {
+    latest = p.size() == 4 ? p : latest;
+  }
+  view.period = pick("period", latest);
+  view.stay_cat = pick("stay_cat", "_T");
+  view.sex = pick("sex", "_T");
+  if (view.period.empty()) {
+    view.table_error = "This node holds no return yet.";
+    return RenderDashboard(view);
+  }
+  // The table as it may be published: the dashboard is shown on screens.
+  const DisclosurePolicy policy = PolicyOf(context_.directory->bundle());
+  v1::ConsolidatedRequest request;
+  request.set_period(view.period);
+  request.set_stay_cat(view.stay_cat);
+  request.set_sex(view.sex);
+  const auto all = [](absl::string_view) { return true; };
+  absl::StatusOr<v1::ConsolidatedResponse> table = Consolidate(*context_.logs, request, all);
+  absl::Status published = table.ok() ? Publish(policy, &*table) : table.status();
+  if (!published.ok()) {
+    view.table_error = std::string(published.message());
+    return RenderDashboard(view);
+  }
+  view.table = *std::move(table);
+  // The series of the same category over every held period of the chosen one's frequency.
+  std::string first, last;
+  for (const std::string& p : view.periods) {
+    if (SameFrequency(p, view.period)) {
+      first = first.empty() ? p : first;
+      last = p;
+    }
+  }
+  request.set_period(first);
+  request.set_period_to(last);
+  absl::StatusOr<v1::ConsolidatedResponse> series = Consolidate(*context_.logs, request, all);
+  if (series.ok() && Publish(policy, &*series).ok()) {
+    view.series = *std::move(series);
+  }
+  return RenderDashboard(view);
 }
 
 std::string NodeServer::MetricsText() {

@@ -116,8 +116,11 @@ class NodeServer {
   // and the ots_ready metric say.
   std::vector<std::string> NotReadyReasons() const;
 
-  // The admin listener's answer to a GET of `path`: /metrics, /healthz, /readyz.
-  AdminResponse Admin(absl::string_view path);
+  // The admin listener's answer to a GET of `path`: /metrics, /healthz, /readyz, and
+  // /dashboard (with `query` choosing its table: period, stay_cat, sex).
+  AdminResponse Admin(absl::string_view path, absl::string_view query = "");
+  // The dashboard page (node/server/dashboard.h) for `query`.
+  std::string DashboardPage(absl::string_view query);
 
   // The metrics in the Prometheus text format, as /metrics serves them.
   std::string MetricsText();

@@ -72,12 +72,12 @@ std::string Exchange(const AdminServer& server, const std::string& request) {
 std::unique_ptr<AdminServer> StartEcho(Logger* logger) {
   absl::StatusOr<std::unique_ptr<AdminServer>> server = AdminServer::Start(
       "127.0.0.1:0",
-      [](absl::string_view path) {
+      [](absl::string_view path, absl::string_view query) {
         AdminResponse r;
         if (path != "/echo") {
           r.code = 404;
         }
-        r.body = std::string(path);
+        r.body = absl::StrCat(path, query.empty() ? "" : " ", query);
         return r;
       },
       std::nullopt, logger);
@@ -90,9 +90,9 @@ TEST_CASE("admin server: answers a GET with the handler's body and closes", "[ad
   std::unique_ptr<AdminServer> server = StartEcho(&logger);
   const std::string answer = Exchange(*server, "GET /echo?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
   CHECK(absl::StartsWith(answer, "HTTP/1.1 200 OK\r\n"));
-  CHECK(absl::StrContains(answer, "\r\nContent-Length: 5\r\n"));
+  CHECK(absl::StrContains(answer, "\r\nContent-Length: 9\r\n"));
   CHECK(absl::StrContains(answer, "\r\nConnection: close\r\n"));
-  CHECK(absl::EndsWith(answer, "\r\n\r\n/echo"));
+  CHECK(absl::EndsWith(answer, "\r\n\r\n/echo x=1"));
   // HEAD: the same head, no body.
   const std::string head = Exchange(*server, "HEAD /echo HTTP/1.1\r\n\r\n");
   CHECK(absl::StartsWith(head, "HTTP/1.1 200 OK\r\n"));
@@ -132,7 +132,8 @@ TEST_CASE("admin server: stops without waiting for clients that send nothing", "
 TEST_CASE("admin server: a client that trickles its request is cut off", "[admin_server]") {
   NullLogger logger;
   absl::StatusOr<std::unique_ptr<AdminServer>> server = AdminServer::Start(
-      "127.0.0.1:0", [](absl::string_view) { return AdminResponse{}; }, std::nullopt, &logger,
+      "127.0.0.1:0", [](absl::string_view, absl::string_view) { return AdminResponse{}; },
+      std::nullopt, &logger,
       /*connection_seconds=*/1);
   REQUIRE(server.ok());
   const int slow = Connect(**server);
@@ -154,11 +155,13 @@ TEST_CASE("admin server: a client that trickles its request is cut off", "[admin
 TEST_CASE("admin server: off loopback only with TLS", "[admin_server]") {
   NullLogger logger;
   absl::StatusOr<std::unique_ptr<AdminServer>> server = AdminServer::Start(
-      "0.0.0.0:0", [](absl::string_view) { return AdminResponse{}; }, std::nullopt, &logger);
+      "0.0.0.0:0", [](absl::string_view, absl::string_view) { return AdminResponse{}; },
+      std::nullopt, &logger);
   CHECK(absl::IsInvalidArgument(server.status()));
   CHECK(absl::IsInvalidArgument(
       AdminServer::Start(
-          "no-port", [](absl::string_view) { return AdminResponse{}; }, std::nullopt, &logger)
+          "no-port", [](absl::string_view, absl::string_view) { return AdminResponse{}; },
+          std::nullopt, &logger)
           .status()));
 }
 
