@@ -303,10 +303,10 @@ int ShowConsolidated(const Console& console, const DataSource& source, const Que
   if (table->computed_at().empty()) {
     table->set_computed_at(Rfc3339(absl::Now()));  // computed here, from a data folder
   }
+  const ExportHeader header = ConsolidatedHeader(*table, table->computed_at());
   if (plan.export_format.has_value()) {
     absl::StatusOr<std::string> file =
-        RenderExport(ConsolidatedObservations(*table), *plan.export_format,
-                     ConsolidatedHeader(*table, table->computed_at()));
+        RenderExport(ConsolidatedObservations(*table), *plan.export_format, header);
     if (!file.ok()) {
       return console.Fail(file.status());
     }
@@ -319,7 +319,7 @@ int ShowConsolidated(const Console& console, const DataSource& source, const Que
   if (plan.format == TableFormat::kCsv) {
     // The file holds the figures, their provenance and checkpoints (LOG_SIZE, LOG_ROOT); the
     // notes go to stderr as well, for the reader at the terminal.
-    for (const std::string& note : ConsolidatedObservations(*table).notes) {
+    for (const std::string& note : header.notes) {
       console.err() << "note: " << note << "\n";
     }
     if (table->checkpoints_size() > 0) {

@@ -146,7 +146,7 @@ absl::StatusOr<std::vector<ReportingRow>> ReportingCalendar(
       continue;  // the bundle's validation refuses it
     }
     const std::vector<std::string> reporters = Reporters(schedule, bundle);
-    for (std::string& origin : std::vector<std::string>(reporters)) {
+    for (const std::string& origin : reporters) {
       if (may_see(origin) && !reported.contains(origin)) {
         OTS_ASSIGN_OR_RETURN(reported[origin], FirstReported(store, origin));
       }

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "crypto/bytes.h"
 #include "crypto/status_macros.h"
 #include "node/base/rfc3339.h"
 
@@ -18,12 +19,6 @@ namespace ots {
 namespace {
 
 constexpr absl::string_view kFirstLine = "OTS release v1";
-
-bool IsSha256Hex(absl::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
-         });
-}
 
 // A file name a manifest may list: relative, without "." or ".." parts, printable ASCII.
 bool SafeName(absl::string_view name) {
