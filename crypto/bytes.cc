@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include <openssl/rand.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -137,5 +139,13 @@ void PutBigEndian64(std::string* out, uint64_t v) { PutBigEndian(out, v, 8); }
 uint64_t GetBigEndian64(absl::string_view in) { return GetBigEndian(in, 8); }
 void PutBigEndian32(std::string* out, uint32_t v) { PutBigEndian(out, v, 4); }
 uint32_t GetBigEndian32(absl::string_view in) { return static_cast<uint32_t>(GetBigEndian(in, 4)); }
+
+absl::StatusOr<std::string> RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    return absl::InternalError("RAND_bytes failed: the random generator is not seeded");
+  }
+  return out;
+}
 
 }  // namespace ots

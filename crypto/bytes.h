@@ -28,6 +28,9 @@ absl::StatusOr<std::string> Base64DecodeStrict(absl::string_view b64);
 // 2^64-1. False (and *out untouched) otherwise.
 bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out);
 
+// `n` bytes from OpenSSL's random generator (RAND_bytes). INTERNAL if it fails.
+absl::StatusOr<std::string> RandomBytes(size_t n);
+
 // Appends `v` as 8 big-endian bytes.
 void PutBigEndian64(std::string* out, uint64_t v);
 // Reads 8 big-endian bytes; `in` must hold at least 8.

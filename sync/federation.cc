@@ -124,6 +124,7 @@ absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::strin
     return absl::OkStatus();
   };
   OTS_RETURN_IF_ERROR(send(chunk));
+  const bool may_open = directory.MaySeeConfidential(caller, origin);
 
   for (v1::LogEntry& entry : entries) {
     chunk.Clear();
@@ -139,6 +140,20 @@ absl::Status ServePull(OriginLogs& logs, const Directory& directory, absl::strin
                                                  chunk.set_cells(std::string(block));
                                                  return send(chunk);
                                                }));
+    // The values of its confidential cells only to a caller the origin entitles to them.
+    if (h.sealed_count() > 0 && may_open) {
+      absl::StatusOr<std::string> openings =
+          store.GetMeta(OpeningsMetaName(origin, h.period(), h.revision()));
+      if (!openings.ok()) {
+        if (!absl::IsNotFound(openings.status())) {
+          return openings.status();
+        }
+      } else if (!openings->empty()) {
+        chunk.Clear();
+        chunk.set_openings(*std::move(openings));
+        OTS_RETURN_IF_ERROR(send(chunk));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -194,6 +209,7 @@ absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
       }
       cells_so_far_ += expected_cells_;
       out_.batch.entries.push_back(chunk.entry());
+      out_.batch.openings.emplace_back();
       if (!headers_only_) {
         const uint64_t reserve = std::min<uint64_t>(expected_cells_, uint64_t{1} << 20);
         out_.batch.cells.emplace_back();
@@ -222,6 +238,16 @@ absl::Status PullAssembler::Add(const v1::PullChunk& chunk) {
         lines.Add(block.substr(0, nl));
         block.remove_prefix(nl + 1);
       }
+      return absl::OkStatus();
+    }
+    case v1::PullChunk::kOpenings: {
+      // After all of the entry's cells, once.
+      if (!entry_open_ || headers_only_ || !out_.batch.openings.back().empty() ||
+          chunk.openings().empty() || out_.batch.cells.back().size() != expected_cells_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "pull of ", origin_, ": openings outside an entry, before its cells or twice"));
+      }
+      out_.batch.openings.back() = chunk.openings();
       return absl::OkStatus();
     }
     default:

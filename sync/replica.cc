@@ -2,11 +2,16 @@
 
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "crypto/status_macros.h"
 #include "node/base/rfc3339.h"
 #include "node/log/checkpoint.h"
 #include "node/log/log_checker.h"
+#include "node/model/return_header.h"
+#include "node/model/sealed_cells.h"
 
 namespace ots {
 
@@ -25,6 +30,91 @@ absl::Status Replicator::CheckOrigin(const std::string& origin) {
         absl::StrCat(origin, " is frozen on this node: it signed two inconsistent checkpoints"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// Node metadata: the log indexes of an origin's entries whose openings are missing here.
+std::string MissingOpeningsName(absl::string_view origin) {
+  return absl::StrCat("openings_missing/", origin);
+}
+
+std::string FormatIndexes(const std::vector<uint64_t>& indexes) {
+  return absl::StrJoin(indexes, " ");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint64_t>> Replicator::MissingOpenings(absl::string_view origin) {
+  absl::StatusOr<std::string> text = logs_->store().GetMeta(MissingOpeningsName(origin));
+  std::vector<uint64_t> out;
+  if (absl::IsNotFound(text.status())) {
+    return out;
+  }
+  OTS_RETURN_IF_ERROR(text.status());
+  for (absl::string_view part : absl::StrSplit(*text, ' ', absl::SkipEmpty())) {
+    uint64_t index = 0;
+    if (!absl::SimpleAtoi(part, &index)) {
+      return absl::DataLossError(
+          absl::StrCat(MissingOpeningsName(origin), ": \"", part, "\" is not a log index"));
+    }
+    out.push_back(index);
+  }
+  return out;
+}
+
+absl::StatusOr<size_t> Replicator::AcceptOpenings(const ReplicaBatch& batch) {
+  const std::string& origin = batch.origin;
+  Store& store = logs_->store();
+  OTS_ASSIGN_OR_RETURN(std::vector<uint64_t> missing, MissingOpenings(origin));
+  if (missing.empty() || !directory_->MaySeeConfidential(self_, origin)) {
+    return 0;
+  }
+  if (batch.cells.size() != batch.entries.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": batch has ", batch.entries.size(),
+                                                   " entries but ", batch.cells.size(),
+                                                   " sets of cells"));
+  }
+  std::vector<uint64_t> still;
+  size_t completed = 0;
+  for (uint64_t index : missing) {
+    if (index < batch.from || index - batch.from >= batch.entries.size() ||
+        index - batch.from >= batch.openings.size()) {
+      still.push_back(index);
+      continue;
+    }
+    const size_t i = index - batch.from;
+    const std::string where = absl::StrCat(origin, " log index ", index);
+    OTS_ASSIGN_OR_RETURN(v1::LogEntry held, store.GetLogEntry(origin, index));
+    if (held.header().SerializeAsString() != batch.entries[i].header().SerializeAsString()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the entry sent is not the one this node holds"));
+    }
+    OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, ParseReturnHeader(held.header().payload()));
+    CellsChecker cells(h, absl::StatusCode::kInvalidArgument);
+    for (size_t c = 0; c < batch.cells[i].size(); ++c) {
+      cells.Add(batch.cells[i][c]);
+    }
+    OTS_RETURN_IF_ERROR(cells.Finish(where));
+    if (batch.openings[i].empty()) {
+      still.push_back(index);
+      continue;
+    }
+    OTS_ASSIGN_OR_RETURN(Openings openings, Openings::Parse(batch.openings[i], where));
+    OTS_RETURN_IF_ERROR(CheckOpenings(openings, batch.cells[i], where));
+    if (openings.size() < h.sealed_count()) {
+      still.push_back(index);
+      continue;
+    }
+    OTS_RETURN_IF_ERROR(
+        store.PutMeta(OpeningsMetaName(origin, h.period(), h.revision()), openings.Serialize()));
+    ++completed;
+  }
+  if (completed > 0) {
+    OTS_RETURN_IF_ERROR(store.PutMeta(MissingOpeningsName(origin), FormatIndexes(still)));
+    store.NoteChange();
+  }
+  return completed;
 }
 
 absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
@@ -70,6 +160,9 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
   checker.set_key_validity([this, &origin](const PublicKey& key, absl::string_view time) {
     return directory_->CheckLogKeyAt(origin, key, time);
   });
+  // Openings sent to a node the origin does not entitle to them are not kept.
+  const bool may_open = directory_->MaySeeConfidential(self_, origin);
+  std::vector<uint64_t> missing;
   Store::Entries append;
   append.origin = origin;
   append.from = batch.from;
@@ -92,6 +185,17 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
       cells.Add(batch.cells[i][c]);
     }
     OTS_RETURN_IF_ERROR(cells.Finish(where));
+    size_t opened = 0;
+    if (i < batch.openings.size() && !batch.openings[i].empty() && may_open) {
+      OTS_ASSIGN_OR_RETURN(Openings openings, Openings::Parse(batch.openings[i], where));
+      OTS_RETURN_IF_ERROR(CheckOpenings(openings, batch.cells[i], where));
+      opened = openings.size();
+      append.meta.emplace_back(OpeningsMetaName(origin, h.period(), h.revision()),
+                               openings.Serialize());
+    }
+    if (may_open && opened < h.sealed_count()) {
+      missing.push_back(batch.from + i);  // to be fetched from an entitled peer
+    }
     append.entries.push_back(
         Store::Entries::Entry{batch.entries[i], h.period(), h.revision(), &batch.cells[i]});
   }
@@ -112,6 +216,11 @@ absl::StatusOr<uint64_t> Replicator::Accept(const ReplicaBatch& batch) {
                      ": its root is not the root of this node's log extended by the batch"));
   }
   append.checkpoint.set_note(batch.checkpoint_note);
+  if (!missing.empty()) {
+    OTS_ASSIGN_OR_RETURN(std::vector<uint64_t> before, MissingOpenings(origin));
+    before.insert(before.end(), missing.begin(), missing.end());
+    append.meta.emplace_back(MissingOpeningsName(origin), FormatIndexes(before));
+  }
   OTS_RETURN_IF_ERROR(logs_->BindFederation(&append.meta));
   OTS_RETURN_IF_ERROR(store.AppendEntries(append));
   return new_size;

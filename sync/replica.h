@@ -25,7 +25,11 @@ struct ReplicaBatch {
   uint64_t from = 0;
   std::vector<v1::LogEntry> entries;
   std::vector<CellLines> cells;  // one per entry, sorted, as the header's cells root covers
-  std::string checkpoint_note;   // the origin's signed checkpoint of size from + entries.size()
+  // One per entry (or none at all): the openings of its sealed cells, text form
+  // (node/model/sealed_cells.h), empty when none came. Kept only by a node the origin entitles to
+  // its confidential cells, and only if each opens a sealed cell of the entry.
+  std::vector<std::string> openings;
+  std::string checkpoint_note;  // the origin's signed checkpoint of size from + entries.size()
 };
 
 // Verifies batches from peers and appends them to the local store. Thread-safe as Store is;
@@ -47,11 +51,23 @@ class Replicator {
   //   FAILED_PRECONDITION batch.from is not the local log size, the origin is frozen here, or
   //                       the folder holds another federation's logs;
   //   INVALID_ARGUMENT    a header signature, header field, revision chain, cells root, cell
-  //                       count or value sum fails; or the checkpoint's signature, size or root
-  //                       does not match the local log extended by the batch.
+  //                       count or value sum fails, or an opening opens no sealed cell; or the
+  //                       checkpoint's signature, size or root does not match the local log
+  //                       extended by the batch.
   // Messages name the origin, the log index and the check. Only the entries of the batch are
   // read and checked: the local log is known to match the checkpoint it was stored with.
   absl::StatusOr<uint64_t> Accept(const ReplicaBatch& batch);
+
+  // The log indexes of `origin`'s entries whose sealed cells this node, entitled to their values,
+  // holds without all the openings: they came through a relay the origin does not entitle
+  // (Accept records them). Ascending; empty if none.
+  absl::StatusOr<std::vector<uint64_t>> MissingOpenings(absl::string_view origin);
+  // Takes the openings of such entries from `batch` (a pull from an entitled peer, starting at or
+  // before the first of them): each entry of the batch must be byte for byte the one this node
+  // holds at its index, its cells must give its header's cells root, and each opening must open
+  // one of its sealed cells. Stores what it completes and returns how many entries it completed.
+  // INVALID_ARGUMENT, storing nothing more, at the first entry that fails.
+  absl::StatusOr<size_t> AcceptOpenings(const ReplicaBatch& batch);
 
  private:
   // PERMISSION_DENIED or FAILED_PRECONDITION if nothing of `origin` may be accepted here.

@@ -434,6 +434,9 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
     if (s.code() == absl::StatusCode::kAborted && theirs.origin() == self && own_log_ != nullptr) {
       own_log_->NoteFrozen();  // a split view of our own log, proven just now
     }
+    if (s.ok() && signed_size > 0) {
+      HealOpenings(peer_member, transport, theirs.origin(), signed_size);
+    }
     if (s.ok() && theirs.origin() == self && own_log_ != nullptr) {
       // This peer's copy of our own log was compared with ours (and taken if larger): an answer
       // the own-log guard can count. A peer that does not receive our log never gives one.
@@ -449,6 +452,55 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   }
   NoteAnnounced(peer_member, verified_sizes);
   return first_fault;
+}
+
+void Syncer::HealOpenings(absl::string_view peer_member, PeerTransport& transport,
+                          absl::string_view origin, uint64_t peer_size) {
+  const std::string self = witness_->self();
+  if (!directory_->MaySeeConfidential(self, origin) ||
+      !(peer_member == origin || directory_->MaySeeConfidential(peer_member, origin))) {
+    return;
+  }
+  absl::StatusOr<std::vector<uint64_t>> missing = replicator_.MissingOpenings(origin);
+  const std::string key = absl::StrCat(origin, "/", peer_member);
+  while (missing.ok() && !missing->empty() && missing->front() < peer_size) {
+    {
+      absl::MutexLock lock(&status_mu_);
+      auto refused = heal_refused_.find(key);
+      if (refused != heal_refused_.end() && refused->second == missing->front()) {
+        return;
+      }
+    }
+    v1::PullRequest request;
+    request.set_origin(std::string(origin));
+    request.set_from(missing->front());
+    request.set_max_entries(std::min(missing->back(), peer_size - 1) - missing->front() + 1);
+    absl::StatusOr<PulledBatch> pulled = transport.Pull(request);
+    absl::StatusOr<size_t> completed = size_t{0};
+    if (!pulled.ok()) {
+      completed = pulled.status();
+    } else {
+      absl::MutexLock lock(OriginMutex(origin));
+      completed = replicator_.AcceptOpenings(pulled->batch);
+    }
+    if (!completed.ok()) {
+      logger_->Log(
+          LogLevel::kWarn, peer_member,
+          absl::StrCat("sync: the openings of ", origin, " entries from ", missing->front(),
+                       " from ", peer_member, ": ", completed.status().message()));
+      return;
+    }
+    if (*completed == 0) {
+      absl::MutexLock lock(&status_mu_);
+      heal_refused_[key] = missing->front();
+      return;
+    }
+    logger_->Log(LogLevel::kInfo, peer_member,
+                 absl::StrCat("sync: took the openings of ", *completed, " ", origin,
+                              *completed == 1 ? " entry" : " entries",
+                              " (confidential cells held sealed) from ", peer_member));
+    missing = replicator_.MissingOpenings(origin);
+  }
 }
 
 void Syncer::NoteAnnounced(absl::string_view peer_member,

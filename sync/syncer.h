@@ -108,6 +108,13 @@ class Syncer {
   absl::Status Reconcile(absl::string_view peer_member, PeerTransport& transport,
                          const v1::OriginCheckpoint& theirs, uint64_t* signed_size = nullptr);
 
+  // After a reconcile of `origin` with a peer that is `origin` or that the origin entitles to its
+  // confidential cells: the openings this node (entitled too) lacks of entries of `origin` it took
+  // through a relay that is not (Replicator::MissingOpenings), pulled again from that peer up to
+  // `peer_size`. A peer that had none to give is not asked again for the same entries.
+  void HealOpenings(absl::string_view peer_member, PeerTransport& transport,
+                    absl::string_view origin, uint64_t peer_size);
+
   // Each peer's status, with how far this node's logs are behind what the peer announced
   // (PeerStatus.lags).
   std::vector<v1::PeerStatus> PeerStatuses() const;
@@ -223,6 +230,8 @@ class Syncer {
   absl::flat_hash_map<std::string, uint64_t> seen_size_ ABSL_GUARDED_BY(status_mu_);
   absl::Mutex rng_mu_;
   absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
+  // By "origin/peer": the first missing log index that peer was asked for and could not open.
+  absl::flat_hash_map<std::string, uint64_t> heal_refused_ ABSL_GUARDED_BY(status_mu_);
 };
 
 }  // namespace ots

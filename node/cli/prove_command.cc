@@ -164,8 +164,12 @@ int RunProve(const Console& console, const ProveFlags& flags) {
   if (!written.ok()) {
     return console.Fail(written);
   }
-  console.out() << "wrote the proof of " << summary->cell_line << " to " << flags.out << "/ ("
-                << summary->origin << " log size " << summary->log_size << ", cosigned by "
+  console.out() << "wrote the proof of "
+                << (summary->opened_line.empty()
+                        ? summary->cell_line
+                        : absl::StrCat(summary->opened_line, " (sealed; cell.opening opens it)"))
+                << " to " << flags.out << "/ (" << summary->origin << " log size "
+                << summary->log_size << ", cosigned by "
                 << (summary->cosigners.empty() ? "no witness"
                                                : absl::StrJoin(summary->cosigners, " "))
                 << "); check it with: bash " << flags.out << "/verify.sh " << anchor->bundle_key_id

@@ -236,6 +236,16 @@ std::string VerifiedText(const v1::ConsolidatedResponse& table, const Directory&
       sources.push_back(o.source);
     }
   }
+  if (verified.withheld_cells > 0) {
+    absl::StrAppend(&out, "verified in part: ", verified.unchecked,
+                    " figures (and the suppression pattern) depend on confidential cells whose "
+                    "values their states do not share with this identity, and were taken as "
+                    "served; every other figure of ",
+                    table.period(), " recomputed from the signed returns of ",
+                    absl::StrJoin(origins, " "),
+                    " at their checkpoints (sources: ", absl::StrJoin(sources, " "), ")\n");
+    return out;
+  }
   absl::StrAppend(&out, "verified: every figure of ", table.period(),
                   " recomputed from the signed returns of ",
                   origins.empty() ? "no state" : absl::StrJoin(origins, " "),

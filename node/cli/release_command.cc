@@ -460,6 +460,14 @@ int RunCheck(const Console& console, const CheckFlags& flags) {
     if (!verified.ok()) {
       return console.FailCall(verified.status());
     }
+    if (verified->withheld_cells > 0) {
+      console.out() << name << ": " << verified->unchecked
+                    << " figures depend on confidential cells whose values their states do not "
+                    << "share with this identity, and were not recomputed, nor was the "
+                    << "suppression pattern; every other figure was recomputed from the states' "
+                    << "signed returns\n";
+      continue;
+    }
     console.out() << name << ": every figure, withheld ones included, recomputed from the "
                   << "states' signed returns and the disclosure control\n";
   }

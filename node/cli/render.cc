@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -34,6 +35,20 @@ absl::StatusOr<TableFormat> ParseTableFormat(absl::string_view name) {
       absl::StrCat("--format \"", name, "\": expected table, csv or json"));
 }
 
+namespace {
+
+// OBS_VALUE in JSON: a number; null where withheld (an empty total over sealed cells); a sealed
+// cell's commitment (docs/formats.md §2a) as a string.
+std::string JsonMeasure(const std::string& value) {
+  if (value.empty()) {
+    return "null";
+  }
+  const bool number = std::all_of(value.begin(), value.end(), absl::ascii_isdigit);
+  return number ? value : JsonString(value);
+}
+
+}  // namespace
+
 std::string RenderTable(const Table& t, TableFormat format) {
   std::string out;
   switch (format) {
@@ -48,8 +63,9 @@ std::string RenderTable(const Table& t, TableFormat format) {
       for (size_t r = 0; r < t.rows.size(); ++r) {
         out += r == 0 ? "\n  {" : ",\n  {";
         for (size_t c = 0; c < t.columns.size(); ++c) {
-          absl::StrAppend(&out, c == 0 ? "" : ", ", JsonString(t.columns[c]), ": ",
-                          t.columns[c] == "OBS_VALUE" ? t.rows[r][c] : JsonString(t.rows[r][c]));
+          absl::StrAppend(
+              &out, c == 0 ? "" : ", ", JsonString(t.columns[c]), ": ",
+              t.columns[c] == "OBS_VALUE" ? JsonMeasure(t.rows[r][c]) : JsonString(t.rows[r][c]));
         }
         out += "}";
       }

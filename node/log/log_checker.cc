@@ -11,6 +11,7 @@
 #include "node/model/cell_line.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
+#include "node/model/sealed_cells.h"
 
 namespace ots {
 
@@ -109,9 +110,16 @@ CellsChecker::CellsChecker(const v1::ReturnHeader& header, absl::StatusCode fail
 void CellsChecker::Add(absl::string_view line) {
   CellLineView cell;
   uint64_t v = 0;
-  if ((!CellLineView::Parse(line, &cell) || cell.ref_area() != header_.origin() ||
-       cell.time_period() != header_.period() || !cell.ObsValue(&v)) &&
-      bad_line_.empty()) {
+  bool good = CellLineView::Parse(line, &cell) && cell.ref_area() == header_.origin() &&
+              cell.time_period() == header_.period();
+  if (good && IsSealedCell(cell)) {
+    ++sealed_;
+  } else {
+    // In a v2 return every confidential cell is sealed.
+    good = good && cell.ObsValue(&v) &&
+           !(header_.sealed_count() > 0 && IsSealedConfStatus(cell.conf_status()));
+  }
+  if (!good && bad_line_.empty()) {
     bad_line_ = std::string(line);
   }
   if (root_.size() > 0 && line <= previous_) {
@@ -141,6 +149,10 @@ absl::Status CellsChecker::Finish(absl::string_view where) const {
     return absl::Status(
         code_, absl::StrCat(where, ": cells root: header says ", HexEncode(header_.cells_root()),
                             ", stored cells give ", HexEncode(HashBytes(root))));
+  }
+  if (sealed_ != header_.sealed_count()) {
+    return absl::Status(code_, absl::StrCat(where, ": sealed cells: header says ",
+                                            header_.sealed_count(), ", store holds ", sealed_));
   }
   if (sum_ != header_.value_sum()) {
     return absl::Status(code_, absl::StrCat(where, ": value sum: header says ", header_.value_sum(),

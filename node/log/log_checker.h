@@ -88,7 +88,8 @@ class CellsChecker {
   // Takes the next cell line.
   void Add(absl::string_view line);
   // OK if the lines were lines of this return, strictly ascending, and match the header's count,
-  // cells root and value sum. `where` prefixes the message.
+  // cells root, value sum (over the open cells) and number of sealed cells; in a v2 header (some
+  // cells sealed) no confidential cell is open. `where` prefixes the message.
   absl::Status Finish(absl::string_view where) const;
   size_t count() const { return root_.size(); }
 
@@ -98,6 +99,7 @@ class CellsChecker {
   Sha256Hasher hasher_;
   MerkleRootBuilder root_;  // O(log n): a million cells cost no 32 MB of leaf hashes
   uint64_t sum_ = 0;
+  uint64_t sealed_ = 0;
   std::string bad_line_;
   std::string previous_;
   bool unsorted_ = false;

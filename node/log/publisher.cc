@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
@@ -115,7 +116,23 @@ absl::StatusOr<std::optional<Publisher::InForce>> Publisher::ReadInForce(const P
   return std::optional<InForce>(InForce{*current, *std::move(entry)});
 }
 
-v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
+absl::StatusOr<Openings> Publisher::Seal(ParsedReturn* ret, const Openings* reuse) {
+  if (!AnyToSeal(ret->lines)) {
+    return Openings();
+  }
+  OTS_ASSIGN_OR_RETURN(
+      SealedReturn sealed,
+      SealReturn(ret->lines, [reuse](absl::string_view line) -> absl::StatusOr<std::string> {
+        const std::string* salt = reuse != nullptr ? reuse->SaltOf(line) : nullptr;
+        return salt != nullptr ? absl::StatusOr<std::string>(*salt) : RandomBytes(kSaltBytes);
+      }));
+  ret->lines = std::move(sealed.leaves);
+  ret->value_sum = sealed.open_sum;
+  return std::move(sealed.openings);
+}
+
+v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, uint64_t sealed_count,
+                                       absl::string_view cells_root,
                                        const std::optional<InForce>& in_force, absl::Time now,
                                        const PrivateKey& key) {
   v1::ReturnHeader header;
@@ -128,6 +145,7 @@ v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_vie
     header.set_revision(1);
   }
   header.set_cell_count(ret.lines.size());
+  header.set_sealed_count(sealed_count);
   header.set_cells_root(std::string(cells_root));
   header.set_value_sum(ret.value_sum);
   header.set_created_at(Rfc3339(now));
@@ -136,7 +154,8 @@ v1::ReturnHeader Publisher::MakeHeader(const ParsedReturn& ret, absl::string_vie
 }
 
 absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
-    const ParsedReturn& ret, absl::string_view cells_root, const std::optional<InForce>& in_force) {
+    const ParsedReturn& ret, uint64_t sealed_count, absl::string_view cells_root,
+    const std::optional<InForce>& in_force) {
   if (!in_force.has_value()) {
     return std::optional<PublishResult>();
   }
@@ -147,7 +166,7 @@ absl::StatusOr<std::optional<PublishResult>> Publisher::SameAsInForce(
                                             ": ", header.status().message()));
   }
   if (header->cells_root() != cells_root || header->cell_count() != ret.lines.size() ||
-      header->value_sum() != ret.value_sum) {
+      header->value_sum() != ret.value_sum || header->sealed_count() != sealed_count) {
     return std::optional<PublishResult>();
   }
   OTS_ASSIGN_OR_RETURN(v1::StoredCheckpoint latest, logs_->store().LatestCheckpoint(ret.origin));
@@ -176,11 +195,28 @@ absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
       meta.emplace_back(std::string(kRestoredMeta), "");  // recovered: the mark has done its work
     }
   }
-  const std::string cells_root = HashBytes(CellsRoot(ret.lines));
   OTS_ASSIGN_OR_RETURN(std::optional<InForce> in_force, ReadInForce(ret));
-  OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same, SameAsInForce(ret, cells_root, in_force));
+  // Confidential cells sealed with the salts of the revision in force where it has the same
+  // cell, so that a return sent again is recognised as unchanged...
+  Openings in_force_openings;
+  if (in_force.has_value()) {
+    OTS_ASSIGN_OR_RETURN(in_force_openings,
+                         store.GetOpenings(origin, ret.period, in_force->current.revision()));
+  }
+  const CellLines cells = AnyToSeal(ret.lines) ? ret.lines : CellLines();
+  OTS_ASSIGN_OR_RETURN(Openings openings, Seal(&ret, &in_force_openings));
+  std::string cells_root = HashBytes(CellsRoot(ret.lines));
+  OTS_ASSIGN_OR_RETURN(std::optional<PublishResult> same,
+                       SameAsInForce(ret, openings.size(), cells_root, in_force));
   if (same.has_value()) {
     return *std::move(same);
+  }
+  // ... and with fresh salts when it is a new revision: a commitment repeated across revisions
+  // would tell which confidential cells did not change.
+  if (!openings.empty()) {
+    ret.lines = cells;
+    OTS_ASSIGN_OR_RETURN(openings, Seal(&ret, nullptr));
+    cells_root = HashBytes(CellsRoot(ret.lines));
   }
   if (clock_check_ != nullptr) {
     OTS_RETURN_IF_ERROR(
@@ -193,7 +229,7 @@ absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
     OTS_ASSIGN_OR_RETURN(key, choose_key_(now));
   }
   OTS_RETURN_IF_ERROR(BindKey(origin, *key, &meta));
-  v1::ReturnHeader header = MakeHeader(ret, cells_root, in_force, now, *key);
+  v1::ReturnHeader header = MakeHeader(ret, openings.size(), cells_root, in_force, now, *key);
   const std::string payload = FormatReturnHeader(header);
   OTS_ASSIGN_OR_RETURN(DsseEnvelope env, DsseSign(*key, kReturnHeaderPayloadType, payload));
   const Hash leaf = MerkleLeafHash(payload);
@@ -215,6 +251,10 @@ absl::StatusOr<PublishResult> Publisher::Publish(ParsedReturn ret) {
   append.cells = std::move(ret.lines);
   append.checkpoint.set_note(FormatNote(note));
   append.meta = std::move(meta);
+  if (!openings.empty()) {
+    append.meta.emplace_back(OpeningsMetaName(origin, ret.period, header.revision()),
+                             openings.Serialize());
+  }
   PublishResult result;
   result.log_index = append.log_index;
   result.checkpoint_note = append.checkpoint.note();

@@ -20,6 +20,7 @@
 #include "node/log/origin_log.h"
 #include "node/log/own_log_guard.h"
 #include "node/model/return_csv.h"
+#include "node/model/sealed_cells.h"
 #include "proto/data.pb.h"
 
 namespace ots {
@@ -88,17 +89,24 @@ class Publisher {
     v1::CurrentEntry current;
     v1::LogEntry entry;
   };
+  // Seals the confidential cells of `ret` (docs/formats.md §2a): its lines become the leaves,
+  // its value_sum the sum over the open cells. Each cell is salted as in `reuse` (the openings of
+  // the revision in force) if it is there, else with fresh random salt. Returns the openings.
+  static absl::StatusOr<Openings> Seal(ParsedReturn* ret, const Openings* reuse);
   // Read once per publication: nullopt if the period is new; DATA_LOSS if the current view
   // names an entry the log does not hold.
   absl::StatusOr<std::optional<InForce>> ReadInForce(const ParsedReturn& ret)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The header of `ret` as revision n+1 of its period, n the revision `in_force` (if any);
+  // The header of `ret` (its lines the leaves, sealed_count of them sealed, its value_sum over
+  // the open cells) as revision n+1 of its period, n the revision `in_force` (if any);
   // `cells_root` is the root of its cells' leaf hashes. Created at `now`, signed by `key`.
-  v1::ReturnHeader MakeHeader(const ParsedReturn& ret, absl::string_view cells_root,
-                              const std::optional<InForce>& in_force, absl::Time now,
-                              const PrivateKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::ReturnHeader MakeHeader(const ParsedReturn& ret, uint64_t sealed_count,
+                              absl::string_view cells_root, const std::optional<InForce>& in_force,
+                              absl::Time now, const PrivateKey& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The revision `in_force` if it holds exactly `ret`'s cells, else nullopt.
   absl::StatusOr<std::optional<PublishResult>> SameAsInForce(const ParsedReturn& ret,
+                                                             uint64_t sealed_count,
                                                              absl::string_view cells_root,
                                                              const std::optional<InForce>& in_force)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -7,14 +7,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 #include "crypto/bytes.h"
 
 namespace ots {
 namespace {
 
-constexpr const char* kFieldNames[] = {"origin",     "period",     "revision",
-                                       "cells",      "cells_root", "value_sum",
-                                       "created_at", "supersedes", "key_id"};
+// The fields of each version, in order.
+constexpr const char* kFieldsV1[] = {"origin",    "period",     "revision",   "cells", "cells_root",
+                                     "value_sum", "created_at", "supersedes", "key_id"};
+constexpr const char* kFieldsV2[] = {"origin",     "period",     "revision",  "cells",
+                                     "sealed",     "cells_root", "value_sum", "created_at",
+                                     "supersedes", "key_id"};
 
 bool ParseDecimal(absl::string_view s, uint64_t* out) {
   if (s.empty() || (s.size() > 1 && s[0] == '0')) {
@@ -60,14 +64,16 @@ bool IsToken(absl::string_view s) {
 }  // namespace
 
 std::string FormatReturnHeader(const v1::ReturnHeader& h) {
-  return absl::StrCat(kReturnHeaderMagic, "\n",                        //
-                      "origin ", h.origin(), "\n",                     //
-                      "period ", h.period(), "\n",                     //
-                      "revision ", h.revision(), "\n",                 //
-                      "cells ", h.cell_count(), "\n",                  //
-                      "cells_root ", HexEncode(h.cells_root()), "\n",  //
-                      "value_sum ", h.value_sum(), "\n",               //
-                      "created_at ", h.created_at(), "\n",             //
+  const bool v2 = h.sealed_count() > 0;
+  return absl::StrCat(v2 ? kReturnHeaderMagicV2 : kReturnHeaderMagic, "\n",  //
+                      "origin ", h.origin(), "\n",                           //
+                      "period ", h.period(), "\n",                           //
+                      "revision ", h.revision(), "\n",                       //
+                      "cells ", h.cell_count(), "\n",                        //
+                      v2 ? absl::StrCat("sealed ", h.sealed_count(), "\n") : "", "cells_root ",
+                      HexEncode(h.cells_root()), "\n",      //
+                      "value_sum ", h.value_sum(), "\n",    //
+                      "created_at ", h.created_at(), "\n",  //
                       "supersedes ", h.supersedes().empty() ? "-" : HexEncode(h.supersedes()),
                       "\n",  //
                       "key_id ", h.key_id(), "\n");
@@ -79,19 +85,22 @@ absl::StatusOr<v1::ReturnHeader> ParseReturnHeader(absl::string_view text) {
   }
   text.remove_suffix(1);
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
-  constexpr size_t kFields = sizeof(kFieldNames) / sizeof(kFieldNames[0]);
-  if (lines.size() != 1 + kFields) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("return header: expected ", 1 + kFields, " lines, found ", lines.size()));
+  const bool v2 = lines[0] == kReturnHeaderMagicV2;
+  if (!v2 && lines[0] != kReturnHeaderMagic) {
+    return absl::InvalidArgumentError(absl::StrCat("return header line 1: expected \"",
+                                                   kReturnHeaderMagic, "\" or \"",
+                                                   kReturnHeaderMagicV2, "\""));
   }
-  if (lines[0] != kReturnHeaderMagic) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("return header line 1: expected \"", kReturnHeaderMagic, "\""));
+  const absl::Span<const char* const> fields =
+      v2 ? absl::MakeConstSpan(kFieldsV2) : absl::MakeConstSpan(kFieldsV1);
+  if (lines.size() != 1 + fields.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("return header: expected ", 1 + fields.size(),
+                                                   " lines, found ", lines.size()));
   }
   v1::ReturnHeader h;
-  for (size_t i = 0; i < kFields; ++i) {
+  for (size_t i = 0; i < fields.size(); ++i) {
     absl::string_view line = lines[i + 1];
-    absl::string_view name = kFieldNames[i];
+    absl::string_view name = fields[i];
     auto bad = [&](absl::string_view why) {
       return absl::InvalidArgumentError(
           absl::StrCat("return header line ", i + 2, " (", name, "): ", why));
@@ -104,50 +113,44 @@ absl::StatusOr<v1::ReturnHeader> ParseReturnHeader(absl::string_view text) {
     }
     uint64_t n = 0;
     std::string hash;
-    switch (i) {
-      case 0:
-        h.set_origin(std::string(line));
-        break;
-      case 1:
-        h.set_period(std::string(line));
-        break;
-      case 2:
-      case 3:
-      case 5:
-        if (!ParseDecimal(line, &n)) {
-          return bad("not a canonical decimal number");
+    if (name == "origin") {
+      h.set_origin(std::string(line));
+    } else if (name == "period") {
+      h.set_period(std::string(line));
+    } else if (name == "revision" || name == "cells" || name == "sealed" || name == "value_sum") {
+      if (!ParseDecimal(line, &n)) {
+        return bad("not a canonical decimal number");
+      }
+      if (name == "revision") {
+        h.set_revision(n);
+      } else if (name == "cells") {
+        h.set_cell_count(n);
+      } else if (name == "sealed") {
+        if (n == 0 || n > h.cell_count()) {
+          return bad("a v2 header seals at least one cell and at most its cells");
         }
-        if (i == 2) {
-          h.set_revision(n);
-        } else if (i == 3) {
-          h.set_cell_count(n);
-        } else {
-          h.set_value_sum(n);
-        }
-        break;
-      case 4:
-        if (!ParseHash(line, &hash)) {
-          return bad("not 64 lower-case hex digits");
-        }
+        h.set_sealed_count(n);
+      } else {
+        h.set_value_sum(n);
+      }
+    } else if (name == "cells_root" || name == "key_id") {
+      if (!ParseHash(line, &hash)) {
+        return bad("not 64 lower-case hex digits");
+      }
+      if (name == "cells_root") {
         h.set_cells_root(hash);
-        break;
-      case 6:
-        h.set_created_at(std::string(line));
-        break;
-      case 7:
-        if (line != "-") {
-          if (!ParseHash(line, &hash)) {
-            return bad("not \"-\" or 64 lower-case hex digits");
-          }
-          h.set_supersedes(hash);
-        }
-        break;
-      case 8:
-        if (!ParseHash(line, &hash)) {
-          return bad("not 64 lower-case hex digits");
-        }
+      } else {
         h.set_key_id(std::string(line));
-        break;
+      }
+    } else if (name == "created_at") {
+      h.set_created_at(std::string(line));
+    } else if (name == "supersedes") {
+      if (line != "-") {
+        if (!ParseHash(line, &hash)) {
+          return bad("not \"-\" or 64 lower-case hex digits");
+        }
+        h.set_supersedes(hash);
+      }
     }
   }
   return h;

@@ -12,14 +12,18 @@
 
 namespace ots {
 
-// First line of every header text.
+// First line of a header text: v1 for a return without sealed cells, v2 (which adds the line
+// "sealed <n>" after "cells <n>") for one with sealed cells (docs/formats.md §2a, §3).
 constexpr absl::string_view kReturnHeaderMagic = "ots-return-header/v1";
+constexpr absl::string_view kReturnHeaderMagicV2 = "ots-return-header/v2";
 
-// The canonical text of `h`. `h.cells_root` must be 32 bytes and `h.supersedes` empty or 32.
+// The canonical text of `h`: v2 if h.sealed_count > 0, else v1. `h.cells_root` must be 32 bytes
+// and `h.supersedes` empty or 32.
 std::string FormatReturnHeader(const v1::ReturnHeader& h);
 
 // Parses a header text; INVALID_ARGUMENT naming the first line that deviates from the format
-// (FormatReturnHeader(ParseReturnHeader(t)) == t for every accepted t).
+// (FormatReturnHeader(ParseReturnHeader(t)) == t for every accepted t: a v2 header says
+// "sealed" with a number above 0 and at most "cells").
 absl::StatusOr<v1::ReturnHeader> ParseReturnHeader(absl::string_view text);
 
 }  // namespace ots

@@ -88,12 +88,21 @@ absl::Status WalkLog(Store& store, const Directory& directory, const std::string
     OTS_ASSIGN_OR_RETURN(v1::ReturnHeader h, checker.CheckHeader(entry.header(), &where));
     out->times.push_back(h.created_at());
     CellsChecker cells(h, absl::StatusCode::kDataLoss);
+    // The openings held of its sealed cells must each open one of them (docs/formats.md §2a).
+    OTS_ASSIGN_OR_RETURN(Openings openings, store.GetOpenings(origin, h.period(), h.revision()));
+    size_t opened = 0;
     OTS_RETURN_IF_ERROR(store.ForEachCell(origin, h.period(), h.revision(),
                                           [&](absl::string_view line) -> absl::Status {
                                             cells.Add(line);
+                                            opened += openings.Find(line) != nullptr ? 1 : 0;
                                             return absl::OkStatus();
                                           }));
     OTS_RETURN_IF_ERROR(cells.Finish(where));
+    if (opened != openings.size()) {
+      return absl::DataLossError(
+          absl::StrCat(where, ": ", openings.size() - opened, " of ", openings.size(),
+                       " stored openings open no sealed cell of the return"));
+    }
     referenced_returns->insert(absl::StrCat(origin, "/", h.period(), "/", h.revision()));
     out->cells += cells.count();
   }

@@ -19,6 +19,7 @@
 #include "node/model/cell_line.h"
 #include "node/model/codes.h"
 #include "node/model/return_header.h"
+#include "node/model/sealed_cells.h"
 #include "node/query/status.h"
 
 namespace ots {
@@ -195,7 +196,8 @@ absl::Status AddTableCell(const TableCategory& category, absl::string_view line,
     }
   }
   TableValue v;
-  if (!cell.ObsValue(&v.value)) {
+  v.withheld = IsSealedCell(cell);
+  if (!v.withheld && !cell.ObsValue(&v.value)) {
     return fail(absl::StrCat("OBS_VALUE \"", cell.obs_value_text(), "\" is not a number"));
   }
   v.flow = cell.is_flow();
@@ -220,16 +222,18 @@ namespace {
 // Reads the cells of `header`'s return, checks them against its cells root and keeps those of
 // the table's category in `out`.
 absl::Status ReadReturn(Store& store, const v1::ReturnHeader& header, const TableCategory& category,
-                        TableOrigin* out) {
+                        bool open, TableOrigin* out) {
   std::vector<Hash> leaves;
   // The header is not trusted with the allocation: it is checked against the cells below.
   leaves.reserve(std::min<uint64_t>(header.cell_count(), uint64_t{1} << 20));
-  OTS_RETURN_IF_ERROR(store.ForEachCell(header.origin(), header.period(), header.revision(),
-                                        [&](absl::string_view line) -> absl::Status {
-                                          leaves.push_back(MerkleLeafHash(line));
-                                          return AddTableCell(category, line,
-                                                              absl::StatusCode::kDataLoss, out);
-                                        }));
+  // The values of sealed cells where this node holds their openings and the caller is entitled
+  // to them; withheld otherwise.
+  OTS_RETURN_IF_ERROR(store.ForEachOpenedCell(
+      header.origin(), header.period(), header.revision(), open,
+      [&](absl::string_view leaf, absl::string_view line) -> absl::Status {
+        leaves.push_back(MerkleLeafHash(leaf));
+        return AddTableCell(category, line, absl::StatusCode::kDataLoss, out);
+      }));
   if (leaves.size() != header.cell_count() ||
       HashBytes(MerkleRoot(leaves)) != header.cells_root()) {
     return absl::DataLossError(
@@ -460,11 +464,30 @@ std::vector<std::string> AddColumns(const std::vector<const TableOrigin*>& rows,
   return codes;
 }
 
+// A figure whose value is not known here: withheld, as a suppressed figure is.
+v1::ConsolidatedResponse::Figure WithheldFigure(bool derived, bool flow,
+                                                absl::string_view conf_status) {
+  v1::ConsolidatedResponse::Figure f;
+  f.set_derived(derived);
+  f.set_stock_flow(flow ? "FLW" : "STK");
+  f.set_suppressed(true);
+  f.set_conf_status(std::string(conf_status));
+  return f;
+}
+
 v1::ConsolidatedResponse::Figure ReportedFigure(const TableValue& v) {
+  if (v.withheld) {
+    return WithheldFigure(false, v.flow, v.conf_status);
+  }
   v1::ConsolidatedResponse::Figure f = MakeFigure(v.value, false, v.flow);
   f.set_obs_status(v.obs_status);
   f.set_conf_status(v.conf_status);
   return f;
+}
+
+// A sum figure: withheld if one of its parts is.
+v1::ConsolidatedResponse::Figure SumFigure(uint64_t sum, bool withheld, bool flow) {
+  return withheld ? WithheldFigure(true, flow, "C") : MakeFigure(sum, true, flow);
 }
 
 // The rows, each with its provenance and total: the reported _T cell, else the sum of its
@@ -502,6 +525,7 @@ absl::StatusOr<std::vector<std::optional<TableValue>>> AddRows(
     bool mixed = false;
     for (const auto& [code, v] : row->figures) {
       mixed = mixed || v.flow != sum.flow;
+      sum.withheld = sum.withheld || v.withheld;
       if (!AddChecked(&sum.value, v.value)) {
         return Overflow(absl::StrCat("total of ", row->origin));
       }
@@ -512,7 +536,7 @@ absl::StatusOr<std::vector<std::optional<TableValue>>> AddRows(
       row_totals.emplace_back();
       continue;
     }
-    *r->mutable_total() = MakeFigure(sum.value, true, sum.flow);
+    *r->mutable_total() = SumFigure(sum.value, sum.withheld, sum.flow);
     row_totals.push_back(sum);
   }
   return row_totals;
@@ -524,6 +548,7 @@ absl::Status AddColumnTotals(const std::vector<const TableOrigin*>& rows,
                              v1::ConsolidatedResponse* out) {
   for (const std::string& code : codes) {
     uint64_t sum = 0;
+    bool withheld = false;
     std::set<bool> kinds;
     for (const TableOrigin* row : rows) {
       auto it = row->figures.find(code);
@@ -531,6 +556,7 @@ absl::Status AddColumnTotals(const std::vector<const TableOrigin*>& rows,
         continue;
       }
       kinds.insert(it->second.flow);
+      withheld = withheld || it->second.withheld;
       if (!AddChecked(&sum, it->second.value)) {
         return Overflow(absl::StrCat("total of ", ByName(category), "=", code));
       }
@@ -541,7 +567,7 @@ absl::Status AddColumnTotals(const std::vector<const TableOrigin*>& rows,
       out->add_column_totals();
       continue;
     }
-    *out->add_column_totals() = MakeFigure(sum, true, kinds.count(true) > 0);
+    *out->add_column_totals() = SumFigure(sum, withheld, kinds.count(true) > 0);
   }
   return absl::OkStatus();
 }
@@ -553,6 +579,7 @@ absl::Status AddGrandTotal(const std::vector<std::optional<TableValue>>& row_tot
     return absl::OkStatus();
   }
   uint64_t sum = 0;
+  bool withheld = false;
   std::set<bool> kinds;
   bool complete = true;
   for (const std::optional<TableValue>& t : row_totals) {
@@ -561,12 +588,13 @@ absl::Status AddGrandTotal(const std::vector<std::optional<TableValue>>& row_tot
       continue;
     }
     kinds.insert(t->flow);
+    withheld = withheld || t->withheld;
     if (!AddChecked(&sum, t->value)) {
       return Overflow("grand total");
     }
   }
   if (complete && kinds.size() == 1) {
-    *out->mutable_grand_total() = MakeFigure(sum, true, kinds.count(true) > 0);
+    *out->mutable_grand_total() = SumFigure(sum, withheld, kinds.count(true) > 0);
   } else {
     out->add_notes(complete ? "no grand total: the row totals mix stocks and flows"
                             : "no grand total: a row has no total");
@@ -641,7 +669,8 @@ absl::StatusOr<v1::ConsolidatedResponse> BuildConsolidated(const TableCategory& 
 
 absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     OriginLogs& logs, const v1::ConsolidatedRequest& request,
-    const std::function<bool(absl::string_view origin)>& may_see) {
+    const std::function<bool(absl::string_view origin)>& may_see,
+    const std::function<bool(absl::string_view origin)>& may_open) {
   OTS_ASSIGN_OR_RETURN(TableCategory category, TableCategoryOf(request));
   Store& store = logs.store();
   const bool series = !request.period_to().empty();
@@ -690,7 +719,8 @@ absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
       if (in_force.has_value()) {
         part.revision = in_force->revision();
         part.submitted_at = in_force->created_at();
-        OTS_RETURN_IF_ERROR(ReadReturn(store, *in_force, at, &part));
+        OTS_RETURN_IF_ERROR(
+            ReadReturn(store, *in_force, at, may_open == nullptr || may_open(t.at.origin), &part));
       }
     }
     OTS_ASSIGN_OR_RETURN(tables.emplace_back(), BuildConsolidated(at, origins));

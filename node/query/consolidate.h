@@ -55,6 +55,9 @@ struct TableValue {
   bool flow = false;        // STOCK_FLOW=FLW: events in the period, not a stock on a date
   std::string obs_status;   // OBS_STATUS of the cell
   std::string conf_status;  // CONF_STATUS of the cell
+  // A sealed cell whose opening this node does not hold (docs/formats.md §2a): its value is not
+  // known here, nor that of any sum over it.
+  bool withheld = false;
 };
 
 // One origin as a table takes it: the checkpoint its log is taken at and, if the log has a return
@@ -73,8 +76,10 @@ struct TableOrigin {
 // Takes one cell line of the return in force of `out` (origin out->origin, revision
 // out->revision, period category.period): a cell of the table's category becomes a figure of
 // the row, or its total if its code of the column dimension is _T; any other cell is passed over.
-// Fails with `failure_code`, naming the return, on a line that is not a cell of that origin and
-// period, a value that is not a number, or a second cell of the same citizenship and category.
+// A sealed line (a confidential cell whose opening the caller does not hold) becomes a withheld
+// figure. Fails with `failure_code`, naming the return, on a line that is not a cell of that
+// origin and period, a value that is not a number, or a second cell of the same citizenship and
+// category.
 absl::Status AddTableCell(const TableCategory& category, absl::string_view line,
                           absl::StatusCode failure_code, TableOrigin* out);
 
@@ -157,9 +162,13 @@ std::string FigureFlags(const v1::ConsolidatedResponse::Figure& figure);
 // it is behind on (OriginStatus.behind); not derived from the signed returns.
 constexpr absl::string_view kBehindNote = "BEHIND ";
 
+// `may_open` (default: every origin) says whose sealed cells are opened where the store holds
+// their openings (docs/formats.md §2a): a caller over the network gets only the values of the
+// origins that entitle it; the others' are withheld figures.
 absl::StatusOr<v1::ConsolidatedResponse> Consolidate(
     OriginLogs& logs, const v1::ConsolidatedRequest& request,
-    const std::function<bool(absl::string_view origin)>& may_see);
+    const std::function<bool(absl::string_view origin)>& may_see,
+    const std::function<bool(absl::string_view origin)>& may_open = nullptr);
 
 }  // namespace ots
 

@@ -20,6 +20,7 @@
 #include "node/model/cell_line.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
+#include "node/model/sealed_cells.h"
 #include "node/trust/directory.h"
 #include "node/trust/trust_bundle.h"
 
@@ -81,7 +82,7 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
   static const char* const kNames[] = {"cell.line",       "cell.proof",       "header.txt",
                                        "header.sig",      "header.dsse.json", "header.proof",
                                        "checkpoint.note", "log.pub.pem",      "trust-bundle.json",
-                                       "bundle.pub.pem",  "verify.sh"};
+                                       "bundle.pub.pem",  "verify.sh",        "cell.opening"};
   for (const auto& [name, contents] : files) {
     if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
       return Bad(name, "is not a file of a proof");
@@ -146,6 +147,21 @@ absl::StatusOr<ProofSummary> VerifyProofFiles(const ProofFiles& files,
   }
   out.cell_index = cell_proof.index;
   out.cell_count = cell_proof.size;
+  // 2a. A sealed cell's opening, if given, is the cell the leaf commits to (formats.md §2a).
+  if (auto opening = files.find("cell.opening"); opening != files.end()) {
+    if (!IsSealedCell(cell)) {
+      return Bad("cell.opening", "cell.line is not sealed");
+    }
+    absl::StatusOr<Openings> parsed = Openings::Parse(opening->second, "cell.opening");
+    if (!parsed.ok() || parsed->size() != 1) {
+      return Bad("cell.opening", "not one line of a salt and a confidential cell line");
+    }
+    const Openings::Opening* o = parsed->Find(*line);
+    if (o == nullptr) {
+      return Bad("cell.opening", "salt and cell line do not give the sealed line of cell.line");
+    }
+    out.opened_line = o->line;
+  }
 
   // 3. The header is signed by a log key of its origin in the bundle, valid when it signed.
   OTS_ASSIGN_OR_RETURN(const std::string* log_pem, File(files, "log.pub.pem"));

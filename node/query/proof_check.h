@@ -17,7 +17,8 @@ namespace ots {
 
 // What a proof that verified shows.
 struct ProofSummary {
-  std::string cell_line;
+  std::string cell_line;    // the leaf: sealed for a confidential cell
+  std::string opened_line;  // the cell line cell.opening opens it to, if there is one
   std::string origin;
   std::string period;
   uint64_t revision = 0;
@@ -38,7 +39,7 @@ struct ProofSummary {
 // bytes) is `bundle_key_id`:
 //   - bundle.pub.pem is that key, and trust-bundle.json is a bundle it signed;
 //   - the cell line and cell.proof lead to the header's cells root, and the cell is the header's
-//     origin and period;
+//     origin and period; cell.opening, if there is one, opens that (sealed) line;
 //   - log.pub.pem is a log key of the origin in the bundle, valid at the header's created_at,
 //     named by the header's key_id, whose signature in header.sig verifies; header.dsse.json is
 //     exactly the envelope of header.txt and header.sig;

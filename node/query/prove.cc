@@ -31,7 +31,8 @@ std::string ProofText(uint64_t index, uint64_t size, const std::vector<Hash>& pa
 
 // The one cell of a return that `filter` matches, with its index and inclusion proof.
 struct ProvenCell {
-  std::string line;
+  std::string line;     // the leaf
+  std::string opening;  // for a sealed leaf opened here: "<salt hex>,<cell line>\n"
   uint64_t index = 0;
   uint64_t count = 0;
   std::vector<Hash> path;
@@ -44,6 +45,9 @@ absl::StatusOr<ProvenCell> FindCell(Store& store, absl::string_view origin,
   std::vector<std::string> matches;
   std::vector<Hash> leaves;
   ProvenCell out;
+  OTS_ASSIGN_OR_RETURN(Openings openings, filter.Opens(origin)
+                                              ? store.GetOpenings(origin, period, revision)
+                                              : absl::StatusOr<Openings>(Openings()));
   OTS_RETURN_IF_ERROR(
       store.ForEachCell(origin, period, revision, [&](absl::string_view line) -> absl::Status {
         CellLineView cell;
@@ -66,6 +70,9 @@ absl::StatusOr<ProvenCell> FindCell(Store& store, absl::string_view origin,
                      "; name CITIZEN, STAY_CAT, SEX and AGE so that exactly one matches", listed));
   }
   out.line = matches[0];
+  if (const Openings::Opening* o = openings.Find(out.line); o != nullptr) {
+    out.opening = absl::StrCat(HexEncode(o->salt), ",", o->line, "\n");
+  }
   out.count = leaves.size();
   out.cells_root = MerkleRoot(leaves);
   OTS_ASSIGN_OR_RETURN(out.path, MerkleInclusionProof(leaves, out.index));
@@ -212,6 +219,9 @@ absl::StatusOr<ProofFiles> BuildCellProof(OriginLogs& logs, const Directory& dir
   ProofFiles files;
   files["cell.line"] = cell.line;
   files["cell.proof"] = ProofText(cell.index, cell.count, cell.path);
+  if (!cell.opening.empty()) {
+    files["cell.opening"] = cell.opening;
+  }
   files["header.txt"] = env.payload();
   files["header.sig"] = env.signatures(0).sig();
   files["header.dsse.json"] = DsseToJson(dsse);

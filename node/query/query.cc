@@ -14,6 +14,7 @@
 #include "crypto/status_macros.h"
 #include "node/log/log_checker.h"
 #include "node/model/codes.h"
+#include "node/model/sealed_cells.h"
 
 namespace ots {
 
@@ -95,6 +96,13 @@ absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
       areas.emplace_back();  // matches no cell
     }
   }
+  filter.open_all = false;
+  filter.open_origins.clear();
+  for (const std::string& o : areas) {
+    if (!o.empty() && directory.MaySeeConfidential(member, o)) {
+      filter.open_origins.push_back(o);
+    }
+  }
   return filter;
 }
 
@@ -130,12 +138,13 @@ absl::Status ForEachCurrent(
       source.submitted_at = header.created_at();
     }
     if (logs.CellsVerified(origin, entry.log_index(), period, entry.revision())) {
-      return store.ForEachCell(origin, period, entry.revision(),
-                               [&](absl::string_view line) -> absl::Status {
-                                 CellLineView cell;
-                                 OTS_RETURN_IF_ERROR(parse(line, &cell));
-                                 return filter.Matches(cell) ? fn(source, cell) : absl::OkStatus();
-                               });
+      return store.ForEachOpenedCell(
+          origin, period, entry.revision(), filter.Opens(origin),
+          [&](absl::string_view, absl::string_view line) -> absl::Status {
+            CellLineView cell;
+            OTS_RETURN_IF_ERROR(parse(line, &cell));
+            return filter.Matches(cell) ? fn(source, cell) : absl::OkStatus();
+          });
     }
     // First read of this return: every stored cell is hashed against the cells root its signed
     // header states, and the header against the verified log; nothing is passed on before.
@@ -149,9 +158,10 @@ absl::Status ForEachCurrent(
     }
     CellsChecker checker(header, absl::StatusCode::kDataLoss);
     std::vector<std::string> matched;
-    OTS_RETURN_IF_ERROR(store.ForEachCell(
-        origin, period, entry.revision(), [&](absl::string_view line) -> absl::Status {
-          checker.Add(line);
+    OTS_RETURN_IF_ERROR(store.ForEachOpenedCell(
+        origin, period, entry.revision(), filter.Opens(origin),
+        [&](absl::string_view leaf, absl::string_view line) -> absl::Status {
+          checker.Add(leaf);
           CellLineView cell;
           if (CellLineView::Parse(line, &cell) && filter.Matches(cell)) {
             matched.emplace_back(line);
@@ -263,6 +273,7 @@ namespace {
 struct Row {
   std::array<std::string, kCellColumnCount> f;
   uint64_t value = 0;
+  bool withheld = false;  // a sealed cell not opened here, or a sum over one
 };
 
 // Replaces the cells that differ only in dimension `dim` by one cell with `dim` = _T: the
@@ -302,9 +313,10 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
     }
     bool derivable = dim == kCitizen || dim == kSex;  // these parts are disjoint
     uint64_t sum = 0;
+    bool withheld = false;
     if (dim == kAge) {
       // AGE: the outermost intervals (and _U) must not overlap.
-      std::vector<std::pair<AgeCode, uint64_t>> ages;
+      std::vector<std::pair<AgeCode, const Row*>> ages;
       derivable = true;
       for (const Row* p : g.parts) {
         AgeCode a;
@@ -312,8 +324,9 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
           derivable = false;
         } else if (a.kind == AgeCode::kUnknown) {
           sum += p->value;
+          withheld = withheld || p->withheld;
         } else {
-          ages.emplace_back(a, p->value);
+          ages.emplace_back(a, p);
         }
       }
       std::sort(ages.begin(), ages.end(), [](const auto& x, const auto& y) {
@@ -321,19 +334,21 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
                std::make_pair(y.first.lo, -static_cast<int>(y.first.hi));
       });
       uint16_t covered_to = 0;
-      for (const auto& [a, v] : ages) {
+      for (const auto& [a, part] : ages) {
         if (a.hi <= covered_to) {
           continue;  // inside an interval already counted
         }
         if (a.lo < covered_to) {
           derivable = false;  // overlaps partly: no sound sum
         }
-        sum += v;
+        sum += part->value;
+        withheld = withheld || part->withheld;
         covered_to = a.hi;
       }
     } else {
       for (const Row* p : g.parts) {
         sum += p->value;
+        withheld = withheld || p->withheld;
       }
     }
     if (!derivable) {
@@ -346,6 +361,7 @@ std::vector<Row> Collapse(std::vector<Row> rows, int dim, const std::vector<int>
     Row r = *g.parts.front();
     r.f[dim] = "_T";
     r.value = sum;
+    r.withheld = withheld;
     out.push_back(std::move(r));
   }
   if (dropped > 0) {
@@ -379,7 +395,8 @@ absl::StatusOr<Table> QueryTotals(OriginLogs& logs, const CellFilter& filter,
     for (size_t c = 0; c < kCellColumnCount; ++c) {
       r.f[c] = std::string(cell[c]);
     }
-    if (!cell.ObsValue(&r.value)) {
+    r.withheld = IsSealedCell(cell);
+    if (!r.withheld && !cell.ObsValue(&r.value)) {
       return absl::DataLossError(
           absl::StrCat("stored OBS_VALUE \"", cell.obs_value_text(), "\" is not a number"));
     }
@@ -405,22 +422,32 @@ absl::StatusOr<Table> QueryTotals(OriginLogs& logs, const CellFilter& filter,
     }
   }
 
-  std::map<std::vector<std::string>, uint64_t> sums;
+  std::map<std::vector<std::string>, std::pair<uint64_t, bool>> sums;  // sum, withheld
   for (const Row& r : rows) {
     std::vector<std::string> key;
     for (int c : columns) {
       key.push_back(r.f[c]);
     }
-    sums[key] += r.value;
+    std::pair<uint64_t, bool>& sum = sums[key];
+    sum.first += r.value;
+    sum.second = sum.second || r.withheld;
   }
   for (int c : columns) {
     t.columns.push_back(kCellColumns[c]);
   }
   t.columns.push_back("OBS_VALUE");
+  size_t withheld = 0;
   for (auto& [key, sum] : sums) {
     std::vector<std::string> row = key;
-    row.push_back(absl::StrCat(sum));
+    // A total over a sealed cell would give its value away: it is left empty.
+    row.push_back(sum.second ? "" : absl::StrCat(sum.first));
+    withheld += sum.second ? 1 : 0;
     t.rows.push_back(std::move(row));
+  }
+  if (withheld > 0) {
+    t.notes.push_back(absl::StrCat(withheld, withheld == 1 ? " total" : " totals",
+                                   " withheld (OBS_VALUE empty): each includes confidential cells "
+                                   "whose values this node does not show you"));
   }
   return t;
 }

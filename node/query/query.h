@@ -4,6 +4,7 @@
 #ifndef OTS_NODE_QUERY_QUERY_H_
 #define OTS_NODE_QUERY_QUERY_H_
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <string>
@@ -26,6 +27,16 @@ struct CellFilter {
 
   // Whether every column of `cell` is allowed.
   bool Matches(const CellLineView& cell) const;
+
+  // Whose sealed cells are shown opened, where the store holds their openings (docs/formats.md
+  // §2a): every origin's (the holder of a data folder), or only those of `open_origins` (a caller
+  // over the network: the origins that entitle it, VisibleTo). Others' stay sealed.
+  bool open_all = true;
+  std::vector<std::string> open_origins;
+  bool Opens(absl::string_view origin) const {
+    return open_all ||
+           std::find(open_origins.begin(), open_origins.end(), origin) != open_origins.end();
+  }
 };
 
 // Parses filters of the form "COLUMN=code[,code...]", e.g. "CITIZEN=UZ,KZ". INVALID_ARGUMENT
@@ -38,7 +49,8 @@ absl::StatusOr<CellFilter> CellFilterFromWire(
 
 // `filter` limited to the origins `member` may see (node/trust/directory.h MaySee): if it names
 // REF_AREAs, each must share with `member` (PERMISSION_DENIED naming the first that does not);
-// if it names none, it gets every visible origin the store holds.
+// if it names none, it gets every visible origin the store holds. Sealed cells are opened only
+// for the origins that entitle `member` to their confidential cells (MaySeeConfidential).
 absl::StatusOr<CellFilter> VisibleTo(Store& store, const Directory& directory,
                                      absl::string_view member, CellFilter filter);
 

@@ -8,14 +8,22 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "node/base/text.h"
 #include "node/log/checkpoint.h"
 #include "node/model/cell_line.h"
+#include "node/model/sealed_cells.h"
 
 namespace ots {
 namespace {
+
+// OBS_VALUE as an export carries it: a sealed cell's (docs/formats.md §2a) is withheld, empty
+// as a withheld figure is, since an analytics engine reads the column as numbers.
+absl::string_view Measure(absl::string_view text) {
+  return absl::StartsWith(text, kSealedValuePrefix) ? absl::string_view() : text;
+}
 
 constexpr absl::string_view kTotal = "_T";
 
@@ -90,7 +98,7 @@ std::string RenderCsvForm(const Table& table, const Layout& layout, ExportFormat
   for (const std::vector<std::string>& row : table.rows) {
     out += prefix_values;
     for (int c : order) {
-      absl::StrAppend(&out, CsvField(row[c]), ",");
+      absl::StrAppend(&out, CsvField(c == layout.measure ? Measure(row[c]) : row[c]), ",");
     }
     absl::StrAppend(&out, prepared, "\n");
   }
@@ -109,6 +117,7 @@ size_t IndexOf(std::vector<std::string>& values, std::map<std::string, size_t>& 
 
 // A JSON number for a decimal text of digits, null for none; the text as a JSON string otherwise.
 std::string JsonValue(absl::string_view text) {
+  text = Measure(text);
   if (text.empty()) {
     return "null";  // a value withheld by disclosure control
   }

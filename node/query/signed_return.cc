@@ -11,7 +11,8 @@
 namespace ots {
 
 absl::Status ServeSignedReturn(OriginLogs& logs, const v1::SignedReturnRequest& request,
-                               const std::function<bool(const v1::SignedReturnChunk&)>& write) {
+                               const std::function<bool(const v1::SignedReturnChunk&)>& write,
+                               bool open) {
   const std::string& origin = request.origin();
   if (!IsTimePeriod(request.period())) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -50,13 +51,24 @@ absl::Status ServeSignedReturn(OriginLogs& logs, const v1::SignedReturnRequest& 
   if (!in_force.has_value()) {
     return absl::OkStatus();
   }
-  return store.ForEachCellBlock(origin, in_force->period(), in_force->revision(),
-                                kSignedReturnBlockBytes,
-                                [&](absl::string_view block) -> absl::Status {
-                                  chunk.Clear();
-                                  chunk.set_cells(std::string(block));
-                                  return send(chunk);
-                                });
+  OTS_RETURN_IF_ERROR(store.ForEachCellBlock(origin, in_force->period(), in_force->revision(),
+                                             kSignedReturnBlockBytes,
+                                             [&](absl::string_view block) -> absl::Status {
+                                               chunk.Clear();
+                                               chunk.set_cells(std::string(block));
+                                               return send(chunk);
+                                             }));
+  if (!open || in_force->sealed_count() == 0) {
+    return absl::OkStatus();
+  }
+  OTS_ASSIGN_OR_RETURN(Openings openings,
+                       store.GetOpenings(origin, in_force->period(), in_force->revision()));
+  if (openings.empty()) {
+    return absl::OkStatus();
+  }
+  chunk.Clear();
+  chunk.set_openings(openings.Serialize());
+  return send(chunk);
 }
 
 SignedReturnChecker::SignedReturnChecker(const Directory& directory, const TableCategory& category,
@@ -87,6 +99,8 @@ absl::Status SignedReturnChecker::Add(const v1::SignedReturnChunk& chunk) {
       return AddEntry(chunk.entry());
     case v1::SignedReturnChunk::kCells:
       return AddCells(chunk.cells());
+    case v1::SignedReturnChunk::kOpenings:
+      return AddOpenings(chunk.openings());
     case v1::SignedReturnChunk::PART_NOT_SET:
       break;
   }
@@ -192,12 +206,37 @@ absl::Status SignedReturnChecker::AddCells(absl::string_view block) {
       return Fail("a block of cells does not end in a newline");
     }
     const absl::string_view line = block.substr(0, nl);
+    if (openings_.has_value()) {
+      return Fail("cells after the openings");
+    }
     cells_->Add(line);
-    if (row_status_.ok()) {
+    if (IsSealedLine(line)) {
+      sealed_.emplace_back(line);  // taken at Finish, opened if an opening comes
+    } else if (row_status_.ok()) {
       row_status_ = AddTableCell(category_, line, absl::StatusCode::kInvalidArgument, &row_);
     }
     block.remove_prefix(nl + 1);
   }
+  return absl::OkStatus();
+}
+
+absl::Status SignedReturnChecker::AddOpenings(absl::string_view text) {
+  if (cells_ == nullptr || openings_.has_value()) {
+    return Fail("openings without cells, or twice");
+  }
+  absl::StatusOr<Openings> openings = Openings::Parse(text, in_force_where_);
+  if (!openings.ok()) {
+    return Fail(openings.status().message());
+  }
+  size_t found = 0;
+  for (const std::string& s : sealed_) {
+    found += openings->Find(s) != nullptr ? 1 : 0;
+  }
+  if (found != openings->size()) {
+    return Fail(absl::StrCat(in_force_where_, ": ", openings->size() - found, " of ",
+                             openings->size(), " openings open no sealed cell of the return"));
+  }
+  openings_ = *std::move(openings);
   return absl::OkStatus();
 }
 
@@ -212,6 +251,17 @@ absl::StatusOr<CheckedReturn> SignedReturnChecker::Finish() {
   if (cells_ != nullptr) {
     if (absl::Status s = cells_->Finish(in_force_where_); !s.ok()) {
       return Fail(s.message());
+    }
+    for (const std::string& sealed : sealed_) {
+      const Openings::Opening* o = openings_.has_value() ? openings_->Find(sealed) : nullptr;
+      const size_t taken = row_.figures.size() + (row_.total.has_value() ? 1 : 0);
+      if (row_status_.ok()) {
+        row_status_ = AddTableCell(category_, o != nullptr ? absl::string_view(o->line) : sealed,
+                                   absl::StatusCode::kInvalidArgument, &row_);
+      }
+      // Only a withheld cell the table takes keeps a figure from being recomputed.
+      const bool in_table = row_.figures.size() + (row_.total.has_value() ? 1 : 0) > taken;
+      out.withheld += o == nullptr && in_table ? 1 : 0;
     }
     if (!row_status_.ok()) {
       return Fail(row_status_.message());

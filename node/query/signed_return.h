@@ -18,6 +18,7 @@
 #include "node/log/checkpoint.h"
 #include "node/log/log_checker.h"
 #include "node/log/origin_log.h"
+#include "node/model/sealed_cells.h"
 #include "node/query/consolidate.h"
 #include "node/trust/directory.h"
 #include "proto/services.pb.h"
@@ -34,14 +35,18 @@ constexpr size_t kSignedReturnBlockBytes = size_t{1} << 20;
 // entries and cells as it sends them. INVALID_ARGUMENT for a period that is not a TIME_PERIOD or a
 // size at which no checkpoint is stored; NOT_FOUND if the store holds no log of the origin;
 // DATA_LOSS if the stored log does not hash to the checkpoint's root.
+// With `open` (a caller the origin entitles to its confidential cells), the openings of the
+// return's sealed cells that the store holds follow its cells.
 absl::Status ServeSignedReturn(OriginLogs& logs, const v1::SignedReturnRequest& request,
-                               const std::function<bool(const v1::SignedReturnChunk&)>& write);
+                               const std::function<bool(const v1::SignedReturnChunk&)>& write,
+                               bool open = false);
 
 // What a SignedReturn answer was checked to show.
 struct CheckedReturn {
   TableOrigin row;                     // the origin as the table takes it
   std::vector<std::string> cosigners;  // independent witnesses whose cosignature verified
   uint64_t cell_count = 0;             // cells of the return in force (0 if none)
+  uint64_t withheld = 0;               // sealed cells of the table's category no opening came for
   std::vector<std::string> periods;    // every period of the log's entries, sorted, each once
   std::vector<std::string> cosignature_lines;  // the served lines that verified and count
 };
@@ -54,7 +59,9 @@ struct CheckedReturn {
 //   - exactly `size` entries come, each header signed by a log key of the origin and continuing
 //     its period's revision chain (LogChecker), and their leaf hashes give the checkpoint's root;
 //   - the return in force is the highest revision of the period among them (ReturnInForce), and
-//     the cells that come are exactly its cells (CellsChecker: count, cells root, value sum).
+//     the cells that come are exactly its cells (CellsChecker: count, cells root, value sum);
+//   - openings, if any come, each open a sealed cell of that return (docs/formats.md §2a); a
+//     sealed cell that none opens is a withheld figure of the row.
 // Every failure is INVALID_ARGUMENT and starts "AZ at log size 3: ", then names the check.
 // Not thread-safe; `directory` must outlive it.
 class SignedReturnChecker {
@@ -73,6 +80,7 @@ class SignedReturnChecker {
   absl::Status AddStart(const v1::SignedReturnStart& start);
   absl::Status AddEntry(const v1::LogEntry& entry);
   absl::Status AddCells(absl::string_view block);
+  absl::Status AddOpenings(absl::string_view text);
   // Once every entry has come: their root against the checkpoint's, and the return in force.
   absl::Status CloseEntries();
 
@@ -90,6 +98,8 @@ class SignedReturnChecker {
   std::optional<v1::ReturnHeader> in_force_;
   std::string in_force_where_;
   std::unique_ptr<CellsChecker> cells_;  // over *in_force_
+  std::vector<std::string> sealed_;      // the sealed cells of the return in force, as they came
+  std::optional<Openings> openings_;
   TableOrigin row_;
   absl::Status row_status_;  // the first cell the row could not take
 };

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -117,6 +118,59 @@ absl::Status FigureDiffers(absl::string_view what, const Figure& served, const F
                           served.derived() == recomputed.derived();
   return Differs(what, FigureText(served, attributes),
                  absl::StrCat(FigureText(recomputed, attributes), at));
+}
+
+// Calls `fn` on every figure of `t`: each row's figures and total, the column totals and the
+// grand total.
+void ForEachFigure(const v1::ConsolidatedResponse& t, absl::FunctionRef<void(const Figure&)> fn) {
+  for (const v1::ConsolidatedResponse::Row& r : t.rows()) {
+    for (const Figure& f : r.figures()) {
+      fn(f);
+    }
+    fn(r.total());
+  }
+  for (const Figure& f : t.column_totals()) {
+    fn(f);
+  }
+  fn(t.grand_total());
+}
+
+// Where `recomputed` could not know a figure (a sum over, or itself, a sealed cell this verifier
+// may not open) or `served` suppresses one (the pattern depends on what is withheld here), the
+// served figure is taken. Returns how many served values were taken unchecked.
+uint64_t TakeWithheld(const v1::ConsolidatedResponse& served,
+                      v1::ConsolidatedResponse* recomputed) {
+  uint64_t unchecked = 0;
+  const auto take = [&](const Figure& s, Figure* r) {
+    const bool unknown = r->suppressed() && !r->has_value();
+    if (unknown || s.suppressed()) {
+      unchecked += unknown && s.has_value() ? 1 : 0;
+      *r = s;
+    }
+  };
+  for (int i = 0; i < recomputed->rows_size() && i < served.rows_size(); ++i) {
+    v1::ConsolidatedResponse::Row* r = recomputed->mutable_rows(i);
+    const v1::ConsolidatedResponse::Row& s = served.rows(i);
+    for (int c = 0; c < r->figures_size() && c < s.figures_size(); ++c) {
+      take(s.figures(c), r->mutable_figures(c));
+    }
+    take(s.total(), r->mutable_total());
+  }
+  for (int c = 0; c < recomputed->column_totals_size() && c < served.column_totals_size(); ++c) {
+    take(served.column_totals(c), recomputed->mutable_column_totals(c));
+  }
+  take(served.grand_total(), recomputed->mutable_grand_total());
+  recomputed->set_published(served.published());
+  recomputed->set_min_count(served.min_count());
+  recomputed->set_protection(served.protection());
+  if (served.published()) {
+    for (const std::string& note : served.notes()) {
+      if (absl::StartsWith(note, "disclosure control: ")) {
+        recomputed->add_notes(note);  // the pattern's count, as served
+      }
+    }
+  }
+  return unchecked;
 }
 
 // The figure of column `c`, or none if the row has fewer figures.
@@ -310,6 +364,21 @@ absl::StatusOr<TableVerification> VerifyOneTable(const v1::ConsolidatedResponse&
     return out;
   }
   OTS_ASSIGN_OR_RETURN(v1::ConsolidatedResponse recomputed, BuildConsolidated(*category, rows));
+  uint64_t withheld = 0;
+  for (const TableVerification::Origin& o : out.origins) {
+    withheld += o.checked.withheld;
+  }
+  // A table not published yet withholding figures: its node lacked openings this verifier got.
+  bool served_withheld = false;
+  ForEachFigure(served,
+                [&](const Figure& f) { served_withheld = served_withheld || f.suppressed(); });
+  if (withheld > 0 || (!served.published() && served_withheld)) {
+    // Sealed cells this verifier may not open: what depends on them is taken as served.
+    out.withheld_cells = withheld;
+    out.unchecked = TakeWithheld(served, &recomputed);
+    OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
+    return out;
+  }
   if (served.published()) {
     // Disclosure control is recomputed with the policy the table states (the caller checks that
     // policy against the bundle's: a release against its MANIFEST, a live table against now).
@@ -383,6 +452,8 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
     for (TableVerification::Origin& o : verified.origins) {
       out.origins.push_back(std::move(o));
     }
+    out.unchecked += verified.unchecked;
+    out.withheld_cells += verified.withheld_cells;
   }
   return out;
 }

@@ -41,6 +41,13 @@ struct TableVerification {
     CheckedReturn checked;
   };
   std::vector<Origin> origins;
+  // Figures the verifier could not recompute: the served table gives a value that depends on a
+  // sealed cell whose opening it was not given (docs/formats.md §2a; only those the origin
+  // entitles get them). Every other figure was recomputed; with any of these, the suppression
+  // pattern is taken as served, not recomputed (it depends on the withheld values).
+  uint64_t unchecked = 0;
+  // Sealed cells of the returns that no opening came for: with any, the verification is partial.
+  uint64_t withheld_cells = 0;
 };
 
 // Verifies `served` against the trust bundle of `directory`, fetching each origin of its

@@ -14,7 +14,11 @@
 # that may see the origin's data and have a witness key).
 #
 # Files beside this script:
-#   cell.line          the cell's canonical line (no newline): the Merkle leaf
+#   cell.line          the cell's canonical line (no newline): the Merkle leaf. For a cell its
+#                      state marks confidential, the sealed line (docs/formats.md §2a), whose
+#                      OBS_VALUE is "sealed:" and a salted commitment to the cell
+#   cell.opening       (only beside a sealed cell, for those entitled to its value) the salt and
+#                      the cell line it seals: "<64 hex digits>,<cell line>" and a newline
 #   cell.proof         "index N", "size M", then the audit path to the cells root, hex, one a line
 #   header.txt         the signed return header (exact bytes)
 #   header.sig         the origin's Ed25519 signature over DSSE PAE(type, header.txt), 64 bytes
@@ -609,6 +613,41 @@ IFS=, read -r ref_area time_period _ <<<"$line"
 [ "$time_period" = "$period" ] ||
   fail "cell.line: TIME_PERIOD $time_period is not the header's period $period"
 
+# --- 2a. A sealed cell's opening, if there is one, is the cell the leaf commits to ----------------
+# The commitment is SHA-256("ots-cell-commitment/v1" 0x0A || salt || cell line).
+IFS=, read -r _ _ _ _ _ _ c_value _ <<<"$line"
+shown=$line
+shown_note=''
+if [[ $c_value == sealed:* ]]; then
+  if [ -f cell.opening ]; then
+    opening=''
+    slurp opening cell.opening
+    [[ $opening == *$'\n' && $opening != *$'\n'*$'\n' ]] ||
+      fail "cell.opening: must hold one line ending in a newline"
+    opening=${opening%$'\n'}
+    salt=${opening%%,*}
+    opened=${opening#*,}
+    [[ $salt =~ ^[0-9a-f]{64}$ ]] || fail "cell.opening: the salt is not 64 lower-case hex digits"
+    {
+      printf 'ots-cell-commitment/v1\n'
+      unhex "$salt"
+      printf '%s' "$opened"
+    } >"$tmp/commitment.in"
+    sha256_files "$tmp/commitment.in"
+    IFS=, read -r o_ref o_time o_cit o_cat o_sex o_age o_value _ o_conf o_flow <<<"$opened"
+    sealed="$o_ref,$o_time,$o_cit,$o_cat,$o_sex,$o_age,sealed:${shas[0]},,$o_conf,$o_flow"
+    [ "$sealed" = "$line" ] ||
+      fail "cell.opening: salt and cell line do not give the sealed line of cell.line"
+    [[ $o_value =~ ^(0|[1-9][0-9]*)$ ]] || fail "cell.opening: OBS_VALUE is not a number"
+    shown=$opened
+    shown_note=' (sealed in the return; cell.opening opens it)'
+  else
+    shown_note=' (confidential: its value is sealed, and no cell.opening opens it here)'
+  fi
+elif [ -f cell.opening ]; then
+  fail "cell.opening: cell.line is not sealed"
+fi
+
 # --- 3. The header is signed by a log key of its origin in the bundle, valid when it signed ------
 member_index "$origin"
 origin_i=$mi
@@ -790,7 +829,7 @@ if [ "$count" -lt "$required" ]; then
 fi
 [ "$count" -gt 0 ] && cosigned_by=${cosigners[*]} || cosigned_by='no witness'
 
-echo "OK: cell \"$line\""
+echo "OK: cell \"$shown\"$shown_note"
 echo "    is leaf $cell_index of $cell_count in the cells root of $origin $period" \
   "revision ${hdr[revision]},"
 echo "    whose header, signed at $created_at by log key $key_id of $origin,"

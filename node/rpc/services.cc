@@ -506,6 +506,13 @@ grpc::Status QueryService::Prove(grpc::ServerContext* context, const v1::ProveRe
     return ToGrpcStatus(caller.status());
   }
   absl::StatusOr<CellFilter> selection = CellFilterFromWire(request->cell());
+  if (selection.ok()) {
+    // The opening of a sealed cell only to a caller the origin entitles to it.
+    selection->open_all = false;
+    if (node_->directory->MaySeeConfidential(caller->member, request->origin())) {
+      selection->open_origins.push_back(request->origin());
+    }
+  }
   absl::StatusOr<ProofFiles> files =
       selection.ok() ? BuildCellProof(*node_->logs, *node_->directory, request->origin(),
                                       request->period(), *selection)
@@ -536,7 +543,10 @@ grpc::Status QueryService::Consolidated(grpc::ServerContext* context,
   }
   absl::StatusOr<v1::ConsolidatedResponse> table = Consolidate(
       *node_->logs, *request,
-      [&](absl::string_view origin) { return node_->directory->MaySee(caller->member, origin); });
+      [&](absl::string_view origin) { return node_->directory->MaySee(caller->member, origin); },
+      [&](absl::string_view origin) {
+        return node_->directory->MaySeeConfidential(caller->member, origin);
+      });
   if (!table.ok()) {
     return ToGrpcStatus(table.status());
   }
@@ -560,9 +570,10 @@ grpc::Status QueryService::SignedReturn(grpc::ServerContext* context,
   if (!caller.ok()) {
     return ToGrpcStatus(caller.status());
   }
-  return ToGrpcStatus(
-      ServeSignedReturn(*node_->logs, *request,
-                        [&](const v1::SignedReturnChunk& chunk) { return writer->Write(chunk); }));
+  return ToGrpcStatus(ServeSignedReturn(
+      *node_->logs, *request,
+      [&](const v1::SignedReturnChunk& chunk) { return writer->Write(chunk); },
+      node_->directory->MaySeeConfidential(caller->member, request->origin())));
 }
 
 grpc::Status QueryService::Log(grpc::ServerContext* context, const v1::LogRequest* request,

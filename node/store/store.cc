@@ -100,7 +100,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const
 absl::Status Store::CheckFormat(bool read_only) {
   absl::StatusOr<std::string> format = GetMeta(kDataFormatMeta);
   if (absl::IsNotFound(format.status())) {
-    // A new folder, or one written before the format was recorded: both are format 1.
+    // A new folder, or one written before the format was recorded (format 1, migrated below).
     return read_only ? absl::OkStatus()
                      : PutMeta(kDataFormatMeta, absl::StrCat(kDataFormatVersion));
   }
@@ -115,6 +115,10 @@ absl::Status Store::CheckFormat(bool read_only) {
         where(), " was written by a newer release (data format ", version,
         "; this release reads format ", kDataFormatVersion,
         "): run that release, or restore a backup this release made; nothing was changed"));
+  }
+  // Migration: format 1 holds nothing format 2 reads otherwise (kDataFormatVersion).
+  if (version < kDataFormatVersion && !read_only) {
+    return PutMeta(kDataFormatMeta, absl::StrCat(kDataFormatVersion));
   }
   return absl::OkStatus();
 }
@@ -335,6 +339,41 @@ absl::Status Store::ForEachCell(absl::string_view origin, absl::string_view peri
     OTS_RETURN_IF_ERROR(ForEachLine(it->value(), fn));
   }
   return it->status();
+}
+
+std::string OpeningsMetaName(absl::string_view origin, absl::string_view period,
+                             uint64_t revision) {
+  return absl::StrCat(kOpeningsMeta, origin, "/", period, "/", revision);
+}
+
+absl::StatusOr<Openings> Store::GetOpenings(absl::string_view origin, absl::string_view period,
+                                            uint64_t revision) {
+  const std::string name = OpeningsMetaName(origin, period, revision);
+  absl::StatusOr<std::string> text = GetMeta(name);
+  if (absl::IsNotFound(text.status())) {
+    return Openings();
+  }
+  if (!text.ok()) {
+    return text.status();
+  }
+  absl::StatusOr<Openings> openings = Openings::Parse(*text, name);
+  if (!openings.ok()) {
+    return absl::DataLossError(openings.status().message());
+  }
+  return openings;
+}
+
+absl::Status Store::ForEachOpenedCell(
+    absl::string_view origin, absl::string_view period, uint64_t revision, bool open,
+    const std::function<absl::Status(absl::string_view, absl::string_view)>& fn) {
+  Openings openings;
+  if (open) {
+    OTS_ASSIGN_OR_RETURN(openings, GetOpenings(origin, period, revision));
+  }
+  return ForEachCell(origin, period, revision, [&](absl::string_view leaf) -> absl::Status {
+    const Openings::Opening* o = openings.empty() ? nullptr : openings.Find(leaf);
+    return fn(leaf, o != nullptr ? absl::string_view(o->line) : leaf);
+  });
 }
 
 absl::Status Store::ForEachCellBlock(absl::string_view origin, absl::string_view period,

@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "node/model/cell_lines.h"
+#include "node/model/sealed_cells.h"
 #include "node/store/engine.h"
 #include "proto/data.pb.h"
 
@@ -43,7 +44,10 @@ namespace ots {
 // folder records its format (kDataFormatMeta) when this release first opens it for writing; a
 // release refuses a folder of a newer format and would migrate an older one (docs/operations.md,
 // "Upgrades").
-constexpr int kDataFormatVersion = 1;
+// Format 2 (this release) adds v2 return headers with sealed cells and the openings metadata
+// (docs/formats.md §2a): a format 1 folder is a valid format 2 folder, so the migration only
+// records the new version, which keeps an older release from misreading a v2 header.
+constexpr int kDataFormatVersion = 2;
 constexpr absl::string_view kDataFormatMeta = "data_format_version";
 
 // Names of the node metadata (GetMeta, PutMeta) that the layers above keep.
@@ -66,6 +70,12 @@ constexpr absl::string_view kSeenCheckpointMeta = "seen_checkpoint/";
 // return the node signs after it has taken its own log back from its peers: until then nothing
 // signs in this folder offline (docs/operations.md, "Backups and restores").
 constexpr absl::string_view kRestoredMeta = "restored_from";
+
+// Followed by "<origin>/<period>/<revision>": the openings (node/model/sealed_cells.h, text form)
+// of that return's sealed cells that this node holds, written with the return (docs/formats.md
+// §2a). A node not entitled to them holds none.
+constexpr absl::string_view kOpeningsMeta = "openings/";
+std::string OpeningsMetaName(absl::string_view origin, absl::string_view period, uint64_t revision);
 
 // Cell lines per stored block. Returns are written and read whole, so one RocksDB entry per
 // block rather than per cell keeps a million-cell import near the disk's sequential rate.
@@ -158,6 +168,16 @@ class Store {
   absl::Status ForEachCellBlock(absl::string_view origin, absl::string_view period,
                                 uint64_t revision, size_t block_bytes,
                                 const std::function<absl::Status(absl::string_view)>& fn);
+  // The openings this node holds of a return's sealed cells, parsed; empty if none. DATA_LOSS
+  // if the stored text does not parse.
+  absl::StatusOr<Openings> GetOpenings(absl::string_view origin, absl::string_view period,
+                                       uint64_t revision);
+  // Calls `fn(leaf, line)` for each cell of a return in sorted leaf order: `leaf` as stored (a
+  // leaf of the cells root), `line` the same unless it is sealed and `open` and this node holds
+  // its opening, then the cell line it seals.
+  absl::Status ForEachOpenedCell(
+      absl::string_view origin, absl::string_view period, uint64_t revision, bool open,
+      const std::function<absl::Status(absl::string_view, absl::string_view)>& fn);
   // Calls `fn(origin, period, revision, line)` for every cell of every stored return.
   absl::Status ForEachStoredCell(
       const std::function<absl::Status(absl::string_view, absl::string_view, uint64_t,

@@ -208,6 +208,22 @@ bool Directory::MaySee(absl::string_view member, absl::string_view origin) const
          std::find(o->share_with().begin(), o->share_with().end(), member) != o->share_with().end();
 }
 
+bool Directory::MaySeeConfidential(absl::string_view member, absl::string_view origin) const {
+  if (!MaySee(member, origin)) {
+    return false;
+  }
+  if (member == origin) {
+    return true;
+  }
+  const v1::Member* o = Find(origin);
+  if (o->confidential_with().empty()) {
+    const v1::Member* m = Find(member);
+    return m != nullptr && m->role() == v1::SECRETARIAT;
+  }
+  return std::find(o->confidential_with().begin(), o->confidential_with().end(), member) !=
+         o->confidential_with().end();
+}
+
 size_t Directory::WitnessQuorum(absl::string_view origin) const {
   const v1::TrustBundle& bundle = current().bundle;
   size_t possible = 0;

@@ -105,6 +105,10 @@ class Directory {
 
   // Whether `member` may receive `origin`'s data: its own, or listed in origin's share_with.
   bool MaySee(absl::string_view member, absl::string_view origin) const;
+  // Whether `member` may receive the values of `origin`'s confidential cells (their openings,
+  // docs/formats.md §2a): it may see origin's data, and it is origin itself or named in origin's
+  // confidential_with (empty: the Secretariat).
+  bool MaySeeConfidential(absl::string_view member, absl::string_view origin) const;
 
   // How many distinct witnesses other than `origin` must have cosigned a checkpoint of `origin`
   // for a proof to rest on it: the bundle's witness_quorum, but never more than the members

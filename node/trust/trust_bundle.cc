@@ -1,5 +1,7 @@
 #include "node/trust/trust_bundle.h"
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 
@@ -139,6 +141,19 @@ absl::Status ValidateTrustBundle(const v1::TrustBundle& bundle) {
       if (codes.count(to) == 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("member ", m.code(), ": share_with names unknown member \"", to, "\""));
+      }
+    }
+    for (const std::string& to : m.confidential_with()) {
+      if (codes.count(to) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "member ", m.code(), ": confidential_with names unknown member \"", to, "\""));
+      }
+      if (to != m.code() &&
+          std::find(m.share_with().begin(), m.share_with().end(), to) == m.share_with().end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("member ", m.code(), ": confidential_with names ", to,
+                         ", which share_with does not: confidential cells go only to members "
+                         "that receive the data"));
       }
     }
   }

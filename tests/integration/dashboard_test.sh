@@ -35,7 +35,10 @@ mv "$work/AZ_2020.csv" "$work/returns/AZ_2020.csv"
 for f in "$work"/returns/AZ_*.csv; do fed_submit az "$f"; done
 for f in "$work"/returns/KZ_*.csv; do fed_submit kz "$f"; done
 years=$(ls "$work"/returns/AZ_*.csv | wc -l)
-both() { fed_holds ots AZ "$years" && fed_holds ots KZ "$(ls "$work"/returns/KZ_*.csv | wc -l)"; }
+both() {
+  fed_holds ots AZ "$years" && fed_holds ots KZ "$(ls "$work"/returns/KZ_*.csv | wc -l)" &&
+    fed_unsealed ots AZ
+}
 wait_for "the Secretariat to hold every return" 60 both
 admin=$(grep -A1 '^admin' "$fed/ots/node.textproto" | sed -n 's/.*"\(127.0.0.1:[0-9]*\)".*/\1/p')
 [ -n "$admin" ] || fail "no admin listener in $fed/ots/node.textproto"

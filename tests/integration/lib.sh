@@ -304,6 +304,14 @@ fed_shows() {
 fed_shown() {
   grep -qF "origin $2   log size $3, checkpoint root ${4:-}" "$work/status.$1"
 }
+# fed_unsealed CC ORIGIN: CC's auditor gets ORIGIN's cells from CC's node with no sealed value: a
+# node entitled to ORIGIN's confidential cells that took them through a relay that is not
+# (sealed) has since taken their openings (docs/statistics.md).
+fed_unsealed() {
+  "$ctl" query --config "$fed/$1/auditor.textproto" --filter "REF_AREA=$2" --format csv \
+    >"$work/unsealed.$1" 2>&1 || return 1
+  ! grep -q ",sealed:" "$work/unsealed.$1"
+}
 # fed_root CC ORIGIN: the checkpoint root of ORIGIN in CC's last status.
 fed_root() {
   sed -n "s/^origin $2   log size [0-9]*, checkpoint root \([^,]*\),.*/\1/p" "$work/status.$1"

@@ -7,7 +7,9 @@
 #     their cosignatures, the withheld figures, and a MANIFEST signed with the Secretariat's
 #     release key. Another key is refused before anything is written.
 #  2. `release check` with the bundle alone passes (signature, digests, checkpoints, exports);
-#     with a node to fetch the signed returns from, every figure is recomputed.
+#     with the Secretariat's node to fetch the signed returns from, every figure is recomputed;
+#     with KZ's, which holds AZ's confidential cell sealed, the figures that depend on it are not,
+#     and it says so.
 #  3. Each tampering is caught: a changed figure, a changed MANIFEST, a file added, a table whose
 #     JSON no longer gives its exports, a MANIFEST signed with another key.
 # Runs in network and PID namespaces of its own (the bundle's fixed ports).
@@ -27,7 +29,7 @@ awk -F, -v OFS=, '$2 == "AZ" && $4 == "TM" && $6 == "_T" { $10 = "C" } { print }
 grep -q ',TM,_T,_T,_T,[0-9]*,A,C,STK$' "$work/AZ_2020.csv" || fail "no confidential AZ x TM cell"
 fed_submit az "$work/AZ_2020.csv"
 fed_submit kz "$work/returns/KZ_2020.csv"
-both_cosigned() { fed_cosigned ots AZ 1 KZ && fed_cosigned ots KZ 1 AZ; }
+both_cosigned() { fed_cosigned ots AZ 1 KZ && fed_cosigned ots KZ 1 AZ && fed_unsealed ots AZ; }
 wait_for "the Secretariat to hold AZ and KZ, cosigned" 60 both_cosigned
 
 # --- 1. Writing ---------------------------------------------------------------------------------
@@ -62,9 +64,17 @@ check() {
 check "$release" >"$work/out" 2>"$work/err" || fail "release check: $(cat "$work/err")"
 grep -q "figures not recomputed" "$work/out" || fail "$(cat "$work/out")"
 grep -q "^release checked$" "$work/out" || fail "$(cat "$work/out")"
+check "$release" --config "$fed/ots/auditor.textproto" >"$work/out" 2>"$work/err" ||
+  fail "release check with the Secretariat's node: $(cat "$work/err")"
+grep -q "every figure, withheld ones included, recomputed" "$work/out" || fail "$(cat "$work/out")"
+# KZ is not entitled to AZ's confidential cell: it gets it sealed, so the figures that depend on it
+# (and the suppression pattern) are not recomputed, and the check says so.
 check "$release" --config "$fed/kz/auditor.textproto" >"$work/out" 2>"$work/err" ||
   fail "release check with KZ's node: $(cat "$work/err")"
-grep -q "every figure, withheld ones included, recomputed" "$work/out" || fail "$(cat "$work/out")"
+grep -q "figures depend on confidential cells whose values their states do not share" \
+  "$work/out" || fail "$(cat "$work/out")"
+grep -q "every figure, withheld ones included" "$work/out" &&
+  fail "KZ's check claims every figure: $(cat "$work/out")"
 
 # --- 3. Tampering --------------------------------------------------------------------------------
 # tampered NAME CMD...: a copy of the release changed by CMD (run in it) must fail the check,

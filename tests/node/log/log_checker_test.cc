@@ -6,6 +6,7 @@
 // cells root and value sum, each mismatch with its own message.
 #include "node/log/log_checker.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,8 +18,10 @@
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
+#include "node/model/cell_lines.h"
 #include "node/model/envelope.h"
 #include "node/model/return_header.h"
+#include "node/model/sealed_cells.h"
 
 namespace ots {
 namespace {
@@ -300,6 +303,39 @@ TEST_CASE("CellsChecker passes the cells of a header and names each mismatch", "
       CHECK(absl::StrContains(s.message(), c.says));
     }
   }
+}
+
+TEST_CASE("CellsChecker of a v2 header: sealed cells counted, open confidential cells refused",
+          "[log_checker][sealed]") {
+  Keys k;
+  const std::string sealed = SealLine("AZ,2020,UZ,_T,F,_T,12,A,C,STK", std::string(32, 'x'));
+  const std::string open = "AZ,2020,UZ,_T,M,_T,5,A,F,STK";
+  const auto check = [&](std::vector<std::string> lines, uint64_t sealed_count,
+                         uint64_t value_sum) {
+    std::sort(lines.begin(), lines.end());
+    CellLines sorted;
+    for (const std::string& l : lines) {
+      sorted.Add(l);
+    }
+    v1::ReturnHeader h = Header("2020", 1, "", k.key);
+    h.set_cell_count(lines.size());
+    h.set_sealed_count(sealed_count);
+    h.set_value_sum(value_sum);
+    h.set_cells_root(HashBytes(CellsRoot(sorted)));
+    CellsChecker checker(h, absl::StatusCode::kInvalidArgument);
+    for (const std::string& l : lines) {
+      checker.Add(l);
+    }
+    return checker.Finish("AZ 2020");
+  };
+  CHECK(check({sealed, open}, 1, 5).ok());
+  // The sum of a v2 header leaves the sealed cell out; its count must be the header's.
+  CHECK(absl::StrContains(check({sealed, open}, 1, 17).message(), "value sum: header says 17"));
+  CHECK(absl::StrContains(check({sealed, open}, 0, 5).message(),
+                          "sealed cells: header says 0, store holds 1"));
+  // A confidential cell left open in a v2 return is refused.
+  CHECK(absl::StrContains(check({sealed, "AZ,2020,UZ,_T,_T,_T,17,A,D,STK"}, 1, 17).message(),
+                          "stored cell is not a cell line of this return"));
 }
 
 }  // namespace

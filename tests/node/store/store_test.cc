@@ -464,7 +464,8 @@ void CopyFixture(const std::string& dir) {
                         std::filesystem::copy_options::recursive);
 }
 
-TEST_CASE("a folder of the release before format versions opens as format 1", "[store]") {
+TEST_CASE("a folder of the release before format versions opens as format 1, migrated to 2",
+          "[store]") {
   TempDir tmp;
   const std::string dir = tmp.File("data");
   CopyFixture(dir);
@@ -480,9 +481,15 @@ TEST_CASE("a folder of the release before format versions opens as format 1", "[
     REQUIRE(audit.ok());
     CHECK(absl::StartsWith(report[0], "AZ: 2 signed returns over 2 periods, 30 cells"));
   }
-  auto store = OpenStore(dir);
-  CHECK(*store->GetMeta(kDataFormatMeta) == "1");
-  CHECK(*store->LogSize("AZ") == 2);
+  {
+    auto store = OpenStore(dir);
+    CHECK(*store->GetMeta(kDataFormatMeta) == "2");
+    CHECK(*store->LogSize("AZ") == 2);
+    // A folder that recorded format 1 is migrated as well, but only when opened for writing.
+    REQUIRE(store->PutMeta(kDataFormatMeta, "1").ok());
+  }
+  CHECK(*OpenStore(dir, /*read_only=*/true)->GetMeta(kDataFormatMeta) == "1");
+  CHECK(*OpenStore(dir)->GetMeta(kDataFormatMeta) == "2");
 }
 
 TEST_CASE("a folder of a newer data format is refused, unchanged", "[store]") {

@@ -121,6 +121,15 @@ TEST_CASE("bundle validation names the member and the field", "[bundle]") {
   b.mutable_members(0)->add_share_with("KZ");
   check(b, "member AZ: share_with names unknown member \"KZ\"");
   b = MakeBundle();
+  b.mutable_members(0)->add_confidential_with("KZ");
+  check(b, "member AZ: confidential_with names unknown member \"KZ\"");
+  b = MakeBundle();
+  b.mutable_members(0)->add_confidential_with("HU");  // AZ does not share with HU at all
+  check(b, "member AZ: confidential_with names HU, which share_with does not");
+  b = MakeBundle();
+  b.mutable_members(0)->add_confidential_with("AZ");  // only itself: nobody else
+  CHECK(ValidateTrustBundle(b).ok());
+  b = MakeBundle();
   b.mutable_members(2)->mutable_tls_identities(0)->set_spki_sha256(std::string(64, 'a'));
   check(b, "is listed twice");
   b = MakeBundle();
