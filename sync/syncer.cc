@@ -424,7 +424,7 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
   }
   // The sizes the peer holds, as its origins signed them, whatever became of their pulls: a
   // peer that withholds entries it announced leaves this node behind it, which the lag shows.
-  std::vector<std::pair<std::string, uint64_t>> verified_sizes;
+  std::vector<std::pair<std::string, uint64_t>> verified_sizes, to_heal;
   for (const v1::OriginCheckpoint& theirs : response.origins()) {
     uint64_t signed_size = 0;
     absl::Status s = Reconcile(peer_member, transport, theirs, &signed_size);
@@ -435,7 +435,7 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
       own_log_->NoteFrozen();  // a split view of our own log, proven just now
     }
     if (s.ok() && signed_size > 0) {
-      HealOpenings(peer_member, transport, theirs.origin(), signed_size);
+      to_heal.emplace_back(theirs.origin(), signed_size);
     }
     if (s.ok() && theirs.origin() == self && own_log_ != nullptr) {
       // This peer's copy of our own log was compared with ours (and taken if larger): an answer
@@ -451,6 +451,10 @@ absl::Status Syncer::Exchange(absl::string_view peer_member, PeerTransport& tran
     first_fault.Update(s);
   }
   NoteAnnounced(peer_member, verified_sizes);
+  // Last, once the answer is taken: openings of entries held sealed (a few pulls at most).
+  for (const auto& [origin, size] : to_heal) {
+    HealOpenings(peer_member, transport, origin, size);
+  }
   return first_fault;
 }
 
@@ -462,19 +466,36 @@ void Syncer::HealOpenings(absl::string_view peer_member, PeerTransport& transpor
     return;
   }
   absl::StatusOr<std::vector<uint64_t>> missing = replicator_.MissingOpenings(origin);
+  if (!missing.ok() || missing->empty()) {
+    return;
+  }
+  // The entries this peer could not open are not asked of it again until its log grows: it may
+  // have taken them meanwhile. The others' are asked one entry at a time, a few per exchange.
   const std::string key = absl::StrCat(origin, "/", peer_member);
-  while (missing.ok() && !missing->empty() && missing->front() < peer_size) {
-    {
-      absl::MutexLock lock(&status_mu_);
-      auto refused = heal_refused_.find(key);
-      if (refused != heal_refused_.end() && refused->second == missing->front()) {
-        return;
-      }
+  std::set<uint64_t> refused;
+  {
+    absl::MutexLock lock(&status_mu_);
+    HealRefusals& r = heal_refused_[key];
+    if (r.peer_size != peer_size) {
+      r = HealRefusals{peer_size, {}};
     }
+    refused = r.indexes;
+  }
+  constexpr int kPullsPerExchange = 8;
+  int pulls = 0;
+  size_t taken = 0;
+  for (uint64_t index : *missing) {
+    if (index >= peer_size || pulls == kPullsPerExchange) {
+      break;
+    }
+    if (refused.count(index) > 0) {
+      continue;
+    }
+    ++pulls;
     v1::PullRequest request;
     request.set_origin(std::string(origin));
-    request.set_from(missing->front());
-    request.set_max_entries(std::min(missing->back(), peer_size - 1) - missing->front() + 1);
+    request.set_from(index);
+    request.set_max_entries(1);
     absl::StatusOr<PulledBatch> pulled = transport.Pull(request);
     absl::StatusOr<size_t> completed = size_t{0};
     if (!pulled.ok()) {
@@ -484,22 +505,23 @@ void Syncer::HealOpenings(absl::string_view peer_member, PeerTransport& transpor
       completed = replicator_.AcceptOpenings(pulled->batch);
     }
     if (!completed.ok()) {
-      logger_->Log(
-          LogLevel::kWarn, peer_member,
-          absl::StrCat("sync: the openings of ", origin, " entries from ", missing->front(),
-                       " from ", peer_member, ": ", completed.status().message()));
-      return;
+      logger_->Log(LogLevel::kWarn, peer_member,
+                   absl::StrCat("sync: the openings of ", origin, " log index ", index, " from ",
+                                peer_member, ": ", completed.status().message()));
     }
-    if (*completed == 0) {
+    absl::StatusOr<std::vector<uint64_t>> now = replicator_.MissingOpenings(origin);
+    const bool still = !now.ok() || std::find(now->begin(), now->end(), index) != now->end();
+    if (still) {
       absl::MutexLock lock(&status_mu_);
-      heal_refused_[key] = missing->front();
-      return;
+      heal_refused_[key].indexes.insert(index);
     }
+    taken += completed.ok() ? *completed : 0;
+  }
+  if (taken > 0) {
     logger_->Log(LogLevel::kInfo, peer_member,
-                 absl::StrCat("sync: took the openings of ", *completed, " ", origin,
-                              *completed == 1 ? " entry" : " entries",
+                 absl::StrCat("sync: took the openings of ", taken, " ", origin,
+                              taken == 1 ? " entry" : " entries",
                               " (confidential cells held sealed) from ", peer_member));
-    missing = replicator_.MissingOpenings(origin);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,7 +112,8 @@ class Syncer {
   // After a reconcile of `origin` with a peer that is `origin` or that the origin entitles to its
   // confidential cells: the openings this node (entitled too) lacks of entries of `origin` it took
   // through a relay that is not (Replicator::MissingOpenings), pulled again from that peer up to
-  // `peer_size`. A peer that had none to give is not asked again for the same entries.
+  // `peer_size`, one entry at a time and at most 8 per exchange. An entry a peer could not open is
+  // not asked of it again until its announced size changes.
   void HealOpenings(absl::string_view peer_member, PeerTransport& transport,
                     absl::string_view origin, uint64_t peer_size);
 
@@ -230,8 +232,13 @@ class Syncer {
   absl::flat_hash_map<std::string, uint64_t> seen_size_ ABSL_GUARDED_BY(status_mu_);
   absl::Mutex rng_mu_;
   absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
-  // By "origin/peer": the first missing log index that peer was asked for and could not open.
-  absl::flat_hash_map<std::string, uint64_t> heal_refused_ ABSL_GUARDED_BY(status_mu_);
+  // By "origin/peer": the missing log indexes that peer was asked for and could not open, while
+  // it announced `peer_size`.
+  struct HealRefusals {
+    uint64_t peer_size = 0;
+    std::set<uint64_t> indexes;
+  };
+  absl::flat_hash_map<std::string, HealRefusals> heal_refused_ ABSL_GUARDED_BY(status_mu_);
 };
 
 }  // namespace ots

@@ -236,13 +236,22 @@ std::string VerifiedText(const v1::ConsolidatedResponse& table, const Directory&
       sources.push_back(o.source);
     }
   }
-  if (verified.withheld_cells > 0) {
-    absl::StrAppend(&out, "verified in part: ", verified.unchecked,
-                    " figures (and the suppression pattern) depend on confidential cells whose "
-                    "values their states do not share with this identity, and were taken as "
-                    "served; every other figure of ",
-                    table.period(), " recomputed from the signed returns of ",
-                    absl::StrJoin(origins, " "),
+  // What could not be recomputed, if anything: the verification is then partial.
+  std::string partial;
+  if (verified.served_withheld > 0) {
+    partial = absl::StrCat("the node withheld ", verified.served_withheld,
+                           " figures it holds no openings for (confidential cells it took sealed; "
+                           "it takes their openings from their states), which were not checked");
+  } else if (verified.withheld_cells > 0) {
+    partial = absl::StrCat(verified.unchecked,
+                           " figures (and the suppression pattern) depend on confidential cells "
+                           "whose values this check was not given (their state does not share "
+                           "them with this identity, or the source has not taken them yet), and "
+                           "were taken as served");
+  }
+  if (!partial.empty()) {
+    absl::StrAppend(&out, "verified in part: ", partial, "; every other figure of ", table.period(),
+                    " recomputed from the signed returns of ", absl::StrJoin(origins, " "),
                     " at their checkpoints (sources: ", absl::StrJoin(sources, " "), ")\n");
     return out;
   }

@@ -188,6 +188,16 @@ int RunWrite(const Console& console, const WriteFlags& flags) {
   if (!verified.ok()) {
     return console.FailCall(verified.status());
   }
+  // A release is recomputable in full by its publisher: a table with figures the node could not
+  // open (openings not taken yet from the origin, or a state that does not entitle this
+  // identity) would be checked against another suppression pattern by those who can.
+  if (verified->withheld_cells > 0 || verified->served_withheld > 0) {
+    return console.Fail(absl::FailedPreconditionError(
+        "the table depends on confidential cells whose values the node does not give to this "
+        "identity (not yet taken from their state, or not shared with it): nothing written; "
+        "write the release once the node holds them (ots-ctl query --consolidated --verify "
+        "then says every figure is recomputed)"));
+  }
   // Everything but the MANIFEST and its signature, by name.
   std::map<std::string, std::string> files = CheckpointFiles(*verified);
   const std::string base = TableBaseName(*table);
@@ -460,10 +470,11 @@ int RunCheck(const Console& console, const CheckFlags& flags) {
     if (!verified.ok()) {
       return console.FailCall(verified.status());
     }
-    if (verified->withheld_cells > 0) {
+    if (verified->withheld_cells > 0 || verified->served_withheld > 0) {
       console.out() << name << ": " << verified->unchecked
-                    << " figures depend on confidential cells whose values their states do not "
-                    << "share with this identity, and were not recomputed, nor was the "
+                    << " figures depend on confidential cells whose values this check was not "
+                    << "given (their state does not share them with this identity, or the source "
+                    << "has not taken them yet), and were not recomputed, nor was the "
                     << "suppression pattern; every other figure was recomputed from the states' "
                     << "signed returns\n";
       continue;

@@ -44,7 +44,13 @@ absl::Status AddCodes(absl::string_view spec, int column, const std::vector<std:
 }  // namespace
 
 bool CellFilter::Matches(const CellLineView& cell) const {
+  // A sealed cell's OBS_STATUS is sealed with its value: unknown, so not filtered out (a total
+  // over it is withheld, not silently smaller).
+  const bool sealed = IsSealedCell(cell);
   for (size_t c = 0; c < kCellColumnCount; ++c) {
+    if (sealed && c == kObsStatus) {
+      continue;
+    }
     if (!Allowed(allowed[c], cell[c])) {
       return false;
     }

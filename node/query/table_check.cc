@@ -375,6 +375,16 @@ absl::StatusOr<TableVerification> VerifyOneTable(const v1::ConsolidatedResponse&
   if (withheld > 0 || (!served.published() && served_withheld)) {
     // Sealed cells this verifier may not open: what depends on them is taken as served.
     out.withheld_cells = withheld;
+    if (!served.published()) {
+      std::vector<const Figure*> recomputed_figures;
+      ForEachFigure(recomputed, [&](const Figure& f) { recomputed_figures.push_back(&f); });
+      size_t i = 0;
+      ForEachFigure(served, [&](const Figure& f) {
+        const Figure* r = i < recomputed_figures.size() ? recomputed_figures[i] : nullptr;
+        ++i;
+        out.served_withheld += f.suppressed() && r != nullptr && r->has_value() ? 1 : 0;
+      });
+    }
     out.unchecked = TakeWithheld(served, &recomputed);
     OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
     return out;
@@ -454,6 +464,7 @@ absl::StatusOr<TableVerification> VerifyConsolidatedTable(const v1::Consolidated
     }
     out.unchecked += verified.unchecked;
     out.withheld_cells += verified.withheld_cells;
+    out.served_withheld += verified.served_withheld;
   }
   return out;
 }

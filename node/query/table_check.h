@@ -48,6 +48,9 @@ struct TableVerification {
   uint64_t unchecked = 0;
   // Sealed cells of the returns that no opening came for: with any, the verification is partial.
   uint64_t withheld_cells = 0;
+  // Figures a table not yet published withholds though the verifier recomputed them (the node
+  // lacked the openings the verifier got): not checked, so the verification is partial too.
+  uint64_t served_withheld = 0;
 };
 
 // Verifies `served` against the trust bundle of `directory`, fetching each origin of its

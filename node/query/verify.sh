@@ -615,15 +615,17 @@ IFS=, read -r ref_area time_period _ <<<"$line"
 
 # --- 2a. A sealed cell's opening, if there is one, is the cell the leaf commits to ----------------
 # The commitment is SHA-256("ots-cell-commitment/v1" 0x0A || salt || cell line).
-IFS=, read -r _ _ _ _ _ _ c_value _ <<<"$line"
+IFS=, read -r _ _ _ _ _ _ c_value c_obs c_conf _ <<<"$line"
 shown=$line
 shown_note=''
 if [[ $c_value == sealed:* ]]; then
+  [[ $c_value =~ ^sealed:[0-9a-f]{64}$ && -z $c_obs && $c_conf =~ ^[CD]$ ]] ||
+    fail "cell.line: not a sealed line (sealed:, 64 lower-case hex digits, no OBS_STATUS, CONF_STATUS C or D)"
   if [ -f cell.opening ]; then
     opening=''
     slurp opening cell.opening
-    [[ $opening == *$'\n' && $opening != *$'\n'*$'\n' ]] ||
-      fail "cell.opening: must hold one line ending in a newline"
+    [[ $opening == *$'\n' && $opening != *$'\n'*$'\n' && $opening != *$'\r'* ]] ||
+      fail "cell.opening: must hold one line ending in a newline (no carriage return)"
     opening=${opening%$'\n'}
     salt=${opening%%,*}
     opened=${opening#*,}

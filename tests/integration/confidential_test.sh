@@ -139,6 +139,18 @@ wait_for "the Secretariat to take AZ's revision 2 from KZ" 90 fed_holds ots AZ 2
 cells "$fed/ots/auditor.textproto" >"$work/relayed" || fail "query at the Secretariat"
 grep -q "^AZ,2020,UZ,_T,F,_T,sealed:" "$work/relayed" ||
   fail "the Secretariat does not hold the relayed revision sealed: $(cat "$work/relayed")"
+# Meanwhile its table verifies only in part, and no release is written from it.
+"$ctl" query --config "$fed/ots/auditor.textproto" --consolidated --period 2020 --by SEX \
+  --citizen UZ --verify >"$work/cons-sealed" 2>&1 || fail "verify: $(cat "$work/cons-sealed")"
+grep -qF "verified in part:" "$work/cons-sealed" ||
+  fail "a table over sealed cells verifies in full: $(cat "$work/cons-sealed")"
+rc=0
+"$ctl" release write --config "$fed/ots/auditor.textproto" --key "$fed/ots/release.key" \
+  --out "$work/release" --period 2020 --by SEX --citizen UZ >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" -ne 0 ] || fail "a release was written over cells the Secretariat holds sealed"
+grep -qF "depends on confidential cells whose values the node does not give" "$work/err" ||
+  fail "release write does not say why: $(cat "$work/err")"
+[ ! -e "$work/release" ] || fail "a refused release left a folder"
 fed_start az
 opened() {
   cells "$fed/ots/auditor.textproto" >"$work/healed" &&

@@ -18,6 +18,8 @@
 #include "node/query/query.h"
 #include "sync/federation.h"
 #include "sync/replica.h"
+#include "sync/syncer.h"
+#include "sync/witness.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/store_peer.h"
 #include "tests/fakes/sync_fixtures.h"
@@ -325,6 +327,70 @@ TEST_CASE("confidential_with names who gets the values instead of the Secretaria
   CHECK(to_ots.openings[0].empty());
   REQUIRE(Replicator(n.kz.logs.get(), &directory, "KZ").Accept(to_kz).ok());
   CHECK(n.kz->GetOpenings("AZ", "2020", 1)->size() == 2);
+}
+
+// The Secretariat's syncer, with KZ (not entitled) holding AZ's return sealed and AZ's own node
+// as in-process peers.
+struct SecretariatSync : Net {
+  RecordingLogger logger;
+  Witness ots_witness{ots.logs.get(), &directory, "OTS", {&keys.WitnessKey("OTS")},
+                      &clock,         &logger};
+  Syncer ots_syncer{ots.logs.get(), &directory, &ots_witness, &clock, &logger, SyncOptions()};
+  StorePeer kz_peer{kz.logs.get(), &directory, "KZ", "OTS"};
+  StorePeer az_peer{az.logs.get(), &directory, "AZ", "OTS"};
+
+  SecretariatSync() {
+    REQUIRE(publisher.Publish(ConfidentialReturn(12)).ok());
+    REQUIRE(Replicator(kz.logs.get(), &directory, "KZ").Accept(PullAs("KZ")).ok());
+  }
+  // The Secretariat takes `peer`'s answer, as its watch stream brings it.
+  void Exchange(const std::string& member, StorePeer& peer) {
+    absl::StatusOr<v1::CheckpointsResponse> answer = peer.Checkpoints();
+    REQUIRE(answer.ok());
+    CHECK(ots_syncer.Exchange(member, peer, *answer).ok());
+  }
+};
+
+TEST_CASE("the Secretariat's syncer takes missing openings from the origin, and asks no peer twice",
+          "[sealed][sync]") {
+  SecretariatSync n;
+  // From KZ (not entitled): the return, sealed; KZ is not asked for openings.
+  n.Exchange("KZ", n.kz_peer);
+  REQUIRE(*n.ots->LogSize("AZ") == 1);
+  CHECK(n.ots->GetOpenings("AZ", "2020", 1)->empty());
+  CHECK(n.kz_peer.pull_calls() == 1);
+  n.Exchange("KZ", n.kz_peer);
+  CHECK(n.kz_peer.pull_calls() == 1);
+
+  // From AZ: one pull of that entry, for its openings; none again once they are held.
+  n.Exchange("AZ", n.az_peer);
+  REQUIRE(n.az_peer.pull_calls() == 1);
+  CHECK(n.az_peer.pulls()[0].from() == 0);
+  CHECK(n.az_peer.pulls()[0].max_entries() == 1);
+  CHECK(n.ots->GetOpenings("AZ", "2020", 1)->size() == 2);
+  n.Exchange("AZ", n.az_peer);
+  CHECK(n.az_peer.pull_calls() == 1);
+}
+
+TEST_CASE("a peer that cannot open a missing entry is asked again only once its log grows",
+          "[sealed][sync]") {
+  SecretariatSync n;
+  n.Exchange("KZ", n.kz_peer);
+  // AZ's folder has lost its openings (say, a restored backup).
+  REQUIRE(n.az->PutMeta(OpeningsMetaName("AZ", "2020", 1), "").ok());
+  n.Exchange("AZ", n.az_peer);
+  CHECK(n.az_peer.pull_calls() == 1);
+  n.Exchange("AZ", n.az_peer);
+  CHECK(n.az_peer.pull_calls() == 1);  // not asked again at the same size
+  CHECK(n.ots->GetOpenings("AZ", "2020", 1)->empty());
+  // AZ signs another period: its log grows, and it is asked again (and again cannot open it).
+  REQUIRE(n.publisher.Publish(Return("AZ", "2021", 5)).ok());
+  n.Exchange("AZ", n.az_peer);
+  CHECK(*n.ots->LogSize("AZ") == 2);
+  // Pulls: entry 0 for its openings, the new entry, entry 0 again.
+  REQUIRE(n.az_peer.pull_calls() == 3);
+  CHECK(n.az_peer.pulls()[2].from() == 0);
+  CHECK(n.az_peer.pulls()[2].max_entries() == 1);
 }
 
 }  // namespace
