@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -120,31 +119,22 @@ absl::Status FigureDiffers(absl::string_view what, const Figure& served, const F
                  absl::StrCat(FigureText(recomputed, attributes), at));
 }
 
-// Calls `fn` on every figure of `t`: each row's figures and total, the column totals and the
-// grand total.
-void ForEachFigure(const v1::ConsolidatedResponse& t, absl::FunctionRef<void(const Figure&)> fn) {
-  for (const v1::ConsolidatedResponse::Row& r : t.rows()) {
-    for (const Figure& f : r.figures()) {
-      fn(f);
-    }
-    fn(r.total());
-  }
-  for (const Figure& f : t.column_totals()) {
-    fn(f);
-  }
-  fn(t.grand_total());
-}
+// What TakeWithheld took as served without checking it.
+struct Taken {
+  uint64_t unchecked = 0;  // values the verifier could not recompute (a sealed cell it lacks)
+  uint64_t hidden = 0;     // values a table not yet published withholds though they recompute
+};
 
 // Where `recomputed` could not know a figure (a sum over, or itself, a sealed cell this verifier
-// may not open) or `served` suppresses one (the pattern depends on what is withheld here), the
-// served figure is taken. Returns how many served values were taken unchecked.
-uint64_t TakeWithheld(const v1::ConsolidatedResponse& served,
-                      v1::ConsolidatedResponse* recomputed) {
-  uint64_t unchecked = 0;
+// may not open) or `served` suppresses one (the pattern depends on what is withheld here, or the
+// node lacked openings the verifier got), the served figure is taken.
+Taken TakeWithheld(const v1::ConsolidatedResponse& served, v1::ConsolidatedResponse* recomputed) {
+  Taken taken;
   const auto take = [&](const Figure& s, Figure* r) {
     const bool unknown = r->suppressed() && !r->has_value();
     if (unknown || s.suppressed()) {
-      unchecked += unknown && s.has_value() ? 1 : 0;
+      taken.unchecked += unknown && s.has_value() ? 1 : 0;
+      taken.hidden += !served.published() && s.suppressed() && r->has_value() ? 1 : 0;
       *r = s;
     }
   };
@@ -170,7 +160,7 @@ uint64_t TakeWithheld(const v1::ConsolidatedResponse& served,
       }
     }
   }
-  return unchecked;
+  return taken;
 }
 
 // The figure of column `c`, or none if the row has fewer figures.
@@ -368,24 +358,15 @@ absl::StatusOr<TableVerification> VerifyOneTable(const v1::ConsolidatedResponse&
   for (const TableVerification::Origin& o : out.origins) {
     withheld += o.checked.withheld;
   }
-  // A table not published yet withholding figures: its node lacked openings this verifier got.
-  bool served_withheld = false;
-  ForEachFigure(served,
-                [&](const Figure& f) { served_withheld = served_withheld || f.suppressed(); });
-  if (withheld > 0 || (!served.published() && served_withheld)) {
-    // Sealed cells this verifier may not open: what depends on them is taken as served.
+  // Sealed cells this verifier may not open, or a table not published yet withholding figures
+  // (its node lacked openings this verifier got): what depends on them is taken as served.
+  v1::ConsolidatedResponse as_served = recomputed;
+  const Taken taken = TakeWithheld(served, &as_served);
+  if (withheld > 0 || taken.hidden > 0) {
     out.withheld_cells = withheld;
-    if (!served.published()) {
-      std::vector<const Figure*> recomputed_figures;
-      ForEachFigure(recomputed, [&](const Figure& f) { recomputed_figures.push_back(&f); });
-      size_t i = 0;
-      ForEachFigure(served, [&](const Figure& f) {
-        const Figure* r = i < recomputed_figures.size() ? recomputed_figures[i] : nullptr;
-        ++i;
-        out.served_withheld += f.suppressed() && r != nullptr && r->has_value() ? 1 : 0;
-      });
-    }
-    out.unchecked = TakeWithheld(served, &recomputed);
+    out.served_withheld = taken.hidden;
+    out.unchecked = taken.unchecked;
+    recomputed = std::move(as_served);
     OTS_RETURN_IF_ERROR(CompareConsolidated(served, recomputed));
     return out;
   }
